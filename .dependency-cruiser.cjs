@@ -1,0 +1,38 @@
+/** Architecture rules: no import cycles, no deep imports across packages, imports run apps -> task -> core. */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-deep-workspace-imports',
+      comment: 'Import another workspace package by its name, never a file inside it.',
+      severity: 'error',
+      from: { path: '^(packages|apps)/([^/]+)/' },
+      to: { path: '^(packages|apps)/([^/]+)/', pathNot: '^(packages|apps)/$2/' , dependencyTypesNot: ['npm', 'npm-dev'] },
+    },
+    {
+      name: 'core-stays-low',
+      comment: 'packages/core knows nothing of tasks or apps.',
+      severity: 'error',
+      from: { path: '^packages/core/' },
+      to: { path: '(^packages/task/|^apps/|node_modules/@tq/(task|api|worker|reaper))' },
+    },
+    {
+      name: 'task-below-apps',
+      severity: 'error',
+      from: { path: '^packages/task/' },
+      to: { path: '(^apps/|node_modules/@tq/(api|worker|reaper))' },
+    },
+    {
+      name: 'apps-do-not-import-apps',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '(^apps/|node_modules/@tq/(api|worker|reaper))', pathNot: '^apps/$1/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(dist|node_modules|\\.turbo)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'packages/tsconfig/base.json' },
+  },
+};

@@ -1,0 +1,96 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './scripts';
+
+/** Options for `createRedis`. */
+export interface ConnectionOptions {
+  /** How long a command may wait for a reply before it fails, ms. Default 5000. */
+  commandTimeoutMs?: number;
+  /** Name shown by CLIENT LIST, for operators. */
+  connectionName?: string;
+  /**
+   * Fail commands at once while disconnected instead of queueing them (default true), so an API
+   * can answer 503 rather than hang. Blocking/subscriber connections pass false.
+   */
+  failFast?: boolean;
+}
+
+/**
+ * Connects to Redis from a URL:
+ * - `redis://[:password@]host:port[/db]` and `rediss://…` (TLS)
+ * - `redis+sentinel://[:password@]host1:26379,host2:26379/<master name>[/db]`
+ * - `redis+cluster://host1:7000,host2:7001` (and `rediss+cluster://`)
+ */
+export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
+  const parsed = parseRedisUrl(url);
+  const base: RedisOptions = {
+    connectionName: options.connectionName,
+    commandTimeout: options.commandTimeoutMs ?? 5000,
+    enableOfflineQueue: options.failFast === false,
+    maxRetriesPerRequest: options.failFast === false ? null : 1,
+    // Reconnect forever with a capped backoff: a Redis restart must never need a process restart.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    password: parsed.password,
+    username: parsed.username,
+    db: parsed.db,
+    tls: parsed.tls ? {} : undefined,
+  };
+  switch (parsed.kind) {
+    case 'single':
+      return new Redis({ ...base, host: parsed.hosts[0]!.host, port: parsed.hosts[0]!.port });
+    case 'sentinel':
+      return new Redis({ ...base, sentinels: parsed.hosts, name: parsed.masterName });
+    case 'cluster':
+      return new Cluster(parsed.hosts, {
+        redisOptions: { ...base, db: undefined },
+        enableOfflineQueue: base.enableOfflineQueue,
+        clusterRetryStrategy: base.retryStrategy,
+      });
+  }
+}
+
+interface ParsedUrl {
+  kind: 'single' | 'sentinel' | 'cluster';
+  hosts: { host: string; port: number }[];
+  tls: boolean;
+  username?: string;
+  password?: string;
+  db?: number;
+  masterName?: string;
+}
+
+/** Parses a Redis URL of one of the forms `createRedis` accepts; throws a message naming the problem. */
+export function parseRedisUrl(url: string): ParsedUrl {
+  const match = /^(redis|rediss|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?$/.exec(
+    url,
+  );
+  if (!match) {
+    throw new Error(
+      `REDIS_URL ${JSON.stringify(url)} is not a Redis URL: use redis://host:6379, rediss://host:6380, ` +
+        'redis+sentinel://host:26379,host2:26379/mymaster or redis+cluster://host:7000,host2:7001',
+    );
+  }
+  const [, scheme = '', user, pass, hostList = '', path = ''] = match;
+  const defaultPort = scheme.includes('sentinel') ? 26379 : 6379;
+  const hosts = hostList.split(',').map((h) => {
+    const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
+    if (!hostMatch) throw new Error(`REDIS_URL host ${JSON.stringify(h)} is not host[:port]`);
+    return { host: hostMatch[1]!.replace(/^\[|\]$/g, ''), port: hostMatch[2] ? Number(hostMatch[2]) : defaultPort };
+  });
+  const kind = scheme.includes('sentinel') ? 'sentinel' : scheme.includes('cluster') ? 'cluster' : 'single';
+  const segments = path.split('/').filter(Boolean);
+  const masterName = kind === 'sentinel' ? segments.shift() : undefined;
+  if (kind === 'sentinel' && !masterName) {
+    throw new Error('REDIS_URL for Sentinel needs the master name: redis+sentinel://host:26379/mymaster');
+  }
+  const db = segments[0] !== undefined ? Number(segments[0]) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) throw new Error(`REDIS_URL database ${segments[0]} is not a number`);
+  return {
+    kind,
+    hosts,
+    tls: scheme.startsWith('rediss'),
+    username: user ? decodeURIComponent(user) : undefined,
+    password: pass !== undefined ? decodeURIComponent(pass) : undefined,
+    db,
+    masterName,
+  };
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { TqError } from './errors';
+
+/** Queue names: letters, digits, `_` and `-`, 1 to 64 characters (no `{`, `}`, `:` or `.`). */
+export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const LOCAL_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Throws `invalid` unless `name` is a valid queue name. */
+export function assertQueueName(name: string): void {
+  if (!QUEUE_NAME_PATTERN.test(name)) {
+    throw new TqError(
+      'invalid',
+      `queue name ${JSON.stringify(name)} is invalid: use 1-64 letters, digits, "_" or "-"`,
+    );
+  }
+}
+
+/**
+ * A new local id: a ULID (48-bit ms time + 80 random bits, Crockford base32, 26 characters), so ids
+ * sort by creation time and never collide in practice.
+ */
+export function newLocalId(nowMs: number = Date.now()): string {
+  let out = '';
+  let time = nowMs;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[time % 32]! + out;
+    time = Math.floor(time / 32);
+  }
+  const bytes = randomBytes(16);
+  for (let i = 0; i < 16; i++) out += CROCKFORD[bytes[i]! % 32]!;
+  return out;
+}
+
+/**
+ * A task id is `<queue>.<local id>`: the queue name says which hash slot holds the task, so
+ * `GET /tasks/:id` finds it without a scan, in cluster mode too.
+ */
+export function newTaskId(queue: string, nowMs?: number): string {
+  return `${queue}.${newLocalId(nowMs)}`;
+}
+
+/** Splits a task id into its queue and local id; `null` when it is not a well-formed id. */
+export function parseTaskId(id: string): { queue: string; localId: string } | null {
+  const dot = id.indexOf('.');
+  if (dot < 0) return null;
+  const queue = id.slice(0, dot);
+  const localId = id.slice(dot + 1);
+  if (!QUEUE_NAME_PATTERN.test(queue) || !LOCAL_ID_PATTERN.test(localId)) return null;
+  return { queue, localId };
+}

@@ -1,0 +1,55 @@
+/**
+ * The only place key strings are built. Every key of a queue carries the hash tag `{<queue>}`, so a
+ * queue lives on one Redis Cluster slot and every script of a queue can run there.
+ */
+
+/** The set of known queue names. Never touched inside a multi-key script (it has no queue tag). */
+export const QUEUES_KEY = 'tq:queues';
+
+/** The keys and channel of one queue. */
+export interface QueueKeys {
+  /** Prefix of the pending LISTs, one per priority 0..9: `tq:{q}:pending:<priority>`. */
+  pendingPrefix: string;
+  scheduled: string;
+  running: string;
+  retry: string;
+  dead: string;
+  done: string;
+  canceled: string;
+  /** HASH of queue settings (paused). */
+  meta: string;
+  /** Prefix of task hashes: `tq:{q}:task:<local id>`. */
+  taskPrefix: string;
+  /** Prefix of idempotency keys: `tq:{q}:idem:<key>`. */
+  idempotencyPrefix: string;
+  /** Pub/sub channel idle workers wait on; published when pending goes from empty to non-empty. */
+  wakeChannel: string;
+}
+
+/** Builds the keys of queue `queue`. The name must already be valid (see `assertQueueName`). */
+export function queueKeys(queue: string): QueueKeys {
+  const base = `tq:{${queue}}:`;
+  return {
+    pendingPrefix: `${base}pending:`,
+    scheduled: `${base}scheduled`,
+    running: `${base}running`,
+    retry: `${base}retry`,
+    dead: `${base}dead`,
+    done: `${base}done`,
+    canceled: `${base}canceled`,
+    meta: `${base}meta`,
+    taskPrefix: `${base}task:`,
+    idempotencyPrefix: `${base}idem:`,
+    wakeChannel: `${base}wake`,
+  };
+}
+
+/** The key of one task hash, from its queue and local id. */
+export function taskKey(queue: string, localId: string): string {
+  return `${queueKeys(queue).taskPrefix}${localId}`;
+}
+
+/** The SCAN pattern matching every task hash of a queue. */
+export function taskKeyPattern(queue: string): string {
+  return `${queueKeys(queue).taskPrefix}*`;
+}

@@ -1,0 +1,100 @@
+--[[
+  enqueue: adds tasks to a queue, pending or scheduled, honoring idempotency keys and a depth limit.
+
+  KEYS[1] pending prefix    tq:{q}:pending:   (lists <prefix>0..9 derived from it, same hash tag)
+  KEYS[2] scheduled         tq:{q}:scheduled  ZSET score = run-at ms
+  KEYS[3] retry             tq:{q}:retry      ZSET (counted for the depth limit)
+  KEYS[4] task prefix       tq:{q}:task:      (task hashes <prefix><id> derived from it)
+  KEYS[5] idempotency prefix tq:{q}:idem:     (<prefix><key> STRING "<fingerprint> <id>", PX window)
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
+  ARGV[3] wake channel
+  ARGV[4..] 11 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+            maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint, idempotency window ms
+
+  Returns one {status, id} per task; status is
+    'created'  the task was stored (id = the new id)
+    'existing' the idempotency key was seen with the same fingerprint (id = the earlier task)
+    'conflict' the idempotency key was seen with another fingerprint (id = the earlier task)
+    'full'     the queue is at its depth limit; nothing was stored
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local scheduled_key = KEYS[2]
+local retry_key = KEYS[3]
+local task_prefix = KEYS[4]
+local idem_prefix = KEYS[5]
+
+local now = resolve_now(ARGV[1])
+local max_depth = tonumber(ARGV[2])
+local wake_channel = ARGV[3]
+local FIELDS = 11
+
+local was_empty = pending_total(pending_prefix) == 0
+local depth = 0
+if max_depth > 0 then
+  depth = pending_total(pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
+end
+
+local pushed = 0
+local results = {}
+
+local function enqueue_one(i)
+  local id, task_type, payload, priority = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local run_at, delay_ms, max_attempts, timeout_ms = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local idem_key, fingerprint, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
+
+  if idem_key ~= '' then
+    local seen = redis.call('GET', idem_prefix .. idem_key)
+    if seen then
+      local sep = string.find(seen, ' ', 1, true)
+      local seen_id = string.sub(seen, sep + 1)
+      if string.sub(seen, 1, sep - 1) == fingerprint then
+        return { 'existing', seen_id }
+      end
+      return { 'conflict', seen_id }
+    end
+  end
+  if max_depth > 0 and depth >= max_depth then
+    return { 'full', '' }
+  end
+
+  local due = nil
+  if run_at ~= '' then
+    due = tonumber(run_at)
+  elseif delay_ms ~= '' then
+    due = now + tonumber(delay_ms)
+  end
+
+  local task_key = task_prefix .. id
+  redis.call('HSET', task_key, 'type', task_type, 'payload', payload, 'attempt', 0,
+    'maxAttempts', max_attempts, 'createdAt', now)
+  if priority ~= '0' then
+    redis.call('HSET', task_key, 'priority', priority)
+  end
+  if timeout_ms ~= '' then
+    redis.call('HSET', task_key, 'timeoutMs', timeout_ms)
+  end
+  if due and due > now then
+    redis.call('ZADD', scheduled_key, due, id)
+    redis.call('HSET', task_key, 'status', 'scheduled', 'runAt', due)
+  else
+    redis.call('LPUSH', pending_prefix .. priority, id)
+    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+    pushed = pushed + 1
+  end
+  if idem_key ~= '' then
+    redis.call('SET', idem_prefix .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
+    redis.call('HSET', task_key, 'idempotencyKey', idem_key)
+  end
+  depth = depth + 1
+  return { 'created', id }
+end
+
+for i = 4, #ARGV, FIELDS do
+  results[#results + 1] = enqueue_one(i)
+end
+wake_if_was_empty(was_empty, pushed, wake_channel)
+return results

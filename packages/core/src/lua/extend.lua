@@ -1,0 +1,31 @@
+--[[
+  extend: moves the lease deadline of running tasks to now + lease ms (the heartbeat), counted from
+  the time of the call like SQS ChangeMessageVisibility.
+
+  KEYS[1] running      tq:{q}:running
+  KEYS[2] task prefix  tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] lease ms
+  ARGV[3..] pairs: id, lease token
+
+  Returns one code per pair: 'ok', 'not_found' (no such task), 'lease_lost' (token not current).
+]]
+-- @include common
+
+local running_key = KEYS[1]
+local task_prefix = KEYS[2]
+
+local now = resolve_now(ARGV[1])
+local lease_ms = tonumber(ARGV[2])
+
+local results = {}
+for i = 3, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local code = check_lease(task_prefix .. id, token)
+  if code == 'ok' then
+    redis.call('ZADD', running_key, now + lease_ms, id)
+  end
+  results[#results + 1] = code
+end
+return results

@@ -1,0 +1,31 @@
+--[[
+  promote: moves due scheduled and retry tasks to pending (the reaper's job; claim does it too, so
+  delays and retries do not stall while no reaper runs).
+
+  KEYS[1] pending prefix  tq:{q}:pending:
+  KEYS[2] scheduled       tq:{q}:scheduled
+  KEYS[3] retry           tq:{q}:retry
+  KEYS[4] task prefix     tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] most tasks to promote from each ZSET
+  ARGV[3] wake channel
+
+  Returns {promoted from scheduled, promoted from retry}.
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local scheduled_key = KEYS[2]
+local retry_key = KEYS[3]
+local task_prefix = KEYS[4]
+
+local now = resolve_now(ARGV[1])
+local limit = tonumber(ARGV[2])
+local wake_channel = ARGV[3]
+
+local was_empty = pending_total(pending_prefix) == 0
+local from_scheduled = promote_due(scheduled_key, pending_prefix, task_prefix, now, limit)
+local from_retry = promote_due(retry_key, pending_prefix, task_prefix, now, limit)
+wake_if_was_empty(was_empty, from_scheduled + from_retry, wake_channel)
+return { from_scheduled, from_retry }

@@ -1,0 +1,54 @@
+--[[
+  reap: recovers tasks whose lease expired (the worker died or stalled). Each goes to the front of its
+  pending list, or to dead with reason 'lease_expired' when its attempts are spent. Cost is
+  O(expired tasks): only the expired head of the running ZSET is read.
+
+  KEYS[1] pending prefix  tq:{q}:pending:
+  KEYS[2] running         tq:{q}:running
+  KEYS[3] dead            tq:{q}:dead
+  KEYS[4] task prefix     tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] most expired leases to handle in this call
+  ARGV[3] wake channel
+  ARGV[4] most entries kept in the error history
+
+  Returns {recovered ids, dead ids, orphans dropped (running ids without a task in running state)}.
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local running_key = KEYS[2]
+local dead_key = KEYS[3]
+local task_prefix = KEYS[4]
+
+local now = resolve_now(ARGV[1])
+local limit = tonumber(ARGV[2])
+local wake_channel = ARGV[3]
+local history_max = tonumber(ARGV[4])
+
+local was_empty = pending_total(pending_prefix) == 0
+local expired = redis.call('ZRANGEBYSCORE', running_key, '-inf', now, 'LIMIT', 0, limit)
+local recovered, dead, orphans = {}, {}, 0
+for _, id in ipairs(expired) do
+  local task_key = task_prefix .. id
+  redis.call('ZREM', running_key, id)
+  local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority')
+  if f[1] ~= 'running' then
+    orphans = orphans + 1
+  else
+    redis.call('HDEL', task_key, 'token')
+    record_error(task_key, f[2], now, 'lease expired: the worker died or stalled', history_max)
+    if tonumber(f[2]) >= tonumber(f[3]) then
+      redis.call('ZADD', dead_key, now, id)
+      redis.call('HSET', task_key, 'status', 'dead', 'deadReason', 'lease_expired', 'finishedAt', now)
+      dead[#dead + 1] = id
+    else
+      redis.call('RPUSH', pending_prefix .. (f[4] or '0'), id)
+      redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+      recovered[#recovered + 1] = id
+    end
+  end
+end
+wake_if_was_empty(was_empty, #recovered, wake_channel)
+return { recovered, dead, orphans }

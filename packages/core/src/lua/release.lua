@@ -1,0 +1,43 @@
+--[[
+  release: gives running tasks back to the front of their pending list without spending an attempt
+  (a worker shutting down before a handler finished).
+
+  KEYS[1] pending prefix  tq:{q}:pending:
+  KEYS[2] running         tq:{q}:running
+  KEYS[3] task prefix     tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] wake channel
+  ARGV[3..] pairs: id, lease token
+
+  Returns one code per pair: 'ok', 'not_found', 'lease_lost'.
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local running_key = KEYS[2]
+local task_prefix = KEYS[3]
+
+local now = resolve_now(ARGV[1])
+local wake_channel = ARGV[2]
+
+local was_empty = pending_total(pending_prefix) == 0
+local pushed = 0
+local results = {}
+for i = 3, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local task_key = task_prefix .. id
+  local code = check_lease(task_key, token)
+  if code == 'ok' then
+    local priority = redis.call('HGET', task_key, 'priority') or '0'
+    redis.call('ZREM', running_key, id)
+    redis.call('HINCRBY', task_key, 'attempt', -1)
+    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+    redis.call('HDEL', task_key, 'token', 'startedAt')
+    redis.call('RPUSH', pending_prefix .. priority, id)
+    pushed = pushed + 1
+  end
+  results[#results + 1] = code
+end
+wake_if_was_empty(was_empty, pushed, wake_channel)
+return results

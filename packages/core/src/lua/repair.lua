@@ -1,0 +1,38 @@
+--[[
+  repair: fixes task hashes that say running without a lease (possible only after a partial loss of
+  Redis data); they go back to the front of their pending list. Ids come from a SCAN of task hashes.
+
+  KEYS[1] pending prefix  tq:{q}:pending:
+  KEYS[2] running         tq:{q}:running
+  KEYS[3] task prefix     tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] wake channel
+  ARGV[3..] ids to check
+
+  Returns the ids repaired.
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local running_key = KEYS[2]
+local task_prefix = KEYS[3]
+
+local now = resolve_now(ARGV[1])
+local wake_channel = ARGV[2]
+
+local was_empty = pending_total(pending_prefix) == 0
+local repaired = {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local task_key = task_prefix .. id
+  local f = redis.call('HMGET', task_key, 'status', 'priority')
+  if f[1] == 'running' and not redis.call('ZSCORE', running_key, id) then
+    redis.call('HDEL', task_key, 'token')
+    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+    redis.call('RPUSH', pending_prefix .. (f[2] or '0'), id)
+    repaired[#repaired + 1] = id
+  end
+end
+wake_if_was_empty(was_empty, #repaired, wake_channel)
+return repaired

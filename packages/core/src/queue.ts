@@ -1,0 +1,392 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { Clock } from './clock';
+import { TqError } from './errors';
+import { assertQueueName, parseTaskId } from './ids';
+import { QUEUES_KEY, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
+import { runScript, type RedisClient, type ScriptName } from './scripts';
+import type {
+  AckCode,
+  ClaimResult,
+  DeadPage,
+  EnqueueOutcome,
+  FailCode,
+  FailItem,
+  Lease,
+  NewTask,
+  QueueStats,
+  ReapResult,
+  RetentionPolicy,
+  TaskRecord,
+  TaskStatus,
+} from './types';
+
+/** Most entries kept in a task's error history. */
+export const ERROR_HISTORY_MAX = 10;
+/** Most tasks sent in one enqueue script call (a batch is split into calls of this size). */
+const ENQUEUE_CHUNK = 500;
+/** How often a producer re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
+const REGISTER_EVERY_MS = 30_000;
+
+/**
+ * One queue in Redis: turns domain calls into KEYS/ARGV for the scripts, and replies into types.
+ * Every state change is one script touching only this queue's keys. Ids are full task ids
+ * (`<queue>.<local id>`); the scripts see local ids.
+ */
+export class Queue {
+  readonly keys: QueueKeys;
+  private registeredAt = 0;
+
+  constructor(
+    readonly redis: RedisClient,
+    readonly name: string,
+    private readonly clock?: Clock,
+  ) {
+    assertQueueName(name);
+    this.keys = queueKeys(name);
+  }
+
+  /** Stores tasks (pending, or scheduled when delayed). `maxDepth` 0 means no depth limit. */
+  async enqueue(tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
+    const k = this.keys;
+    const register = this.register();
+    const outcomes: EnqueueOutcome[] = [];
+    for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
+      const args: (string | number)[] = [this.now(), maxDepth, k.wakeChannel];
+      for (const t of tasks.slice(i, i + ENQUEUE_CHUNK)) {
+        args.push(
+          this.localId(t.id),
+          t.type,
+          t.payload,
+          t.priority ?? 0,
+          t.runAt ?? '',
+          t.delayMs ?? '',
+          t.maxAttempts,
+          t.timeoutMs ?? '',
+          t.idempotencyKey ?? '',
+          t.fingerprint ?? '',
+          t.idempotencyWindowMs ?? 0,
+        );
+      }
+      const reply = (await this.run('enqueue', [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix], args)) as [
+        EnqueueOutcome['status'],
+        string,
+      ][];
+      for (const [status, localId] of reply) outcomes.push({ status, id: localId ? this.fullId(localId) : '' });
+    }
+    await register;
+    return outcomes;
+  }
+
+  /**
+   * Leases up to `count` tasks for `leaseMs`, promoting due scheduled and retry tasks first.
+   * Each task's attempt is counted here and it gets a lease token unique to this attempt.
+   */
+  async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
+    const k = this.keys;
+    const nonce = randomBytes(6).toString('base64url');
+    const [now, nextDueAt, rows] = (await this.run(
+      'claim',
+      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix],
+      [this.now(), count, leaseMs, nonce, promoteLimit, k.wakeChannel],
+    )) as [number, number, (string | number | null)[][]];
+    return {
+      now,
+      nextDueAt: nextDueAt < 0 ? null : nextDueAt,
+      tasks: rows.map(([id, token, attempt, type, payload, maxAttempts, timeoutMs, createdAt, readyAt]) => ({
+        id: this.fullId(String(id)),
+        queue: this.name,
+        token: String(token),
+        attempt: Number(attempt),
+        type: String(type),
+        payload: String(payload),
+        maxAttempts: Number(maxAttempts),
+        timeoutMs: timeoutMs == null ? undefined : Number(timeoutMs),
+        createdAt: Number(createdAt),
+        readyAt: Number(readyAt),
+        startedAt: now,
+      })),
+    };
+  }
+
+  /** Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens. */
+  async extend(leases: Lease[], leaseMs: number): Promise<AckCode[]> {
+    if (leases.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now(), leaseMs];
+    for (const l of leases) args.push(this.localId(l.id), l.token);
+    return (await this.run('extend', [k.running, k.taskPrefix], args)) as AckCode[];
+  }
+
+  /** Finishes running tasks with an optional result (a JSON string). */
+  async complete(items: (Lease & { result?: string })[]): Promise<AckCode[]> {
+    if (items.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now()];
+    for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
+    return (await this.run('complete', [k.running, k.done, k.taskPrefix], args)) as AckCode[];
+  }
+
+  /** Records failed attempts: each task goes to retry after its delay, or to dead. */
+  async fail(items: FailItem[]): Promise<FailCode[]> {
+    if (items.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now(), ERROR_HISTORY_MAX];
+    for (const i of items) {
+      args.push(this.localId(i.id), i.token, i.error, Math.max(0, Math.round(i.retryDelayMs)), i.permanentReason ?? '');
+    }
+    return (await this.run('fail', [k.running, k.retry, k.dead, k.taskPrefix], args)) as FailCode[];
+  }
+
+  /** Gives running tasks back to the front of pending without spending an attempt. */
+  async release(leases: Lease[]): Promise<AckCode[]> {
+    if (leases.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now(), k.wakeChannel];
+    for (const l of leases) args.push(this.localId(l.id), l.token);
+    return (await this.run('release', [k.pendingPrefix, k.running, k.taskPrefix], args)) as AckCode[];
+  }
+
+  /** Recovers up to `limit` expired leases: back to pending, or dead ('lease_expired') when out of attempts. */
+  async reap(limit = 1000): Promise<ReapResult> {
+    const k = this.keys;
+    const [recovered, dead, orphans] = (await this.run(
+      'reap',
+      [k.pendingPrefix, k.running, k.dead, k.taskPrefix],
+      [this.now(), limit, k.wakeChannel, ERROR_HISTORY_MAX],
+    )) as [string[], string[], number];
+    return {
+      recovered: recovered.map((id) => this.fullId(id)),
+      dead: dead.map((id) => this.fullId(id)),
+      orphans,
+    };
+  }
+
+  /** Moves up to `limit` due tasks from each of scheduled and retry to pending. */
+  async promote(limit = 1000): Promise<{ scheduled: number; retry: number }> {
+    const k = this.keys;
+    const [scheduled, retry] = (await this.run(
+      'promote',
+      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix],
+      [this.now(), limit, k.wakeChannel],
+    )) as [number, number];
+    return { scheduled, retry };
+  }
+
+  /**
+   * Cancels a task that is not running. Throws `not_found`, or `conflict` when it is running or
+   * already finished. Returns the status it had.
+   */
+  async cancel(id: string): Promise<TaskStatus> {
+    const k = this.keys;
+    const [code, status] = (await this.run(
+      'cancel',
+      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix],
+      [this.now(), this.localId(id)],
+    )) as [string, TaskStatus];
+    if (code === 'not_found') throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
+    if (code === 'running') throw new TqError('conflict', `task ${id} is running and cannot be canceled`, { status });
+    if (code === 'finished') throw new TqError('conflict', `task ${id} is already ${status}`, { status });
+    return status;
+  }
+
+  /** Stops workers from claiming this queue's tasks (enqueueing still works). */
+  async pause(): Promise<void> {
+    await this.redis.hset(this.keys.meta, 'paused', '1');
+  }
+
+  /** Lets workers claim again, and wakes idle ones (one MULTI). */
+  async resume(): Promise<void> {
+    await this.redis.multi().hdel(this.keys.meta, 'paused').publish(this.keys.wakeChannel, '1').exec();
+  }
+
+  /** Counts per state, paused, and the oldest pending task's readiness time, at one instant. */
+  async stats(): Promise<QueueStats> {
+    const k = this.keys;
+    const r = (await this.run(
+      'stats',
+      [k.pendingPrefix, k.scheduled, k.running, k.retry, k.dead, k.done, k.canceled, k.meta, k.taskPrefix],
+      [this.now()],
+    )) as number[];
+    const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r.map(Number) as [
+      number, number, number, number, number, number, number, number, number, number, number,
+    ];
+    return {
+      queue: this.name,
+      now,
+      counts: { pending, scheduled, running, retry, dead, done, canceled },
+      paused: paused === 1,
+      oldestPendingAgeMs: oldest < 0 ? null : Math.max(0, now - oldest),
+      expiredLeases: expired,
+    };
+  }
+
+  /** The task's stored record, or null. */
+  async getTask(id: string): Promise<TaskRecord | null> {
+    const hash = await this.redis.hgetall(this.keys.taskPrefix + this.localId(id));
+    return toRecord(this.name, this.fullId(this.localId(id)), hash);
+  }
+
+  /** A page of dead tasks, newest first. */
+  async listDead(offset = 0, limit = 50): Promise<DeadPage> {
+    const k = this.keys;
+    const [ids, total] = await Promise.all([
+      this.redis.zrevrange(k.dead, offset, offset + limit - 1),
+      this.redis.zcard(k.dead),
+    ]);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(k.taskPrefix + id);
+    const replies = (await pipeline.exec()) ?? [];
+    const tasks = replies
+      .map(([, hash], i) => toRecord(this.name, this.fullId(ids[i]!), hash as Record<string, string>))
+      .filter((t): t is TaskRecord => t !== null);
+    return { total, offset, limit, tasks };
+  }
+
+  /** The redrive: dead tasks back to pending with fresh attempts. All of them when `ids` is omitted. */
+  async requeueDead(ids?: string[], batch = 1000): Promise<{ requeued: string[]; notDead: string[] }> {
+    const k = this.keys;
+    const requeued: string[] = [];
+    const notDead: string[] = [];
+    const run = async (localIds: string[]) => {
+      const [r, m] = (await this.run('requeue_dead', [k.pendingPrefix, k.dead, k.taskPrefix], [
+        this.now(),
+        k.wakeChannel,
+        batch,
+        ...localIds,
+      ])) as [string[], string[]];
+      requeued.push(...r.map((id) => this.fullId(id)));
+      notDead.push(...m.map((id) => this.fullId(id)));
+      return r.length + m.length;
+    };
+    if (ids) {
+      for (let i = 0; i < ids.length; i += batch) await run(ids.slice(i, i + batch).map((id) => this.localId(id)));
+    } else {
+      while ((await run([])) > 0);
+    }
+    return { requeued, notDead };
+  }
+
+  /** Deletes dead tasks for good: the given ids, or all of them. Returns how many. */
+  async purgeDead(ids?: string[], batch = 1000): Promise<number> {
+    const k = this.keys;
+    let total = 0;
+    if (ids) {
+      for (let i = 0; i < ids.length; i += batch) {
+        const chunk = ids.slice(i, i + batch).map((id) => this.localId(id));
+        total += Number(await this.run('purge_dead', [k.dead, k.taskPrefix], [batch, ...chunk]));
+      }
+      return total;
+    }
+    for (;;) {
+      const n = Number(await this.run('purge_dead', [k.dead, k.taskPrefix], [batch]));
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /** Applies retention once (at most `limit` deletions per state). */
+  async trim(policy: RetentionPolicy, limit = 1000): Promise<{ done: number; canceled: number; dead: number }> {
+    const k = this.keys;
+    const [done, canceled, dead] = (await this.run('trim', [k.done, k.canceled, k.dead, k.taskPrefix], [
+      this.now(),
+      policy.finishedMaxAgeMs,
+      policy.finishedMaxCount,
+      policy.deadMaxAgeMs,
+      policy.deadMaxCount,
+      limit,
+    ])) as [number, number, number];
+    return { done, canceled, dead };
+  }
+
+  /**
+   * Finds task hashes that say running without a lease (only a partial loss of Redis data leaves
+   * them) and puts them back in pending. Walks every task hash with SCAN: run it rarely.
+   */
+  async repair(batch = 1000): Promise<string[]> {
+    const k = this.keys;
+    const repaired: string[] = [];
+    const nodes: Redis[] = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', taskKeyPattern(this.name), 'COUNT', batch);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const ids = keys.map((key) => key.slice(k.taskPrefix.length));
+        const fixed = (await this.run('repair', [k.pendingPrefix, k.running, k.taskPrefix], [
+          this.now(),
+          k.wakeChannel,
+          ...ids,
+        ])) as string[];
+        repaired.push(...fixed.map((id) => this.fullId(id)));
+      } while (cursor !== '0');
+    }
+    return repaired;
+  }
+
+  private async register(): Promise<void> {
+    const now = Date.now();
+    if (now - this.registeredAt < REGISTER_EVERY_MS) return;
+    this.registeredAt = now;
+    await this.redis.sadd(QUEUES_KEY, this.name);
+  }
+
+  private run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return runScript(this.redis, name, keys, args);
+  }
+
+  private now(): string {
+    return this.clock ? String(this.clock.now()) : '';
+  }
+
+  private localId(id: string): string {
+    const parsed = parseTaskId(id);
+    if (!parsed || parsed.queue !== this.name) {
+      throw new TqError('not_found', `task id ${JSON.stringify(id)} does not belong to queue ${this.name}`);
+    }
+    return parsed.localId;
+  }
+
+  private fullId(localId: string): string {
+    return `${this.name}.${localId}`;
+  }
+}
+
+/** The names of every queue that has received a task. */
+export async function listQueues(redis: RedisClient): Promise<string[]> {
+  return (await redis.smembers(QUEUES_KEY)).sort();
+}
+
+function isCluster(redis: RedisClient): redis is Cluster {
+  return 'nodes' in redis && typeof redis.nodes === 'function' && (redis as Cluster).isCluster === true;
+}
+
+function num(value: string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+function toRecord(queue: string, id: string, hash: Record<string, string> | null): TaskRecord | null {
+  if (!hash || hash.status === undefined) return null;
+  return {
+    id,
+    queue,
+    type: hash.type ?? '',
+    payload: hash.payload ?? 'null',
+    status: hash.status as TaskStatus,
+    attempt: Number(hash.attempt ?? 0),
+    maxAttempts: Number(hash.maxAttempts ?? 1),
+    priority: Number(hash.priority ?? 0),
+    timeoutMs: num(hash.timeoutMs),
+    createdAt: Number(hash.createdAt),
+    readyAt: num(hash.readyAt),
+    runAt: num(hash.runAt),
+    startedAt: num(hash.startedAt),
+    finishedAt: num(hash.finishedAt),
+    result: hash.result,
+    lastError: hash.lastError,
+    errors: hash.errors ? (JSON.parse(hash.errors) as TaskRecord['errors']) : [],
+    deadReason: hash.deadReason,
+    idempotencyKey: hash.idempotencyKey,
+  };
+}

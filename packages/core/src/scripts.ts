@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A connection to a single Redis (standalone, TLS or Sentinel) or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+const LUA_DIR = join(__dirname, 'lua');
+
+/** Every script, by file name, with its number of KEYS. */
+const SCRIPTS = {
+  enqueue: 5,
+  claim: 6,
+  extend: 2,
+  complete: 3,
+  fail: 4,
+  release: 3,
+  reap: 4,
+  promote: 4,
+  cancel: 5,
+  stats: 9,
+  requeue_dead: 3,
+  purge_dead: 2,
+  trim: 4,
+  repair: 3,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+type Arg = string | number;
+
+/** Reads a script and inlines its `-- @include <lib>` lines from lua/lib/. */
+function loadScript(name: string): string {
+  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8').replace(/^-- @include (\w+)$/gm, (_, lib: string) =>
+    readFileSync(join(LUA_DIR, 'lib', `${lib}.lua`), 'utf8'),
+  );
+}
+
+const sources = new Map<ScriptName, string>();
+const defined = new WeakSet<RedisClient>();
+
+/**
+ * The only place scripts are loaded and run. ioredis sends EVALSHA and falls back to EVAL on
+ * NOSCRIPT (after a Redis restart or failover), so callers never see a missing script.
+ */
+export function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> {
+  if (!defined.has(redis)) {
+    for (const [script, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
+      let lua = sources.get(script);
+      if (!lua) {
+        lua = loadScript(script);
+        sources.set(script, lua);
+      }
+      redis.defineCommand(commandName(script), { numberOfKeys, lua });
+    }
+    defined.add(redis);
+  }
+  if (keys.length !== SCRIPTS[name]) {
+    throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
+  }
+  const command = (redis as unknown as Record<string, (...a: Arg[]) => Promise<unknown>>)[commandName(name)]!;
+  return command.call(redis, ...keys, ...args);
+}
+
+function commandName(script: ScriptName): string {
+  return `tq_${script}`;
+}

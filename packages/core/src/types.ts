@@ -1,0 +1,135 @@
+/** Where a task is. Exactly one at any instant (each state is one Redis structure of its queue). */
+export type TaskStatus = 'pending' | 'scheduled' | 'running' | 'retry' | 'done' | 'dead' | 'canceled';
+
+/** A task to store, already validated (see @tq/task). */
+export interface NewTask {
+  /** A full id from `newTaskId(queue)`. */
+  id: string;
+  type: string;
+  /** The payload, serialized (JSON). */
+  payload: string;
+  /** 0..9, 9 claimed first. Default 0. */
+  priority?: number;
+  /** Run no earlier than this time, ms since the epoch. */
+  runAt?: number;
+  /** Run no earlier than this many ms after the enqueue (Redis time). */
+  delayMs?: number;
+  maxAttempts: number;
+  /** Abort a run after this many ms. */
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  /** A digest of the submission; a replayed idempotency key must carry the same one. */
+  fingerprint?: string;
+  /** How long the idempotency key is remembered, ms. */
+  idempotencyWindowMs?: number;
+}
+
+export interface EnqueueOutcome {
+  /** created; existing (idempotent replay); conflict (key reused with another body); full (depth limit). */
+  status: 'created' | 'existing' | 'conflict' | 'full';
+  /** The new or earlier task id; '' when full. */
+  id: string;
+}
+
+/** The proof of one claim: only the current token can complete, fail, extend or release. */
+export interface Lease {
+  id: string;
+  token: string;
+}
+
+export interface ClaimedTask extends Lease {
+  queue: string;
+  /** 1 for the first run; counted at claim. */
+  attempt: number;
+  type: string;
+  payload: string;
+  maxAttempts: number;
+  timeoutMs?: number;
+  createdAt: number;
+  /** When it became runnable (enqueue, due time, or requeue), ms. */
+  readyAt: number;
+  startedAt: number;
+}
+
+export interface ClaimResult {
+  /** Redis (or injected) time of the claim, ms. */
+  now: number;
+  /** When the next scheduled or retry task becomes due, ms; null when none waits. */
+  nextDueAt: number | null;
+  tasks: ClaimedTask[];
+}
+
+/** 'ok', or why a lease operation was refused: the task is gone, or the token is no longer current. */
+export type AckCode = 'ok' | 'not_found' | 'lease_lost';
+export type FailCode = 'retry' | 'dead' | 'not_found' | 'lease_lost';
+
+export interface FailItem extends Lease {
+  error: string;
+  /** Backoff before the next attempt, ms (ignored when the task goes to dead). */
+  retryDelayMs: number;
+  /** Set to send the task to dead now, with this reason (e.g. 'permanent', 'unknown_type'). */
+  permanentReason?: string;
+}
+
+export interface ReapResult {
+  recovered: string[];
+  dead: string[];
+  orphans: number;
+}
+
+export interface QueueStats {
+  queue: string;
+  now: number;
+  counts: Record<'pending' | 'scheduled' | 'running' | 'retry' | 'dead' | 'done' | 'canceled', number>;
+  paused: boolean;
+  oldestPendingAgeMs: number | null;
+  /** Running tasks whose lease has expired and that no reaper has recovered yet. */
+  expiredLeases: number;
+}
+
+export interface TaskRecord {
+  id: string;
+  queue: string;
+  type: string;
+  /** Serialized payload. */
+  payload: string;
+  status: TaskStatus;
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  timeoutMs?: number;
+  createdAt: number;
+  readyAt?: number;
+  runAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Serialized result. */
+  result?: string;
+  lastError?: string;
+  errors: { attempt: number; at: number; error: string }[];
+  deadReason?: string;
+  idempotencyKey?: string;
+}
+
+export interface DeadPage {
+  total: number;
+  offset: number;
+  limit: number;
+  tasks: TaskRecord[];
+}
+
+/** How long finished and dead tasks are kept. */
+export interface RetentionPolicy {
+  finishedMaxAgeMs: number;
+  finishedMaxCount: number;
+  deadMaxAgeMs: number;
+  deadMaxCount: number;
+}
+
+/** Defaults: finished tasks 24 h / 100,000 per state; dead tasks 14 days (SQS's longest) / 100,000. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  finishedMaxAgeMs: 24 * 3600_000,
+  finishedMaxCount: 100_000,
+  deadMaxAgeMs: 14 * 24 * 3600_000,
+  deadMaxCount: 100_000,
+};
