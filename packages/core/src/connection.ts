@@ -3,15 +3,13 @@ import type { RedisClient } from './scripts';
 
 /** Options for `createRedis`. */
 export interface ConnectionOptions {
-  /** How long a command may wait for a reply before it fails, ms. Default 5000. */
+  /**
+   * How long a command may wait for a reply, ms, including while Redis is unreachable (commands wait
+   * for a reconnect until then). Default 5000. The API uses it to answer 503 instead of hanging.
+   */
   commandTimeoutMs?: number;
   /** Name shown by CLIENT LIST, for operators. */
   connectionName?: string;
-  /**
-   * Fail commands at once while disconnected instead of queueing them (default true), so an API
-   * can answer 503 rather than hang. Blocking/subscriber connections pass false.
-   */
-  failFast?: boolean;
 }
 
 /**
@@ -25,8 +23,9 @@ export function createRedis(url: string, options: ConnectionOptions = {}): Redis
   const base: RedisOptions = {
     connectionName: options.connectionName,
     commandTimeout: options.commandTimeoutMs ?? 5000,
-    enableOfflineQueue: options.failFast === false,
-    maxRetriesPerRequest: options.failFast === false ? null : 1,
+    // Commands survive a reconnect and are bounded by commandTimeout alone. A resent enqueue is
+    // harmless: task ids are made by the client and the script skips an id it already stored.
+    maxRetriesPerRequest: null,
     // Reconnect forever with a capped backoff: a Redis restart must never need a process restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     password: parsed.password,
@@ -42,7 +41,6 @@ export function createRedis(url: string, options: ConnectionOptions = {}): Redis
     case 'cluster':
       return new Cluster(parsed.hosts, {
         redisOptions: { ...base, db: undefined },
-        enableOfflineQueue: base.enableOfflineQueue,
         clusterRetryStrategy: base.retryStrategy,
       });
   }

@@ -48,6 +48,7 @@ export class Queue {
 
   /** Stores tasks (pending, or scheduled when delayed). `maxDepth` 0 means no depth limit. */
   async enqueue(tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
+    // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
     const k = this.keys;
     const register = this.register();
     const outcomes: EnqueueOutcome[] = [];
@@ -68,11 +69,14 @@ export class Queue {
           t.idempotencyWindowMs ?? 0,
         );
       }
-      const reply = (await this.run('enqueue', [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix], args)) as [
-        EnqueueOutcome['status'],
-        string,
-      ][];
-      for (const [status, localId] of reply) outcomes.push({ status, id: localId ? this.fullId(localId) : '' });
+      const [now, reply] = (await this.run(
+        'enqueue',
+        [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix],
+        args,
+      )) as [number, [EnqueueOutcome['status'], string][]];
+      for (const [status, localId] of reply) {
+        outcomes.push({ status, id: localId ? this.fullId(localId) : '', at: Number(now) });
+      }
     }
     await register;
     return outcomes;

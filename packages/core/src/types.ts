@@ -29,6 +29,8 @@ export interface EnqueueOutcome {
   status: 'created' | 'existing' | 'conflict' | 'full';
   /** The new or earlier task id; '' when full. */
   id: string;
+  /** Redis (or injected) time of the enqueue, ms. */
+  at: number;
 }
 
 /** The proof of one claim: only the current token can complete, fail, extend or release. */

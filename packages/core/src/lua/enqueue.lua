@@ -13,11 +13,13 @@
   ARGV[4..] 11 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint, idempotency window ms
 
-  Returns one {status, id} per task; status is
+  Returns {now, results}: one {status, id} per task; status is
     'created'  the task was stored (id = the new id)
     'existing' the idempotency key was seen with the same fingerprint (id = the earlier task)
     'conflict' the idempotency key was seen with another fingerprint (id = the earlier task)
     'full'     the queue is at its depth limit; nothing was stored
+  An id that is already stored is reported 'created' again and left alone, so a client that resends
+  the same call after a lost reply (ioredis does on reconnect) creates nothing twice.
 ]]
 -- @include common
 
@@ -46,6 +48,9 @@ local function enqueue_one(i)
   local run_at, delay_ms, max_attempts, timeout_ms = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local idem_key, fingerprint, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
 
+  if redis.call('EXISTS', task_prefix .. id) == 1 then
+    return { 'created', id }
+  end
   if idem_key ~= '' then
     local seen = redis.call('GET', idem_prefix .. idem_key)
     if seen then
@@ -97,4 +102,4 @@ for i = 4, #ARGV, FIELDS do
   results[#results + 1] = enqueue_one(i)
 end
 wake_if_was_empty(was_empty, pushed, wake_channel)
-return results
+return { now, results }

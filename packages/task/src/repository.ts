@@ -1,0 +1,61 @@
+import {
+  Queue,
+  QUEUES_KEY,
+  TqError,
+  listQueues,
+  parseTaskId,
+  type Clock,
+  type NewTask,
+  type EnqueueOutcome,
+  type RedisClient,
+  type TaskRecord,
+} from '@tq/core';
+
+/** Task storage over the core queues: one `Queue` per name, found from the task id. */
+export class TaskRepository {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    readonly redis: RedisClient,
+    private readonly clock?: Clock,
+  ) {}
+
+  /** The queue named `name` (validated). */
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(this.redis, name, this.clock);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Stores tasks of one queue. */
+  add(queue: string, tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
+    return this.queue(queue).enqueue(tasks, maxDepth);
+  }
+
+  /** The record of task `id`, or null when no such task is stored. */
+  async find(id: string): Promise<TaskRecord | null> {
+    const parsed = parseTaskId(id);
+    if (!parsed) return null;
+    return this.queue(parsed.queue).getTask(id);
+  }
+
+  /** The queue a task id belongs to; throws `not_found` for a malformed id. */
+  queueOf(id: string): Queue {
+    const parsed = parseTaskId(id);
+    if (!parsed) throw new TqError('not_found', `task ${JSON.stringify(id)} does not exist: ids look like "default.01JD…"`);
+    return this.queue(parsed.queue);
+  }
+
+  /** Names of all queues that have received tasks. */
+  queueNames(): Promise<string[]> {
+    return listQueues(this.redis);
+  }
+
+  /** Whether a queue has ever received a task. */
+  async queueExists(name: string): Promise<boolean> {
+    return (await this.redis.sismember(QUEUES_KEY, name)) === 1;
+  }
+}

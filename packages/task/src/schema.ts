@@ -1,0 +1,86 @@
+import { QUEUE_NAME_PATTERN } from '@tq/core';
+import { z } from 'zod';
+
+/** Limits of a submission; each is said in the error a user gets past it. */
+export const LIMITS = {
+  typePattern: /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/,
+  idempotencyKeyPattern: /^[\x21-\x7e]{1,255}$/,
+  maxPriority: 9,
+  maxAttempts: 1000,
+  /** Longest delay or distance of runAt into the future: 365 days. */
+  maxDelayMs: 365 * 24 * 3600_000,
+  /** Longest handler timeout: 12 h (SQS's longest visibility). */
+  maxTimeoutMs: 12 * 3600_000,
+  /** Default size limit of a serialized payload: 1 MiB, like SQS. */
+  defaultMaxPayloadBytes: 1024 * 1024,
+  maxBatch: 1000,
+} as const;
+
+/** Defaults applied to a submission. */
+export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
+
+const int = (field: string, min: number, max: number) =>
+  z
+    .number({ error: `${field} must be a number` })
+    .int({ error: `${field} must be a whole number` })
+    .min(min, { error: `${field} must be at least ${min}` })
+    .max(max, { error: `${field} must be at most ${max}` });
+
+/** The body of `POST /tasks` (and each item of a batch). */
+export const taskSubmissionSchema = z
+  .strictObject(
+    {
+      type: z
+        .string({ error: 'type is required and must be a string, e.g. "email"' })
+        .regex(LIMITS.typePattern, {
+          error: 'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
+        }),
+      payload: z.unknown().optional(),
+      queue: z
+        .string({ error: 'queue must be a string' })
+        .regex(QUEUE_NAME_PATTERN, { error: 'queue must be 1-64 letters, digits, "_" or "-"' })
+        .optional(),
+      priority: int('priority', 0, LIMITS.maxPriority).optional(),
+      delayMs: int('delayMs', 0, LIMITS.maxDelayMs).optional(),
+      runAt: z
+        .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], {
+          error: 'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds',
+        })
+        .optional(),
+      maxAttempts: int('maxAttempts', 1, LIMITS.maxAttempts).optional(),
+      timeoutMs: int('timeoutMs', 1, LIMITS.maxTimeoutMs).optional(),
+      idempotencyKey: z
+        .string({ error: 'idempotencyKey must be a string' })
+        .regex(LIMITS.idempotencyKeyPattern, { error: 'idempotencyKey must be 1-255 printable ASCII characters' })
+        .optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'the task must be a JSON object') },
+  )
+  .refine((t) => t.delayMs === undefined || t.runAt === undefined, {
+    error: 'give delayMs or runAt, not both',
+    path: ['runAt'],
+  });
+
+export type TaskSubmission = z.infer<typeof taskSubmissionSchema>;
+
+/** The body of `POST /tasks/batch`. */
+export const batchSubmissionSchema = z.strictObject(
+  {
+    tasks: z
+      .array(z.unknown(), { error: 'tasks must be an array of task objects' })
+      .min(1, { error: 'tasks must hold at least 1 task' })
+      .max(LIMITS.maxBatch, { error: `tasks must hold at most ${LIMITS.maxBatch} tasks` }),
+  },
+  { error: 'the body must be a JSON object {"tasks": [...]}' },
+);
+
+/** One problem with a field: where (a dotted path, '' for the whole body) and what is wrong. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Turns zod issues into field errors users can act on. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
+}

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { TqError, newTaskId, type EnqueueOutcome, type NewTask, type QueueStats, type TaskStatus } from '@tq/core';
+import type { TaskRepository } from './repository';
+import {
+  DEFAULTS,
+  LIMITS,
+  batchSubmissionSchema,
+  fieldErrors,
+  taskSubmissionSchema,
+  type FieldError,
+  type TaskSubmission,
+} from './schema';
+import { toTask, type Task } from './task';
+
+export interface TaskServiceOptions {
+  /** Largest serialized payload accepted, bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** How long an idempotency key is remembered, ms. Default 24 h. */
+  idempotencyWindowMs?: number;
+  /** Waiting tasks (pending + scheduled + retry) above which a queue refuses new ones. 0 = no limit (default). */
+  maxQueueDepth?: number;
+}
+
+/** The result of one submission. `created` is false for an idempotent replay. */
+export interface SubmitResult {
+  task: Task;
+  created: boolean;
+}
+
+/** One item of a batch: its HTTP-like status and either the task or the error. */
+export type BatchItemResult =
+  | { index: number; status: 201 | 200; task: Task }
+  | { index: number; status: 400 | 409 | 429; error: string; errors?: FieldError[] };
+
+/** A page of dead tasks, newest first. */
+export interface DeadTasksPage {
+  queue: string;
+  total: number;
+  offset: number;
+  limit: number;
+  tasks: Task[];
+}
+
+interface Prepared {
+  queue: string;
+  task: NewTask;
+  submission: TaskSubmission;
+}
+
+/** What the API calls: submit, read, cancel tasks; inspect queues and their dead letters. */
+export class TaskService {
+  private readonly maxPayloadBytes: number;
+  private readonly idempotencyWindowMs: number;
+  private readonly maxQueueDepth: number;
+
+  constructor(
+    readonly repository: TaskRepository,
+    options: TaskServiceOptions = {},
+  ) {
+    this.maxPayloadBytes = options.maxPayloadBytes ?? LIMITS.defaultMaxPayloadBytes;
+    this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
+    this.maxQueueDepth = options.maxQueueDepth ?? 0;
+  }
+
+  /**
+   * Validates and stores one task. With an idempotency key (body field or `headerKey`), a replay of
+   * the same submission returns the earlier task (created = false); another submission under the same
+   * key throws `conflict`. Throws `invalid` with per-field errors, `queue_full` over the depth limit.
+   */
+  async submit(body: unknown, headerKey?: string): Promise<SubmitResult> {
+    const prepared = this.prepare(body, headerKey);
+    const [outcome] = await this.repository.add(prepared.queue, [prepared.task], this.maxQueueDepth);
+    return this.settle(prepared, outcome!);
+  }
+
+  /** Validates and stores up to 1000 tasks; each item succeeds or fails on its own. */
+  async submitBatch(body: unknown): Promise<BatchItemResult[]> {
+    const parsed = batchSubmissionSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+    const results: BatchItemResult[] = [];
+    const byQueue = new Map<string, { index: number; prepared: Prepared }[]>();
+    parsed.data.tasks.forEach((item, index) => {
+      try {
+        const prepared = this.prepare(item);
+        const group = byQueue.get(prepared.queue) ?? [];
+        group.push({ index, prepared });
+        byQueue.set(prepared.queue, group);
+      } catch (error) {
+        const e = error as TqError;
+        results.push({ index, status: 400, error: e.message, errors: e.details?.errors as FieldError[] });
+      }
+    });
+    await Promise.all(
+      [...byQueue].map(async ([queue, group]) => {
+        const outcomes = await this.repository.add(
+          queue,
+          group.map((g) => g.prepared.task),
+          this.maxQueueDepth,
+        );
+        await Promise.all(
+          group.map(async ({ index, prepared }, i) => {
+            try {
+              const { task, created } = await this.settle(prepared, outcomes[i]!);
+              results.push({ index, status: created ? 201 : 200, task });
+            } catch (error) {
+              const e = error as TqError;
+              results.push({ index, status: e.code === 'queue_full' ? 429 : 409, error: e.message });
+            }
+          }),
+        );
+      }),
+    );
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  /** The task `id`; throws `not_found`. */
+  async get(id: string): Promise<Task> {
+    const record = await this.repository.find(id);
+    if (!record) throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
+    return toTask(record);
+  }
+
+  /** Cancels a task that is not running; throws `conflict` when it is running or finished. */
+  async cancel(id: string): Promise<Task> {
+    await this.repository.queueOf(id).cancel(id);
+    return this.get(id);
+  }
+
+  /** Stats of every known queue. */
+  async listQueues(): Promise<QueueStats[]> {
+    const names = await this.repository.queueNames();
+    return Promise.all(names.map((name) => this.repository.queue(name).stats()));
+  }
+
+  /** Stats of one queue; throws `not_found` for a queue that never received a task. */
+  async queueStats(name: string): Promise<QueueStats> {
+    await this.assertQueue(name);
+    return this.repository.queue(name).stats();
+  }
+
+  async pause(name: string): Promise<QueueStats> {
+    await this.assertQueue(name);
+    await this.repository.queue(name).pause();
+    return this.repository.queue(name).stats();
+  }
+
+  async resume(name: string): Promise<QueueStats> {
+    await this.assertQueue(name);
+    await this.repository.queue(name).resume();
+    return this.repository.queue(name).stats();
+  }
+
+  async listDead(name: string, offset: number, limit: number): Promise<DeadTasksPage> {
+    await this.assertQueue(name);
+    const page = await this.repository.queue(name).listDead(offset, limit);
+    return { queue: name, total: page.total, offset, limit, tasks: page.tasks.map(toTask) };
+  }
+
+  /** The redrive: the given dead tasks (or all) back to pending with fresh attempts. */
+  async requeueDead(name: string, ids?: string[]): Promise<{ requeued: string[]; notDead: string[] }> {
+    await this.assertQueue(name);
+    return this.repository.queue(name).requeueDead(ids);
+  }
+
+  /** Deletes the given dead tasks (or all). Returns how many. */
+  async purgeDead(name: string, ids?: string[]): Promise<number> {
+    await this.assertQueue(name);
+    return this.repository.queue(name).purgeDead(ids);
+  }
+
+  private async assertQueue(name: string): Promise<void> {
+    if (!(await this.repository.queueExists(name))) {
+      throw new TqError('not_found', `queue ${JSON.stringify(name)} does not exist (it has never received a task)`);
+    }
+  }
+
+  private prepare(body: unknown, headerKey?: string): Prepared {
+    const parsed = taskSubmissionSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+    const submission = parsed.data;
+    if (headerKey !== undefined && submission.idempotencyKey !== undefined && headerKey !== submission.idempotencyKey) {
+      throw invalid([{ field: 'idempotencyKey', message: 'the Idempotency-Key header and the body field differ; send one' }]);
+    }
+    const idempotencyKey = headerKey ?? submission.idempotencyKey;
+    if (idempotencyKey !== undefined && !LIMITS.idempotencyKeyPattern.test(idempotencyKey)) {
+      throw invalid([{ field: 'idempotencyKey', message: 'Idempotency-Key must be 1-255 printable ASCII characters' }]);
+    }
+    const payload = JSON.stringify(submission.payload ?? null);
+    const payloadBytes = Buffer.byteLength(payload);
+    if (payloadBytes > this.maxPayloadBytes) {
+      throw invalid([
+        { field: 'payload', message: `payload is ${payloadBytes} bytes serialized; the limit is ${this.maxPayloadBytes}` },
+      ]);
+    }
+    const queue = submission.queue ?? DEFAULTS.queue;
+    const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([submission.type, payload, queue, submission.priority, submission.delayMs, runAt, submission.maxAttempts, submission.timeoutMs]))
+      .digest('base64url');
+    return {
+      queue,
+      submission,
+      task: {
+        id: newTaskId(queue),
+        type: submission.type,
+        payload,
+        priority: submission.priority ?? DEFAULTS.priority,
+        runAt,
+        delayMs: submission.delayMs,
+        maxAttempts: submission.maxAttempts ?? DEFAULTS.maxAttempts,
+        timeoutMs: submission.timeoutMs,
+        idempotencyKey,
+        fingerprint: idempotencyKey === undefined ? undefined : fingerprint,
+        idempotencyWindowMs: this.idempotencyWindowMs,
+      },
+    };
+  }
+
+  private async settle({ queue, task, submission }: Prepared, outcome: EnqueueOutcome): Promise<SubmitResult> {
+    switch (outcome.status) {
+      case 'created': {
+        const due = task.runAt ?? (task.delayMs ? outcome.at + task.delayMs : undefined);
+        const status: TaskStatus = due !== undefined && due > outcome.at ? 'scheduled' : 'pending';
+        return {
+          created: true,
+          task: toTask({
+            id: outcome.id,
+            queue,
+            type: task.type,
+            payload: task.payload,
+            status,
+            attempt: 0,
+            maxAttempts: task.maxAttempts,
+            priority: task.priority ?? 0,
+            timeoutMs: submission.timeoutMs,
+            createdAt: outcome.at,
+            runAt: status === 'scheduled' ? due : undefined,
+            errors: [],
+            idempotencyKey: task.idempotencyKey,
+          }),
+        };
+      }
+      case 'existing':
+        return { created: false, task: await this.get(outcome.id) };
+      case 'conflict':
+        throw new TqError(
+          'conflict',
+          `idempotency key ${JSON.stringify(task.idempotencyKey)} was already used for task ${outcome.id} with a different body; use a new key for a new task`,
+          { taskId: outcome.id },
+        );
+      case 'full':
+        throw new TqError('queue_full', `queue ${queue} is over its depth limit of ${this.maxQueueDepth} waiting tasks; retry later`, {
+          queue,
+        });
+    }
+  }
+}
+
+function invalid(errors: FieldError[]): TqError {
+  const summary = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+  return new TqError('invalid', `the task is invalid: ${summary}`, { errors });
+}

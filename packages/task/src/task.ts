@@ -1,0 +1,64 @@
+import type { TaskRecord, TaskStatus } from '@tq/core';
+
+export type { TaskStatus };
+
+/** Every status a task can have. Terminal ones: done, dead, canceled. */
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'scheduled', 'running', 'retry', 'done', 'dead', 'canceled'];
+
+/** A task as the API shows it: times are ISO 8601 strings, payload and result are parsed JSON. */
+export interface Task {
+  id: string;
+  queue: string;
+  type: string;
+  payload: unknown;
+  status: TaskStatus;
+  priority: number;
+  /** Attempts started so far (counted when a worker claims the task). */
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  createdAt: string;
+  runAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  result: unknown;
+  lastError: string | null;
+  errors: { attempt: number; at: string; error: string }[];
+  deadReason: string | null;
+  idempotencyKey: string | null;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // written by something other than tq: show it as it is
+  }
+}
+
+/** Turns a stored record into the API's view of a task. */
+export function toTask(record: TaskRecord): Task {
+  return {
+    id: record.id,
+    queue: record.queue,
+    type: record.type,
+    payload: parseJson(record.payload),
+    status: record.status,
+    priority: record.priority,
+    attempt: record.attempt,
+    maxAttempts: record.maxAttempts,
+    timeoutMs: record.timeoutMs ?? null,
+    createdAt: iso(record.createdAt)!,
+    runAt: iso(record.runAt),
+    startedAt: iso(record.startedAt),
+    finishedAt: iso(record.finishedAt),
+    result: record.result === undefined ? null : parseJson(record.result),
+    lastError: record.lastError ?? null,
+    errors: record.errors.map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
+    deadReason: record.deadReason ?? null,
+    idempotencyKey: record.idempotencyKey ?? null,
+  };
+}
