@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** A configuration that failed validation; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses environment variables with a zod object schema whose keys are the variable names.
+ * Throws a ConfigError naming each bad variable, its value and what is allowed.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.map(String).join('.');
+      const value = env[name];
+      return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
+    }),
+  );
+}
+
+/** An integer variable in [min, max] with a default; the error says the range. */
+export function intVar(defaultValue: number, min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return defaultValue;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+/** A comma-separated list variable (blank entries dropped). */
+export function listVar(defaultValue: string[] = []) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) =>
+      raw === undefined ? defaultValue : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    );
+}
+
+/** A string variable with a default. */
+export function stringVar(defaultValue: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw.trim() === '' ? defaultValue : raw.trim()));
+}
+
+/** LOG_LEVEL: one of pino's levels. */
+export const logLevelVar = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  .default('info');
