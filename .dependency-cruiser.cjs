@@ -33,6 +33,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(dist|node_modules|\\.turbo)/' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'packages/tsconfig/base.json' },
+    tsConfig: { fileName: 'tsconfig.json' },
   },
 };

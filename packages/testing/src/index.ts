@@ -1,0 +1,5 @@
+export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';
+export { startRedisCluster, type RedisCluster } from './redis-cluster';
+export { startTestRedis, type TestRedis } from './test-redis';
+export { randomQueueName } from './random-queue';
+export { waitFor, type WaitForOptions } from './wait-for';
