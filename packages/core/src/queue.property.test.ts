@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { connect, expectConsistent, freshQueue, newTask } from './test-support/fixtures';
+import type { RedisClient } from './scripts';
+import type { Lease } from './types';
+
+let redis: RedisClient;
+beforeAll(() => {
+  redis = connect();
+});
+afterAll(() => redis.quit());
+
+/** One step a producer, worker, reaper or clock can take. `pick` chooses among the known tasks/leases. */
+type Action =
+  | { kind: 'enqueue'; priority: number; delayMs: number; maxAttempts: number }
+  | { kind: 'claim'; count: number; leaseMs: number }
+  | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
+  | { kind: 'reap' | 'promote' }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'advance'; ms: number };
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({
+    kind: fc.constant('enqueue' as const),
+    priority: fc.integer({ min: 0, max: 9 }),
+    delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
+    maxAttempts: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({ kind: fc.constant('claim' as const), count: fc.integer({ min: 1, max: 4 }), leaseMs: fc.integer({ min: 100, max: 2000 }) }),
+  fc.record({
+    kind: fc.constantFrom('complete' as const, 'fail' as const, 'extend' as const, 'release' as const),
+    pick: fc.nat(),
+    permanent: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constantFrom('reap' as const, 'promote' as const) }),
+  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
+);
+
+describe('Queue invariants under random operation sequences', () => {
+  it('keeps every task in exactly one state, with a hash that agrees, and honours only current lease tokens', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 50 }), async (actions) => {
+        const { queue, clock } = freshQueue(redis);
+        const ids: string[] = [];
+        // Every lease ever handed out, including ones a "crashed" worker never acknowledges.
+        const leases: Lease[] = [];
+        // The model: the one token that may act on each task right now.
+        const current = new Map<string, string>();
+
+        const expectCodes = (lease: Lease, code: string) => {
+          const valid = current.get(lease.id) === lease.token;
+          expect([lease.token, valid ? 'current' : 'stale', code]).toEqual([
+            lease.token,
+            valid ? 'current' : 'stale',
+            valid ? expect.not.stringMatching(/lease_lost|not_found/) : 'lease_lost',
+          ]);
+        };
+
+        for (const a of actions) {
+          switch (a.kind) {
+            case 'enqueue': {
+              const t = newTask(queue, { priority: a.priority, delayMs: a.delayMs || undefined, maxAttempts: a.maxAttempts });
+              await queue.enqueue([t]);
+              ids.push(t.id);
+              break;
+            }
+            case 'claim': {
+              const { tasks } = await queue.claim(a.count, a.leaseMs);
+              for (const t of tasks) {
+                expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
+                current.set(t.id, t.token);
+                leases.push(t);
+              }
+              break;
+            }
+            case 'complete':
+            case 'fail':
+            case 'extend':
+            case 'release': {
+              if (leases.length === 0) break;
+              const lease = leases[a.pick % leases.length]!;
+              const [code] =
+                a.kind === 'complete'
+                  ? await queue.complete([lease])
+                  : a.kind === 'fail'
+                    ? await queue.fail([{ ...lease, error: 'boom', retryDelayMs: 500, permanentReason: a.permanent ? 'permanent' : undefined }])
+                    : a.kind === 'extend'
+                      ? await queue.extend([lease], 1000)
+                      : await queue.release([lease]);
+              expectCodes(lease, code!);
+              if (code !== 'lease_lost' && a.kind !== 'extend') current.delete(lease.id);
+              break;
+            }
+            case 'reap': {
+              const { recovered, dead } = await queue.reap();
+              for (const id of [...recovered, ...dead]) current.delete(id);
+              break;
+            }
+            case 'promote':
+              await queue.promote();
+              break;
+            case 'cancel': {
+              if (ids.length === 0) break;
+              await queue.cancel(ids[a.pick % ids.length]!).catch((e: { code?: string }) => {
+                expect(e.code).toBe('conflict');
+              });
+              break;
+            }
+            case 'advance':
+              clock.advance(a.ms);
+              break;
+          }
+          const states = await expectConsistent(queue, ids);
+          for (const [id, state] of Object.entries(states)) {
+            expect([id, state === 'running']).toEqual([id, current.has(id)]);
+          }
+        }
+        for (const id of ids) {
+          const record = (await queue.getTask(id))!;
+          expect(record.attempt).toBeLessThanOrEqual(record.maxAttempts);
+        }
+      }),
+      { numRuns: 60 },
+
+    );
+  });
+});

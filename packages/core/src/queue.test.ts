@@ -1,0 +1,332 @@
+import { waitFor } from '@tq/testing';
+import { enqueue, expectConsistent, freshQueue, connect, newTask } from './test-support/fixtures';
+import { TqError } from './errors';
+import type { RedisClient } from './scripts';
+
+let redis: RedisClient;
+beforeAll(() => {
+  redis = connect();
+});
+afterAll(() => redis.quit());
+
+const LEASE = 30_000;
+
+describe('Queue against a real Redis', () => {
+  it('runs the full lifecycle: pending -> running -> done, with the result stored', async () => {
+    const { queue } = freshQueue(redis);
+    const [id] = await enqueue(queue, { type: 'email', payload: '"hello world"' });
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'pending' });
+
+    const { tasks } = await queue.claim(10, LEASE);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ id, attempt: 1, type: 'email', payload: '"hello world"', maxAttempts: 3 });
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'running' });
+
+    expect(await queue.complete([{ ...tasks[0]!, result: '{"sent":true}' }])).toEqual(['ok']);
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'done' });
+    const record = await queue.getTask(id!);
+    expect(record).toMatchObject({ status: 'done', attempt: 1, result: '{"sent":true}' });
+    expect(record!.finishedAt).toBeGreaterThanOrEqual(record!.createdAt);
+  });
+
+  it('retries with a backoff delay, then succeeds', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [id] = await enqueue(queue, {});
+    const first = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(await queue.fail([{ ...first, error: 'smtp down', retryDelayMs: 5000 }])).toEqual(['retry']);
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'retry' });
+
+    clock.advance(4999);
+    const early = await queue.claim(1, LEASE);
+    expect(early.tasks).toHaveLength(0);
+    expect(early.nextDueAt).toBe(clock.now() + 1);
+
+    clock.advance(1);
+    const second = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(second).toMatchObject({ id, attempt: 2 });
+    expect(second.token).not.toBe(first.token);
+    expect(await queue.complete([second])).toEqual(['ok']);
+    expect(await queue.getTask(id!)).toMatchObject({ status: 'done', attempt: 2, lastError: 'smtp down' });
+  });
+
+  it('sends a task that exhausts its attempts to dead with the reason and its error history', async () => {
+    const { queue } = freshQueue(redis);
+    const [id] = await enqueue(queue, { maxAttempts: 2 });
+    const a1 = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(await queue.fail([{ ...a1, error: 'first', retryDelayMs: 0 }])).toEqual(['retry']);
+    const a2 = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(await queue.fail([{ ...a2, error: 'second', retryDelayMs: 0 }])).toEqual(['dead']);
+
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'dead' });
+    const record = await queue.getTask(id!);
+    expect(record).toMatchObject({ status: 'dead', deadReason: 'max_attempts', attempt: 2, lastError: 'second' });
+    expect(record!.errors.map((e) => [e.attempt, e.error])).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+    ]);
+  });
+
+  it('sends a permanently failed task to dead at once with the given reason', async () => {
+    const { queue } = freshQueue(redis);
+    const [id] = await enqueue(queue, { maxAttempts: 5 });
+    const a1 = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(await queue.fail([{ ...a1, error: '404 from target', retryDelayMs: 0, permanentReason: 'permanent' }])).toEqual([
+      'dead',
+    ]);
+    expect(await queue.getTask(id!)).toMatchObject({ status: 'dead', deadReason: 'permanent', attempt: 1 });
+  });
+
+  it('refuses a stale token on complete, fail, extend and release after the lease was reaped and re-claimed', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [id] = await enqueue(queue, {});
+    const stale = (await queue.claim(1, 1000)).tasks[0]!;
+    clock.advance(1001);
+    expect((await queue.reap()).recovered).toEqual([id]);
+    const current = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(current.attempt).toBe(2);
+
+    expect(await queue.complete([{ ...stale, result: '"late"' }])).toEqual(['lease_lost']);
+    expect(await queue.fail([{ ...stale, error: 'late', retryDelayMs: 0 }])).toEqual(['lease_lost']);
+    expect(await queue.extend([stale], LEASE)).toEqual(['lease_lost']);
+    expect(await queue.release([stale])).toEqual(['lease_lost']);
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'running' });
+
+    expect(await queue.complete([{ ...current, result: '"winner"' }])).toEqual(['ok']);
+    expect(await queue.getTask(id!)).toMatchObject({ status: 'done', result: '"winner"' });
+  });
+
+  it('refuses operations on a task that does not exist with not_found', async () => {
+    const { queue } = freshQueue(redis);
+    const ghost = { id: newTask(queue).id, token: 'x.1' };
+    expect(await queue.complete([ghost])).toEqual(['not_found']);
+    expect(await queue.extend([ghost], LEASE)).toEqual(['not_found']);
+  });
+
+  it('reaps an expired task back to pending with its attempt counted, and to dead once attempts are spent', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [id] = await enqueue(queue, { maxAttempts: 2 });
+    await queue.claim(1, 1000);
+    clock.advance(999);
+    expect(await queue.reap()).toEqual({ recovered: [], dead: [], orphans: 0 });
+    clock.advance(1);
+    expect(await queue.reap()).toEqual({ recovered: [id], dead: [], orphans: 0 });
+    expect(await queue.getTask(id!)).toMatchObject({ status: 'pending', attempt: 1 });
+
+    const again = (await queue.claim(1, 1000)).tasks[0]!;
+    expect(again.attempt).toBe(2);
+    clock.advance(1000);
+    expect(await queue.reap()).toEqual({ recovered: [], dead: [id], orphans: 0 });
+    const record = await queue.getTask(id!);
+    expect(record).toMatchObject({ status: 'dead', deadReason: 'lease_expired', attempt: 2 });
+    expect(record!.errors).toHaveLength(2);
+  });
+
+  it('extends a lease from the time of the call, so a heartbeat keeps the task from being reaped', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [id] = await enqueue(queue, {});
+    const task = (await queue.claim(1, 1000)).tasks[0]!;
+    clock.advance(900);
+    expect(await queue.extend([task], 1000)).toEqual(['ok']);
+    clock.advance(900);
+    expect((await queue.reap()).recovered).toEqual([]);
+    clock.advance(101);
+    expect((await queue.reap()).recovered).toEqual([id]);
+  });
+
+  it('release puts the task back at the front of pending without counting an attempt', async () => {
+    const { queue } = freshQueue(redis);
+    const [first, second] = await enqueue(queue, {}, {});
+    const claimed = (await queue.claim(1, LEASE)).tasks[0]!;
+    expect(claimed.id).toBe(first);
+    expect(await queue.release([claimed])).toEqual(['ok']);
+    expect(await queue.getTask(first!)).toMatchObject({ status: 'pending', attempt: 0 });
+
+    const next = (await queue.claim(2, LEASE)).tasks;
+    expect(next.map((t) => [t.id, t.attempt])).toEqual([
+      [first, 1],
+      [second, 1],
+    ]);
+  });
+
+  describe('idempotency', () => {
+    it('returns the existing task when the same key and body are replayed', async () => {
+      const { queue } = freshQueue(redis);
+      const t = newTask(queue, { idempotencyKey: 'order-1', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 });
+      const [created] = await queue.enqueue([t]);
+      const [replayed] = await queue.enqueue([{ ...newTask(queue), idempotencyKey: 'order-1', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 }]);
+      expect(created!.status).toBe('created');
+      expect(replayed).toMatchObject({ status: 'existing', id: created!.id });
+      expect((await queue.stats()).counts.pending).toBe(1);
+    });
+
+    it('reports a conflict when the same key comes with another body', async () => {
+      const { queue } = freshQueue(redis);
+      const [created] = await queue.enqueue([newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 })]);
+      const [other] = await queue.enqueue([newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-b', idempotencyWindowMs: 60_000 })]);
+      expect(other).toMatchObject({ status: 'conflict', id: created!.id });
+      expect((await queue.stats()).counts.pending).toBe(1);
+    });
+
+    it('forgets the key once its window has passed', async () => {
+      const { queue } = freshQueue(redis);
+      const key = { idempotencyKey: 'short', fingerprint: 'fp', idempotencyWindowMs: 50 };
+      const [first] = await queue.enqueue([newTask(queue, key)]);
+      // The window is a Redis TTL (real time), so wait for Redis to expire it rather than sleeping.
+      await waitFor(async () => (await redis.exists(`${queue.keys.idempotencyPrefix}short`)) === 0, {
+        timeoutMs: 5000,
+        message: 'idempotency key never expired',
+      });
+      const [second] = await queue.enqueue([newTask(queue, key)]);
+      expect(second!.status).toBe('created');
+      expect(second!.id).not.toBe(first!.id);
+    });
+
+    it('creates nothing twice when the same enqueue is resent after a lost reply', async () => {
+      const { queue } = freshQueue(redis);
+      const t = newTask(queue);
+      await queue.enqueue([t]);
+      expect(await queue.enqueue([t])).toEqual([expect.objectContaining({ status: 'created', id: t.id })]);
+      expect(await expectConsistent(queue, [t.id])).toEqual({ [t.id]: 'pending' });
+    });
+  });
+
+  it('does not let a scheduled task be claimed before its time', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [delayed] = await enqueue(queue, { delayMs: 10_000 });
+    const [atTime] = await enqueue(queue, { runAt: clock.now() + 20_000 });
+    expect(await expectConsistent(queue, [delayed!, atTime!])).toEqual({ [delayed!]: 'scheduled', [atTime!]: 'scheduled' });
+
+    clock.advance(9_999);
+    const early = await queue.claim(10, LEASE);
+    expect(early.tasks).toEqual([]);
+    expect(early.nextDueAt).toBe(clock.now() + 1);
+    clock.advance(1);
+    expect((await queue.claim(10, LEASE)).tasks.map((t) => t.id)).toEqual([delayed]);
+    clock.advance(10_000);
+    expect((await queue.promote()).scheduled).toBe(1);
+    expect(await expectConsistent(queue, [atTime!])).toEqual({ [atTime!]: 'pending' });
+  });
+
+  it('claims higher priorities first and FIFO within a priority', async () => {
+    const { queue } = freshQueue(redis);
+    const ids = await enqueue(queue, { priority: 0 }, { priority: 5 }, { priority: 9 }, { priority: 5 }, { priority: 0 });
+    const order = (await queue.claim(5, LEASE)).tasks.map((t) => t.id);
+    expect(order).toEqual([ids[2], ids[1], ids[3], ids[0], ids[4]]);
+  });
+
+  it('claims nothing from a paused queue until it is resumed', async () => {
+    const { queue } = freshQueue(redis);
+    const [id] = await enqueue(queue, {});
+    await queue.pause();
+    expect((await queue.stats()).paused).toBe(true);
+    expect((await queue.claim(10, LEASE)).tasks).toEqual([]);
+    await queue.resume();
+    expect((await queue.claim(10, LEASE)).tasks.map((t) => t.id)).toEqual([id]);
+  });
+
+  it('cancels pending, scheduled and retrying tasks, and refuses running and finished ones', async () => {
+    const { queue } = freshQueue(redis);
+    const [pending, scheduled, retrying, running] = await enqueue(queue, {}, { delayMs: 60_000 }, {}, {});
+    // Claim order is FIFO: `pending` is first, so release it and keep the others.
+    const claimed = (await queue.claim(10, LEASE)).tasks;
+    const byId = new Map(claimed.map((t) => [t.id, t]));
+    await queue.release([byId.get(pending!)!]);
+    await queue.fail([{ ...byId.get(retrying!)!, error: 'x', retryDelayMs: 60_000 }]);
+
+    expect(await queue.cancel(pending!)).toBe('pending');
+    expect(await queue.cancel(scheduled!)).toBe('scheduled');
+    expect(await queue.cancel(retrying!)).toBe('retry');
+    await expect(queue.cancel(running!)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(queue.cancel(pending!)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(queue.cancel(newTask(queue).id)).rejects.toBeInstanceOf(TqError);
+    expect(await expectConsistent(queue, [pending!, scheduled!, retrying!, running!])).toEqual({
+      [pending!]: 'canceled',
+      [scheduled!]: 'canceled',
+      [retrying!]: 'canceled',
+      [running!]: 'running',
+    });
+    expect((await queue.claim(10, LEASE)).tasks).toEqual([]);
+  });
+
+  it('reports counts per state and the age of the oldest pending task', async () => {
+    const { queue, clock } = freshQueue(redis);
+    await enqueue(queue, {}, { priority: 3 });
+    clock.advance(2500);
+    await enqueue(queue, { delayMs: 1000 });
+    const stats = await queue.stats();
+    expect(stats.counts).toMatchObject({ pending: 2, scheduled: 1, running: 0 });
+    expect(stats.oldestPendingAgeMs).toBe(2500);
+  });
+
+  it('applies retention: finished tasks by age and count, dead tasks by their own window', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const ids = await enqueue(queue, {}, {}, {}, {});
+    const tasks = (await queue.claim(4, LEASE)).tasks;
+    for (const task of tasks.slice(0, 3)) {
+      await queue.complete([task]); // one ms apart, so "oldest" is well defined
+      clock.advance(1);
+    }
+    await queue.fail([{ ...tasks[3]!, error: 'x', retryDelayMs: 0, permanentReason: 'permanent' }]);
+    const policy = { finishedMaxAgeMs: 60_000, finishedMaxCount: 2, deadMaxAgeMs: 120_000, deadMaxCount: 10 };
+
+    expect(await queue.trim(policy)).toEqual({ done: 1, canceled: 0, dead: 0 });
+    expect(await queue.getTask(ids[0]!)).toBeNull();
+    clock.advance(60_000);
+    expect(await queue.trim(policy)).toEqual({ done: 2, canceled: 0, dead: 0 });
+    clock.advance(60_000);
+    expect(await queue.trim(policy)).toEqual({ done: 0, canceled: 0, dead: 1 });
+    const stats = await queue.stats();
+    expect(stats.counts).toMatchObject({ done: 0, dead: 0 });
+    expect(await redis.exists(...ids.map((id) => queue.keys.taskPrefix + id.split('.')[1]))).toBe(0);
+  });
+
+  it('lists, requeues and purges dead letters', async () => {
+    const { queue } = freshQueue(redis);
+    const ids = await enqueue(queue, { maxAttempts: 1 }, { maxAttempts: 1 }, { maxAttempts: 1 });
+    const tasks = (await queue.claim(3, LEASE)).tasks;
+    await queue.fail(tasks.map((t) => ({ ...t, error: 'bad', retryDelayMs: 0 })));
+
+    const page = await queue.listDead(0, 2);
+    expect(page.total).toBe(3);
+    expect(page.tasks).toHaveLength(2);
+    expect(page.tasks[0]).toMatchObject({ status: 'dead', deadReason: 'max_attempts' });
+
+    expect(await queue.requeueDead([ids[0]!, newTask(queue).id])).toEqual({ requeued: [ids[0]], notDead: [expect.any(String)] });
+    expect(await queue.getTask(ids[0]!)).toMatchObject({ status: 'pending', attempt: 0 });
+    expect(await queue.purgeDead([ids[1]!])).toBe(1);
+    expect(await queue.getTask(ids[1]!)).toBeNull();
+    expect((await queue.requeueDead()).requeued).toEqual([ids[2]]);
+    expect(await expectConsistent(queue, ids.filter((_, i) => i !== 1))).toEqual({ [ids[0]!]: 'pending', [ids[2]!]: 'pending' });
+  });
+
+  it('repairs a task hash that says running without a lease, and drops running ids without a task', async () => {
+    const { queue } = freshQueue(redis);
+    const [id, ghost] = await enqueue(queue, {}, {});
+    await queue.claim(2, LEASE);
+    const local = (x: string) => x.split('.')[1]!;
+    await redis.zrem(queue.keys.running, local(id!)); // as if the lease entry were lost with Redis data
+    await redis.del(queue.keys.taskPrefix + local(ghost!)); // as if the hash were lost
+    expect(await queue.repair()).toEqual([id]);
+    expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'pending' });
+    await redis.zadd(queue.keys.running, 0, local(ghost!));
+    expect((await queue.reap()).orphans).toBe(1);
+  });
+
+  it('enqueues a large batch in one call and claims it in batches', async () => {
+    const { queue } = freshQueue(redis);
+    const tasks = Array.from({ length: 1200 }, () => newTask(queue));
+    const outcomes = await queue.enqueue(tasks);
+    expect(outcomes.every((o) => o.status === 'created')).toBe(true);
+    const claimed = (await queue.claim(1000, LEASE)).tasks;
+    expect(claimed).toHaveLength(1000);
+    expect(claimed[0]!.id).toBe(tasks[0]!.id);
+    expect(await queue.complete(claimed)).toEqual(Array(1000).fill('ok'));
+    expect((await queue.stats()).counts).toMatchObject({ pending: 200, done: 1000 });
+  });
+
+  it('refuses tasks over the depth limit', async () => {
+    const { queue } = freshQueue(redis);
+    const outcomes = await queue.enqueue([newTask(queue), newTask(queue), newTask(queue)], 2);
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'full']);
+  });
+});

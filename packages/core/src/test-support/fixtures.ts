@@ -1,0 +1,68 @@
+import { randomQueueName } from '@tq/testing';
+import { ManualClock } from '../clock';
+import { createRedis } from '../connection';
+import { newTaskId } from '../ids';
+import { Queue } from '../queue';
+import type { RedisClient } from '../scripts';
+import type { NewTask, TaskStatus } from '../types';
+
+/** A connection to the suite's Redis (single or cluster, from REDIS_URL set by the global setup). */
+export function connect(): RedisClient {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error('REDIS_URL is not set: run the tests through jest (the global setup starts Redis)');
+  return createRedis(url);
+}
+
+/** A fresh queue on its own random name, driven by a manual clock. */
+export function freshQueue(redis: RedisClient): { queue: Queue; clock: ManualClock } {
+  const clock = new ManualClock();
+  return { queue: new Queue(redis, randomQueueName('core'), clock), clock };
+}
+
+/** A task for `queue` with sensible defaults. */
+export function newTask(queue: Queue, overrides: Partial<NewTask> = {}): NewTask {
+  return { id: newTaskId(queue.name), type: 'test', payload: '{"n":1}', maxAttempts: 3, ...overrides };
+}
+
+/** Enqueues tasks and returns their ids. */
+export async function enqueue(queue: Queue, ...tasks: Partial<NewTask>[]): Promise<string[]> {
+  const outcomes = await queue.enqueue(tasks.map((t) => newTask(queue, t)));
+  return outcomes.map((o) => o.id);
+}
+
+const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
+
+/**
+ * Where Redis holds `id`: every structure that contains it. The invariant is that this is exactly one
+ * state and that the task hash says the same.
+ */
+export async function whereIs(queue: Queue, id: string): Promise<{ states: TaskStatus[]; hashStatus: string | null }> {
+  const localId = id.slice(id.indexOf('.') + 1);
+  const k = queue.keys;
+  const states: TaskStatus[] = [];
+  for (let p = 0; p < 10; p++) {
+    const positions = (await queue.redis.call('LPOS', `${k.pendingPrefix}${p}`, localId, 'COUNT', 0)) as number[];
+    for (let i = 0; i < positions.length; i++) states.push('pending');
+  }
+  const zsets = { scheduled: k.scheduled, running: k.running, retry: k.retry, dead: k.dead, done: k.done, canceled: k.canceled };
+  for (const [state, key] of Object.entries(zsets)) {
+    if ((await queue.redis.zscore(key, localId)) !== null) states.push(state as TaskStatus);
+  }
+  const hashStatus = await queue.redis.hget(`${k.taskPrefix}${localId}`, 'status');
+  return { states, hashStatus };
+}
+
+/** Asserts the invariant for each id: in exactly one state, and the hash agrees. */
+export async function expectConsistent(queue: Queue, ids: string[]): Promise<Record<string, TaskStatus>> {
+  const out: Record<string, TaskStatus> = {};
+  for (const id of ids) {
+    const { states, hashStatus } = await whereIs(queue, id);
+    if (states.length !== 1 || states[0] !== hashStatus) {
+      throw new Error(`task ${id} is in [${states.join(', ')}] but its hash says ${hashStatus}`);
+    }
+    out[id] = states[0]!;
+  }
+  return out;
+}
+
+export { STATES };
