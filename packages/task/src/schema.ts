@@ -19,6 +19,8 @@ export const LIMITS = {
 /** Defaults applied to a submission. */
 export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
 
+const RUN_AT_ERROR = 'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds';
+
 const int = (field: string, min: number, max: number) =>
   z
     .number({ error: `${field} must be a number` })
@@ -43,9 +45,10 @@ export const taskSubmissionSchema = z
       priority: int('priority', 0, LIMITS.maxPriority).optional(),
       delayMs: int('delayMs', 0, LIMITS.maxDelayMs).optional(),
       runAt: z
-        .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], {
-          error: 'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds',
-        })
+        .union([
+          z.iso.datetime({ offset: true, error: RUN_AT_ERROR }),
+          z.number({ error: RUN_AT_ERROR }).int({ error: RUN_AT_ERROR }).nonnegative({ error: RUN_AT_ERROR }),
+        ])
         .optional(),
       maxAttempts: int('maxAttempts', 1, LIMITS.maxAttempts).optional(),
       timeoutMs: int('timeoutMs', 1, LIMITS.maxTimeoutMs).optional(),

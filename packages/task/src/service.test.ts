@@ -1,0 +1,97 @@
+import { createRedis, Queue, type RedisClient } from '@tq/core';
+import { randomQueueName } from '@tq/testing';
+import { TaskRepository } from './repository';
+import { TaskService } from './service';
+
+let redis: RedisClient;
+let service: TaskService;
+beforeAll(() => {
+  redis = createRedis(process.env.REDIS_URL!);
+  service = new TaskService(new TaskRepository(redis), { maxQueueDepth: 3, maxPayloadBytes: 100 });
+});
+afterAll(() => redis.quit());
+
+describe('TaskService against a real Redis', () => {
+  it("stores the seed's task in the default queue and reads it back", async () => {
+    const { task, created } = await service.submit({ type: 'email', payload: 'hello world' });
+    expect(created).toBe(true);
+    expect(task).toMatchObject({ queue: 'default', type: 'email', payload: 'hello world', status: 'pending', attempt: 0, maxAttempts: 5 });
+    expect(await service.get(task.id)).toEqual(task);
+    await service.cancel(task.id); // keep the shared default queue empty for the depth limit
+  });
+
+  it('says a delayed task is scheduled, with its run time', async () => {
+    const queue = randomQueueName();
+    const { task } = await service.submit({ type: 'x', queue, delayMs: 60_000 });
+    expect(task.status).toBe('scheduled');
+    expect(Date.parse(task.runAt!) - Date.parse(task.createdAt)).toBe(60_000);
+    expect(await service.get(task.id)).toEqual(task);
+  });
+
+  it('replays an idempotent submission and refuses the key with another body', async () => {
+    const queue = randomQueueName();
+    const first = await service.submit({ type: 'x', queue, payload: { n: 1 } }, 'key-1');
+    const replay = await service.submit({ type: 'x', queue, payload: { n: 1 }, idempotencyKey: 'key-1' });
+    expect(replay).toEqual({ created: false, task: first.task });
+    await expect(service.submit({ type: 'x', queue, payload: { n: 2 } }, 'key-1')).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('was already used for task'),
+    });
+    await expect(service.submit({ type: 'x', queue, idempotencyKey: 'a' }, 'b')).rejects.toMatchObject({ code: 'invalid' });
+  });
+
+  it('refuses a payload over the size limit, naming the sizes', async () => {
+    await expect(service.submit({ type: 'x', queue: randomQueueName(), payload: 'y'.repeat(200) })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringContaining('payload is 202 bytes serialized; the limit is 100'),
+    });
+  });
+
+  it('refuses tasks past the queue depth limit with queue_full', async () => {
+    const queue = randomQueueName();
+    for (let i = 0; i < 3; i++) await service.submit({ type: 'x', queue });
+    await expect(service.submit({ type: 'x', queue })).rejects.toMatchObject({ code: 'queue_full' });
+  });
+
+  it('stores a batch item by item, reporting each outcome in order', async () => {
+    const queue = randomQueueName();
+    const results = await service.submitBatch({
+      tasks: [{ type: 'x', queue }, { type: '' }, { type: 'x', queue, idempotencyKey: 'k' }, { type: 'x', queue, idempotencyKey: 'k' }, { type: 'x', queue }, { type: 'x', queue }],
+    });
+    expect(results.map((r) => [r.index, r.status])).toEqual([
+      [0, 201],
+      [1, 400],
+      [2, 201],
+      [3, 200],
+      [4, 201],
+      [5, 429],
+    ]);
+    expect(results[1]).toMatchObject({ errors: [{ field: 'type' }] });
+  });
+
+  it('answers not_found for unknown tasks and queues, and conflict for canceling a running task', async () => {
+    await expect(service.get('default.01M8F54YX7PGR1X8FEA69BWT98')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.get('nonsense')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.queueStats(randomQueueName())).rejects.toMatchObject({ code: 'not_found' });
+    const queue = randomQueueName();
+    const { task } = await service.submit({ type: 'x', queue });
+    await new Queue(redis, queue).claim(1, 30_000);
+    await expect(service.cancel(task.id)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('lists queue stats, pauses and resumes, and redrives dead letters', async () => {
+    const queue = randomQueueName();
+    const { task } = await service.submit({ type: 'x', queue, maxAttempts: 1 });
+    const q = new Queue(redis, queue);
+    const [claimed] = (await q.claim(1, 30_000)).tasks;
+    await q.fail([{ ...claimed!, error: 'bad', retryDelayMs: 0 }]);
+
+    expect((await service.listQueues()).map((s) => s.queue)).toContain(queue);
+    expect((await service.pause(queue)).paused).toBe(true);
+    expect((await service.resume(queue)).paused).toBe(false);
+    const page = await service.listDead(queue, 0, 10);
+    expect(page).toMatchObject({ total: 1, tasks: [{ id: task.id, deadReason: 'max_attempts', lastError: 'bad' }] });
+    expect(await service.requeueDead(queue)).toEqual({ requeued: [task.id], notDead: [] });
+    expect((await service.get(task.id)).status).toBe('pending');
+  });
+});
