@@ -7,7 +7,11 @@ module.exports = {
       comment: 'Import another workspace package by its name, never a file inside it.',
       severity: 'error',
       from: { path: '^(packages|apps)/([^/]+)/' },
-      to: { path: '^(packages|apps)/([^/]+)/', pathNot: '^(packages|apps)/$2/' , dependencyTypesNot: ['npm', 'npm-dev'] },
+      to: {
+        path: '^(packages|apps)/([^/]+)/',
+        pathNot: '^(packages|apps)/$2/',
+        dependencyTypesNot: ['npm', 'npm-dev'],
+      },
     },
     {
       name: 'core-stays-low',

@@ -12,12 +12,22 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@tq/*/src/*', '@tq/*/dist/*'], message: 'Import a workspace package by its name only.' }] },
+        {
+          patterns: [
+            {
+              group: ['@tq/*/src/*', '@tq/*/dist/*'],
+              message: 'Import a workspace package by its name only.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['**/*.test.ts', '**/test-support/**'],
-    rules: { '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
 );

@@ -3,13 +3,32 @@ import { parseRedisUrl } from './connection';
 describe('parseRedisUrl', () => {
   it.each([
     ['redis://localhost:6379', { kind: 'single', hosts: [{ host: 'localhost', port: 6379 }], tls: false }],
-    ['redis://:s3cret@cache:6380/2', { kind: 'single', password: 's3cret', db: 2, hosts: [{ host: 'cache', port: 6380 }] }],
+    [
+      'redis://:s3cret@cache:6380/2',
+      { kind: 'single', password: 's3cret', db: 2, hosts: [{ host: 'cache', port: 6380 }] },
+    ],
     ['rediss://user:pw@redis.example.com', { kind: 'single', tls: true, username: 'user', password: 'pw' }],
     [
       'redis+sentinel://s1:26379,s2/mymaster',
-      { kind: 'sentinel', masterName: 'mymaster', hosts: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }] },
+      {
+        kind: 'sentinel',
+        masterName: 'mymaster',
+        hosts: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26379 },
+        ],
+      },
     ],
-    ['redis+cluster://n1:7000,n2:7001', { kind: 'cluster', hosts: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }] }],
+    [
+      'redis+cluster://n1:7000,n2:7001',
+      {
+        kind: 'cluster',
+        hosts: [
+          { host: 'n1', port: 7000 },
+          { host: 'n2', port: 7001 },
+        ],
+      },
+    ],
   ])('parses %s', (url, expected) => {
     expect(parseRedisUrl(url)).toMatchObject(expected);
   });

@@ -58,9 +58,10 @@ interface ParsedUrl {
 
 /** Parses a Redis URL of one of the forms `createRedis` accepts; throws a message naming the problem. */
 export function parseRedisUrl(url: string): ParsedUrl {
-  const match = /^(redis|rediss|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?$/.exec(
-    url,
-  );
+  const match =
+    /^(redis|rediss|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?$/.exec(
+      url,
+    );
   if (!match) {
     throw new Error(
       `REDIS_URL ${JSON.stringify(url)} is not a Redis URL: use redis://host:6379, rediss://host:6380, ` +
@@ -72,7 +73,10 @@ export function parseRedisUrl(url: string): ParsedUrl {
   const hosts = hostList.split(',').map((h) => {
     const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
     if (!hostMatch) throw new Error(`REDIS_URL host ${JSON.stringify(h)} is not host[:port]`);
-    return { host: hostMatch[1]!.replace(/^\[|\]$/g, ''), port: hostMatch[2] ? Number(hostMatch[2]) : defaultPort };
+    return {
+      host: hostMatch[1]!.replace(/^\[|\]$/g, ''),
+      port: hostMatch[2] ? Number(hostMatch[2]) : defaultPort,
+    };
   });
   const kind = scheme.includes('sentinel') ? 'sentinel' : scheme.includes('cluster') ? 'cluster' : 'single';
   const segments = path.split('/').filter(Boolean);
@@ -81,7 +85,8 @@ export function parseRedisUrl(url: string): ParsedUrl {
     throw new Error('REDIS_URL for Sentinel needs the master name: redis+sentinel://host:26379/mymaster');
   }
   const db = segments[0] !== undefined ? Number(segments[0]) : undefined;
-  if (db !== undefined && !Number.isInteger(db)) throw new Error(`REDIS_URL database ${segments[0]} is not a number`);
+  if (db !== undefined && !Number.isInteger(db))
+    throw new Error(`REDIS_URL database ${segments[0]} is not a number`);
   return {
     kind,
     hosts,

@@ -12,24 +12,41 @@ describe('task ids', () => {
     expect(newLocalId(1000)).toHaveLength(26);
   });
 
-  it.each(['', 'emails', 'emails.', 'a:b.01M8F54YX7PGR1X8FEA69BWT98', 'q.not-a-ulid', 'q.01M8F54YX7PGR1X8FEA69BWT9U'])(
-    'rejects the malformed id %p',
-    (id) => {
-      expect(parseTaskId(id)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'emails',
+    'emails.',
+    'a:b.01M8F54YX7PGR1X8FEA69BWT98',
+    'q.not-a-ulid',
+    'q.01M8F54YX7PGR1X8FEA69BWT9U',
+  ])('rejects the malformed id %p', (id) => {
+    expect(parseTaskId(id)).toBeNull();
+  });
 });
 
 describe('queue names and keys', () => {
   it('tag every key with the queue so one queue lives on one cluster slot', () => {
     const k = queueKeys('q1');
-    for (const key of [k.pendingPrefix, k.scheduled, k.running, k.retry, k.dead, k.done, k.canceled, k.meta, k.taskPrefix]) {
+    for (const key of [
+      k.pendingPrefix,
+      k.scheduled,
+      k.running,
+      k.retry,
+      k.dead,
+      k.done,
+      k.canceled,
+      k.meta,
+      k.taskPrefix,
+    ]) {
       expect(key.startsWith('tq:{q1}:')).toBe(true);
     }
     expect(taskKey('q1', 'ABC')).toBe('tq:{q1}:task:ABC');
   });
 
-  it.each(['', 'a{b', 'a}b', 'a:b', 'a.b', 'x'.repeat(65), 'with space'])('refuses the queue name %p with a message', (name) => {
-    expect(() => assertQueueName(name)).toThrow(/use 1-64 letters, digits, "_" or "-"/);
-  });
+  it.each(['', 'a{b', 'a}b', 'a:b', 'a.b', 'x'.repeat(65), 'with space'])(
+    'refuses the queue name %p with a message',
+    (name) => {
+      expect(() => assertQueueName(name)).toThrow(/use 1-64 letters, digits, "_" or "-"/);
+    },
+  );
 });

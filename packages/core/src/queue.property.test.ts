@@ -25,7 +25,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
     maxAttempts: fc.integer({ min: 1, max: 3 }),
   }),
-  fc.record({ kind: fc.constant('claim' as const), count: fc.integer({ min: 1, max: 4 }), leaseMs: fc.integer({ min: 100, max: 2000 }) }),
+  fc.record({
+    kind: fc.constant('claim' as const),
+    count: fc.integer({ min: 1, max: 4 }),
+    leaseMs: fc.integer({ min: 100, max: 2000 }),
+  }),
   fc.record({
     kind: fc.constantFrom('complete' as const, 'fail' as const, 'extend' as const, 'release' as const),
     pick: fc.nat(),
@@ -59,7 +63,11 @@ describe('Queue invariants under random operation sequences', () => {
         for (const a of actions) {
           switch (a.kind) {
             case 'enqueue': {
-              const t = newTask(queue, { priority: a.priority, delayMs: a.delayMs || undefined, maxAttempts: a.maxAttempts });
+              const t = newTask(queue, {
+                priority: a.priority,
+                delayMs: a.delayMs || undefined,
+                maxAttempts: a.maxAttempts,
+              });
               await queue.enqueue([t]);
               ids.push(t.id);
               break;
@@ -83,7 +91,14 @@ describe('Queue invariants under random operation sequences', () => {
                 a.kind === 'complete'
                   ? await queue.complete([lease])
                   : a.kind === 'fail'
-                    ? await queue.fail([{ ...lease, error: 'boom', retryDelayMs: 500, permanentReason: a.permanent ? 'permanent' : undefined }])
+                    ? await queue.fail([
+                        {
+                          ...lease,
+                          error: 'boom',
+                          retryDelayMs: 500,
+                          permanentReason: a.permanent ? 'permanent' : undefined,
+                        },
+                      ])
                     : a.kind === 'extend'
                       ? await queue.extend([lease], 1000)
                       : await queue.release([lease]);
@@ -121,7 +136,6 @@ describe('Queue invariants under random operation sequences', () => {
         }
       }),
       { numRuns: 60 },
-
     );
   });
 });

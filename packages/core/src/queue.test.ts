@@ -19,7 +19,13 @@ describe('Queue against a real Redis', () => {
 
     const { tasks } = await queue.claim(10, LEASE);
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ id, attempt: 1, type: 'email', payload: '"hello world"', maxAttempts: 3 });
+    expect(tasks[0]).toMatchObject({
+      id,
+      attempt: 1,
+      type: 'email',
+      payload: '"hello world"',
+      maxAttempts: 3,
+    });
     expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'running' });
 
     expect(await queue.complete([{ ...tasks[0]!, result: '{"sent":true}' }])).toEqual(['ok']);
@@ -59,7 +65,12 @@ describe('Queue against a real Redis', () => {
 
     expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'dead' });
     const record = await queue.getTask(id!);
-    expect(record).toMatchObject({ status: 'dead', deadReason: 'max_attempts', attempt: 2, lastError: 'second' });
+    expect(record).toMatchObject({
+      status: 'dead',
+      deadReason: 'max_attempts',
+      attempt: 2,
+      lastError: 'second',
+    });
     expect(record!.errors.map((e) => [e.attempt, e.error])).toEqual([
       [1, 'first'],
       [2, 'second'],
@@ -70,9 +81,9 @@ describe('Queue against a real Redis', () => {
     const { queue } = freshQueue(redis);
     const [id] = await enqueue(queue, { maxAttempts: 5 });
     const a1 = (await queue.claim(1, LEASE)).tasks[0]!;
-    expect(await queue.fail([{ ...a1, error: '404 from target', retryDelayMs: 0, permanentReason: 'permanent' }])).toEqual([
-      'dead',
-    ]);
+    expect(
+      await queue.fail([{ ...a1, error: '404 from target', retryDelayMs: 0, permanentReason: 'permanent' }]),
+    ).toEqual(['dead']);
     expect(await queue.getTask(id!)).toMatchObject({ status: 'dead', deadReason: 'permanent', attempt: 1 });
   });
 
@@ -151,9 +162,15 @@ describe('Queue against a real Redis', () => {
   describe('idempotency', () => {
     it('returns the existing task when the same key and body are replayed', async () => {
       const { queue } = freshQueue(redis);
-      const t = newTask(queue, { idempotencyKey: 'order-1', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 });
+      const t = newTask(queue, {
+        idempotencyKey: 'order-1',
+        fingerprint: 'fp-a',
+        idempotencyWindowMs: 60_000,
+      });
       const [created] = await queue.enqueue([t]);
-      const [replayed] = await queue.enqueue([{ ...newTask(queue), idempotencyKey: 'order-1', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 }]);
+      const [replayed] = await queue.enqueue([
+        { ...newTask(queue), idempotencyKey: 'order-1', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 },
+      ]);
       expect(created!.status).toBe('created');
       expect(replayed).toMatchObject({ status: 'existing', id: created!.id });
       expect((await queue.stats()).counts.pending).toBe(1);
@@ -161,8 +178,12 @@ describe('Queue against a real Redis', () => {
 
     it('reports a conflict when the same key comes with another body', async () => {
       const { queue } = freshQueue(redis);
-      const [created] = await queue.enqueue([newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 })]);
-      const [other] = await queue.enqueue([newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-b', idempotencyWindowMs: 60_000 })]);
+      const [created] = await queue.enqueue([
+        newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-a', idempotencyWindowMs: 60_000 }),
+      ]);
+      const [other] = await queue.enqueue([
+        newTask(queue, { idempotencyKey: 'k', fingerprint: 'fp-b', idempotencyWindowMs: 60_000 }),
+      ]);
       expect(other).toMatchObject({ status: 'conflict', id: created!.id });
       expect((await queue.stats()).counts.pending).toBe(1);
     });
@@ -194,7 +215,10 @@ describe('Queue against a real Redis', () => {
     const { queue, clock } = freshQueue(redis);
     const [delayed] = await enqueue(queue, { delayMs: 10_000 });
     const [atTime] = await enqueue(queue, { runAt: clock.now() + 20_000 });
-    expect(await expectConsistent(queue, [delayed!, atTime!])).toEqual({ [delayed!]: 'scheduled', [atTime!]: 'scheduled' });
+    expect(await expectConsistent(queue, [delayed!, atTime!])).toEqual({
+      [delayed!]: 'scheduled',
+      [atTime!]: 'scheduled',
+    });
 
     clock.advance(9_999);
     const early = await queue.claim(10, LEASE);
@@ -209,7 +233,14 @@ describe('Queue against a real Redis', () => {
 
   it('claims higher priorities first and FIFO within a priority', async () => {
     const { queue } = freshQueue(redis);
-    const ids = await enqueue(queue, { priority: 0 }, { priority: 5 }, { priority: 9 }, { priority: 5 }, { priority: 0 });
+    const ids = await enqueue(
+      queue,
+      { priority: 0 },
+      { priority: 5 },
+      { priority: 9 },
+      { priority: 5 },
+      { priority: 0 },
+    );
     const order = (await queue.claim(5, LEASE)).tasks.map((t) => t.id);
     expect(order).toEqual([ids[2], ids[1], ids[3], ids[0], ids[4]]);
   });
@@ -291,12 +322,20 @@ describe('Queue against a real Redis', () => {
     expect(page.tasks).toHaveLength(2);
     expect(page.tasks[0]).toMatchObject({ status: 'dead', deadReason: 'max_attempts' });
 
-    expect(await queue.requeueDead([ids[0]!, newTask(queue).id])).toEqual({ requeued: [ids[0]], notDead: [expect.any(String)] });
+    expect(await queue.requeueDead([ids[0]!, newTask(queue).id])).toEqual({
+      requeued: [ids[0]],
+      notDead: [expect.any(String)],
+    });
     expect(await queue.getTask(ids[0]!)).toMatchObject({ status: 'pending', attempt: 0 });
     expect(await queue.purgeDead([ids[1]!])).toBe(1);
     expect(await queue.getTask(ids[1]!)).toBeNull();
     expect((await queue.requeueDead()).requeued).toEqual([ids[2]]);
-    expect(await expectConsistent(queue, ids.filter((_, i) => i !== 1))).toEqual({ [ids[0]!]: 'pending', [ids[2]!]: 'pending' });
+    expect(
+      await expectConsistent(
+        queue,
+        ids.filter((_, i) => i !== 1),
+      ),
+    ).toEqual({ [ids[0]!]: 'pending', [ids[2]!]: 'pending' });
   });
 
   it('repairs a task hash that says running without a lease, and drops running ids without a task', async () => {

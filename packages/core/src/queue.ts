@@ -137,7 +137,13 @@ export class Queue {
     const k = this.keys;
     const args: (string | number)[] = [this.now(), ERROR_HISTORY_MAX];
     for (const i of items) {
-      args.push(this.localId(i.id), i.token, i.error, Math.max(0, Math.round(i.retryDelayMs)), i.permanentReason ?? '');
+      args.push(
+        this.localId(i.id),
+        i.token,
+        i.error,
+        Math.max(0, Math.round(i.retryDelayMs)),
+        i.permanentReason ?? '',
+      );
     }
     return (await this.run('fail', [k.running, k.retry, k.dead, k.taskPrefix], args)) as FailCode[];
   }
@@ -188,8 +194,10 @@ export class Queue {
       [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix],
       [this.now(), this.localId(id)],
     )) as [string, TaskStatus];
-    if (code === 'not_found') throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
-    if (code === 'running') throw new TqError('conflict', `task ${id} is running and cannot be canceled`, { status });
+    if (code === 'not_found')
+      throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
+    if (code === 'running')
+      throw new TqError('conflict', `task ${id} is running and cannot be canceled`, { status });
     if (code === 'finished') throw new TqError('conflict', `task ${id} is already ${status}`, { status });
     return status;
   }
@@ -212,9 +220,9 @@ export class Queue {
       [k.pendingPrefix, k.scheduled, k.running, k.retry, k.dead, k.done, k.canceled, k.meta, k.taskPrefix],
       [this.now()],
     )) as number[];
-    const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r.map(Number) as [
-      number, number, number, number, number, number, number, number, number, number, number,
-    ];
+    const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r.map(
+      Number,
+    ) as [number, number, number, number, number, number, number, number, number, number, number];
     return {
       queue: this.name,
       now,
@@ -253,18 +261,18 @@ export class Queue {
     const requeued: string[] = [];
     const notDead: string[] = [];
     const run = async (localIds: string[]) => {
-      const [r, m] = (await this.run('requeue_dead', [k.pendingPrefix, k.dead, k.taskPrefix], [
-        this.now(),
-        k.wakeChannel,
-        batch,
-        ...localIds,
-      ])) as [string[], string[]];
+      const [r, m] = (await this.run(
+        'requeue_dead',
+        [k.pendingPrefix, k.dead, k.taskPrefix],
+        [this.now(), k.wakeChannel, batch, ...localIds],
+      )) as [string[], string[]];
       requeued.push(...r.map((id) => this.fullId(id)));
       notDead.push(...m.map((id) => this.fullId(id)));
       return r.length + m.length;
     };
     if (ids) {
-      for (let i = 0; i < ids.length; i += batch) await run(ids.slice(i, i + batch).map((id) => this.localId(id)));
+      for (let i = 0; i < ids.length; i += batch)
+        await run(ids.slice(i, i + batch).map((id) => this.localId(id)));
     } else {
       while ((await run([])) > 0);
     }
@@ -290,16 +298,23 @@ export class Queue {
   }
 
   /** Applies retention once (at most `limit` deletions per state). */
-  async trim(policy: RetentionPolicy, limit = 1000): Promise<{ done: number; canceled: number; dead: number }> {
+  async trim(
+    policy: RetentionPolicy,
+    limit = 1000,
+  ): Promise<{ done: number; canceled: number; dead: number }> {
     const k = this.keys;
-    const [done, canceled, dead] = (await this.run('trim', [k.done, k.canceled, k.dead, k.taskPrefix], [
-      this.now(),
-      policy.finishedMaxAgeMs,
-      policy.finishedMaxCount,
-      policy.deadMaxAgeMs,
-      policy.deadMaxCount,
-      limit,
-    ])) as [number, number, number];
+    const [done, canceled, dead] = (await this.run(
+      'trim',
+      [k.done, k.canceled, k.dead, k.taskPrefix],
+      [
+        this.now(),
+        policy.finishedMaxAgeMs,
+        policy.finishedMaxCount,
+        policy.deadMaxAgeMs,
+        policy.deadMaxCount,
+        limit,
+      ],
+    )) as [number, number, number];
     return { done, canceled, dead };
   }
 
@@ -318,11 +333,11 @@ export class Queue {
         cursor = next;
         if (keys.length === 0) continue;
         const ids = keys.map((key) => key.slice(k.taskPrefix.length));
-        const fixed = (await this.run('repair', [k.pendingPrefix, k.running, k.taskPrefix], [
-          this.now(),
-          k.wakeChannel,
-          ...ids,
-        ])) as string[];
+        const fixed = (await this.run(
+          'repair',
+          [k.pendingPrefix, k.running, k.taskPrefix],
+          [this.now(), k.wakeChannel, ...ids],
+        )) as string[];
         repaired.push(...fixed.map((id) => this.fullId(id)));
       } while (cursor !== '0');
     }
@@ -363,7 +378,7 @@ export async function listQueues(redis: RedisClient): Promise<string[]> {
 }
 
 function isCluster(redis: RedisClient): redis is Cluster {
-  return 'nodes' in redis && typeof redis.nodes === 'function' && (redis as Cluster).isCluster === true;
+  return 'nodes' in redis && typeof redis.nodes === 'function' && (redis).isCluster === true;
 }
 
 function num(value: string | undefined): number | undefined {

@@ -30,8 +30,9 @@ type Arg = string | number;
 
 /** Reads a script and inlines its `-- @include <lib>` lines from lua/lib/. */
 function loadScript(name: string): string {
-  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8').replace(/^-- @include (\w+)$/gm, (_, lib: string) =>
-    readFileSync(join(LUA_DIR, 'lib', `${lib}.lua`), 'utf8'),
+  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8').replace(
+    /^-- @include (\w+)$/gm,
+    (_, lib: string) => readFileSync(join(LUA_DIR, 'lib', `${lib}.lua`), 'utf8'),
   );
 }
 
@@ -42,7 +43,12 @@ const defined = new WeakSet<RedisClient>();
  * The only place scripts are loaded and run. ioredis sends EVALSHA and falls back to EVAL on
  * NOSCRIPT (after a Redis restart or failover), so callers never see a missing script.
  */
-export function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> {
+export function runScript(
+  redis: RedisClient,
+  name: ScriptName,
+  keys: string[],
+  args: Arg[],
+): Promise<unknown> {
   if (!defined.has(redis)) {
     for (const [script, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
       let lua = sources.get(script);

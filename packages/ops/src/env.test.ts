@@ -9,11 +9,18 @@ const schema = z.object({
 
 describe('parseEnv', () => {
   it('applies defaults when variables are unset', () => {
-    expect(parseEnv(schema, {})).toEqual({ PORT: 8080, QUEUES: ['default'], REDIS_URL: 'redis://localhost:6379' });
+    expect(parseEnv(schema, {})).toEqual({
+      PORT: 8080,
+      QUEUES: ['default'],
+      REDIS_URL: 'redis://localhost:6379',
+    });
   });
 
   it('parses set values', () => {
-    expect(parseEnv(schema, { PORT: '9000', QUEUES: 'a, b,,c' })).toMatchObject({ PORT: 9000, QUEUES: ['a', 'b', 'c'] });
+    expect(parseEnv(schema, { PORT: '9000', QUEUES: 'a, b,,c' })).toMatchObject({
+      PORT: 9000,
+      QUEUES: ['a', 'b', 'c'],
+    });
   });
 
   it('names each bad variable, its value and the allowed range', () => {

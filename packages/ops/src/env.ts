@@ -46,7 +46,12 @@ export function listVar(defaultValue: string[] = []) {
     .string()
     .optional()
     .transform((raw) =>
-      raw === undefined ? defaultValue : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+      raw === undefined
+        ? defaultValue
+        : raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0),
     );
 }
 

@@ -31,7 +31,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}\n');
     if (path === '/readyz') {
       options.ready().then(
-        (ok) => send(ok ? 200 : 503, 'application/json', ok ? '{"status":"ready"}\n' : '{"status":"redis unavailable"}\n'),
+        (ok) =>
+          send(
+            ok ? 200 : 503,
+            'application/json',
+            ok ? '{"status":"ready"}\n' : '{"status":"redis unavailable"}\n',
+          ),
         () => send(503, 'application/json', '{"status":"redis unavailable"}\n'),
       );
       return;

@@ -21,7 +21,9 @@ describe('backoffDelayMs (exponential, full jitter)', () => {
     for (let attempt = 1; attempt <= 30; attempt++) {
       const delay = backoffDelayMs(attempt);
       expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThan(Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** (attempt - 1)));
+      expect(delay).toBeLessThan(
+        Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** (attempt - 1)),
+      );
     }
   });
 });

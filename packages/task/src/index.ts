@@ -9,5 +9,11 @@ export {
   type FieldError,
   type TaskSubmission,
 } from './schema';
-export { TaskService, type BatchItemResult, type DeadTasksPage, type SubmitResult, type TaskServiceOptions } from './service';
+export {
+  TaskService,
+  type BatchItemResult,
+  type DeadTasksPage,
+  type SubmitResult,
+  type TaskServiceOptions,
+} from './service';
 export { TASK_STATUSES, toTask, type Task, type TaskStatus } from './task';

@@ -45,7 +45,11 @@ export class TaskRepository {
   /** The queue a task id belongs to; throws `not_found` for a malformed id. */
   queueOf(id: string): Queue {
     const parsed = parseTaskId(id);
-    if (!parsed) throw new TqError('not_found', `task ${JSON.stringify(id)} does not exist: ids look like "default.01JD…"`);
+    if (!parsed)
+      throw new TqError(
+        'not_found',
+        `task ${JSON.stringify(id)} does not exist: ids look like "default.01JD…"`,
+      );
     return this.queue(parsed.queue);
   }
 

@@ -7,7 +7,10 @@ const errorsOf = (body: unknown) => {
 
 describe('taskSubmissionSchema', () => {
   it("accepts the seed's task as is", () => {
-    expect(taskSubmissionSchema.parse({ type: 'email', payload: 'hello world' })).toEqual({ type: 'email', payload: 'hello world' });
+    expect(taskSubmissionSchema.parse({ type: 'email', payload: 'hello world' })).toEqual({
+      type: 'email',
+      payload: 'hello world',
+    });
   });
 
   it('accepts every field at its limits', () => {
@@ -27,8 +30,16 @@ describe('taskSubmissionSchema', () => {
   it.each([
     [{}, 'type', 'type is required and must be a string, e.g. "email"'],
     [{ type: 7 }, 'type', 'type is required and must be a string, e.g. "email"'],
-    [{ type: '9lives' }, 'type', 'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)'],
-    [{ type: 'a'.repeat(101) }, 'type', 'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)'],
+    [
+      { type: '9lives' },
+      'type',
+      'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
+    ],
+    [
+      { type: 'a'.repeat(101) },
+      'type',
+      'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
+    ],
     [{ type: 'x', queue: 'a:b' }, 'queue', 'queue must be 1-64 letters, digits, "_" or "-"'],
     [{ type: 'x', queue: '{q}' }, 'queue', 'queue must be 1-64 letters, digits, "_" or "-"'],
     [{ type: 'x', queue: '' }, 'queue', 'queue must be 1-64 letters, digits, "_" or "-"'],
@@ -41,10 +52,22 @@ describe('taskSubmissionSchema', () => {
     [{ type: 'x', maxAttempts: 1001 }, 'maxAttempts', 'maxAttempts must be at most 1000'],
     [{ type: 'x', timeoutMs: 0 }, 'timeoutMs', 'timeoutMs must be at least 1'],
     [{ type: 'x', timeoutMs: 12 * 3600_000 + 1 }, 'timeoutMs', 'timeoutMs must be at most 43200000'],
-    [{ type: 'x', runAt: 'tomorrow' }, 'runAt', 'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds'],
+    [
+      { type: 'x', runAt: 'tomorrow' },
+      'runAt',
+      'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds',
+    ],
     [{ type: 'x', runAt: 1, delayMs: 1 }, 'runAt', 'give delayMs or runAt, not both'],
-    [{ type: 'x', idempotencyKey: '' }, 'idempotencyKey', 'idempotencyKey must be 1-255 printable ASCII characters'],
-    [{ type: 'x', idempotencyKey: 'with space' }, 'idempotencyKey', 'idempotencyKey must be 1-255 printable ASCII characters'],
+    [
+      { type: 'x', idempotencyKey: '' },
+      'idempotencyKey',
+      'idempotencyKey must be 1-255 printable ASCII characters',
+    ],
+    [
+      { type: 'x', idempotencyKey: 'with space' },
+      'idempotencyKey',
+      'idempotencyKey must be 1-255 printable ASCII characters',
+    ],
     [{ type: 'x', extra: 1 }, '', 'unknown field extra'],
     [[], '', 'the task must be a JSON object'],
     ['email', '', 'the task must be a JSON object'],

@@ -19,7 +19,8 @@ export const LIMITS = {
 /** Defaults applied to a submission. */
 export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
 
-const RUN_AT_ERROR = 'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds';
+const RUN_AT_ERROR =
+  'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds';
 
 const int = (field: string, min: number, max: number) =>
   z
@@ -35,7 +36,8 @@ export const taskSubmissionSchema = z
       type: z
         .string({ error: 'type is required and must be a string, e.g. "email"' })
         .regex(LIMITS.typePattern, {
-          error: 'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
+          error:
+            'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
         }),
       payload: z.unknown().optional(),
       queue: z
@@ -54,10 +56,17 @@ export const taskSubmissionSchema = z
       timeoutMs: int('timeoutMs', 1, LIMITS.maxTimeoutMs).optional(),
       idempotencyKey: z
         .string({ error: 'idempotencyKey must be a string' })
-        .regex(LIMITS.idempotencyKeyPattern, { error: 'idempotencyKey must be 1-255 printable ASCII characters' })
+        .regex(LIMITS.idempotencyKeyPattern, {
+          error: 'idempotencyKey must be 1-255 printable ASCII characters',
+        })
         .optional(),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'the task must be a JSON object') },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field ${issue.keys.join(', ')}`
+          : 'the task must be a JSON object',
+    },
   )
   .refine((t) => t.delayMs === undefined || t.runAt === undefined, {
     error: 'give delayMs or runAt, not both',

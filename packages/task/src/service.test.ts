@@ -15,7 +15,14 @@ describe('TaskService against a real Redis', () => {
   it("stores the seed's task in the default queue and reads it back", async () => {
     const { task, created } = await service.submit({ type: 'email', payload: 'hello world' });
     expect(created).toBe(true);
-    expect(task).toMatchObject({ queue: 'default', type: 'email', payload: 'hello world', status: 'pending', attempt: 0, maxAttempts: 5 });
+    expect(task).toMatchObject({
+      queue: 'default',
+      type: 'email',
+      payload: 'hello world',
+      status: 'pending',
+      attempt: 0,
+      maxAttempts: 5,
+    });
     expect(await service.get(task.id)).toEqual(task);
     await service.cancel(task.id); // keep the shared default queue empty for the depth limit
   });
@@ -37,11 +44,15 @@ describe('TaskService against a real Redis', () => {
       code: 'conflict',
       message: expect.stringContaining('was already used for task'),
     });
-    await expect(service.submit({ type: 'x', queue, idempotencyKey: 'a' }, 'b')).rejects.toMatchObject({ code: 'invalid' });
+    await expect(service.submit({ type: 'x', queue, idempotencyKey: 'a' }, 'b')).rejects.toMatchObject({
+      code: 'invalid',
+    });
   });
 
   it('refuses a payload over the size limit, naming the sizes', async () => {
-    await expect(service.submit({ type: 'x', queue: randomQueueName(), payload: 'y'.repeat(200) })).rejects.toMatchObject({
+    await expect(
+      service.submit({ type: 'x', queue: randomQueueName(), payload: 'y'.repeat(200) }),
+    ).rejects.toMatchObject({
       code: 'invalid',
       message: expect.stringContaining('payload is 202 bytes serialized; the limit is 100'),
     });
@@ -56,7 +67,14 @@ describe('TaskService against a real Redis', () => {
   it('stores a batch item by item, reporting each outcome in order', async () => {
     const queue = randomQueueName();
     const results = await service.submitBatch({
-      tasks: [{ type: 'x', queue }, { type: '' }, { type: 'x', queue, idempotencyKey: 'k' }, { type: 'x', queue, idempotencyKey: 'k' }, { type: 'x', queue }, { type: 'x', queue }],
+      tasks: [
+        { type: 'x', queue },
+        { type: '' },
+        { type: 'x', queue, idempotencyKey: 'k' },
+        { type: 'x', queue, idempotencyKey: 'k' },
+        { type: 'x', queue },
+        { type: 'x', queue },
+      ],
     });
     expect(results.map((r) => [r.index, r.status])).toEqual([
       [0, 201],
@@ -70,7 +88,9 @@ describe('TaskService against a real Redis', () => {
   });
 
   it('answers not_found for unknown tasks and queues, and conflict for canceling a running task', async () => {
-    await expect(service.get('default.01M8F54YX7PGR1X8FEA69BWT98')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.get('default.01M8F54YX7PGR1X8FEA69BWT98')).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await expect(service.get('nonsense')).rejects.toMatchObject({ code: 'not_found' });
     await expect(service.queueStats(randomQueueName())).rejects.toMatchObject({ code: 'not_found' });
     const queue = randomQueueName();
@@ -90,7 +110,10 @@ describe('TaskService against a real Redis', () => {
     expect((await service.pause(queue)).paused).toBe(true);
     expect((await service.resume(queue)).paused).toBe(false);
     const page = await service.listDead(queue, 0, 10);
-    expect(page).toMatchObject({ total: 1, tasks: [{ id: task.id, deadReason: 'max_attempts', lastError: 'bad' }] });
+    expect(page).toMatchObject({
+      total: 1,
+      tasks: [{ id: task.id, deadReason: 'max_attempts', lastError: 'bad' }],
+    });
     expect(await service.requeueDead(queue)).toEqual({ requeued: [task.id], notDead: [] });
     expect((await service.get(task.id)).status).toBe('pending');
   });

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { TqError, newTaskId, type EnqueueOutcome, type NewTask, type QueueStats, type TaskStatus } from '@tq/core';
+import {
+  TqError,
+  newTaskId,
+  type EnqueueOutcome,
+  type NewTask,
+  type QueueStats,
+  type TaskStatus,
+} from '@tq/core';
 import type { TaskRepository } from './repository';
 import {
   DEFAULTS,
@@ -170,7 +177,10 @@ export class TaskService {
 
   private async assertQueue(name: string): Promise<void> {
     if (!(await this.repository.queueExists(name))) {
-      throw new TqError('not_found', `queue ${JSON.stringify(name)} does not exist (it has never received a task)`);
+      throw new TqError(
+        'not_found',
+        `queue ${JSON.stringify(name)} does not exist (it has never received a task)`,
+      );
     }
   }
 
@@ -178,24 +188,49 @@ export class TaskService {
     const parsed = taskSubmissionSchema.safeParse(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
     const submission = parsed.data;
-    if (headerKey !== undefined && submission.idempotencyKey !== undefined && headerKey !== submission.idempotencyKey) {
-      throw invalid([{ field: 'idempotencyKey', message: 'the Idempotency-Key header and the body field differ; send one' }]);
+    if (
+      headerKey !== undefined &&
+      submission.idempotencyKey !== undefined &&
+      headerKey !== submission.idempotencyKey
+    ) {
+      throw invalid([
+        {
+          field: 'idempotencyKey',
+          message: 'the Idempotency-Key header and the body field differ; send one',
+        },
+      ]);
     }
     const idempotencyKey = headerKey ?? submission.idempotencyKey;
     if (idempotencyKey !== undefined && !LIMITS.idempotencyKeyPattern.test(idempotencyKey)) {
-      throw invalid([{ field: 'idempotencyKey', message: 'Idempotency-Key must be 1-255 printable ASCII characters' }]);
+      throw invalid([
+        { field: 'idempotencyKey', message: 'Idempotency-Key must be 1-255 printable ASCII characters' },
+      ]);
     }
     const payload = JSON.stringify(submission.payload ?? null);
     const payloadBytes = Buffer.byteLength(payload);
     if (payloadBytes > this.maxPayloadBytes) {
       throw invalid([
-        { field: 'payload', message: `payload is ${payloadBytes} bytes serialized; the limit is ${this.maxPayloadBytes}` },
+        {
+          field: 'payload',
+          message: `payload is ${payloadBytes} bytes serialized; the limit is ${this.maxPayloadBytes}`,
+        },
       ]);
     }
     const queue = submission.queue ?? DEFAULTS.queue;
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([submission.type, payload, queue, submission.priority, submission.delayMs, runAt, submission.maxAttempts, submission.timeoutMs]))
+      .update(
+        JSON.stringify([
+          submission.type,
+          payload,
+          queue,
+          submission.priority,
+          submission.delayMs,
+          runAt,
+          submission.maxAttempts,
+          submission.timeoutMs,
+        ]),
+      )
       .digest('base64url');
     return {
       queue,
@@ -216,7 +251,10 @@ export class TaskService {
     };
   }
 
-  private async settle({ queue, task, submission }: Prepared, outcome: EnqueueOutcome): Promise<SubmitResult> {
+  private async settle(
+    { queue, task, submission }: Prepared,
+    outcome: EnqueueOutcome,
+  ): Promise<SubmitResult> {
     switch (outcome.status) {
       case 'created': {
         const due = task.runAt ?? (task.delayMs ? outcome.at + task.delayMs : undefined);
@@ -249,9 +287,13 @@ export class TaskService {
           { taskId: outcome.id },
         );
       case 'full':
-        throw new TqError('queue_full', `queue ${queue} is over its depth limit of ${this.maxQueueDepth} waiting tasks; retry later`, {
-          queue,
-        });
+        throw new TqError(
+          'queue_full',
+          `queue ${queue} is over its depth limit of ${this.maxQueueDepth} waiting tasks; retry later`,
+          {
+            queue,
+          },
+        );
     }
   }
 }

@@ -3,7 +3,15 @@ import type { TaskRecord, TaskStatus } from '@tq/core';
 export type { TaskStatus };
 
 /** Every status a task can have. Terminal ones: done, dead, canceled. */
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'scheduled', 'running', 'retry', 'done', 'dead', 'canceled'];
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  'pending',
+  'scheduled',
+  'running',
+  'retry',
+  'done',
+  'dead',
+  'canceled',
+];
 
 /** A task as the API shows it: times are ISO 8601 strings, payload and result are parsed JSON. */
 export interface Task {
@@ -57,7 +65,11 @@ export function toTask(record: TaskRecord): Task {
     finishedAt: iso(record.finishedAt),
     result: record.result === undefined ? null : parseJson(record.result),
     lastError: record.lastError ?? null,
-    errors: record.errors.map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
+    errors: record.errors.map((e) => ({
+      attempt: e.attempt,
+      at: new Date(e.at).toISOString(),
+      error: e.error,
+    })),
     deadReason: record.deadReason ?? null,
     idempotencyKey: record.idempotencyKey ?? null,
   };

@@ -9,7 +9,8 @@ import type { NewTask, TaskStatus } from '../types';
 /** A connection to the suite's Redis (single or cluster, from REDIS_URL set by the global setup). */
 export function connect(): RedisClient {
   const url = process.env.REDIS_URL;
-  if (!url) throw new Error('REDIS_URL is not set: run the tests through jest (the global setup starts Redis)');
+  if (!url)
+    throw new Error('REDIS_URL is not set: run the tests through jest (the global setup starts Redis)');
   return createRedis(url);
 }
 
@@ -36,15 +37,31 @@ const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'can
  * Where Redis holds `id`: every structure that contains it. The invariant is that this is exactly one
  * state and that the task hash says the same.
  */
-export async function whereIs(queue: Queue, id: string): Promise<{ states: TaskStatus[]; hashStatus: string | null }> {
+export async function whereIs(
+  queue: Queue,
+  id: string,
+): Promise<{ states: TaskStatus[]; hashStatus: string | null }> {
   const localId = id.slice(id.indexOf('.') + 1);
   const k = queue.keys;
   const states: TaskStatus[] = [];
   for (let p = 0; p < 10; p++) {
-    const positions = (await queue.redis.call('LPOS', `${k.pendingPrefix}${p}`, localId, 'COUNT', 0)) as number[];
+    const positions = (await queue.redis.call(
+      'LPOS',
+      `${k.pendingPrefix}${p}`,
+      localId,
+      'COUNT',
+      0,
+    )) as number[];
     for (let i = 0; i < positions.length; i++) states.push('pending');
   }
-  const zsets = { scheduled: k.scheduled, running: k.running, retry: k.retry, dead: k.dead, done: k.done, canceled: k.canceled };
+  const zsets = {
+    scheduled: k.scheduled,
+    running: k.running,
+    retry: k.retry,
+    dead: k.dead,
+    done: k.done,
+    canceled: k.canceled,
+  };
   for (const [state, key] of Object.entries(zsets)) {
     if ((await queue.redis.zscore(key, localId)) !== null) states.push(state as TaskStatus);
   }
