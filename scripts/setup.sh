@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what tq needs on a fresh Debian/Ubuntu machine with Node.js 20+, then the dependencies from
+# the committed lockfile. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if ! command -v apt-get >/dev/null; then
+    echo "setup: please install $* with your package manager" >&2
+    return 1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"; }
+}
+
+command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required (https://nodejs.org)" >&2; exit 1; }
+# redis-server and redis-cli: the tests start private servers and clusters; start-local.sh may start one.
+{ command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || apt_install redis-server redis-tools
+# promtool: checks /metrics output, the Prometheus config and the alert rules.
+command -v promtool >/dev/null || apt_install prometheus
+if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "12.4.2" ]; then
+  npm install -g pnpm@12.4.2
+fi
+pnpm install --frozen-lockfile
