@@ -1,0 +1,49 @@
+import { queueKeys, type RedisClient } from '@tq/core';
+
+const ZSETS = ['scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
+
+/** What the invariant scan found; `violations` must be empty. */
+export interface InvariantReport {
+  tasks: number;
+  byState: Record<string, number>;
+  violations: string[];
+}
+
+/**
+ * Reads a whole queue and checks DESIGN §2's invariants: every task is in exactly one state structure
+ * and its hash says the same; no structure holds an id without a task; attempts stay within bounds.
+ * For quiesced queues (after a drain): it reads everything, so it is not for a live, large queue.
+ */
+export async function scanInvariants(redis: RedisClient, queue: string): Promise<InvariantReport> {
+  const k = queueKeys(queue);
+  const where = new Map<string, string[]>();
+  const note = (id: string, state: string) => where.set(id, [...(where.get(id) ?? []), state]);
+  for (let p = 0; p < 10; p++) for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
+  for (const state of ZSETS) for (const id of await redis.zrange(k[state], 0, -1)) note(id, state);
+
+  const hashes = new Map<string, Record<string, string>>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${k.taskPrefix}*`, 'COUNT', '1000');
+    cursor = next;
+    for (const key of keys) hashes.set(key.slice(k.taskPrefix.length), await redis.hgetall(key));
+  } while (cursor !== '0');
+
+  const violations: string[] = [];
+  const byState: Record<string, number> = {};
+  for (const [id, hash] of hashes) {
+    const states = where.get(id) ?? [];
+    if (states.length !== 1 || states[0] !== hash.status) {
+      violations.push(`task ${id}: in [${states.join(', ')}] but its hash says ${hash.status}`);
+    }
+    if (Number(hash.attempt) > Number(hash.maxAttempts)) {
+      violations.push(`task ${id}: attempt ${hash.attempt} is over maxAttempts ${hash.maxAttempts}`);
+    }
+    if (hash.status === 'running' && !hash.token) violations.push(`task ${id}: running without a lease token`);
+    byState[hash.status ?? 'none'] = (byState[hash.status ?? 'none'] ?? 0) + 1;
+  }
+  for (const [id, states] of where) {
+    if (!hashes.has(id)) violations.push(`id ${id} is in [${states.join(', ')}] without a task hash`);
+  }
+  return { tasks: hashes.size, byState, violations };
+}
