@@ -19,7 +19,7 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
   const where = new Map<string, string[]>();
   const note = (id: string, state: string) => where.set(id, [...(where.get(id) ?? []), state]);
   for (let p = 0; p < 10; p++) for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
-  for (const state of ZSETS) for (const id of await redis.zrange(k[state], 0, -1)) note(id, state);
+  for (const state of ZSETS) for (const id of await redis.zrange(k[state], '0', '-1')) note(id, state);
 
   const hashes = new Map<string, Record<string, string>>();
   let cursor = '0';
