@@ -1,0 +1,79 @@
+import type { RedisClient } from '@tq/core';
+import { trackRedisUp } from '@tq/ops';
+import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** Why a task submission was refused: the `reason` label of tq_tasks_rejected_total. */
+export const REJECT_REASONS = [
+  'invalid',
+  'too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'conflict',
+  'queue_full',
+  'unavailable',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** The API's metrics. Labels are bounded: a route is its express pattern or "unmatched". */
+export interface ApiMetrics {
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  enqueued: Counter<'queue'>;
+  rejected: Counter<'reason'>;
+  replays: Counter<'queue'>;
+}
+
+/**
+ * Registers the API's metrics, the process and Node.js defaults, and tq_redis_up on `registry`
+ * (a dedicated one, so tests and embedders never collide on the global registry).
+ */
+export function createApiMetrics(registry: Registry, redis: RedisClient): ApiMetrics {
+  collectDefaultMetrics({ register: registry });
+  // These three defaults are gauges named *_total, which `promtool check metrics` rejects; each is
+  // the sum of the labeled gauge without the suffix (e.g. sum(nodejs_active_handles)), so nothing is lost.
+  for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
+  trackRedisUp(registry, redis);
+  const labelNames = ['route', 'method', 'status'] as const;
+  const rejected = new Counter({
+    name: 'tq_tasks_rejected_total',
+    help: 'Task submissions refused, by reason (a refused batch counts once, a refused item of a batch once).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Every reason exists from the start, so rate() and alerts see a 0 before the first refusal.
+  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  return {
+    httpRequests: new Counter({
+      name: 'tq_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status.',
+      labelNames,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'tq_http_request_duration_seconds',
+      help: 'Time from the request to the end of the response, by route pattern, method and status.',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    enqueued: new Counter({
+      name: 'tq_tasks_enqueued_total',
+      help: 'Tasks stored by the API, by queue (idempotent replays excluded).',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
+    rejected,
+    replays: new Counter({
+      name: 'tq_idempotent_replays_total',
+      help: 'Submissions answered with an earlier task because their idempotency key was seen, by queue.',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,57 @@
+import { ConfigError } from '@tq/ops';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 8080,
+      REDIS_URL: 'redis://localhost:6379',
+      API_TOKENS: [],
+      MAX_PAYLOAD_BYTES: 1048576,
+      QUEUE_MAX_DEPTH: 0,
+      IDEMPOTENCY_TTL_MS: 86400000,
+      REDIS_COMMAND_TIMEOUT_MS: 2000,
+      SHUTDOWN_TIMEOUT_MS: 10000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('parses set values; API_TOKENS is a comma list', () => {
+    expect(
+      loadConfig({ PORT: '9000', API_TOKENS: 'abc, def,', QUEUE_MAX_DEPTH: '10000', LOG_LEVEL: 'debug' }),
+    ).toMatchObject({
+      PORT: 9000,
+      API_TOKENS: ['abc', 'def'],
+      QUEUE_MAX_DEPTH: 10000,
+      LOG_LEVEL: 'debug',
+    });
+  });
+
+  it('names every bad variable, and never echoes a token in the message', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'http',
+        REDIS_URL: 'localhost:6379',
+        API_TOKENS: 'good,bad token',
+        MAX_PAYLOAD_BYTES: '0',
+        REDIS_COMMAND_TIMEOUT_MS: '2s',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split('=')[0])).toEqual([
+      'PORT',
+      'REDIS_URL',
+      'API_TOKENS',
+      'MAX_PAYLOAD_BYTES',
+      'REDIS_COMMAND_TIMEOUT_MS',
+      'LOG_LEVEL',
+    ]);
+    expect(problems.find((p) => p.startsWith('API_TOKENS'))).toMatch(/token #2 has characters/);
+    expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/not a Redis URL/);
+  });
+});

@@ -1,0 +1,47 @@
+import { parseRedisUrl } from '@tq/core';
+import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { z } from 'zod';
+
+/** RFC 6750 b64token: what may follow "Bearer " in an Authorization header. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+const schema = z.object({
+  PORT: intVar(8080, 0, 65535),
+  REDIS_URL: stringVar('redis://localhost:6379').superRefine((url, ctx) => {
+    try {
+      parseRedisUrl(url);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  /** Comma-separated bearer tokens; empty turns authentication off. */
+  API_TOKENS: listVar([]).superRefine((tokens, ctx) => {
+    const bad = tokens.findIndex((t) => !BEARER_TOKEN.test(t));
+    if (bad >= 0) {
+      // The value is a secret: name the position, never echo the token.
+      ctx.addIssue({
+        code: 'custom',
+        message: `token #${bad + 1} has characters a bearer token cannot carry (RFC 6750)`,
+      });
+    }
+  }),
+  /** Largest serialized task payload, bytes (1 MiB like SQS). Request bodies may be 64 KiB larger. */
+  MAX_PAYLOAD_BYTES: intVar(1024 * 1024, 1, 64 * 1024 * 1024),
+  /** Waiting tasks per queue above which POST /tasks answers 429. 0 = no limit. */
+  QUEUE_MAX_DEPTH: intVar(0, 0),
+  /** How long an idempotency key is remembered, ms (default 24 h). */
+  IDEMPOTENCY_TTL_MS: intVar(24 * 3600_000, 1000, 30 * 24 * 3600_000),
+  /** Longest wait for a Redis reply, ms, reconnects included; past it a request gets 503. */
+  REDIS_COMMAND_TIMEOUT_MS: intVar(2000, 10, 60_000),
+  /** How long a shutdown waits for in-flight requests before closing their connections, ms. */
+  SHUTDOWN_TIMEOUT_MS: intVar(10_000, 0, 600_000),
+  LOG_LEVEL: logLevelVar,
+});
+
+/** The API's configuration, parsed from the environment once at start. */
+export type ApiConfig = z.infer<typeof schema>;
+
+/** Parses and validates the API's environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv(schema, env);
+}

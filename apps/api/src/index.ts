@@ -1,0 +1,5 @@
+export { loadConfig, type ApiConfig } from './config';
+export { openApiDocument } from './openapi';
+export { runApi, type RunningApi } from './run-api';
+export { createServer, type ServerDeps } from './server';
+export { createTaskService } from './task-service';

@@ -1,0 +1,65 @@
+import { openApiDocument } from './openapi';
+import { documentedRoutes, routeDifferences, servedRoutes } from './test-support/served-routes';
+import { call, startTestApi, type TestApi } from './test-support/test-api';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ API_TOKENS: 'secret-token' });
+});
+afterAll(() => api.close());
+
+const OPEN_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+
+describe('the OpenAPI document', () => {
+  it('documents exactly the routes the app serves, with the same auth', () => {
+    const served = servedRoutes(api.app);
+    expect(served.length).toBeGreaterThanOrEqual(15); // the walk found the routers
+    expect(routeDifferences(served, documentedRoutes(openApiDocument))).toEqual([]);
+    expect(
+      served
+        .filter((r) => !r.handlers.includes('requireBearerToken'))
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual([...OPEN_ROUTES].sort());
+  });
+
+  it('the check fails when a route is missing on either side or its auth differs', () => {
+    const served = servedRoutes(api.app);
+    const documented = documentedRoutes(openApiDocument);
+    const withoutCancel = documented.filter((d) => !(d.method === 'DELETE' && d.path === '/tasks/{id}'));
+    expect(routeDifferences(served, withoutCancel)).toEqual([
+      'served but not documented: DELETE /tasks/{id}',
+    ]);
+    expect(
+      routeDifferences(served, [...documented, { method: 'PUT', path: '/tasks/{id}', needsToken: true }]),
+    ).toEqual(['documented but not served: PUT /tasks/{id}']);
+    const openQueues = documented.map((d) => (d.path === '/queues' ? { ...d, needsToken: false } : d));
+    expect(routeDifferences(served, openQueues)).toEqual([
+      'GET /queues: needs a token but is documented open',
+    ]);
+  });
+
+  it('is served at GET /openapi.json as OpenAPI 3.1, every operation with an id and responses', async () => {
+    const res = await call(api, 'GET', '/openapi.json', { token: 'secret-token' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    expect(res.body.openapi).toBe('3.1.0');
+    const text = JSON.stringify(res.body);
+    for (const [, name] of text.matchAll(/"#\/components\/(?:schemas|responses|parameters)\/(\w+)"/g)) {
+      const c = res.body.components as Record<'schemas' | 'responses' | 'parameters', object>;
+      expect([name, name! in c.schemas || name! in c.responses || name! in c.parameters]).toEqual([
+        name,
+        true,
+      ]);
+    }
+    for (const route of documentedRoutes(openApiDocument)) {
+      const op = res.body.paths[route.path][route.method.toLowerCase()] as {
+        operationId: unknown;
+        responses: object;
+      };
+      expect(op.operationId).toEqual(expect.any(String));
+      expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      if (route.needsToken) expect(op.responses).toHaveProperty('401');
+    }
+  });
+});

@@ -1,0 +1,515 @@
+import { LIMITS, batchSubmissionSchema, taskSubmissionSchema } from '@tq/task';
+import { z } from 'zod';
+import { ENVELOPE_SLACK_BYTES, MAX_JSON_DEPTH } from './json-body';
+import { MAX_IDS, MAX_PAGE_LIMIT } from './request-params';
+
+/** A JSON Schema of a zod schema, as the request validation sees its input (no $schema: it is embedded). */
+function fromZod(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const json = (schema: object, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const problemResponse = (description: string, headers: Record<string, object> = {}) => ({
+  description,
+  headers,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
+};
+const ids = {
+  type: 'array',
+  minItems: 1,
+  maxItems: MAX_IDS,
+  items: { type: 'string', description: 'A task id of this queue.' },
+};
+/** Open routes: no bearer token needed even when API_TOKENS is set. */
+const open = { security: [] };
+const timestamp = { type: 'string', format: 'date-time' };
+const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
+
+/**
+ * The OpenAPI 3.1 description of the API, served at GET /openapi.json. openapi.test.ts checks that
+ * its paths and methods are exactly the routes the app serves, and that open routes are the ones
+ * without a token. The submission schemas come from the zod schemas that validate requests.
+ */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'tq producer API',
+    version: '0.1.0',
+    description:
+      'Submit, inspect and cancel tasks of the tq distributed task queue; inspect, pause and redrive queues. ' +
+      'Errors are RFC 9457 problem details. See docs/api.md.',
+  },
+  security: [{ bearerAuth: [] }],
+  paths: {
+    '/tasks': {
+      post: {
+        operationId: 'submitTask',
+        summary: 'Submit a task',
+        description:
+          'Stores a task, pending (or scheduled with delayMs / runAt). With an Idempotency-Key header or an ' +
+          'idempotencyKey field, a replay of the same submission answers the earlier task with 200.',
+        parameters: [param('IdempotencyKey')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('TaskSubmission') } } },
+        responses: {
+          '201': {
+            ...json(ref('Task'), 'Stored.'),
+            headers: { Location: { description: 'The task: /tasks/{id}.', schema: { type: 'string' } } },
+          },
+          '200': {
+            ...json(ref('Task'), 'An idempotent replay: the task stored earlier under this key.'),
+            headers: {
+              Location: { description: 'The task: /tasks/{id}.', schema: { type: 'string' } },
+              'Idempotent-Replayed': { schema: { type: 'string', const: 'true' } },
+            },
+          },
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '409': response('Conflict'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '429': response('QueueFull'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/batch': {
+      post: {
+        operationId: 'submitTasks',
+        summary: `Submit up to ${LIMITS.maxBatch} tasks`,
+        description:
+          'Each task is stored or refused on its own; results keep the request order. 200 when every task was ' +
+          'stored or replayed, 207 when at least one was refused. Idempotency keys go in each task.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('BatchSubmission') } } },
+        responses: {
+          '200': json(ref('BatchResult'), 'Every task stored (201) or replayed (200).'),
+          '207': {
+            ...json(ref('BatchResult'), 'At least one task refused; see each result.'),
+            headers: retryAfter,
+          },
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/{id}': {
+      parameters: [param('TaskId')],
+      get: {
+        operationId: 'getTask',
+        summary: 'Read a task',
+        responses: {
+          '200': json(ref('Task'), 'The task.'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      delete: {
+        operationId: 'cancelTask',
+        summary: 'Cancel a task that is not running',
+        responses: {
+          '200': json(ref('Task'), 'Canceled; the task with status "canceled".'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues': {
+      get: {
+        operationId: 'listQueues',
+        summary: 'Every queue that has received a task, with its stats',
+        responses: {
+          '200': json(
+            {
+              type: 'object',
+              required: ['queues'],
+              properties: { queues: { type: 'array', items: ref('Queue') } },
+            },
+            'The queues, by name.',
+          ),
+          '401': response('Unauthorized'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'getQueue',
+        summary: 'Counts per state, oldest pending age, paused',
+        responses: {
+          '200': json(ref('Queue'), 'The queue.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/pause': {
+      parameters: [param('QueueName')],
+      post: {
+        operationId: 'pauseQueue',
+        summary: 'Stop workers from claiming tasks of the queue (submissions still succeed)',
+        responses: {
+          '200': json(ref('Queue'), 'Paused.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/resume': {
+      parameters: [param('QueueName')],
+      post: {
+        operationId: 'resumeQueue',
+        summary: 'Let workers claim tasks of the queue again',
+        responses: {
+          '200': json(ref('Queue'), 'Resumed.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/dead': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'listDeadTasks',
+        summary: 'A page of dead tasks, newest first',
+        parameters: [param('Offset'), param('Limit')],
+        responses: {
+          '200': json(ref('DeadPage'), 'The page.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      delete: {
+        operationId: 'purgeDeadTasks',
+        summary: 'Delete dead tasks for good: the given ids, or all',
+        parameters: [param('Ids')],
+        requestBody: { required: false, content: { 'application/json': { schema: ref('DeadIds') } } },
+        responses: {
+          '200': json(
+            { type: 'object', required: ['purged'], properties: { purged: { type: 'integer', minimum: 0 } } },
+            'How many dead tasks were deleted.',
+          ),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/dead/requeue': {
+      parameters: [param('QueueName')],
+      post: {
+        operationId: 'requeueDeadTasks',
+        summary: 'The redrive: dead tasks back to pending with fresh attempts, the given ids or all',
+        requestBody: { required: false, content: { 'application/json': { schema: ref('DeadIds') } } },
+        responses: {
+          '200': json(
+            {
+              type: 'object',
+              required: ['requeued', 'notDead'],
+              properties: {
+                requeued: { type: 'array', items: { type: 'string' } },
+                notDead: {
+                  type: 'array',
+                  items: { type: 'string' },
+                  description: 'Given ids that were not dead.',
+                },
+              },
+            },
+            'What was requeued.',
+          ),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        operationId: 'health',
+        summary: 'Liveness: the process serves HTTP (Redis is not asked)',
+        ...open,
+        responses: { '200': json(ref('Status'), 'Alive.') },
+      },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'ready',
+        summary: 'Readiness: Redis answers PING within REDIS_COMMAND_TIMEOUT_MS',
+        ...open,
+        responses: { '200': json(ref('Status'), 'Ready.'), '503': response('Unavailable') },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics (text exposition format)',
+        ...open,
+        responses: {
+          '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openApi',
+        summary: 'This document',
+        responses: {
+          '200': json({ type: 'object' }, 'The OpenAPI 3.1 document.'),
+          '401': response('Unauthorized'),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'One of the API_TOKENS. When API_TOKENS is empty, authentication is off.',
+      },
+    },
+    parameters: {
+      TaskId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'A task id: "<queue>.<ULID>".',
+        schema: { type: 'string' },
+      },
+      QueueName: {
+        name: 'name',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      },
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'Instead of the idempotencyKey field (if both are sent they must be equal).',
+        schema: { type: 'string', pattern: LIMITS.idempotencyKeyPattern.source },
+      },
+      Offset: {
+        name: 'offset',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+      },
+      Limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: 50 },
+      },
+      Ids: {
+        name: 'ids',
+        in: 'query',
+        required: false,
+        description: 'Task ids, repeated or comma-separated, instead of the body.',
+        style: 'form',
+        explode: true,
+        schema: ids,
+      },
+    },
+    responses: {
+      BadRequest: problemResponse(
+        'Malformed JSON, or an invalid field (errors names each field and what is allowed).',
+      ),
+      Unauthorized: problemResponse('API_TOKENS is set and the bearer token is missing or wrong.', {
+        'WWW-Authenticate': { schema: { type: 'string' } },
+      }),
+      NotFound: problemResponse('No such task or queue.'),
+      Conflict: problemResponse(
+        'The idempotency key was used for a different submission, or the task is running or finished.',
+      ),
+      PayloadTooLarge: problemResponse(
+        `The payload is over MAX_PAYLOAD_BYTES, or the body over MAX_PAYLOAD_BYTES + ${ENVELOPE_SLACK_BYTES} bytes.`,
+      ),
+      UnsupportedMediaType: problemResponse('The body is not application/json (UTF-8, not content-encoded).'),
+      QueueFull: problemResponse('The queue is over QUEUE_MAX_DEPTH waiting tasks: back off.', retryAfter),
+      Unavailable: problemResponse(
+        'Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry.',
+        retryAfter,
+      ),
+    },
+    schemas: {
+      TaskSubmission: {
+        ...fromZod(taskSubmissionSchema),
+        description: `A task. At most ${MAX_JSON_DEPTH} levels of nesting in the whole body; give delayMs or runAt, not both.`,
+      },
+      BatchSubmission: {
+        ...fromZod(batchSubmissionSchema),
+        properties: {
+          tasks: { type: 'array', minItems: 1, maxItems: LIMITS.maxBatch, items: ref('TaskSubmission') },
+        },
+      },
+      Task: {
+        type: 'object',
+        required: [
+          'id',
+          'queue',
+          'type',
+          'payload',
+          'status',
+          'priority',
+          'attempt',
+          'maxAttempts',
+          'createdAt',
+        ],
+        properties: {
+          id: { type: 'string', examples: ['default.01JD3Z5Q6M8W2K4N7P9R1T3V5X'] },
+          queue: { type: 'string' },
+          type: { type: 'string' },
+          payload: { description: 'The JSON payload as submitted.' },
+          status: {
+            type: 'string',
+            enum: ['pending', 'scheduled', 'running', 'retry', 'done', 'dead', 'canceled'],
+          },
+          priority: { type: 'integer', minimum: 0, maximum: LIMITS.maxPriority },
+          attempt: { type: 'integer', minimum: 0, description: 'Attempts started so far.' },
+          maxAttempts: { type: 'integer', minimum: 1 },
+          timeoutMs: nullable({ type: 'integer' }),
+          createdAt: timestamp,
+          runAt: nullable(timestamp),
+          startedAt: nullable(timestamp),
+          finishedAt: nullable(timestamp),
+          result: { description: 'The handler result (JSON), or null.' },
+          lastError: nullable({ type: 'string' }),
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { attempt: { type: 'integer' }, at: timestamp, error: { type: 'string' } },
+            },
+          },
+          deadReason: nullable({ type: 'string' }),
+          idempotencyKey: nullable({ type: 'string' }),
+        },
+      },
+      BatchResult: {
+        type: 'object',
+        required: ['created', 'replayed', 'failed', 'results'],
+        properties: {
+          created: { type: 'integer' },
+          replayed: { type: 'integer' },
+          failed: { type: 'integer' },
+          results: {
+            type: 'array',
+            items: {
+              oneOf: [
+                {
+                  type: 'object',
+                  required: ['index', 'status', 'task'],
+                  properties: { index: { type: 'integer' }, status: { enum: [200, 201] }, task: ref('Task') },
+                },
+                {
+                  allOf: [
+                    ref('Problem'),
+                    { type: 'object', required: ['index'], properties: { index: { type: 'integer' } } },
+                  ],
+                  description: 'A refused task: status 400, 409, 413 or 429.',
+                },
+              ],
+            },
+          },
+        },
+      },
+      Queue: {
+        type: 'object',
+        required: ['name', 'paused', 'counts', 'waiting', 'oldestPendingAgeMs', 'expiredLeases'],
+        properties: {
+          name: { type: 'string' },
+          paused: { type: 'boolean' },
+          counts: {
+            type: 'object',
+            properties: Object.fromEntries(
+              ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'].map((s) => [
+                s,
+                { type: 'integer' },
+              ]),
+            ),
+          },
+          waiting: {
+            type: 'integer',
+            description: 'pending + scheduled + retry: what QUEUE_MAX_DEPTH limits.',
+          },
+          oldestPendingAgeMs: nullable({ type: 'integer' }),
+          expiredLeases: {
+            type: 'integer',
+            description: 'Running tasks past their lease, not yet recovered.',
+          },
+        },
+      },
+      DeadPage: {
+        type: 'object',
+        required: ['queue', 'total', 'offset', 'limit', 'tasks'],
+        properties: {
+          queue: { type: 'string' },
+          total: { type: 'integer' },
+          offset: { type: 'integer' },
+          limit: { type: 'integer' },
+          tasks: { type: 'array', items: ref('Task') },
+        },
+      },
+      DeadIds: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ids },
+        description: 'Omit the body (or ids) to act on every dead task of the queue.',
+      },
+      Status: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+      Problem: {
+        type: 'object',
+        description: 'RFC 9457 problem details.',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string', format: 'uri', examples: ['urn:tq:problem:invalid-request'] },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          instance: { type: 'string' },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['field', 'message'],
+              properties: {
+                field: { type: 'string', description: 'A dotted path; "" for the whole body.' },
+                message: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,27 @@
+import type { QueueStats } from '@tq/core';
+
+/** A queue as the API shows it. */
+export interface QueueView {
+  name: string;
+  paused: boolean;
+  counts: QueueStats['counts'];
+  /** pending + scheduled + retry: what QUEUE_MAX_DEPTH limits. */
+  waiting: number;
+  /** Age of the oldest pending task (since it became runnable), ms; null when none is pending. */
+  oldestPendingAgeMs: number | null;
+  /** Running tasks whose lease expired and that no reaper has recovered yet. */
+  expiredLeases: number;
+}
+
+/** The API's view of a queue's stats. */
+export function toQueueView(stats: QueueStats): QueueView {
+  const { pending, scheduled, retry } = stats.counts;
+  return {
+    name: stats.queue,
+    paused: stats.paused,
+    counts: stats.counts,
+    waiting: pending + scheduled + retry,
+    oldestPendingAgeMs: stats.oldestPendingAgeMs,
+    expiredLeases: stats.expiredLeases,
+  };
+}

@@ -1,0 +1,19 @@
+import type { RedisClient } from '@tq/core';
+import type { TaskService } from '@tq/task';
+import type { RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import type { ApiMetrics } from './api-metrics';
+import type { ApiConfig } from './config';
+
+/** What every route module gets from createServer. */
+export interface RouteContext {
+  service: TaskService;
+  redis: RedisClient;
+  config: ApiConfig;
+  registry: Registry;
+  metrics: ApiMetrics;
+  /** Requires a bearer token (lets everything through when API_TOKENS is empty). Every route but the ops ones. */
+  auth: RequestHandler;
+  /** Reads a JSON body into req.body (see json-body.ts). */
+  json: RequestHandler;
+}

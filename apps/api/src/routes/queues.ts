@@ -1,0 +1,31 @@
+import { Router, type Request, type Response } from 'express';
+import { toQueueView } from '../queue-view';
+import { queueNameParam } from '../request-params';
+import type { RouteContext } from '../route-context';
+
+/**
+ * GET /queues, GET /queues/:name (counts per state, oldest pending age, paused),
+ * POST /queues/:name/pause and /resume (workers stop or resume claiming; enqueueing goes on).
+ * A queue exists once it has received a task; others are 404.
+ */
+export function queueRoutes({ service, auth }: RouteContext): Router {
+  const router = Router();
+
+  router.get('/queues', auth, async (_req: Request, res: Response) => {
+    res.json({ queues: (await service.listQueues()).map(toQueueView) });
+  });
+
+  router.get('/queues/:name', auth, async (req: Request, res: Response) => {
+    res.json(toQueueView(await service.queueStats(queueNameParam(req))));
+  });
+
+  router.post('/queues/:name/pause', auth, async (req: Request, res: Response) => {
+    res.json(toQueueView(await service.pause(queueNameParam(req))));
+  });
+
+  router.post('/queues/:name/resume', auth, async (req: Request, res: Response) => {
+    res.json(toQueueView(await service.resume(queueNameParam(req))));
+  });
+
+  return router;
+}

@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { createRedis, type RedisClient } from '@tq/core';
+import { randomQueueName, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import pino from 'pino';
+import { loadConfig } from './config';
+import { runApi, type RunningApi } from './run-api';
+import { answer } from './test-support/test-api';
+
+let redisServer: RedisServer;
+let admin: RedisClient;
+let api: RunningApi;
+
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  admin = createRedis(redisServer.url);
+});
+beforeEach(async () => {
+  api = await runApi(loadConfig({ REDIS_URL: redisServer.url, PORT: '0' }), pino({ level: 'silent' }));
+});
+afterEach(() => api.stop());
+afterAll(async () => {
+  admin.disconnect();
+  await redisServer.stop();
+});
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = Date.now();
+  return [await fn(), Date.now() - started];
+}
+
+/** Clients connected to the test Redis under the API's connection name. */
+async function apiConnections(): Promise<number> {
+  const list = (await admin.call('CLIENT', 'LIST')) as string;
+  return list.split('\n').filter((line) => / name=tq-api /.test(line)).length;
+}
+
+describe('runApi', () => {
+  it('serves the seed request on its port', async () => {
+    const res = await fetch(`http://127.0.0.1:${api.port}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"email","payload":"hello world"}',
+    });
+    expect(res.status).toBe(201);
+    expect(await apiConnections()).toBe(1);
+  });
+
+  it('stops gracefully: refuses new connections, finishes the request in flight, then closes Redis', async () => {
+    const queue = randomQueueName();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstHalfSent = () => {};
+    const halfway = new Promise<void>((resolve) => (firstHalfSent = resolve));
+    async function* body() {
+      yield `{"type":"email","queue":"${queue}",`;
+      firstHalfSent();
+      await held;
+      yield '"payload":"sent during shutdown"}';
+    }
+    const inFlight = fetch(`http://127.0.0.1:${api.port}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Readable.from(body()) as unknown as ReadableStream,
+      duplex: 'half',
+    });
+    await halfway;
+    await waitFor(async () => (await openConnections(api)) === 1, {
+      message: 'the request reaching the server',
+    });
+
+    let stopped = false;
+    const stopping = api.stop().then(() => (stopped = true));
+    await expect(fetch(`http://127.0.0.1:${api.port}/healthz`)).rejects.toThrow();
+    expect(stopped).toBe(false);
+    expect(await apiConnections()).toBe(1);
+
+    release();
+    const res = await answer(await inFlight);
+    expect(res.status).toBe(201);
+    expect(res.body.payload).toBe('sent during shutdown');
+    const [, stopMs] = await timed(() => stopping);
+    expect(stopMs).toBeLessThan(1000); // not held open by the keep-alive connection (5 s)
+    await waitFor(async () => (await apiConnections()) === 0, {
+      message: 'the API closed its Redis connection',
+    });
+  });
+});
+
+function openConnections({ server }: RunningApi): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
+}

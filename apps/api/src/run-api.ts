@@ -1,0 +1,75 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRedis } from '@tq/core';
+import type { Logger } from '@tq/ops';
+import { Registry } from 'prom-client';
+import type { ApiConfig } from './config';
+import { createServer } from './server';
+import { createTaskService } from './task-service';
+
+/** A listening API. */
+export interface RunningApi {
+  /** The port it listens on (PORT, or the one picked for PORT=0). */
+  port: number;
+  server: Server;
+  /** Stops gracefully; see runApi. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects to Redis, builds the app and listens on `config.PORT`. Start order: Redis, then HTTP, so
+ * no request arrives before there is a client to serve it.
+ */
+export async function runApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
+  const redis = createRedis(config.REDIS_URL, {
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectionName: 'tq-api',
+  });
+  // Connection errors only (replies reject their command): ioredis reconnects by itself; say so once per attempt.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  const app = createServer({
+    service: createTaskService(redis, config),
+    redis,
+    config,
+    logger,
+    registry: new Registry(),
+  });
+
+  let closing = false;
+  const server = createHttpServer(app);
+  // Once stopping, a keep-alive connection is closed as soon as its response is out, so clients
+  // reconnect (elsewhere) instead of holding this process open until keepAliveTimeout.
+  server.on('request', (_req, res) => {
+    res.once('finish', () => closing && setImmediate(() => server.closeIdleConnections()));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'listening');
+
+  const stop = async () => {
+    // Reverse of the start order. 1. Stop accepting connections and let in-flight requests finish:
+    // they need Redis to answer truthfully (a request cut off mid-enqueue leaves its client unsure).
+    // Idle connections close now, busy ones after their response, or past SHUTDOWN_TIMEOUT_MS by
+    // force. 2. Only then close Redis, when nothing can use it any more; QUIT lets Redis answer the
+    // commands already sent.
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => {
+      logger.warn(
+        { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        'requests still in flight at the shutdown timeout: closing them',
+      );
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    await closed;
+    clearTimeout(timer);
+    // QUIT waits for a reply, which an unreachable Redis never sends: then just drop the socket.
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
+  };
+  let stopping: Promise<void> | undefined;
+  return { port, server, stop: () => (stopping ??= stop()) };
+}

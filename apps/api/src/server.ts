@@ -1,0 +1,72 @@
+import type { RedisClient } from '@tq/core';
+import type { Logger } from '@tq/ops';
+import type { TaskService } from '@tq/task';
+import express, { type Express, type Request } from 'express';
+import type { Registry } from 'prom-client';
+import { createApiMetrics } from './api-metrics';
+import { bearerAuth } from './auth';
+import type { ApiConfig } from './config';
+import { errorHandler } from './error-handler';
+import { jsonBody } from './json-body';
+import { observeRequests } from './observe-requests';
+import { HttpProblem } from './problem';
+import type { RouteContext } from './route-context';
+import { deadLetterRoutes } from './routes/dead-letters';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { openApiRoutes } from './routes/openapi';
+import { taskBatchRoutes } from './routes/task-batch';
+import { taskRoutes } from './routes/tasks';
+import { queueRoutes } from './routes/queues';
+
+/** What the HTTP app needs; main.ts builds them from the config, tests from a test Redis. */
+export interface ServerDeps {
+  service: TaskService;
+  /** The connection the service uses; /readyz pings it and tq_redis_up follows it. */
+  redis: RedisClient;
+  config: ApiConfig;
+  logger: Logger;
+  /** A dedicated registry: createServer registers the API's metrics and the process defaults on it. */
+  registry: Registry;
+}
+
+/**
+ * The producer HTTP API as an express app, not yet listening. Every router is mounted at the root,
+ * so a route's pattern (req.route.path) is its full path: the metrics' route label and the OpenAPI
+ * check rely on it.
+ */
+export function createServer(deps: ServerDeps): Express {
+  const { config, logger } = deps;
+  const metrics = createApiMetrics(deps.registry, deps.redis);
+  const context: RouteContext = {
+    ...deps,
+    metrics,
+    auth: bearerAuth(config.API_TOKENS),
+    json: jsonBody({ maxPayloadBytes: config.MAX_PAYLOAD_BYTES }),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // A task's state changes under its id, and hashing every answer for an ETag costs CPU on the hot path.
+  app.disable('etag');
+  app.use(observeRequests(metrics, logger.child({ component: 'http' })));
+  for (const routes of [
+    healthRoutes,
+    metricsRoutes,
+    openApiRoutes,
+    taskRoutes,
+    taskBatchRoutes,
+    queueRoutes,
+    deadLetterRoutes,
+  ]) {
+    app.use(routes(context));
+  }
+  app.use((req: Request) => {
+    throw new HttpProblem(
+      'not-found',
+      `no route ${req.method} ${req.path}; GET /openapi.json lists the routes`,
+    );
+  });
+  app.use(errorHandler({ metrics, logger, redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }));
+  return app;
+}

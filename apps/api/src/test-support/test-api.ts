@@ -1,0 +1,114 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createRedis, type RedisClient } from '@tq/core';
+import type { Express } from 'express';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfig, type ApiConfig } from '../config';
+import { createServer } from '../server';
+import { createTaskService } from '../task-service';
+
+/** An API listening on a free port of 127.0.0.1, on a real Redis. */
+export interface TestApi {
+  url: string;
+  app: Express;
+  /** The API's own Redis connection (tests may read through it). */
+  redis: RedisClient;
+  config: ApiConfig;
+  registry: Registry;
+  /** Every log line the API wrote, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the API the way main.ts does, with `env` over the defaults and REDIS_URL from the
+ * environment (the jest global setup's Redis) unless `env` names another.
+ */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const config = loadConfig({ REDIS_URL: process.env.REDIS_URL, PORT: '0', ...env });
+  const redis = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  redis.on('error', () => {}); // outages are what some tests are about
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const registry = new Registry();
+  const app = createServer({
+    service: createTaskService(redis, config),
+    redis,
+    config,
+    logger: pino({ level: config.LOG_LEVEL }, sink),
+    registry,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    redis,
+    config,
+    registry,
+    logs,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      redis.disconnect();
+    },
+  };
+}
+
+/** A parsed JSON body, loosely typed so tests can reach into it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** An answer, with its body parsed when it is JSON. */
+export interface Answer<T = Json> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Options of {@link call}. */
+export interface CallOptions {
+  /** Sent as JSON with Content-Type: application/json (a string is sent as it is, with that type). */
+  body?: unknown;
+  /** Sent as it is, with no Content-Type but one in `headers` (fetch labels a string text/plain). */
+  raw?: string | Uint8Array;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+/** One HTTP request to the API with Node's fetch. */
+export async function call<T = Json>(
+  api: { url: string },
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Uint8Array | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(api.url + path, { method, headers, body });
+  return answer(res);
+}
+
+/** Reads a fetch response, parsing a JSON body. */
+export async function answer<T = Json>(res: Response): Promise<Answer<T>> {
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, headers: res.headers, body: /json/.test(type) ? JSON.parse(text) : text };
+}
