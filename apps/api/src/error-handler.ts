@@ -84,6 +84,10 @@ function fromTqError(error: TqError, redisCommandTimeoutMs: number): HttpProblem
       return new HttpProblem('not-found', error.message);
     case 'conflict':
       return new HttpProblem('conflict', error.message);
+    case 'too_large':
+      return new HttpProblem('payload-too-large', error.message, {
+        errors: error.details?.errors as FieldProblem[] | undefined,
+      });
     case 'queue_full':
       return new HttpProblem('queue-full', error.message, {
         headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },

@@ -4,10 +4,11 @@
  * - `not_found`: no such task or queue (404)
  * - `conflict`: the request clashes with the current state: an idempotency key reused with another
  *   body, canceling a running or finished task (409)
+ * - `too_large`: the payload is over the size limit (413)
  * - `queue_full`: the queue is over its depth limit, retry later (429)
  * - `unavailable`: Redis did not answer in time (503)
  */
-export type TqErrorCode = 'invalid' | 'not_found' | 'conflict' | 'queue_full' | 'unavailable';
+export type TqErrorCode = 'invalid' | 'not_found' | 'conflict' | 'too_large' | 'queue_full' | 'unavailable';
 
 /** An error with a code from the closed set above and a message written for the user. */
 export class TqError extends Error {

@@ -378,7 +378,7 @@ export async function listQueues(redis: RedisClient): Promise<string[]> {
 }
 
 function isCluster(redis: RedisClient): redis is Cluster {
-  return 'nodes' in redis && typeof redis.nodes === 'function' && (redis).isCluster === true;
+  return 'nodes' in redis && typeof redis.nodes === 'function' && redis.isCluster === true;
 }
 
 function num(value: string | undefined): number | undefined {

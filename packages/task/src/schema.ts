@@ -19,6 +19,8 @@ export const LIMITS = {
 /** Defaults applied to a submission. */
 export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
 
+/** The largest time a JavaScript Date holds (year 275760). */
+const MAX_EPOCH_MS = 8.64e15;
 const RUN_AT_ERROR =
   'runAt must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds';
 
@@ -49,7 +51,11 @@ export const taskSubmissionSchema = z
       runAt: z
         .union([
           z.iso.datetime({ offset: true, error: RUN_AT_ERROR }),
-          z.number({ error: RUN_AT_ERROR }).int({ error: RUN_AT_ERROR }).nonnegative({ error: RUN_AT_ERROR }),
+          z
+            .number({ error: RUN_AT_ERROR })
+            .int({ error: RUN_AT_ERROR })
+            .nonnegative({ error: RUN_AT_ERROR })
+            .max(MAX_EPOCH_MS, { error: RUN_AT_ERROR }),
         ])
         .optional(),
       maxAttempts: int('maxAttempts', 1, LIMITS.maxAttempts).optional(),

@@ -53,8 +53,18 @@ describe('TaskService against a real Redis', () => {
     await expect(
       service.submit({ type: 'x', queue: randomQueueName(), payload: 'y'.repeat(200) }),
     ).rejects.toMatchObject({
-      code: 'invalid',
+      code: 'too_large',
       message: expect.stringContaining('payload is 202 bytes serialized; the limit is 100'),
+    });
+  });
+
+  it('refuses a runAt further ahead than the longest delay', async () => {
+    const runAt = Date.now() + 366 * 86_400_000;
+    await expect(service.submit({ type: 'x', queue: randomQueueName(), runAt })).rejects.toMatchObject({
+      code: 'invalid',
+      details: {
+        errors: [{ field: 'runAt', message: 'runAt must be at most 365 days from now, like delayMs' }],
+      },
     });
   });
 

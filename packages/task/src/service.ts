@@ -37,7 +37,7 @@ export interface SubmitResult {
 /** One item of a batch: its HTTP-like status and either the task or the error. */
 export type BatchItemResult =
   | { index: number; status: 201 | 200; task: Task }
-  | { index: number; status: 400 | 409 | 429; error: string; errors?: FieldError[] };
+  | { index: number; status: 400 | 409 | 413 | 429; error: string; errors?: FieldError[] };
 
 /** A page of dead tasks, newest first. */
 export interface DeadTasksPage {
@@ -94,7 +94,8 @@ export class TaskService {
         byQueue.set(prepared.queue, group);
       } catch (error) {
         const e = error as TqError;
-        results.push({ index, status: 400, error: e.message, errors: e.details?.errors as FieldError[] });
+        const status = e.code === 'too_large' ? 413 : 400;
+        results.push({ index, status, error: e.message, errors: e.details?.errors as FieldError[] });
       }
     });
     await Promise.all(
@@ -209,29 +210,40 @@ export class TaskService {
     const payload = JSON.stringify(submission.payload ?? null);
     const payloadBytes = Buffer.byteLength(payload);
     if (payloadBytes > this.maxPayloadBytes) {
-      throw invalid([
-        {
-          field: 'payload',
-          message: `payload is ${payloadBytes} bytes serialized; the limit is ${this.maxPayloadBytes}`,
-        },
-      ]);
+      const message = `payload is ${payloadBytes} bytes serialized; the limit is ${this.maxPayloadBytes}`;
+      throw new TqError('too_large', `the task is too large: ${message}`, {
+        errors: [{ field: 'payload', message }],
+      });
     }
     const queue = submission.queue ?? DEFAULTS.queue;
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify([
-          submission.type,
-          payload,
-          queue,
-          submission.priority,
-          submission.delayMs,
-          runAt,
-          submission.maxAttempts,
-          submission.timeoutMs,
-        ]),
-      )
-      .digest('base64url');
+    if (runAt !== undefined && runAt > Date.now() + LIMITS.maxDelayMs) {
+      throw invalid([
+        {
+          field: 'runAt',
+          message: `runAt must be at most ${LIMITS.maxDelayMs / 86_400_000} days from now, like delayMs`,
+        },
+      ]);
+    }
+    // The fingerprint tells an idempotent replay from a key reused for another task; without a key
+    // nothing needs it, so the hot path skips the hash.
+    const fingerprint =
+      idempotencyKey === undefined
+        ? undefined
+        : createHash('sha256')
+            .update(
+              JSON.stringify([
+                submission.type,
+                payload,
+                queue,
+                submission.priority,
+                submission.delayMs,
+                runAt,
+                submission.maxAttempts,
+                submission.timeoutMs,
+              ]),
+            )
+            .digest('base64url');
     return {
       queue,
       submission,
@@ -245,7 +257,7 @@ export class TaskService {
         maxAttempts: submission.maxAttempts ?? DEFAULTS.maxAttempts,
         timeoutMs: submission.timeoutMs,
         idempotencyKey,
-        fingerprint: idempotencyKey === undefined ? undefined : fingerprint,
+        fingerprint,
         idempotencyWindowMs: this.idempotencyWindowMs,
       },
     };

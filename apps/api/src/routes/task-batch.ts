@@ -4,7 +4,6 @@ import type { RejectReason } from '../api-metrics';
 import { RETRY_AFTER_SECONDS } from '../error-handler';
 import { invalidRequest, problemType, PROBLEMS, type FieldProblem, type ProblemKind } from '../problem';
 import type { RouteContext } from '../route-context';
-import { runAtProblems } from '../run-at';
 
 /** One item of a batch answer: the task, or a problem shaped like the API's error bodies. */
 export type BatchItem =
@@ -14,6 +13,7 @@ export type BatchItem =
 const ITEM_PROBLEM: Record<number, [ProblemKind, RejectReason]> = {
   400: ['invalid-request', 'invalid'],
   409: ['conflict', 'conflict'],
+  413: ['payload-too-large', 'too_large'],
   429: ['queue-full', 'queue_full'],
 };
 
@@ -34,12 +34,6 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
         },
       ]);
     }
-    // Until the service checks runAt's range, one out of range refuses the whole batch (see run-at.ts).
-    const tasks = (req.body as { tasks?: unknown } | undefined)?.tasks;
-    const runAt = Array.isArray(tasks)
-      ? tasks.flatMap((task, i) => runAtProblems(task, `tasks.${i}.runAt`))
-      : [];
-    if (runAt.length > 0) throw invalidRequest(runAt, 'the batch');
     const results = (await service.submitBatch(req.body)).map(toItem);
     let created = 0;
     let replayed = 0;
@@ -50,7 +44,7 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
         (item.status === 201 ? metrics.enqueued : metrics.replays).inc({ queue: item.task.queue });
       } else {
         metrics.rejected.inc({
-          reason: item.status === 413 ? 'too_large' : (ITEM_PROBLEM[item.status]?.[1] ?? 'invalid'),
+          reason: ITEM_PROBLEM[item.status]?.[1] ?? 'invalid',
         });
       }
     }
@@ -64,11 +58,7 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
 
 function toItem(result: BatchItemResult): BatchItem {
   if ('task' in result) return result;
-  // The service's payload-size refusal is its only error on field `payload`: the API answers it 413.
-  const tooLarge = result.errors?.some((e) => e.field === 'payload') === true;
-  const kind: ProblemKind = tooLarge
-    ? 'payload-too-large'
-    : (ITEM_PROBLEM[result.status]?.[0] ?? 'invalid-request');
+  const kind: ProblemKind = ITEM_PROBLEM[result.status]?.[0] ?? 'invalid-request';
   const { status, title } = PROBLEMS[kind];
   return {
     index: result.index,

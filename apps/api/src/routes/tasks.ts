@@ -1,27 +1,15 @@
-import type { SubmitResult } from '@tq/task';
 import { Router, type Request, type Response } from 'express';
-import { payloadTooLarge } from '../payload-size';
-import { invalidRequest } from '../problem';
 import type { RouteContext } from '../route-context';
-import { runAtProblems } from '../run-at';
 
 /**
  * POST /tasks (201 + Location; an idempotent replay 200 with Idempotent-Replayed: true),
  * GET /tasks/:id, DELETE /tasks/:id (cancel; 409 when running or finished).
  */
-export function taskRoutes({ service, metrics, config, auth, json }: RouteContext): Router {
+export function taskRoutes({ service, metrics, auth, json }: RouteContext): Router {
   const router = Router();
 
   router.post('/tasks', auth, json, async (req: Request, res: Response) => {
-    const runAt = runAtProblems(req.body);
-    if (runAt.length > 0) throw invalidRequest(runAt, 'the task');
-    let result: SubmitResult;
-    try {
-      result = await service.submit(req.body, req.get('Idempotency-Key'));
-    } catch (error) {
-      throw payloadTooLarge(error, config.MAX_PAYLOAD_BYTES);
-    }
-    const { task, created } = result;
+    const { task, created } = await service.submit(req.body, req.get('Idempotency-Key'));
     (created ? metrics.enqueued : metrics.replays).inc({ queue: task.queue });
     res.location(`/tasks/${encodeURIComponent(task.id)}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
