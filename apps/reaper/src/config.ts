@@ -1,0 +1,30 @@
+import { DEFAULT_RETENTION, QUEUE_NAME_PATTERN } from '@tq/core';
+import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { z } from 'zod';
+
+const DAY_MS = 24 * 3_600_000;
+
+const schema = z.object({
+  REDIS_URL: stringVar('redis://localhost:6379'),
+  REAPER_INTERVAL_MS: intVar(1000, 10, 3_600_000),
+  REAPER_QUEUES: listVar([]).refine((names) => names.every((n) => QUEUE_NAME_PATTERN.test(n)), {
+    error: 'must be a comma-separated list of queue names (1-64 letters, digits, "_" or "-")',
+  }),
+  REAPER_BATCH_SIZE: intVar(1000, 1, 100_000),
+  REAPER_MAX_PER_PASS: intVar(10_000, 1, 10_000_000),
+  RETENTION_FINISHED_MAX_AGE_MS: intVar(DEFAULT_RETENTION.finishedMaxAgeMs, 0, 3650 * DAY_MS),
+  RETENTION_FINISHED_MAX_COUNT: intVar(DEFAULT_RETENTION.finishedMaxCount, 0),
+  RETENTION_DEAD_MAX_AGE_MS: intVar(DEFAULT_RETENTION.deadMaxAgeMs, 0, 3650 * DAY_MS),
+  RETENTION_DEAD_MAX_COUNT: intVar(DEFAULT_RETENTION.deadMaxCount, 0),
+  REPAIR_INTERVAL_MS: intVar(600_000, 0, 7 * DAY_MS),
+  METRICS_PORT: intVar(9102, 0, 65535),
+  LOG_LEVEL: logLevelVar,
+});
+
+/** The reaper's configuration, from the environment. */
+export type ReaperConfig = z.infer<typeof schema>;
+
+/** Parses and validates the reaper's environment once; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReaperConfig {
+  return parseEnv(schema, env);
+}

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The reaper's Prometheus metrics. Queue labels come from `tq:queues` (queue names the API validated). */
+export class ReaperMetrics {
+  readonly depth: Gauge<'queue' | 'state'>;
+  readonly oldestPendingAge: Gauge<'queue'>;
+  readonly paused: Gauge<'queue'>;
+  readonly expiredLeases: Gauge<'queue'>;
+  readonly recovered: Counter<'queue'>;
+  readonly deadLettered: Counter<'queue' | 'reason'>;
+  readonly promoted: Counter<'queue' | 'from'>;
+  readonly orphansRepaired: Counter<'queue'>;
+  readonly trimmed: Counter<'queue' | 'state'>;
+  readonly lastSuccess: Gauge;
+  readonly passDuration: Histogram;
+  readonly passFailures: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.depth = new Gauge({
+      name: 'tq_queue_depth',
+      help: 'Tasks per queue and state.',
+      labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.oldestPendingAge = new Gauge({
+      name: 'tq_queue_oldest_pending_age_seconds',
+      help: 'How long the oldest pending task has waited (0 when none): the alert for stuck or starved queues.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.paused = new Gauge({
+      name: 'tq_queue_paused',
+      help: 'Whether the queue is paused (1) or not (0).',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.expiredLeases = new Gauge({
+      name: 'tq_queue_expired_leases',
+      help: 'Running tasks whose lease expired and that are not recovered yet (grows when no reaper runs).',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.recovered = new Counter({
+      name: 'tq_tasks_recovered_total',
+      help: 'Tasks whose lease expired (worker died or stalled) put back in pending.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.deadLettered = new Counter({
+      name: 'tq_tasks_dead_lettered_total',
+      help: 'Tasks the reaper sent to the dead letters (reason lease_expired: attempts spent on lost leases).',
+      labelNames: ['queue', 'reason'],
+      registers,
+    });
+    this.promoted = new Counter({
+      name: 'tq_tasks_promoted_total',
+      help: 'Due tasks moved to pending, from scheduled or retry.',
+      labelNames: ['queue', 'from'],
+      registers,
+    });
+    this.orphansRepaired = new Counter({
+      name: 'tq_orphans_repaired_total',
+      help: 'Inconsistent entries fixed: running ids without a running task, tasks running without a lease.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.trimmed = new Counter({
+      name: 'tq_tasks_trimmed_total',
+      help: 'Finished and dead tasks deleted by retention, by state.',
+      labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'tq_reaper_last_success_timestamp_seconds',
+      help: 'When the last fully successful pass ended (Unix time): alert when it goes stale.',
+      registers,
+    });
+    this.passDuration = new Histogram({
+      name: 'tq_reaper_pass_duration_seconds',
+      help: 'Duration of reaper passes over all queues.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.passFailures = new Counter({
+      name: 'tq_reaper_pass_failures_total',
+      help: 'Passes in which some step failed (Redis unreachable); retried at the next interval.',
+      registers,
+    });
+  }
+}

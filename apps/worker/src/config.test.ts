@@ -1,0 +1,48 @@
+import { ConfigError } from '@tq/ops';
+import { loadConfig } from './config';
+
+describe('worker config', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      REDIS_URL: 'redis://localhost:6379',
+      QUEUES: ['default'],
+      WORKER_CONCURRENCY: 10,
+      CLAIM_BATCH: 20,
+      VISIBILITY_TIMEOUT_MS: 30_000,
+      TASK_TIMEOUT_MS: 300_000,
+      BACKOFF_BASE_MS: 1000,
+      BACKOFF_CAP_MS: 3_600_000,
+      IDLE_POLL_MS: 5000,
+      SHUTDOWN_TIMEOUT_MS: 25_000,
+      METRICS_PORT: 9101,
+      HTTP_TASK_ALLOWED_HOSTS: [],
+      HANDLER_MODULES: [],
+    });
+  });
+
+  it('names every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        QUEUES: 'ok,not ok',
+        WORKER_CONCURRENCY: '0',
+        HTTP_TASK_ALLOWED_HOSTS: 'http://x',
+        SMTP_URL: 'mail.example.com',
+        BACKOFF_BASE_MS: '5000',
+        BACKOFF_CAP_MS: '10',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['QUEUES', 'WORKER_CONCURRENCY', 'HTTP_TASK_ALLOWED_HOSTS', 'SMTP_URL'])
+      expect(problems).toContain(`${name}=`);
+  });
+
+  it('wants BACKOFF_CAP_MS at least BACKOFF_BASE_MS', () => {
+    expect(() => loadConfig({ BACKOFF_BASE_MS: '5000', BACKOFF_CAP_MS: '10' })).toThrow(
+      'BACKOFF_CAP_MS="10": must be at least BACKOFF_BASE_MS',
+    );
+  });
+});

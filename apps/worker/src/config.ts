@@ -1,0 +1,67 @@
+import { QUEUE_NAME_PATTERN } from '@tq/core';
+import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { z } from 'zod';
+import { parseAllowedHost } from './handlers/http';
+
+const HOUR_MS = 3_600_000;
+
+/** An optional string variable: unset or blank is undefined. */
+const optionalVar = () =>
+  z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
+
+const schema = z
+  .object({
+    REDIS_URL: stringVar('redis://localhost:6379'),
+    QUEUES: listVar(['default']).refine(
+      (names) => names.length > 0 && names.every((n) => QUEUE_NAME_PATTERN.test(n)),
+      {
+        error: 'must be a comma-separated list of queue names (1-64 letters, digits, "_" or "-")',
+      },
+    ),
+    WORKER_CONCURRENCY: intVar(10, 1, 10_000),
+    CLAIM_BATCH: intVar(20, 1, 1000),
+    VISIBILITY_TIMEOUT_MS: intVar(30_000, 100, 12 * HOUR_MS),
+    TASK_TIMEOUT_MS: intVar(300_000, 1, 12 * HOUR_MS),
+    BACKOFF_BASE_MS: intVar(1000, 0, 24 * HOUR_MS),
+    BACKOFF_CAP_MS: intVar(HOUR_MS, 0, 30 * 24 * HOUR_MS),
+    IDLE_POLL_MS: intVar(5000, 10, HOUR_MS),
+    SHUTDOWN_TIMEOUT_MS: intVar(25_000, 0, HOUR_MS),
+    METRICS_PORT: intVar(9101, 0, 65535),
+    HTTP_TASK_ALLOWED_HOSTS: listVar([]).refine(
+      (hosts) =>
+        hosts.every((h) => {
+          try {
+            parseAllowedHost(h);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      {
+        error:
+          'must be a comma-separated list of host names or host:port (e.g. api.example.com,10.0.0.5:8080)',
+      },
+    ),
+    SMTP_URL: optionalVar().refine((url) => url === undefined || /^smtps?:\/\/.+/.test(url), {
+      error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+    }),
+    EMAIL_FROM: stringVar('tq@localhost'),
+    EMAIL_DEFAULT_TO: optionalVar(),
+    HANDLER_MODULES: listVar([]),
+    LOG_LEVEL: logLevelVar,
+  })
+  .refine((c) => c.BACKOFF_CAP_MS >= c.BACKOFF_BASE_MS, {
+    error: 'must be at least BACKOFF_BASE_MS',
+    path: ['BACKOFF_CAP_MS'],
+  });
+
+/** The worker's configuration, from the environment. */
+export type WorkerConfig = z.infer<typeof schema>;
+
+/** Parses and validates the worker's environment once; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(schema, env);
+}

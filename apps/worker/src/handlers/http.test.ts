@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PermanentError } from '@tq/core';
+import { createLogger } from '@tq/ops';
+import type { HandlerContext } from '../types';
+import { createHttpHandler, parseAllowedHost } from './http';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+describe('http handler', () => {
+  let server: Server;
+  let port: number;
+  const seen: Seen[] = [];
+  let reply: { status: number; body?: string; headers?: Record<string, string> } = { status: 200 };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen.length = 0;
+    reply = { status: 200 };
+  });
+
+  const ctx = (payload: unknown, signal = new AbortController().signal): HandlerContext => ({
+    id: 'q.01',
+    queue: 'q',
+    type: 'http',
+    payload,
+    attempt: 1,
+    maxAttempts: 3,
+    signal,
+    logger: createLogger('test', 'silent'),
+  });
+  const handler = () => createHttpHandler(['127.0.0.1']);
+
+  it('POSTs a JSON body by default and returns the status and body', async () => {
+    reply = { status: 201, body: 'created' };
+    const result = await handler()(
+      ctx({ url: `http://127.0.0.1:${port}/hook?x=1`, body: { a: 1 }, headers: { 'x-token': 't' } }),
+    );
+    expect(result).toEqual({ status: 201, body: 'created' });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/hook?x=1', body: '{"a":1}' });
+    expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-token': 't' });
+  });
+
+  it('sends a string body as text, with the given method', async () => {
+    await handler()(ctx({ url: `http://127.0.0.1:${port}/`, method: 'PUT', body: 'plain' }));
+    expect(seen[0]).toMatchObject({ method: 'PUT', body: 'plain' });
+    expect(seen[0]!.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  it('keeps at most 4 KiB of the response body', async () => {
+    reply = { status: 200, body: 'y'.repeat(100_000) };
+    const result = (await handler()(ctx({ url: `http://127.0.0.1:${port}/` }))) as { body: string };
+    expect(result.body).toHaveLength(4096);
+  });
+
+  it.each([500, 503, 408, 429])('throws a retryable error on %i', async (status) => {
+    reply = { status, body: 'try later' };
+    const error = await handler()(ctx({ url: `http://127.0.0.1:${port}/x` })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toBe(`POST http://127.0.0.1:${port}/x answered ${status}: try later`);
+  });
+
+  it.each([400, 404, 410, 302])('fails permanently on %i', async (status) => {
+    reply = { status, headers: status === 302 ? { location: 'http://elsewhere.example/' } : {} };
+    await expect(handler()(ctx({ url: `http://127.0.0.1:${port}/x` }))).rejects.toBeInstanceOf(
+      PermanentError,
+    );
+  });
+
+  it('refuses a host that is not allowed, naming the variable to change', async () => {
+    const refused = createHttpHandler([`127.0.0.1:${port + 1}`, 'example.com'])(
+      ctx({ url: `http://127.0.0.1:${port}/` }),
+    );
+    await expect(refused).rejects.toThrow(
+      new PermanentError(
+        `host 127.0.0.1:${port} is not in HTTP_TASK_ALLOWED_HOSTS; add it to allow this task`,
+      ),
+    );
+    await expect(createHttpHandler([])(ctx({ url: 'https://example.com/' }))).rejects.toThrow(
+      'host example.com is not in HTTP_TASK_ALLOWED_HOSTS',
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  it('accepts host:port entries that match the port, default ports included', async () => {
+    await createHttpHandler([`127.0.0.1:${port}`])(ctx({ url: `http://127.0.0.1:${port}/` }));
+    expect(seen).toHaveLength(1);
+    expect(parseAllowedHost('[::1]:8080')).toEqual({ hostname: '[::1]', port: '8080' });
+    expect(parseAllowedHost('API.example.com')).toEqual({ hostname: 'api.example.com', port: undefined });
+    expect(() => parseAllowedHost('http://x')).toThrow('not a host name or host:port');
+  });
+
+  it('fails permanently on an invalid payload', async () => {
+    await expect(handler()(ctx('http://x'))).rejects.toThrow(
+      new PermanentError(
+        'invalid http payload: the payload must be an object {url, method?, headers?, body?}',
+      ),
+    );
+    await expect(handler()(ctx({ url: 'ftp://x/' }))).rejects.toThrow(
+      'url: url must be an absolute http:// or https:// URL',
+    );
+    await expect(
+      handler()(ctx({ url: `http://127.0.0.1:${port}/`, method: 'GET', body: 'x' })),
+    ).rejects.toThrow('a GET request cannot have a body');
+  });
+
+  it('passes network errors on as retryable, with their cause', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await createHttpHandler(['127.0.0.1'])(ctx({ url: `http://127.0.0.1:${deadPort}/` })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect(String((error as Error).cause)).toMatch(/ECONNREFUSED/);
+  });
+
+  it('stops the request when the signal aborts', async () => {
+    const controller = new AbortController();
+    const hanging = createServer(() => undefined); // never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const call = createHttpHandler(['127.0.0.1'])(
+        ctx({ url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/` }, controller.signal),
+      );
+      controller.abort(new Error('timed out'));
+      await expect(call).rejects.toThrow('timed out');
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
+  });
+});

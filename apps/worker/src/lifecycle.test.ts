@@ -1,0 +1,97 @@
+import { waitFor } from '@tq/testing';
+import { closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
+import type { HandlerContext } from './types';
+
+afterEach(closeHarnesses);
+
+describe('worker lifecycle', () => {
+  it('runs a task to done, stores its result and counts it', async () => {
+    const seen: HandlerContext[] = [];
+    const h = await startHarness({
+      handlers: {
+        echo: (ctx) => {
+          seen.push(ctx);
+          return Promise.resolve({ echoed: ctx.payload });
+        },
+      },
+    });
+    const id = await h.enqueue('echo', { n: 1 }, { maxAttempts: 4 });
+
+    const task = await waitFor(async () => {
+      const t = await h.task(id);
+      return t.status === 'done' && t;
+    });
+    expect(task).toMatchObject({ attempt: 1, result: JSON.stringify({ echoed: { n: 1 } }), errors: [] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      id,
+      queue: h.queue.name,
+      type: 'echo',
+      payload: { n: 1 },
+      attempt: 1,
+      maxAttempts: 4,
+    });
+    expect(seen[0]!.signal.aborted).toBe(false);
+    const q = { queue: h.queue.name };
+    await waitFor(async () => (await metricValue(h.worker.registry, 'tq_tasks_completed_total', q)) === 1);
+    expect(await metricValue(h.worker.registry, 'tq_tasks_started_total', q)).toBe(1);
+    expect(await metricValue(h.worker.registry, 'tq_task_wait_seconds', q)).toBe(1);
+    expect(await metricValue(h.worker.registry, 'tq_task_run_seconds', { ...q, outcome: 'success' })).toBe(1);
+    expect(await metricValue(h.worker.registry, 'tq_task_end_to_end_seconds', q)).toBe(1);
+  });
+
+  it('runs at most `concurrency` handlers at once and drains a backlog through batched claims', async () => {
+    const gate = deferred();
+    let active = 0;
+    let maxActive = 0;
+    const h = await startHarness({
+      concurrency: 4,
+      claimBatch: 4,
+      handlers: {
+        work: async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await gate.promise;
+          active--;
+        },
+      },
+    });
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => h.enqueue('work', i)));
+    await waitFor(() => h.worker.status().busySlots === 4);
+    expect((await h.queue.stats()).counts).toMatchObject({ running: 4, pending: 6 });
+    gate.resolve();
+    await waitFor(async () => (await h.queue.stats()).counts.done === 10);
+    expect(maxActive).toBe(4);
+    for (const id of ids) expect((await h.task(id)).attempt).toBe(1);
+  });
+
+  it('sends a task whose payload is not JSON to dead with reason decode_error', async () => {
+    const h = await startHarness({ handlers: { echo: () => Promise.resolve('never') } });
+    const id = await h.enqueueRaw('echo', '{not json', { maxAttempts: 5 });
+
+    const task = await waitFor(async () => {
+      const t = await h.task(id);
+      return t.status === 'dead' && t;
+    });
+    expect(task).toMatchObject({ attempt: 1, deadReason: 'decode_error' });
+    expect(task.lastError).toMatch(/^payload is not valid JSON/);
+    const labels = { queue: h.queue.name, reason: 'decode_error' };
+    await waitFor(
+      async () => (await metricValue(h.worker.registry, 'tq_tasks_dead_lettered_total', labels)) === 1,
+    );
+    expect(await metricValue(h.worker.registry, 'tq_tasks_failed_total', labels)).toBe(1);
+  });
+
+  it('stores no result for a handler that returns nothing, and a note for one over 1 MiB', async () => {
+    const h = await startHarness({
+      handlers: {
+        nothing: () => Promise.resolve(undefined),
+        huge: () => Promise.resolve('x'.repeat(1024 * 1024 + 1)),
+      },
+    });
+    const [a, b] = [await h.enqueue('nothing', null), await h.enqueue('huge', null)];
+    await waitFor(async () => (await h.queue.stats()).counts.done === 2);
+    expect((await h.task(a)).result).toBeUndefined();
+    expect(JSON.parse((await h.task(b)).result!)).toEqual({ truncated: true, bytes: 1024 * 1024 + 3 });
+  });
+});

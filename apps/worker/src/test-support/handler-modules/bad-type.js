@@ -1,0 +1,1 @@
+exports.handlers = { 'has space': async () => null };

@@ -1,0 +1,98 @@
+import {
+  Queue,
+  createRedis,
+  newTaskId,
+  type Clock,
+  type NewTask,
+  type RedisClient,
+  type TaskRecord,
+} from '@tq/core';
+import { randomQueueName } from '@tq/testing';
+import type { Registry } from 'prom-client';
+import { createWorker, type Worker } from '../worker';
+import type { WorkerOptions } from '../worker-options';
+
+/** A worker on a fresh random queue of the test Redis, with helpers to enqueue and inspect tasks. */
+export interface Harness {
+  redis: RedisClient;
+  /** The worker's queue, on the same clock as the worker. */
+  queue: Queue;
+  worker: Worker;
+  enqueue(type: string, payload: unknown, extra?: Partial<NewTask>): Promise<string>;
+  /** Stores a task whose payload is the given raw string (not JSON-encoded). */
+  enqueueRaw(type: string, payload: string, extra?: Partial<NewTask>): Promise<string>;
+  task(id: string): Promise<TaskRecord>;
+  /** Stops every worker made here and closes the connections. */
+  close(): Promise<void>;
+}
+
+type HarnessOptions = Omit<WorkerOptions, 'redis' | 'queues'> & {
+  clock?: Clock;
+  redisUrl?: string;
+  start?: boolean;
+};
+
+const open: Harness[] = [];
+
+/** Starts a worker (unless `start: false`) on a new queue. Close it with `closeHarnesses()` in afterEach. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const redis = createRedis(options.redisUrl ?? process.env.REDIS_URL!);
+  const name = randomQueueName('worker');
+  const queue = new Queue(redis, name, options.clock);
+  const worker = createWorker({ visibilityTimeoutMs: 5000, ...options, redis, queues: [name] });
+  if (options.start !== false) await worker.start();
+  const enqueueRaw = async (type: string, payload: string, extra: Partial<NewTask> = {}) => {
+    const [outcome] = await queue.enqueue([{ id: newTaskId(name), type, payload, maxAttempts: 3, ...extra }]);
+    return outcome!.id;
+  };
+  const harness: Harness = {
+    redis,
+    queue,
+    worker,
+    enqueue: (type, payload, extra) => enqueueRaw(type, JSON.stringify(payload), extra),
+    enqueueRaw,
+    task: async (id) => (await queue.getTask(id))!,
+    close: async () => {
+      await worker.stop();
+      await redis.quit();
+    },
+  };
+  open.push(harness);
+  return harness;
+}
+
+export async function closeHarnesses(): Promise<void> {
+  await Promise.all(open.splice(0).map((h) => h.close()));
+}
+
+/** The value of one series of a counter or gauge, or the count of a histogram (0 when absent). */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  const match = values.find((v) => {
+    const series = (v as { metricName?: string }).metricName;
+    if (series !== undefined && series !== `${name}_count`) return false;
+    return Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want);
+  });
+  return match?.value ?? 0;
+}
+
+/** A promise with its resolve function, for handlers the test lets finish. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Resolves when `signal` aborts, with its reason. */
+export function aborted(signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(signal.reason);
+    else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,32 @@
+import type { Logger } from '@tq/ops';
+
+/** What a handler gets for one attempt of one task. */
+export interface HandlerContext {
+  /** The task id, `<queue>.<ulid>`: stable across attempts, so handlers can use it as an idempotency key. */
+  id: string;
+  queue: string;
+  type: string;
+  /** The payload as submitted (parsed JSON). Validate it: it comes from whoever called the API. */
+  payload: unknown;
+  /** 1 for the first run; counted when the task is claimed. */
+  attempt: number;
+  maxAttempts: number;
+  /**
+   * Fires when the handler must stop: its timeout passed (`signal.reason` is a TaskTimeoutError), its lease
+   * was lost (LeaseLostError), or the worker is shutting down past its grace period (ShutdownError).
+   * Pass it to fetch and other I/O. After it fires, the handler's result is ignored.
+   */
+  signal: AbortSignal;
+  /** A child logger with queue, taskId, attempt and type set. */
+  logger: Logger;
+}
+
+/**
+ * Runs one attempt of a task. Resolve to succeed (the value, serialized as JSON, is the task's result); throw
+ * to fail the attempt (retried with backoff); throw a PermanentError to send the task straight to dead.
+ * Tasks are delivered at least once: a handler must be idempotent.
+ */
+export type Handler = (ctx: HandlerContext) => Promise<unknown>;
+
+/** Handlers by task type. */
+export type HandlerMap = Record<string, Handler>;

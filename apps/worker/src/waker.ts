@@ -1,0 +1,100 @@
+import type { RedisClient } from '@tq/core';
+import type { Logger } from '@tq/ops';
+
+const RESUBSCRIBE_DELAY_MS = 2000;
+
+/**
+ * Lets the claim loop sleep until there may be work: a message on a queue's wake channel (published by
+ * Redis when pending goes empty -> non-empty), a local event (a slot freed, stop), or a timeout.
+ *
+ * A generation counter closes the lost-wakeup race: the loop reads `generation` before it claims and
+ * waits with that value, so a message that arrived between the empty claim and the wait ends the wait
+ * at once instead of being missed.
+ */
+export class Waker {
+  private gen = 0;
+  private readonly waiters = new Set<() => void>();
+  private stopped = false;
+  private subscribed = false;
+
+  /**
+   * @param subscriber a connection used only for SUBSCRIBE (a subscribed connection can send nothing else)
+   * @param channels the wake channels of the worker's queues
+   */
+  constructor(
+    private readonly subscriber: RedisClient,
+    private readonly channels: string[],
+    private readonly logger: Logger,
+  ) {
+    subscriber.on('message', () => this.notify());
+    // Messages published while the connection was down are lost: after a reconnect (ioredis
+    // resubscribes by itself) look at the queues once.
+    subscriber.on('ready', () => {
+      if (this.subscribed) this.notify();
+    });
+  }
+
+  /** The number of events so far; pass it to `wait`. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * Subscribes to the wake channels. Resolves after the first try; when Redis is unreachable it keeps
+   * trying in the background (the idle poll covers the gap), so a worker can start before Redis.
+   */
+  async start(): Promise<void> {
+    if (!(await this.trySubscribe())) void this.keepTrying();
+  }
+
+  private async keepTrying(): Promise<void> {
+    while (!this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_DELAY_MS));
+      if (this.stopped || (await this.trySubscribe())) return;
+    }
+  }
+
+  private async trySubscribe(): Promise<boolean> {
+    try {
+      await this.subscriber.subscribe(...this.channels);
+      this.subscribed = true;
+      this.notify(); // anything published before the subscription took effect: look once
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'cannot subscribe to the wake channels yet; polling until it works');
+      return false;
+    }
+  }
+
+  /** Records an event and ends every wait. */
+  notify(): void {
+    this.gen++;
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  /** Resolves on the first event after generation `since` (at once if one already happened), or after `timeoutMs`. */
+  wait(since: number, timeoutMs: number): Promise<void> {
+    if (this.gen !== since || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, timeoutMs));
+      this.waiters.add(wake);
+    });
+  }
+
+  /** Ends all waits for good and closes the subscriber connection. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.notify();
+    try {
+      await this.subscriber.quit();
+    } catch {
+      this.subscriber.disconnect(); // already closed or unreachable: nothing left to say to Redis
+    }
+  }
+}

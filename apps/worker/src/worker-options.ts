@@ -1,0 +1,47 @@
+import type { Clock, RedisClient } from '@tq/core';
+import type { Logger } from '@tq/ops';
+import type { BackoffPolicy } from '@tq/task';
+import type { Registry } from 'prom-client';
+import type { HandlerMap } from './types';
+
+/** Options of {@link createWorker}; every duration is in ms. */
+export interface WorkerOptions {
+  /** The connection for claims and acknowledgements (not closed by stop()). */
+  redis: RedisClient;
+  /** Queues to claim from, in turn. Default ['default']. */
+  queues?: string[];
+  handlers: HandlerMap;
+  /** Tasks run at once. Default 10. */
+  concurrency?: number;
+  /** Lease of each claim, extended every third of it while the handler runs. Default 30000. */
+  visibilityTimeoutMs?: number;
+  /** Most tasks leased by one claim script. Default 20. */
+  claimBatch?: number;
+  /** Handler timeout for tasks that set no timeoutMs. Default 300000. */
+  taskTimeoutMs?: number;
+  /** Retry backoff: full jitter in [0, min(capMs, baseMs * 2^(attempt-1))]. Default 1000 / 3600000. */
+  backoff?: Partial<BackoffPolicy>;
+  /** Longest idle wait without a wake message (covers messages missed while reconnecting). Default 5000. */
+  idlePollMs?: number;
+  /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */
+  shutdownTimeoutMs?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Where the tq_* metrics go. Default: a new registry, exposed as `worker.registry`. */
+  registry?: Registry;
+  /** Tests only: a clock whose time replaces Redis TIME in the scripts. */
+  clock?: Clock;
+  /** Source of jitter, in [0, 1). Default Math.random. */
+  random?: () => number;
+  /** The SUBSCRIBE connection for wake messages. Default: `redis.duplicate()`, closed by stop(). */
+  subscriber?: RedisClient;
+}
+
+/** A snapshot of a worker, for health checks and tests. */
+export interface WorkerStatus {
+  slots: number;
+  busySlots: number;
+  /** Idle: every queue was empty at the last claim and the loop is waiting for a wake-up. */
+  waiting: boolean;
+  stopping: boolean;
+}

@@ -1,0 +1,337 @@
+import { performance } from 'node:perf_hooks';
+import { Queue, type AckCode, type ClaimedTask, type FailCode, type RedisClient } from '@tq/core';
+import { createLogger, type Logger } from '@tq/ops';
+import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '@tq/task';
+import { Registry } from 'prom-client';
+import { AckBuffer } from './ack-buffer';
+import { LeaseLostError, ShutdownError } from './errors';
+import { LeaseKeeper } from './lease-keeper';
+import { WorkerMetrics } from './metrics';
+import { runTask, type Outcome } from './run-task';
+import type { RunningTask } from './running-task';
+import { serializeResult } from './serialize-result';
+import type { WorkerOptions, WorkerStatus } from './worker-options';
+import { Waker } from './waker';
+
+/** Creates a worker; call start() to begin claiming and stop() to shut down gracefully. */
+export function createWorker(options: WorkerOptions): Worker {
+  return new Worker(options);
+}
+
+/** How long the loop pauses after a failed claim (Redis unreachable), growing to the cap. */
+const CLAIM_RETRY_MIN_MS = 100;
+const CLAIM_RETRY_MAX_MS = 2000;
+
+/**
+ * The claim loop: leases tasks in batches into free slots, runs their handlers, acknowledges the outcomes
+ * in batches, and sleeps on the queues' wake channels when there is nothing to do.
+ */
+export class Worker {
+  readonly registry: Registry;
+  private readonly queues = new Map<string, Queue>();
+  private readonly order: Queue[];
+  private readonly running = new Map<string, RunningTask>();
+  private readonly metrics: WorkerMetrics;
+  private readonly logger: Logger;
+  private readonly waker: Waker;
+  private readonly keeper: LeaseKeeper;
+  private readonly acks: AckBuffer;
+  private readonly backoff: BackoffPolicy;
+  private readonly concurrency: number;
+  private readonly visibilityMs: number;
+  private readonly claimBatch: number;
+  private readonly taskTimeoutMs: number;
+  private readonly idlePollMs: number;
+  private readonly shutdownTimeoutMs: number;
+  private readonly random: () => number;
+  private starting: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private waiting = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    const names = options.queues ?? ['default'];
+    if (names.length === 0) throw new Error('a worker needs at least one queue');
+    for (const name of names) this.queues.set(name, new Queue(options.redis, name, options.clock));
+    this.order = [...this.queues.values()];
+    this.concurrency = options.concurrency ?? 10;
+    this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
+    this.claimBatch = options.claimBatch ?? 20;
+    this.taskTimeoutMs = options.taskTimeoutMs ?? 300_000;
+    this.idlePollMs = options.idlePollMs ?? 5000;
+    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.random = options.random ?? Math.random;
+    this.logger = (options.logger ?? createLogger('worker', 'silent')).child({ component: 'worker' });
+    this.registry = options.registry ?? new Registry();
+    this.metrics = new WorkerMetrics(this.registry, names, this.concurrency, () => this.running.size);
+    this.acks = new AckBuffer(this.queues);
+    // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
+    const subscriber =
+      options.subscriber ?? (options.redis.duplicate as () => RedisClient).call(options.redis);
+    this.waker = new Waker(
+      subscriber,
+      this.order.map((q) => q.keys.wakeChannel),
+      this.logger.child({ component: 'waker' }),
+    );
+    this.keeper = new LeaseKeeper({
+      leaseMs: this.visibilityMs,
+      queues: this.queues,
+      running: () => this.running.values(),
+      onExtended: (entry) => this.metrics.leaseExtensions.labels(entry.task.queue).inc(),
+      onLost: (entry, code) => this.loseLease(entry, code),
+      logger: this.logger.child({ component: 'lease-keeper' }),
+    });
+  }
+
+  /** Subscribes to the wake channels, then starts claiming. A stopped worker cannot start again. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('this worker was stopped; create a new one'));
+    this.starting ??= this.subscribeAndRun();
+    return this.starting;
+  }
+
+  private async subscribeAndRun(): Promise<void> {
+    await this.waker.start();
+    if (this.stopping) return; // stop() came while subscribing
+    this.keeper.start();
+    this.loop = this.claimLoop();
+    this.logger.info(
+      {
+        queues: [...this.queues.keys()],
+        concurrency: this.concurrency,
+        visibilityTimeoutMs: this.visibilityMs,
+      },
+      'worker started',
+    );
+  }
+
+  /**
+   * Graceful stop: claims nothing more at once; lets running handlers finish for up to shutdownTimeoutMs
+   * while their leases are still extended; then releases the rest to pending (no attempt spent) and aborts
+   * their signals; waits for every acknowledgement; closes the subscriber. Leaves `redis` open.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  status(): WorkerStatus {
+    return {
+      slots: this.concurrency,
+      busySlots: this.running.size,
+      waiting: this.waiting,
+      stopping: this.stopping !== undefined,
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    this.logger.info(
+      { running: this.running.size, shutdownTimeoutMs: this.shutdownTimeoutMs },
+      'stopping: no more claims',
+    );
+    // The grace period counts from the signal: a claim stuck on an unreachable Redis eats into it.
+    const deadline = Date.now() + this.shutdownTimeoutMs;
+    this.waker.notify();
+    await this.starting;
+    await this.loop;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await this.waker.wait(this.waker.generation, deadline - Date.now());
+    }
+    for (const entry of [...this.running.values()]) this.releaseRunning(entry);
+    await this.acks.drain();
+    await this.keeper.stop();
+    await this.waker.stop();
+    this.logger.info('worker stopped');
+  }
+
+  private async claimLoop(): Promise<void> {
+    let offset = 0;
+    let failures = 0;
+    while (!this.stopping) {
+      // Read before claiming: an event during the claims ends the wait below at once (no lost wake-up).
+      const since = this.waker.generation;
+      let drained = true;
+      let failed = false;
+      let dueInMs = Infinity;
+      for (let i = 0; i < this.order.length && !this.stopping; i++) {
+        const want = Math.min(this.concurrency - this.running.size, this.claimBatch);
+        if (want <= 0) break;
+        const queue = this.order[(offset + i) % this.order.length]!;
+        const sentAt = Date.now();
+        try {
+          const claim = await queue.claim(want, this.visibilityMs);
+          for (const task of claim.tasks) this.startTask(task, sentAt);
+          if (claim.tasks.length === want) drained = false;
+          if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
+        } catch (error) {
+          failed = true;
+          this.logger.warn({ err: error, queue: queue.name }, 'claim failed; retrying');
+        }
+      }
+      offset++; // the next round starts at the next queue, so one busy queue cannot starve the others
+      if (this.stopping) break;
+      if (failed) {
+        failures++;
+        await this.waker.wait(
+          this.waker.generation,
+          Math.min(CLAIM_RETRY_MIN_MS * 2 ** (failures - 1), CLAIM_RETRY_MAX_MS),
+        );
+        continue;
+      }
+      failures = 0;
+      if (this.running.size >= this.concurrency) {
+        await this.waker.wait(since, this.idlePollMs);
+        // Let the other handlers finishing in this turn free their slots too, so the next claim is a batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (!drained) continue;
+      // Every queue came back short, so its pending list is empty: a push will publish a wake message.
+      // Wake up by ourselves when a scheduled or retry task falls due (no reaper needed for those).
+      this.waiting = true;
+      await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
+      this.waiting = false;
+    }
+  }
+
+  private startTask(task: ClaimedTask, sentAt: number): void {
+    const logger = this.logger.child({
+      queue: task.queue,
+      taskId: task.id,
+      attempt: task.attempt,
+      type: task.type,
+    });
+    const entry: RunningTask = {
+      task,
+      controller: new AbortController(),
+      leaseFrom: sentAt,
+      startedAt: performance.now(),
+      logger,
+    };
+    if (this.stopping) {
+      // Claimed by a call that was already on its way when stop() began: give it straight back.
+      this.releaseRunning(entry);
+      return;
+    }
+    this.running.set(task.token, entry);
+    this.metrics.started.labels(task.queue).inc();
+    this.metrics.waitSeconds.labels(task.queue).observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
+    logger.debug('task started');
+    void this.execute(entry);
+  }
+
+  private async execute(entry: RunningTask): Promise<void> {
+    const { task, logger } = entry;
+    const outcome = await runTask(entry, this.options.handlers, task.timeoutMs ?? this.taskTimeoutMs);
+    if (entry.abandoned) return; // lease lost or released: the task is someone else's now
+    const runSeconds = (performance.now() - entry.startedAt) / 1000;
+    this.running.delete(task.token);
+    this.waker.notify(); // a slot is free
+    try {
+      await this.acknowledge(entry, outcome, runSeconds);
+    } catch (error) {
+      // Redis is unreachable: the lease will expire and the reaper gives the task to another attempt.
+      logger.error(
+        { err: error },
+        'acknowledging the task failed; it will run again after its lease expires',
+      );
+    }
+  }
+
+  private async acknowledge(entry: RunningTask, outcome: Outcome, runSeconds: number): Promise<void> {
+    const { task, logger } = entry;
+    const q = task.queue;
+    if (outcome.kind === 'success') {
+      this.metrics.runSeconds.labels(q, 'success').observe(runSeconds);
+      const code = await this.acks.complete(q, {
+        id: task.id,
+        token: task.token,
+        result: serializeResult(outcome.result, logger),
+      });
+      if (code !== 'ok') return this.stale(entry, 'complete', code);
+      this.metrics.completed.labels(q).inc();
+      this.metrics.endToEndSeconds
+        .labels(q)
+        .observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
+      logger.debug({ runSeconds }, 'task completed');
+      return;
+    }
+    if (outcome.kind === 'abandoned') return;
+    this.metrics.runSeconds.labels(q, outcome.reason).observe(runSeconds);
+    this.metrics.failed.labels(q, outcome.reason).inc();
+    const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
+    const code: FailCode = await this.acks.fail(q, {
+      id: task.id,
+      token: task.token,
+      error: outcome.error,
+      retryDelayMs,
+      permanentReason: outcome.deadReason,
+    });
+    if (code === 'retry') {
+      // Claim once more to learn the retry's due time (nextDueAt); otherwise an idle loop would sleep
+      // through it until the idle poll.
+      this.waker.notify();
+      this.metrics.retried.labels(q).inc();
+      logger.warn(
+        { reason: outcome.reason, error: outcome.error, retryDelayMs },
+        'attempt failed; will retry',
+      );
+    } else if (code === 'dead') {
+      const deadReason = outcome.deadReason ?? 'max_attempts';
+      this.metrics.deadLettered.labels(q, WorkerMetrics.deadReasonLabel(deadReason)).inc();
+      logger.warn({ reason: outcome.reason, error: outcome.error, deadReason }, 'task dead-lettered');
+    } else this.stale(entry, 'fail', code);
+  }
+
+  /** The lease keeper found the lease gone: abort the handler and never acknowledge this attempt. */
+  private loseLease(entry: RunningTask, code: AckCode | 'expired'): void {
+    if (entry.abandoned) return;
+    entry.abandoned = 'lease_lost';
+    this.running.delete(entry.task.token);
+    this.waker.notify();
+    this.metrics.runSeconds
+      .labels(entry.task.queue, 'lease_lost')
+      .observe((performance.now() - entry.startedAt) / 1000);
+    if (code !== 'expired') this.stale(entry, 'extend', code);
+    else
+      entry.logger.warn(
+        'lease not extended for a whole visibility timeout (Redis unreachable?): aborting the handler',
+      );
+    entry.controller.abort(
+      new LeaseLostError(code === 'expired' ? 'not extended in time' : `extend refused: ${code}`),
+    );
+  }
+
+  /** Gives a task back to pending without spending an attempt, and aborts its handler. */
+  private releaseRunning(entry: RunningTask): void {
+    const { task, logger } = entry;
+    entry.abandoned = 'released';
+    this.running.delete(task.token);
+    this.metrics.runSeconds
+      .labels(task.queue, 'released')
+      .observe((performance.now() - entry.startedAt) / 1000);
+    entry.controller.abort(new ShutdownError());
+    this.acks.release(task.queue, task).then(
+      (code) => {
+        if (code !== 'ok') return this.stale(entry, 'release', code);
+        this.metrics.released.labels(task.queue).inc();
+        logger.info('task released to pending (shutdown)');
+      },
+      (error: unknown) =>
+        logger.error({ err: error }, 'releasing the task failed; it will run again after its lease expires'),
+    );
+  }
+
+  private stale(
+    entry: RunningTask,
+    operation: 'complete' | 'fail' | 'extend' | 'release',
+    code: string,
+  ): void {
+    this.metrics.staleAcks.labels(entry.task.queue, operation).inc();
+    entry.logger.warn(
+      { operation, code },
+      'acknowledgement refused: the lease is no longer ours (expired and recovered, or the task is gone)',
+    );
+  }
+}

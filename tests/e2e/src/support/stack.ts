@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import { freePort } from './free-port';
+import { Service, type ServiceKind } from './service';
+
+/** The handler module the e2e workers load through HANDLER_MODULES (sleep, crash). */
+export const HANDLERS_MODULE = join(__dirname, 'handlers.js');
+
+/** What the handlers in handlers.js record, one JSON line each, in E2E_EFFECTS_FILE. */
+export interface Effect {
+  id: string;
+  attempt: number;
+  pid: number;
+  what: 'start' | 'done';
+  at: number;
+}
+
+/**
+ * A private redis-server with the services of one test file on it. Every child is SIGKILLed by
+ * `close()` (call it in afterAll) and when the jest process exits, so none outlives a failed run.
+ */
+export class Stack {
+  readonly services: Service[] = [];
+  readonly effectsFile: string;
+  apiUrl = '';
+  private constructor(readonly redis: RedisServer) {
+    this.effectsFile = join(mkdtempSync(join(tmpdir(), 'tq-e2e-')), 'effects.jsonl');
+    live.add(this);
+  }
+
+  static async start(): Promise<Stack> {
+    return new Stack(await startRedisServer());
+  }
+
+  /** Starts the API on a free port and waits until /readyz answers 200. */
+  async startApi(env: Record<string, string> = {}): Promise<Service> {
+    const port = await freePort();
+    const api = this.spawn('api', 'api', { PORT: String(port), ...env });
+    this.apiUrl = `http://127.0.0.1:${port}`;
+    await this.until(
+      api,
+      async () => (await fetch(`${this.apiUrl}/readyz`).catch(() => undefined))?.status === 200,
+      'api ready',
+    );
+    return api;
+  }
+
+  /** Starts a worker with the e2e handler module and waits until it claims. */
+  async startWorker(name: string, env: Record<string, string> = {}): Promise<Service> {
+    const worker = this.spawn(name, 'worker', {
+      METRICS_PORT: String(await freePort()),
+      HANDLER_MODULES: HANDLERS_MODULE,
+      E2E_EFFECTS_FILE: this.effectsFile,
+      ...env,
+    });
+    await this.until(worker, () => worker.logged('worker started'), `${name} started`);
+    return worker;
+  }
+
+  async startReaper(env: Record<string, string> = {}): Promise<Service> {
+    const reaper = this.spawn('reaper', 'reaper', { METRICS_PORT: String(await freePort()), ...env });
+    await this.until(reaper, () => reaper.logged('reaper started'), 'reaper started');
+    return reaper;
+  }
+
+  spawn(name: string, kind: ServiceKind, env: Record<string, string>): Service {
+    const service = new Service(name, kind, { REDIS_URL: this.redis.url, ...env });
+    this.services.push(service);
+    return service;
+  }
+
+  /** waitFor, failing early if `service` exits, and with every service's recent logs in the error. */
+  async until<T>(
+    service: Service | undefined,
+    predicate: () => T | Promise<T>,
+    message: string,
+    timeoutMs = 10_000,
+  ): Promise<Truthy<T>> {
+    try {
+      return await waitFor(
+        async () => {
+          const value = await predicate();
+          if (!value && service && !service.running)
+            throw new Error(`${service.name} exited: ${JSON.stringify(await service.exited)}`);
+          return value;
+        },
+        { timeoutMs, message, intervalMs: 20 },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- service logs ---\n${this.tails()}`, { cause: error });
+    }
+  }
+
+  /** The effects recorded so far by the handlers in handlers.js. */
+  effects(id?: string): Effect[] {
+    if (!existsSync(this.effectsFile)) return [];
+    const all = readFileSync(this.effectsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Effect);
+    return id === undefined ? all : all.filter((e) => e.id === id);
+  }
+
+  tails(): string {
+    return this.services.map((s) => s.tail()).join('\n');
+  }
+
+  /** Kills every service and the redis-server. */
+  async close(): Promise<void> {
+    await Promise.all(this.services.map((s) => s.kill()));
+    await this.redis.stop();
+    live.delete(this);
+  }
+}
+
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
+const live = new Set<Stack>();
+// jest may exit without running afterAll (a crash, a timeout in beforeAll): take the children along.
+process.once('exit', () => {
+  for (const stack of live) for (const s of stack.services) s.signal('SIGKILL');
+});
