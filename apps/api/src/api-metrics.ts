@@ -1,6 +1,6 @@
 import type { RedisClient } from '@tq/core';
-import { trackRedisUp } from '@tq/ops';
-import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectProcessMetrics, observeRedis, type Logger } from '@tq/ops';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** Why a task submission was refused: the `reason` label of tq_tasks_rejected_total. */
 export const REJECT_REASONS = [
@@ -14,12 +14,6 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-const GAUGES_NAMED_TOTAL = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
-
 /** The API's metrics. Labels are bounded: a route is its express pattern or "unmatched". */
 export interface ApiMetrics {
   httpRequests: Counter<'route' | 'method' | 'status'>;
@@ -30,15 +24,12 @@ export interface ApiMetrics {
 }
 
 /**
- * Registers the API's metrics, the process and Node.js defaults, and tq_redis_up on `registry`
+ * Registers the API's metrics, the process and Node.js defaults, and the Redis health metrics on `registry`
  * (a dedicated one, so tests and embedders never collide on the global registry).
  */
-export function createApiMetrics(registry: Registry, redis: RedisClient): ApiMetrics {
-  collectDefaultMetrics({ register: registry });
-  // These three defaults are gauges named *_total, which `promtool check metrics` rejects; each is
-  // the sum of the labeled gauge without the suffix (e.g. sum(nodejs_active_handles)), so nothing is lost.
-  for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
-  trackRedisUp(registry, redis);
+export function createApiMetrics(registry: Registry, redis: RedisClient, logger: Logger): ApiMetrics {
+  collectProcessMetrics(registry);
+  observeRedis(registry, redis, logger);
   const labelNames = ['route', 'method', 'status'] as const;
   const rejected = new Counter({
     name: 'tq_tasks_rejected_total',

@@ -37,7 +37,7 @@ export interface ServerDeps {
  */
 export function createServer(deps: ServerDeps): Express {
   const { config, logger } = deps;
-  const metrics = createApiMetrics(deps.registry, deps.redis);
+  const metrics = createApiMetrics(deps.registry, deps.redis, deps.logger);
   const context: RouteContext = {
     ...deps,
     metrics,

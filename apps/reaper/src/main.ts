@@ -1,6 +1,13 @@
 import { createRedis } from '@tq/core';
-import { createLogger, exitOnStartupError, onShutdown, startOpsServer, trackRedisUp } from '@tq/ops';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  collectProcessMetrics,
+  createLogger,
+  exitOnStartupError,
+  observeRedis,
+  onShutdown,
+  startOpsServer,
+} from '@tq/ops';
+import { Registry } from 'prom-client';
 import { loadConfig, type ReaperConfig } from './config';
 import { Reaper } from './reaper';
 
@@ -9,8 +16,8 @@ async function main(config: ReaperConfig): Promise<void> {
   const logger = createLogger('reaper', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-reaper' });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  trackRedisUp(registry, redis);
+  collectProcessMetrics(registry);
+  const stopObservingRedis = observeRedis(registry, redis, logger);
   const reaper = new Reaper({
     redis,
     intervalMs: config.REAPER_INTERVAL_MS,
@@ -40,6 +47,7 @@ async function main(config: ReaperConfig): Promise<void> {
   onShutdown(logger, async () => {
     await reaper.stop();
     await ops.close();
+    stopObservingRedis();
     await redis.quit();
   });
 }

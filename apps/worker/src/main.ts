@@ -1,6 +1,13 @@
 import { createRedis } from '@tq/core';
-import { createLogger, exitOnStartupError, onShutdown, startOpsServer, trackRedisUp } from '@tq/ops';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  collectProcessMetrics,
+  createLogger,
+  exitOnStartupError,
+  observeRedis,
+  onShutdown,
+  startOpsServer,
+} from '@tq/ops';
+import { Registry } from 'prom-client';
 import { loadConfig, type WorkerConfig } from './config';
 import { loadHandlers } from './handlers/registry';
 import { createWorker } from './worker';
@@ -20,8 +27,8 @@ async function main(config: WorkerConfig): Promise<void> {
   );
   const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-worker' });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  trackRedisUp(registry, redis);
+  collectProcessMetrics(registry);
+  const stopObservingRedis = observeRedis(registry, redis, logger);
   const worker = createWorker({
     redis,
     queues: config.QUEUES,
@@ -52,6 +59,7 @@ async function main(config: WorkerConfig): Promise<void> {
   onShutdown(logger, async () => {
     await worker.stop();
     await ops.close();
+    stopObservingRedis();
     await redis.quit();
   });
 }

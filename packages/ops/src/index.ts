@@ -1,5 +1,6 @@
 export { ConfigError, intVar, listVar, logLevelVar, parseEnv, stringVar } from './env';
 export { createLogger, type Logger } from './logger';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server';
-export { trackRedisUp } from './redis-up';
+export { collectProcessMetrics } from './process-metrics';
+export { observeRedis } from './redis-health';
 export { exitOnStartupError, onShutdown } from './shutdown';
