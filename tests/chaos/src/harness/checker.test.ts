@@ -17,7 +17,15 @@ describe('check', () => {
   });
 
   it('reports an acknowledged value that was neither performed nor dead-lettered as lost', () => {
-    const result = check([{ value: 1, outcome: 'ok' }, { value: 2, outcome: 'ok' }, { value: 3, outcome: 'ok' }], [{ value: 1, attempt: 1, pid: 1 }], [3]);
+    const result = check(
+      [
+        { value: 1, outcome: 'ok' },
+        { value: 2, outcome: 'ok' },
+        { value: 3, outcome: 'ok' },
+      ],
+      [{ value: 1, attempt: 1, pid: 1 }],
+      [3],
+    );
     expect(result).toMatchObject({ valid: false, lost: [2], deadLettered: 1 });
   });
 

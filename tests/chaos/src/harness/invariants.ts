@@ -18,7 +18,8 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
   const k = queueKeys(queue);
   const where = new Map<string, string[]>();
   const note = (id: string, state: string) => where.set(id, [...(where.get(id) ?? []), state]);
-  for (let p = 0; p < 10; p++) for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
+  for (let p = 0; p < 10; p++)
+    for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
   for (const state of ZSETS) for (const id of await redis.zrange(k[state], '0', '-1')) note(id, state);
 
   const hashes = new Map<string, Record<string, string>>();
@@ -39,7 +40,8 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
     if (Number(hash.attempt) > Number(hash.maxAttempts)) {
       violations.push(`task ${id}: attempt ${hash.attempt} is over maxAttempts ${hash.maxAttempts}`);
     }
-    if (hash.status === 'running' && !hash.token) violations.push(`task ${id}: running without a lease token`);
+    if (hash.status === 'running' && !hash.token)
+      violations.push(`task ${id}: running without a lease token`);
     byState[hash.status ?? 'none'] = (byState[hash.status ?? 'none'] ?? 0) + 1;
   }
   for (const [id, states] of where) {
