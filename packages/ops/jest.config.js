@@ -1,5 +1,1 @@
-module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': 'ts-jest' },
-  testMatch: ['<rootDir>/src/**/*.test.ts'],
-};
+module.exports = require('@tq/testing/jest-preset').plain();
