@@ -1,0 +1,1 @@
+module.exports = require('@tq/testing/jest-preset').plain();

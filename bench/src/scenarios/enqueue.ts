@@ -1,0 +1,104 @@
+/**
+ * Scenario 1: enqueue throughput from a library producer in the harness process.
+ *   one at a time: N single adds with `enqueueOneInFlight` outstanding at once;
+ *   bulk: N tasks in sequential bulk calls of `bulkBatch` (TaskService.submitBatch / Queue.enqueue /
+ *   BullMQ addBulk / bee-queue saveAll).
+ * Also Redis CPU per enqueued task (bulk), from INFO cpu.
+ */
+import { type Column, type Context } from '../context';
+import { clockMs } from '../ipc';
+import { redisCpuSeconds } from '../probe';
+import { createProducer, type ProducerKind } from '../producers';
+
+const QUEUE = 'bench-enqueue';
+const PAYLOAD = 'hello world';
+const KINDS: ProducerKind[] = ['tq', 'tq-core', 'bullmq', 'bee'];
+
+export async function runEnqueue(ctx: Context): Promise<void> {
+  const { sizes } = ctx;
+  for (let r = 0; r < ctx.repeat; r++) {
+    for (const kind of KINDS) {
+      const column: Column = kind;
+      try {
+        await ctx.redis.flushall();
+        const producer = await createProducer(kind, ctx.redisUrl, QUEUE);
+        try {
+          // Warm-up: scripts loaded, connections open.
+          await producer.addBulk([PAYLOAD, PAYLOAD]);
+          await producer.addOne(PAYLOAD);
+
+          let next = 0;
+          const t0 = clockMs();
+          const lane = async () => {
+            while (next < sizes.enqueueOneN) {
+              next++;
+              await producer.addOne(PAYLOAD);
+            }
+          };
+          await Promise.all(Array.from({ length: sizes.enqueueOneInFlight }, lane));
+          const oneRate = sizes.enqueueOneN / ((clockMs() - t0) / 1000);
+          ctx.record(
+            {
+              id: 'enqueue.one',
+              scenario: '1 enqueue',
+              label: `enqueue one at a time (${sizes.enqueueOneInFlight} in flight)`,
+              unit: 'tasks/s',
+              better: 'higher',
+            },
+            column,
+            oneRate,
+          );
+
+          await ctx.redis.flushall();
+          const batch = Array.from({ length: sizes.bulkBatch }, () => PAYLOAD);
+          const cpu0 = await redisCpuSeconds(ctx.redis);
+          const user0 = process.cpuUsage();
+          const t1 = clockMs();
+          for (let sent = 0; sent < sizes.enqueueBulkN; sent += sizes.bulkBatch)
+            await producer.addBulk(batch);
+          const bulkRate = sizes.enqueueBulkN / ((clockMs() - t1) / 1000);
+          const producerCpu = process.cpuUsage(user0);
+          const redisCpu = (await redisCpuSeconds(ctx.redis)) - cpu0;
+          ctx.record(
+            {
+              id: 'enqueue.bulk',
+              scenario: '1 enqueue',
+              label: `enqueue in bulk (${sizes.bulkBatch} per call)`,
+              unit: 'tasks/s',
+              better: 'higher',
+            },
+            column,
+            bulkRate,
+          );
+          ctx.record(
+            {
+              id: 'enqueue.bulk.redisCpu',
+              scenario: '1 enqueue',
+              label: 'Redis CPU per task, bulk enqueue',
+              unit: 'µs/task',
+              better: 'lower',
+            },
+            column,
+            (redisCpu * 1e6) / sizes.enqueueBulkN,
+          );
+          ctx.record(
+            {
+              id: 'enqueue.bulk.producerCpu',
+              scenario: '1 enqueue',
+              label: 'producer CPU per task, bulk enqueue',
+              unit: 'µs/task',
+              better: 'lower',
+            },
+            column,
+            (producerCpu.user + producerCpu.system) / sizes.enqueueBulkN,
+          );
+        } finally {
+          await producer.close();
+        }
+        ctx.log(`enqueue r${r + 1} ${kind} done`);
+      } catch (error) {
+        ctx.fail(`enqueue ${kind} r${r + 1}`, error);
+      }
+    }
+  }
+}
