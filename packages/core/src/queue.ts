@@ -51,12 +51,13 @@ export class Queue {
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
     const k = this.keys;
     const register = this.register();
-    const outcomes: EnqueueOutcome[] = [];
+    // Chunks go out together: ioredis pipelines them on the connection, so Redis never waits for us.
+    const chunks: Promise<EnqueueOutcome[]>[] = [];
     for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
       const args: (string | number)[] = [this.now(), maxDepth, k.wakeChannel];
       for (const t of tasks.slice(i, i + ENQUEUE_CHUNK)) {
         args.push(
-          this.localId(t.id),
+          this.ownLocalId(t.id),
           t.type,
           t.payload,
           t.priority ?? 0,
@@ -69,15 +70,22 @@ export class Queue {
           t.idempotencyWindowMs ?? 0,
         );
       }
-      const [now, reply] = (await this.run(
-        'enqueue',
-        [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix],
-        args,
-      )) as [number, [EnqueueOutcome['status'], string][]];
-      for (const [status, localId] of reply) {
-        outcomes.push({ status, id: localId ? this.fullId(localId) : '', at: Number(now) });
-      }
+      chunks.push(
+        this.run(
+          'enqueue',
+          [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix],
+          args,
+        ).then((reply) => {
+          const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
+          return rows.map(([status, localId]) => ({
+            status,
+            id: localId ? this.fullId(localId) : '',
+            at: Number(now),
+          }));
+        }),
+      );
     }
+    const outcomes = (await Promise.all(chunks)).flat();
     await register;
     return outcomes;
   }
@@ -365,6 +373,14 @@ export class Queue {
       throw new TqError('not_found', `task id ${JSON.stringify(id)} does not belong to queue ${this.name}`);
     }
     return parsed.localId;
+  }
+
+  /** The local id of a task id made for this queue (by `newTaskId`): a prefix check, no parsing. */
+  private ownLocalId(id: string): string {
+    if (!id.startsWith(`${this.name}.`)) {
+      throw new TqError('invalid', `task id ${JSON.stringify(id)} was not made for queue ${this.name}`);
+    }
+    return id.slice(this.name.length + 1);
   }
 
   private fullId(localId: string): string {

@@ -17,7 +17,7 @@
   ARGV[5] most due tasks to promote from each of scheduled and retry
   ARGV[6] wake channel
 
-  Returns {now, nextDueAt (-1 = none), tasks}; each task is
+  Returns {now, nextDueAt (-1 = none, or not computed when all `count` tasks were found), tasks}; each is
     {id, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt, readyAt}
   A pending id without a hash is dropped (orphan repair) and not returned.
 ]]
@@ -37,39 +37,48 @@ local nonce = ARGV[4]
 local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
 
-local was_empty = pending_total(pending_prefix) == 0
 local promoted = promote_due(scheduled_key, pending_prefix, task_prefix, now, promote_limit)
   + promote_due(retry_key, pending_prefix, task_prefix, now, promote_limit)
 
+-- LMPOP over the pending lists from the highest priority down: one command finds the first non-empty.
+-- (unpack must come last in a call, so the arguments are built in one table.)
+local lmpop = { 'LMPOP', PRIORITY_LEVELS }
+for p = PRIORITY_LEVELS - 1, 0, -1 do
+  lmpop[#lmpop + 1] = pending_prefix .. p
+end
+lmpop[#lmpop + 1] = 'RIGHT'
+lmpop[#lmpop + 1] = 'COUNT'
+local count_at = #lmpop + 1
+
 local claimed = {}
 if redis.call('HEXISTS', meta_key, 'paused') == 0 then
-  for p = PRIORITY_LEVELS - 1, 0, -1 do
-    local list_key = pending_prefix .. p
-    while #claimed < count do
-      local ids = redis.call('RPOP', list_key, count - #claimed)
-      if not ids then
-        break
-      end
-      for _, id in ipairs(ids) do
-        local task_key = task_prefix .. id
-        local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt')
-        if f[1] then
-          local attempt = redis.call('HINCRBY', task_key, 'attempt', 1)
-          local token = nonce .. '.' .. (#claimed + 1)
-          redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now)
-          redis.call('ZADD', running_key, now + lease_ms, id)
-          claimed[#claimed + 1] = { id, token, attempt, f[1], f[2], f[3], f[4], f[5], f[6] }
-        end
-      end
-    end
-    if #claimed >= count then
+  while #claimed < count do
+    lmpop[count_at] = count - #claimed
+    local popped = redis.call(unpack(lmpop))
+    if not popped then
       break
+    end
+    for _, id in ipairs(popped[2]) do
+      local task_key = task_prefix .. id
+      local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt')
+      if f[1] then
+        local attempt = tonumber(f[7] or '0') + 1
+        local token = nonce .. '.' .. (#claimed + 1)
+        redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
+        redis.call('ZADD', running_key, now + lease_ms, id)
+        claimed[#claimed + 1] = { id, token, attempt, f[1], f[2], f[3], f[4], f[5], f[6] or f[5] }
+      end
     end
   end
 end
 
--- Promoted tasks this worker did not take should wake the others.
-if promoted > 0 and #claimed < promoted then
-  wake_if_was_empty(was_empty, promoted, wake_channel)
+-- Promoted tasks this call left in pending should wake the other workers.
+if promoted > 0 and #claimed == count then
+  redis.call('PUBLISH', wake_channel, '1')
 end
-return { now, next_due(scheduled_key, retry_key), claimed }
+-- A worker that got less than it asked for is about to idle: tell it when the next task is due.
+local due = -1
+if #claimed < count then
+  due = next_due(scheduled_key, retry_key)
+end
+return { now, due, claimed }

@@ -26,10 +26,11 @@ for i = 2, #ARGV, 3 do
   if code == 'ok' then
     redis.call('ZREM', running_key, id)
     redis.call('ZADD', done_key, now, id)
-    redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now)
-    redis.call('HDEL', task_key, 'token')
+    -- A blank token is never current, so one HSET both finishes the task and ends its lease.
     if result ~= '' then
-      redis.call('HSET', task_key, 'result', result)
+      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '', 'result', result)
+    else
+      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '')
     end
   end
   results[#results + 1] = code

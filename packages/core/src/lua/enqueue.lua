@@ -34,13 +34,12 @@ local max_depth = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
 local FIELDS = 11
 
-local was_empty = pending_total(pending_prefix) == 0
+local woke = false
 local depth = 0
 if max_depth > 0 then
   depth = pending_total(pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
 end
 
-local pushed = 0
 local results = {}
 
 local function enqueue_one(i)
@@ -73,27 +72,36 @@ local function enqueue_one(i)
     due = now + tonumber(delay_ms)
   end
 
-  local task_key = task_prefix .. id
-  redis.call('HSET', task_key, 'type', task_type, 'payload', payload, 'attempt', 0,
-    'maxAttempts', max_attempts, 'createdAt', now)
+  -- One HSET per task; fields at their default (attempt 0, priority 0, readyAt = createdAt) are left
+  -- out to keep a pending task small.
+  local fields = { 'type', task_type, 'payload', payload, 'maxAttempts', max_attempts, 'createdAt', now }
   if priority ~= '0' then
-    redis.call('HSET', task_key, 'priority', priority)
+    fields[#fields + 1] = 'priority'
+    fields[#fields + 1] = priority
   end
   if timeout_ms ~= '' then
-    redis.call('HSET', task_key, 'timeoutMs', timeout_ms)
-  end
-  if due and due > now then
-    redis.call('ZADD', scheduled_key, due, id)
-    redis.call('HSET', task_key, 'status', 'scheduled', 'runAt', due)
-  else
-    redis.call('LPUSH', pending_prefix .. priority, id)
-    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
-    pushed = pushed + 1
+    fields[#fields + 1] = 'timeoutMs'
+    fields[#fields + 1] = timeout_ms
   end
   if idem_key ~= '' then
     redis.call('SET', idem_prefix .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
-    redis.call('HSET', task_key, 'idempotencyKey', idem_key)
+    fields[#fields + 1] = 'idempotencyKey'
+    fields[#fields + 1] = idem_key
   end
+  fields[#fields + 1] = 'status'
+  if due and due > now then
+    fields[#fields + 1] = 'scheduled'
+    fields[#fields + 1] = 'runAt'
+    fields[#fields + 1] = due
+    redis.call('ZADD', scheduled_key, due, id)
+  else
+    fields[#fields + 1] = 'pending'
+    -- A list that was empty may have idle workers waiting for it.
+    if redis.call('LPUSH', pending_prefix .. priority, id) == 1 then
+      woke = true
+    end
+  end
+  redis.call('HSET', task_prefix .. id, unpack(fields))
   depth = depth + 1
   return { 'created', id }
 end
@@ -101,5 +109,7 @@ end
 for i = 4, #ARGV, FIELDS do
   results[#results + 1] = enqueue_one(i)
 end
-wake_if_was_empty(was_empty, pushed, wake_channel)
+if woke then
+  redis.call('PUBLISH', wake_channel, '1')
+end
 return { now, results }

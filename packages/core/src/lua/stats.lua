@@ -35,7 +35,8 @@ local oldest = -1
 for p = 0, PRIORITY_LEVELS - 1 do
   local id = redis.call('LINDEX', pending_prefix .. p, -1)
   if id then
-    local ready_at = tonumber(redis.call('HGET', task_prefix .. id, 'readyAt'))
+    local f = redis.call('HMGET', task_prefix .. id, 'readyAt', 'createdAt')
+    local ready_at = tonumber(f[1] or f[2])
     if ready_at and (oldest < 0 or ready_at < oldest) then
       oldest = ready_at
     end
