@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createRedis, type RedisClient } from '@tq/core';
+import { EPOCH_KEY, createRedis, type RedisClient } from '@tq/core';
+import { waitFor } from '@tq/testing';
 import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -50,6 +51,12 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
+  // The API writes the Redis data marker (EpochWatcher) right after connecting: let that land first,
+  // so tests that compare DBSIZE before and after a request see only what the request did.
+  await waitFor(async () => (await redis.exists(EPOCH_KEY).catch(() => 1)) === 1, {
+    timeoutMs: 5000,
+    message: 'the API never wrote the Redis data marker',
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     app,
