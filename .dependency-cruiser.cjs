@@ -4,13 +4,14 @@ module.exports = {
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     {
       name: 'no-deep-workspace-imports',
-      comment: 'Import another workspace package by its name, never a file inside it.',
+      comment:
+        'Import another workspace package by its name (and its exports), never a file inside it by a relative path.',
       severity: 'error',
-      from: { path: '^(packages|apps)/([^/]+)/' },
+      from: { path: '^(packages|apps|tests|bench)/([^/]+)/' },
       to: {
-        path: '^(packages|apps)/([^/]+)/',
-        pathNot: '^(packages|apps)/$2/',
-        dependencyTypesNot: ['npm', 'npm-dev'],
+        path: '^(packages|apps|tests|bench)/([^/]+)/',
+        pathNot: '^(packages|apps|tests|bench)/$2/',
+        dependencyTypes: ['local'],
       },
     },
     {

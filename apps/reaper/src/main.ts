@@ -15,6 +15,8 @@ import { Reaper } from './reaper';
 async function main(config: ReaperConfig): Promise<void> {
   const logger = createLogger('reaper', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-reaper' });
+  // Connection errors only (replies reject their command): ioredis reconnects by itself; say so in the log.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const registry = new Registry();
   collectProcessMetrics(registry);
   const stopObservingRedis = observeRedis(registry, redis, logger);

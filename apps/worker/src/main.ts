@@ -26,6 +26,8 @@ async function main(config: WorkerConfig): Promise<void> {
     logger,
   );
   const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-worker' });
+  // Connection errors only (replies reject their command): ioredis reconnects by itself; say so in the log.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const registry = new Registry();
   collectProcessMetrics(registry);
   const stopObservingRedis = observeRedis(registry, redis, logger);

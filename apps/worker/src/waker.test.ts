@@ -5,12 +5,14 @@ import { Waker } from './waker';
 
 describe('Waker', () => {
   let redis: RedisClient;
+  let subscriber: RedisClient;
   let waker: Waker;
   const channel = queueKeys(randomQueueName('waker')).wakeChannel;
 
   beforeEach(async () => {
     redis = createRedis(process.env.REDIS_URL!);
-    waker = new Waker(createRedis(process.env.REDIS_URL!), [channel], createLogger('test', 'silent'));
+    subscriber = createRedis(process.env.REDIS_URL!);
+    waker = new Waker(subscriber, [channel], createLogger('test', 'silent'));
     await waker.start();
   });
   afterEach(async () => {
@@ -39,5 +41,9 @@ describe('Waker', () => {
     const started = Date.now();
     await waker.wait(waker.generation, 30);
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  it('handles its connection errors, so ioredis never prints them to stderr as plain text', () => {
+    expect(subscriber.listenerCount('error')).toBeGreaterThan(0);
   });
 });

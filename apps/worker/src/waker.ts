@@ -27,6 +27,11 @@ export class Waker {
     private readonly logger: Logger,
   ) {
     subscriber.on('message', () => this.notify());
+    // Without a listener ioredis prints connection errors to stderr as plain text. The main connection
+    // already logs the outage at warn; this one only says it is reconnecting too.
+    subscriber.on('error', (error: Error) =>
+      this.logger.debug({ err: error }, 'wake subscriber connection error; reconnecting'),
+    );
     // Messages published while the connection was down are lost: after a reconnect (ioredis
     // resubscribes by itself) look at the queues once.
     subscriber.on('ready', () => {
