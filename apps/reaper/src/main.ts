@@ -1,25 +1,10 @@
-import { createRedis } from '@tq/core';
-import {
-  collectProcessMetrics,
-  createLogger,
-  exitOnStartupError,
-  observeRedis,
-  onShutdown,
-  startOpsServer,
-} from '@tq/ops';
-import { Registry } from 'prom-client';
-import { loadConfig, type ReaperConfig } from './config';
+import { runBackgroundService } from '@tq/ops';
+import { loadConfig } from './config';
 import { Reaper } from './reaper';
 
-/** The reaper service: passes over every queue on an interval, /metrics and health on METRICS_PORT. */
-async function main(config: ReaperConfig): Promise<void> {
-  const logger = createLogger('reaper', config.LOG_LEVEL);
-  const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-reaper' });
-  // Connection errors only (replies reject their command): ioredis reconnects by itself; say so in the log.
-  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  const registry = new Registry();
-  collectProcessMetrics(registry);
-  const stopObservingRedis = observeRedis(registry, redis, logger);
+// The reaper service: passes over every queue on an interval. Stopping mid-interval loses nothing: every
+// step is one atomic script, and the pass in progress finishes while Redis is still open.
+runBackgroundService('reaper', loadConfig, async (config, { logger, redis, registry }) => {
   const reaper = new Reaper({
     redis,
     intervalMs: config.REAPER_INTERVAL_MS,
@@ -36,28 +21,6 @@ async function main(config: ReaperConfig): Promise<void> {
     logger,
     registry,
   });
-  const ops = await startOpsServer({
-    port: config.METRICS_PORT,
-    registry,
-    ready: async () => (await redis.ping()) === 'PONG',
-  });
-  logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
   reaper.start();
-
-  // Reverse order of start: finish the pass in progress while Redis is still open, then the ops
-  // server, then Redis. Nothing is lost by stopping mid-interval: every step is atomic.
-  onShutdown(logger, async () => {
-    await reaper.stop();
-    await ops.close();
-    stopObservingRedis();
-    await redis.quit();
-  });
-}
-
-let config: ReaperConfig;
-try {
-  config = loadConfig();
-} catch (error) {
-  exitOnStartupError('reaper', error);
-}
-main(config).catch((error: unknown) => exitOnStartupError('reaper', error));
+  return reaper;
+});

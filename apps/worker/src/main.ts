@@ -1,20 +1,11 @@
-import { createRedis } from '@tq/core';
-import {
-  collectProcessMetrics,
-  createLogger,
-  exitOnStartupError,
-  observeRedis,
-  onShutdown,
-  startOpsServer,
-} from '@tq/ops';
-import { Registry } from 'prom-client';
-import { loadConfig, type WorkerConfig } from './config';
+import { runBackgroundService } from '@tq/ops';
+import { loadConfig } from './config';
 import { loadHandlers } from './handlers/registry';
 import { createWorker } from './worker';
 
-/** The stock worker service: config from the environment, built-in and HANDLER_MODULES handlers, /metrics. */
-async function main(config: WorkerConfig): Promise<void> {
-  const logger = createLogger('worker', config.LOG_LEVEL);
+// The stock worker service: built-in and HANDLER_MODULES handlers. On SIGTERM the worker stops first, so
+// handlers finish or are released while Redis and /metrics still work; Redis closes after the last ack.
+runBackgroundService('worker', loadConfig, async (config, { logger, redis, registry }) => {
   const handlers = loadHandlers(
     {
       httpAllowedHosts: config.HTTP_TASK_ALLOWED_HOSTS,
@@ -25,12 +16,7 @@ async function main(config: WorkerConfig): Promise<void> {
     },
     logger,
   );
-  const redis = createRedis(config.REDIS_URL, { connectionName: 'tq-worker' });
-  // Connection errors only (replies reject their command): ioredis reconnects by itself; say so in the log.
-  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  const registry = new Registry();
-  collectProcessMetrics(registry);
-  const stopObservingRedis = observeRedis(registry, redis, logger);
+  logger.info({ handlers: Object.keys(handlers).sort() }, 'handlers loaded');
   const worker = createWorker({
     redis,
     queues: config.QUEUES,
@@ -45,31 +31,6 @@ async function main(config: WorkerConfig): Promise<void> {
     logger,
     registry,
   });
-  const ops = await startOpsServer({
-    port: config.METRICS_PORT,
-    registry,
-    ready: async () => (await redis.ping()) === 'PONG',
-  });
-  logger.info(
-    { port: ops.port, handlers: Object.keys(handlers).sort() },
-    'metrics and health on /metrics, /healthz, /readyz',
-  );
   await worker.start();
-
-  // Reverse order of start: the worker first, so handlers finish or are released while Redis and /metrics
-  // still work; then the ops server; Redis last, after the final acknowledgements.
-  onShutdown(logger, async () => {
-    await worker.stop();
-    await ops.close();
-    stopObservingRedis();
-    await redis.quit();
-  });
-}
-
-let config: WorkerConfig;
-try {
-  config = loadConfig();
-} catch (error) {
-  exitOnStartupError('worker', error);
-}
-main(config).catch((error: unknown) => exitOnStartupError('worker', error));
+  return worker;
+});

@@ -4,3 +4,9 @@ export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-ser
 export { collectProcessMetrics } from './process-metrics';
 export { observeRedis } from './redis-health';
 export { exitOnStartupError, onShutdown } from './shutdown';
+export {
+  runBackgroundService,
+  type ServiceConfig,
+  type ServiceContext,
+  type Stoppable,
+} from './background-service';

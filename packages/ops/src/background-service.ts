@@ -1,0 +1,69 @@
+import { createRedis, type RedisClient } from '@tq/core';
+import { Registry } from 'prom-client';
+import { createLogger, type Logger } from './logger';
+import { startOpsServer, type OpsServer } from './ops-server';
+import { collectProcessMetrics } from './process-metrics';
+import { observeRedis } from './redis-health';
+import { exitOnStartupError, onShutdown } from './shutdown';
+
+/** What a background service (worker, reaper) shares: logs, one Redis connection, metrics, /metrics. */
+export interface ServiceContext {
+  logger: Logger;
+  redis: RedisClient;
+  registry: Registry;
+  ops: OpsServer;
+}
+
+/** The part of a background service's config every such service has. */
+export interface ServiceConfig {
+  REDIS_URL: string;
+  METRICS_PORT: number;
+  LOG_LEVEL: string;
+}
+
+/** A running part of a service: it is stopped on SIGTERM/SIGINT before Redis closes. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a background service: validates its config (exit 1 naming each bad variable), connects to Redis,
+ * serves /metrics, /healthz and /readyz on METRICS_PORT, starts the service's part with `start`, and on
+ * SIGTERM/SIGINT stops in reverse order of start: the part first (it may still need Redis to finish or
+ * release its work), then the ops server, then Redis.
+ */
+export function runBackgroundService<C extends ServiceConfig>(
+  name: string,
+  loadConfig: () => C,
+  start: (config: C, context: ServiceContext) => Promise<Stoppable>,
+): void {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    exitOnStartupError(name, error);
+  }
+  const run = async () => {
+    const logger = createLogger(name, config.LOG_LEVEL);
+    const redis = createRedis(config.REDIS_URL, { connectionName: `tq-${name}` });
+    // Connection errors only (replies reject their command): ioredis reconnects by itself; say so in the log.
+    redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+    const registry = new Registry();
+    collectProcessMetrics(registry);
+    const stopObservingRedis = observeRedis(registry, redis, logger);
+    const ops = await startOpsServer({
+      port: config.METRICS_PORT,
+      registry,
+      ready: async () => (await redis.ping()) === 'PONG',
+    });
+    logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
+    const part = await start(config, { logger, redis, registry, ops });
+    onShutdown(logger, async () => {
+      await part.stop();
+      await ops.close();
+      stopObservingRedis();
+      await redis.quit();
+    });
+  };
+  run().catch((error: unknown) => exitOnStartupError(name, error));
+}
