@@ -4,7 +4,7 @@ import { Reaper } from './reaper';
 
 // The reaper service: passes over every queue on an interval. Stopping mid-interval loses nothing: every
 // step is one atomic script, and the pass in progress finishes while Redis is still open.
-runBackgroundService('reaper', loadConfig, async (config, { logger, redis, registry }) => {
+runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry }) => {
   const reaper = new Reaper({
     redis,
     intervalMs: config.REAPER_INTERVAL_MS,

@@ -35,7 +35,7 @@ export interface Stoppable {
 export function runBackgroundService<C extends ServiceConfig>(
   name: string,
   loadConfig: () => C,
-  start: (config: C, context: ServiceContext) => Promise<Stoppable>,
+  start: (config: C, context: ServiceContext) => Stoppable | Promise<Stoppable>,
 ): void {
   let config: C;
   try {
