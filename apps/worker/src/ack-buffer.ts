@@ -1,6 +1,7 @@
 import type { AckCode, FailCode, FailItem, Lease, Queue } from '@tq/core';
 
 type Op = 'complete' | 'fail' | 'release';
+type CompleteItem = Lease & { result?: string };
 
 interface Pending<Item, Code> {
   item: Item;
@@ -9,7 +10,7 @@ interface Pending<Item, Code> {
 }
 
 interface Batch {
-  complete: Pending<Lease & { result?: string }, AckCode>[];
+  complete: Pending<CompleteItem, AckCode>[];
   fail: Pending<FailItem, FailCode>[];
   release: Pending<Lease, AckCode>[];
 }
@@ -27,7 +28,7 @@ export class AckBuffer {
   constructor(private readonly queues: Map<string, Queue>) {}
 
   /** Completes a task with its result (JSON). Resolves with the script's code for this task. */
-  complete(queue: string, item: Lease & { result?: string }): Promise<AckCode> {
+  complete(queue: string, item: CompleteItem): Promise<AckCode> {
     return this.add(queue, 'complete', item);
   }
 
@@ -39,6 +40,29 @@ export class AckBuffer {
   /** Gives a task back to pending without spending an attempt. */
   release(queue: string, item: Lease): Promise<AckCode> {
     return this.add(queue, 'release', item);
+  }
+
+  /**
+   * Sends the completes buffered for `queue` through `call` now instead of with the next flush, so that one
+   * script acknowledges them and does the caller's work too (complete_and_claim). `call` answers one code
+   * per item, in order. Undefined, and no call, when no complete is buffered for `queue`.
+   */
+  sendCompletesWith<T extends { codes: AckCode[] }>(
+    queue: string,
+    call: (items: CompleteItem[]) => Promise<T>,
+  ): Promise<T> | undefined {
+    const batch = this.batches.get(queue);
+    if (!batch || batch.complete.length === 0) return undefined;
+    const pending = batch.complete;
+    batch.complete = [];
+    const sent = call(pending.map((p) => p.item));
+    this.track(
+      sent.then(
+        ({ codes }) => pending.forEach((p, i) => p.resolve(codes[i]!)),
+        (error: unknown) => pending.forEach((p) => p.reject(error)),
+      ),
+    );
+    return sent;
   }
 
   /** Sends what is buffered now and waits until every acknowledgement sent so far is answered. */
@@ -76,11 +100,17 @@ export class AckBuffer {
 
   private send<Item, Code>(pending: Pending<Item, Code>[], call: (items: Item[]) => Promise<Code[]>): void {
     if (pending.length === 0) return;
-    const sent = call(pending.map((p) => p.item)).then(
-      (codes) => pending.forEach((p, i) => p.resolve(codes[i]!)),
-      (error: unknown) => pending.forEach((p) => p.reject(error)),
+    this.track(
+      call(pending.map((p) => p.item)).then(
+        (codes) => pending.forEach((p, i) => p.resolve(codes[i]!)),
+        (error: unknown) => pending.forEach((p) => p.reject(error)),
+      ),
     );
-    this.inFlight.add(sent);
-    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  /** Keeps `settled` (which never rejects) until it settles, for drain(). */
+  private track(settled: Promise<void>): void {
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
   }
 }

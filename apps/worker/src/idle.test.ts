@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis, type RedisClient } from '@tq/core';
+import { Queue, createRedis, type RedisClient } from '@tq/core';
 import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import { closeHarnesses, startHarness } from './test-support/harness';
 
@@ -33,6 +33,21 @@ describe('idle worker', () => {
       `wake latency, enqueue -> handler start, 10 rounds: median ${latencies[5]!.toFixed(1)} ms, max ${latencies[9]!.toFixed(1)} ms`,
     );
     expect(latencies[9]).toBeLessThan(200);
+  });
+
+  it('claims once per wake-up: a slot freed after a short claim is no reason to claim again', async () => {
+    const h = await startHarness({ idlePollMs: 60_000, handlers: { ping: () => Promise.resolve('pong') } });
+    await waitFor(() => h.worker.status().waiting);
+    const claims = jest.spyOn(Queue.prototype, 'claim');
+    try {
+      for (let round = 0; round < 3; round++) {
+        const id = await h.enqueue('ping', round);
+        await waitFor(async () => (await h.task(id)).status === 'done' && h.worker.status().waiting);
+      }
+      expect(claims).toHaveBeenCalledTimes(3);
+    } finally {
+      claims.mockRestore();
+    }
   });
 
   describe('on a private redis-server', () => {

@@ -1,3 +1,4 @@
+import { Queue } from '@tq/core';
 import { waitFor } from '@tq/testing';
 import { closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
 import type { HandlerContext } from './types';
@@ -63,6 +64,29 @@ describe('worker lifecycle', () => {
     await waitFor(async () => (await h.queue.stats()).counts.done === 10);
     expect(maxActive).toBe(4);
     for (const id of ids) expect((await h.task(id)).attempt).toBe(1);
+  });
+
+  it('acknowledges finished tasks with the next claim while other handlers still run', async () => {
+    const together = jest.spyOn(Queue.prototype, 'completeAndClaim');
+    const gate = deferred();
+    const h = await startHarness({
+      concurrency: 2,
+      claimBatch: 2,
+      handlers: { slow: () => gate.promise.then(() => 'slow'), quick: (ctx) => Promise.resolve(ctx.payload) },
+    });
+    const slow = await h.enqueue('slow', null);
+    await waitFor(() => h.worker.status().busySlots === 1);
+    const quick = await Promise.all(Array.from({ length: 5 }, (_, i) => h.enqueue('quick', i)));
+    await waitFor(async () => (await h.queue.stats()).counts.done === 5);
+    expect(together).toHaveBeenCalled();
+    for (const [i, id] of quick.entries()) {
+      expect(await h.task(id)).toMatchObject({ status: 'done', attempt: 1, result: String(i) });
+    }
+    const q = { queue: h.queue.name };
+    await waitFor(async () => (await metricValue(h.worker.registry, 'tq_tasks_completed_total', q)) === 5);
+    gate.resolve();
+    await waitFor(async () => (await h.task(slow)).status === 'done');
+    together.mockRestore();
   });
 
   it('sends a task whose payload is not JSON to dead with reason decode_error', async () => {

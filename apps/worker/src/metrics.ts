@@ -10,6 +10,19 @@ const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 const DEAD_REASONS = new Set(['max_attempts', 'permanent', 'unknown_type', 'decode_error']);
 
 /**
+ * The series of one queue that every task touches, resolved once: prom-client's labels() validates the
+ * labels and allocates a child on every call.
+ */
+export interface QueueSeries {
+  started: Counter.Internal;
+  completed: Counter.Internal;
+  waitSeconds: Histogram.Internal<'queue'>;
+  endToEndSeconds: Histogram.Internal<'queue'>;
+  /** tq_task_run_seconds of this queue with the given outcome. */
+  runSeconds(outcome: string): Histogram.Internal<'queue' | 'outcome'>;
+}
+
+/**
  * The worker's Prometheus metrics. Every label value is bounded: queues come from the configuration,
  * reasons and outcomes from closed sets.
  */
@@ -25,6 +38,7 @@ export class WorkerMetrics {
   readonly waitSeconds: Histogram<'queue'>;
   readonly runSeconds: Histogram<'queue' | 'outcome'>;
   readonly endToEndSeconds: Histogram<'queue'>;
+  private readonly series = new Map<string, QueueSeries>();
 
   constructor(registry: Registry, queues: string[], slots: number, busySlots: () => number) {
     const registers = [registry];
@@ -115,6 +129,30 @@ export class WorkerMetrics {
       for (const counter of [this.started, this.completed, this.retried, this.leaseExtensions])
         counter.labels(queue).inc(0);
     }
+  }
+
+  /** The hot series of `queue`, made on first use. */
+  forQueue(queue: string): QueueSeries {
+    let series = this.series.get(queue);
+    if (!series) {
+      const run = new Map<string, Histogram.Internal<'queue' | 'outcome'>>();
+      series = {
+        started: this.started.labels(queue),
+        completed: this.completed.labels(queue),
+        waitSeconds: this.waitSeconds.labels(queue),
+        endToEndSeconds: this.endToEndSeconds.labels(queue),
+        runSeconds: (outcome) => {
+          let child = run.get(outcome);
+          if (!child) {
+            child = this.runSeconds.labels(queue, outcome);
+            run.set(outcome, child);
+          }
+          return child;
+        },
+      };
+      this.series.set(queue, series);
+    }
+    return series;
   }
 
   /** The label value for a dead-letter reason. */

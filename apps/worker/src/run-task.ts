@@ -1,6 +1,6 @@
 import { TaskTimeoutError, permanentReason } from './errors';
 import type { RunningTask } from './running-task';
-import type { HandlerMap } from './types';
+import type { HandlerContext, HandlerMap } from './types';
 
 /** Why an attempt failed; the `reason` label of tq_tasks_failed_total. */
 export type FailureReason = 'error' | 'timeout' | 'unknown_type' | 'permanent' | 'decode_error';
@@ -21,64 +21,70 @@ export type Outcome =
 /** Longest error message stored in the task's history; longer ones are cut (the hash must stay small). */
 const ERROR_MAX_CHARS = 2000;
 
+/** The outcome of an attempt given up by the worker (lease lost or released). */
+const ABANDONED: Outcome = { kind: 'abandoned' };
+
 /**
- * Runs one attempt: decodes the payload, finds the handler, enforces the timeout through the AbortSignal,
- * and classifies the result. Never throws.
+ * Runs one attempt: decodes the payload, finds the handler, and classifies the result. When the worker
+ * aborts the entry (timeout, lease lost, shutdown) the outcome is decided at once by the abort's reason,
+ * whatever the handler does afterwards. Never rejects.
  */
-export async function runTask(entry: RunningTask, handlers: HandlerMap, timeoutMs: number): Promise<Outcome> {
-  const { task, controller, logger } = entry;
+export function runTask(entry: RunningTask, handlers: HandlerMap): Promise<Outcome> {
+  const { task } = entry;
   let payload: unknown;
   try {
     payload = JSON.parse(task.payload);
   } catch (error) {
     // Written by something other than the API (or corrupted): no attempt can fix it.
-    return failure('decode_error', `payload is not valid JSON: ${message(error)}`, 'decode_error');
+    return Promise.resolve(
+      failure('decode_error', `payload is not valid JSON: ${message(error)}`, 'decode_error'),
+    );
   }
   const handler = Object.hasOwn(handlers, task.type) ? handlers[task.type] : undefined;
   if (!handler) {
     // Retried like an error so a newer worker of a rolling deploy can take it; dead once attempts are spent.
     const known = Object.keys(handlers).sort().join(', ') || 'none';
     const error = `no handler for type "${task.type}" on this worker (it handles: ${known})`;
-    return failure('unknown_type', error, task.attempt >= task.maxAttempts ? 'unknown_type' : undefined);
+    return Promise.resolve(
+      failure('unknown_type', error, task.attempt >= task.maxAttempts ? 'unknown_type' : undefined),
+    );
   }
 
-  const signal = controller.signal;
-  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(timeoutMs)), timeoutMs);
-  let aborted!: () => void;
-  const abortedPromise = new Promise<never>((_, reject) => {
-    aborted = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', aborted, { once: true });
+  const context: HandlerContext = {
+    id: task.id,
+    queue: task.queue,
+    type: task.type,
+    payload,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    // Made on first read: most handlers use neither.
+    get signal() {
+      return entry.signal;
+    },
+    get logger() {
+      return entry.logger;
+    },
+  };
+  return new Promise<Outcome>((resolve) => {
+    // The first to settle wins: a handler that ignores its signal keeps running in the background, and its
+    // late result or error is dropped.
+    entry.onAbort = (reason) =>
+      resolve(reason instanceof TaskTimeoutError ? failure('timeout', reason.message) : ABANDONED);
+    if (entry.aborted) entry.onAbort(entry.aborted);
+    Promise.resolve()
+      .then(() => handler(context))
+      .then(
+        (result) => resolve({ kind: 'success', result }),
+        (error: unknown) => {
+          const reason = permanentReason(error);
+          resolve(
+            reason !== undefined
+              ? failure('permanent', message(error), reason)
+              : failure('error', message(error)),
+          );
+        },
+      );
   });
-  // A handler that ignores its signal keeps running in the background; its late result or error is dropped.
-  const run = Promise.resolve().then(() =>
-    handler({
-      id: task.id,
-      queue: task.queue,
-      type: task.type,
-      payload,
-      attempt: task.attempt,
-      maxAttempts: task.maxAttempts,
-      signal,
-      logger,
-    }),
-  );
-  run.catch(() => undefined);
-  abortedPromise.catch(() => undefined);
-  try {
-    return { kind: 'success', result: await Promise.race([run, abortedPromise]) };
-  } catch (error) {
-    if (signal.aborted) {
-      // Whatever the handler threw after the abort, the abort's reason decides.
-      if (signal.reason instanceof TaskTimeoutError) return failure('timeout', signal.reason.message);
-      return { kind: 'abandoned' };
-    }
-    const reason = permanentReason(error);
-    if (reason !== undefined) return failure('permanent', message(error), reason);
-    return failure('error', message(error));
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', aborted);
-  }
 }
 
 function failure(reason: FailureReason, error: string, deadReason?: string): Outcome {

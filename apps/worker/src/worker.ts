@@ -1,14 +1,22 @@
 import { performance } from 'node:perf_hooks';
-import { Queue, type AckCode, type ClaimedTask, type FailCode, type RedisClient } from '@tq/core';
+import {
+  Queue,
+  type AckCode,
+  type ClaimResult,
+  type ClaimedTask,
+  type FailCode,
+  type RedisClient,
+} from '@tq/core';
 import { createLogger, type Logger } from '@tq/ops';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '@tq/task';
 import { Registry } from 'prom-client';
 import { AckBuffer } from './ack-buffer';
-import { LeaseLostError, ShutdownError } from './errors';
+import { Deadlines } from './deadlines';
+import { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
 import { LeaseKeeper } from './lease-keeper';
 import { WorkerMetrics } from './metrics';
 import { runTask, type Outcome } from './run-task';
-import type { RunningTask } from './running-task';
+import { RunningTask } from './running-task';
 import { serializeResult } from './serialize-result';
 import type { WorkerOptions, WorkerStatus } from './worker-options';
 import { Waker } from './waker';
@@ -35,11 +43,14 @@ export class Worker {
   private readonly logger: Logger;
   private readonly waker: Waker;
   private readonly keeper: LeaseKeeper;
+  private readonly deadlines: Deadlines;
   private readonly acks: AckBuffer;
   private readonly backoff: BackoffPolicy;
   private readonly concurrency: number;
   private readonly visibilityMs: number;
   private readonly claimBatch: number;
+  /** Free slots at which the next claim goes out at once, while the other handlers still run. */
+  private readonly claimAhead: number;
   private readonly taskTimeoutMs: number;
   private readonly idlePollMs: number;
   private readonly shutdownTimeoutMs: number;
@@ -48,6 +59,11 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private waiting = false;
+  /** Ends the claim loop's wait for free slots. */
+  private slotWaiter: (() => void) | undefined;
+  private turnEndScheduled = false;
+  /** Ends stop()'s wait for the running handlers. */
+  private allFreeWaiter: (() => void) | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     const names = options.queues ?? ['default'];
@@ -57,6 +73,8 @@ export class Worker {
     this.concurrency = options.concurrency ?? 10;
     this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
     this.claimBatch = options.claimBatch ?? 20;
+    // Half a batch: the claim for one half is on its way while the handlers of the other half run.
+    this.claimAhead = Math.max(1, Math.floor(Math.min(this.claimBatch, this.concurrency) / 2));
     this.taskTimeoutMs = options.taskTimeoutMs ?? 300_000;
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
@@ -82,6 +100,10 @@ export class Worker {
       onLost: (entry, code) => this.loseLease(entry, code),
       logger: this.logger.child({ component: 'lease-keeper' }),
     });
+    this.deadlines = new Deadlines(
+      () => this.running.values(),
+      (entry) => entry.abort(new TaskTimeoutError(entry.timeoutMs)),
+    );
   }
 
   /** Subscribes to the wake channels, then starts claiming. A stopped worker cannot start again. */
@@ -133,12 +155,22 @@ export class Worker {
     // The grace period counts from the signal: a claim stuck on an unreachable Redis eats into it.
     const deadline = Date.now() + this.shutdownTimeoutMs;
     this.waker.notify();
+    this.wakeClaimLoop();
     await this.starting;
     await this.loop;
-    while (this.running.size > 0 && Date.now() < deadline) {
-      await this.waker.wait(this.waker.generation, deadline - Date.now());
+    if (this.running.size > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.allFreeWaiter = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, deadline - Date.now());
+        this.allFreeWaiter = done;
+      });
     }
     for (const entry of [...this.running.values()]) this.releaseRunning(entry);
+    this.deadlines.stop();
     await this.acks.drain();
     await this.keeper.stop();
     await this.waker.stop();
@@ -156,11 +188,14 @@ export class Worker {
       let dueInMs = Infinity;
       for (let i = 0; i < this.order.length && !this.stopping; i++) {
         const want = Math.min(this.concurrency - this.running.size, this.claimBatch);
-        if (want <= 0) break;
+        if (want <= 0) {
+          drained = false; // the slots ran out, not (as far as we know) the queues
+          break;
+        }
         const queue = this.order[(offset + i) % this.order.length]!;
         const sentAt = Date.now();
         try {
-          const claim = await queue.claim(want, this.visibilityMs);
+          const claim = await this.claimFrom(queue, want);
           for (const task of claim.tasks) this.startTask(task, sentAt);
           if (claim.tasks.length === want) drained = false;
           if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
@@ -180,59 +215,105 @@ export class Worker {
         continue;
       }
       failures = 0;
-      if (this.running.size >= this.concurrency) {
-        await this.waker.wait(since, this.idlePollMs);
-        // Let the other handlers finishing in this turn free their slots too, so the next claim is a batch.
-        await new Promise((resolve) => setImmediate(resolve));
+      if (!drained) {
+        await this.slotsToClaim();
         continue;
       }
-      if (!drained) continue;
       // Every queue came back short, so its pending list is empty: a push will publish a wake message.
-      // Wake up by ourselves when a scheduled or retry task falls due (no reaper needed for those).
+      // Wake up by ourselves when a scheduled or retry task falls due (no reaper needed for those). A slot
+      // freed meanwhile is no reason to claim again: the queues are as empty as they were.
       this.waiting = true;
       await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
       this.waiting = false;
     }
   }
 
-  private startTask(task: ClaimedTask, sentAt: number): void {
-    const logger = this.logger.child({
-      queue: task.queue,
-      taskId: task.id,
-      attempt: task.attempt,
-      type: task.type,
+  /**
+   * Claims from `queue`. While other handlers still run, the completes waiting for the next flush ride along
+   * (complete_and_claim): one script and one round trip fewer, and the worker has work meanwhile. When every
+   * handler has finished, the claim goes alone, so that Redis answers it before it works through the
+   * completes and the new batch runs while it does (measured: a third more no-op tasks per second).
+   */
+  private async claimFrom(queue: Queue, want: number): Promise<ClaimResult> {
+    const together =
+      this.running.size > 0
+        ? this.acks.sendCompletesWith(queue.name, (items) =>
+            queue.completeAndClaim(items, want, this.visibilityMs),
+          )
+        : undefined;
+    return together ? (await together).claim : queue.claim(want, this.visibilityMs);
+  }
+
+  /**
+   * Resolves when the next claim is worth sending: at once while `claimAhead` slots are free (the claim
+   * then travels while the other handlers run); otherwise at the end of the event-loop turn in which a slot
+   * frees, so that handlers finishing in the same turn free theirs too and the claim is a batch.
+   */
+  private slotsToClaim(): Promise<void> {
+    if (this.concurrency - this.running.size >= this.claimAhead || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.slotWaiter = resolve;
+      if (this.running.size < this.concurrency) this.wakeAtTurnEnd();
     });
-    const entry: RunningTask = {
+  }
+
+  /** A task left `running`: wakes the claim loop or stop() when they wait for slots. */
+  private slotFreed(): void {
+    if (this.running.size === 0) this.allFreeWaiter?.();
+    if (!this.slotWaiter) return;
+    if (this.concurrency - this.running.size >= this.claimAhead) this.wakeClaimLoop();
+    else this.wakeAtTurnEnd();
+  }
+
+  private wakeAtTurnEnd(): void {
+    if (this.turnEndScheduled) return;
+    this.turnEndScheduled = true;
+    setImmediate(() => {
+      this.turnEndScheduled = false;
+      if (this.running.size < this.concurrency) this.wakeClaimLoop();
+    });
+  }
+
+  private wakeClaimLoop(): void {
+    const wake = this.slotWaiter;
+    this.slotWaiter = undefined;
+    wake?.();
+  }
+
+  private startTask(task: ClaimedTask, sentAt: number): void {
+    const entry = new RunningTask(
       task,
-      controller: new AbortController(),
-      leaseFrom: sentAt,
-      startedAt: performance.now(),
-      logger,
-    };
+      sentAt,
+      performance.now(),
+      task.timeoutMs ?? this.taskTimeoutMs,
+      this.logger,
+    );
     if (this.stopping) {
       // Claimed by a call that was already on its way when stop() began: give it straight back.
       this.releaseRunning(entry);
       return;
     }
     this.running.set(task.token, entry);
-    this.metrics.started.labels(task.queue).inc();
-    this.metrics.waitSeconds.labels(task.queue).observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
-    logger.debug('task started');
+    this.deadlines.add(entry);
+    const series = this.metrics.forQueue(task.queue);
+    series.started.inc();
+    series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
+    // The task's child logger is made only when something is logged.
+    if (this.logger.isLevelEnabled('debug')) entry.logger.debug('task started');
     void this.execute(entry);
   }
 
   private async execute(entry: RunningTask): Promise<void> {
-    const { task, logger } = entry;
-    const outcome = await runTask(entry, this.options.handlers, task.timeoutMs ?? this.taskTimeoutMs);
+    const outcome = await runTask(entry, this.options.handlers);
     if (entry.abandoned) return; // lease lost or released: the task is someone else's now
     const runSeconds = (performance.now() - entry.startedAt) / 1000;
-    this.running.delete(task.token);
-    this.waker.notify(); // a slot is free
+    this.running.delete(entry.task.token);
+    this.slotFreed();
     try {
       await this.acknowledge(entry, outcome, runSeconds);
     } catch (error) {
       // Redis is unreachable: the lease will expire and the reaper gives the task to another attempt.
-      logger.error(
+      entry.logger.error(
         { err: error },
         'acknowledging the task failed; it will run again after its lease expires',
       );
@@ -240,25 +321,25 @@ export class Worker {
   }
 
   private async acknowledge(entry: RunningTask, outcome: Outcome, runSeconds: number): Promise<void> {
-    const { task, logger } = entry;
+    const { task } = entry;
     const q = task.queue;
+    const series = this.metrics.forQueue(q);
     if (outcome.kind === 'success') {
-      this.metrics.runSeconds.labels(q, 'success').observe(runSeconds);
+      series.runSeconds('success').observe(runSeconds);
       const code = await this.acks.complete(q, {
         id: task.id,
         token: task.token,
-        result: serializeResult(outcome.result, logger),
+        result: serializeResult(outcome.result, entry),
       });
       if (code !== 'ok') return this.stale(entry, 'complete', code);
-      this.metrics.completed.labels(q).inc();
-      this.metrics.endToEndSeconds
-        .labels(q)
-        .observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
-      logger.debug({ runSeconds }, 'task completed');
+      series.completed.inc();
+      series.endToEndSeconds.observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
+      if (this.logger.isLevelEnabled('debug')) entry.logger.debug({ runSeconds }, 'task completed');
       return;
     }
     if (outcome.kind === 'abandoned') return;
-    this.metrics.runSeconds.labels(q, outcome.reason).observe(runSeconds);
+    const { logger } = entry;
+    series.runSeconds(outcome.reason).observe(runSeconds);
     this.metrics.failed.labels(q, outcome.reason).inc();
     const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     const code: FailCode = await this.acks.fail(q, {
@@ -289,37 +370,40 @@ export class Worker {
     if (entry.abandoned) return;
     entry.abandoned = 'lease_lost';
     this.running.delete(entry.task.token);
-    this.waker.notify();
-    this.metrics.runSeconds
-      .labels(entry.task.queue, 'lease_lost')
+    this.slotFreed();
+    this.metrics
+      .forQueue(entry.task.queue)
+      .runSeconds('lease_lost')
       .observe((performance.now() - entry.startedAt) / 1000);
     if (code !== 'expired') this.stale(entry, 'extend', code);
     else
       entry.logger.warn(
         'lease not extended for a whole visibility timeout (Redis unreachable?): aborting the handler',
       );
-    entry.controller.abort(
-      new LeaseLostError(code === 'expired' ? 'not extended in time' : `extend refused: ${code}`),
-    );
+    entry.abort(new LeaseLostError(code === 'expired' ? 'not extended in time' : `extend refused: ${code}`));
   }
 
   /** Gives a task back to pending without spending an attempt, and aborts its handler. */
   private releaseRunning(entry: RunningTask): void {
-    const { task, logger } = entry;
+    const { task } = entry;
     entry.abandoned = 'released';
     this.running.delete(task.token);
-    this.metrics.runSeconds
-      .labels(task.queue, 'released')
+    this.metrics
+      .forQueue(task.queue)
+      .runSeconds('released')
       .observe((performance.now() - entry.startedAt) / 1000);
-    entry.controller.abort(new ShutdownError());
+    entry.abort(new ShutdownError());
     this.acks.release(task.queue, task).then(
       (code) => {
         if (code !== 'ok') return this.stale(entry, 'release', code);
         this.metrics.released.labels(task.queue).inc();
-        logger.info('task released to pending (shutdown)');
+        entry.logger.info('task released to pending (shutdown)');
       },
       (error: unknown) =>
-        logger.error({ err: error }, 'releasing the task failed; it will run again after its lease expires'),
+        entry.logger.error(
+          { err: error },
+          'releasing the task failed; it will run again after its lease expires',
+        ),
     );
   }
 

@@ -1,10 +1,16 @@
-import { assertQueueName, newLocalId, newTaskId, parseTaskId } from './ids';
+import { assertQueueName, newLeaseNonce, newLocalId, newTaskId, parseTaskId } from './ids';
 import { queueKeys, taskKey } from './keys';
 
 describe('task ids', () => {
   it('carry their queue, so a task is found without a scan', () => {
     const id = newTaskId('emails');
     expect(parseTaskId(id)).toEqual({ queue: 'emails', localId: id.slice('emails.'.length) });
+  });
+
+  it('lease nonces are 8 base64url characters and do not repeat', () => {
+    const nonces = new Set(Array.from({ length: 2000 }, () => newLeaseNonce()));
+    expect(nonces.size).toBe(2000);
+    for (const n of nonces) expect(n).toMatch(/^[A-Za-z0-9_-]{8}$/);
   });
 
   it('sort by creation time', () => {

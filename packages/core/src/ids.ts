@@ -28,22 +28,27 @@ export function newLocalId(nowMs: number = Date.now()): string {
     out = CROCKFORD[time % 32]! + out;
     time = Math.floor(time / 32);
   }
-  const bytes = randomBytes16();
+  const bytes = pooledRandomBytes(16);
   for (let i = 0; i < 16; i++) out += CROCKFORD[bytes[i]! % 32]!;
   return out;
+}
+
+/** A random nonce of 8 base64url characters (48 bits): lease tokens are `<nonce>.<n>`, one nonce per claim. */
+export function newLeaseNonce(): string {
+  return pooledRandomBytes(6).toString('base64url');
 }
 
 // Random bytes are drawn 4 KiB at a time: one system call per 256 ids instead of one per id.
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
-function randomBytes16(): Buffer {
-  if (poolOffset + 16 > pool.length) {
+function pooledRandomBytes(n: number): Buffer {
+  if (poolOffset + n > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  poolOffset += 16;
-  return pool.subarray(poolOffset - 16, poolOffset);
+  poolOffset += n;
+  return pool.subarray(poolOffset - n, poolOffset);
 }
 
 /**

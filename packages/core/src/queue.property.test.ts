@@ -13,6 +13,7 @@ afterAll(() => redis.quit());
 type Action =
   | { kind: 'enqueue'; priority: number; delayMs: number; maxAttempts: number }
   | { kind: 'claim'; count: number; leaseMs: number }
+  | { kind: 'completeAndClaim'; pick: number; count: number; leaseMs: number }
   | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
   | { kind: 'reap' | 'promote' }
   | { kind: 'cancel'; pick: number }
@@ -27,6 +28,12 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('claim' as const),
+    count: fc.integer({ min: 1, max: 4 }),
+    leaseMs: fc.integer({ min: 100, max: 2000 }),
+  }),
+  fc.record({
+    kind: fc.constant('completeAndClaim' as const),
+    pick: fc.nat(),
     count: fc.integer({ min: 1, max: 4 }),
     leaseMs: fc.integer({ min: 100, max: 2000 }),
   }),
@@ -75,6 +82,23 @@ describe('Queue invariants under random operation sequences', () => {
             case 'claim': {
               const { tasks } = await queue.claim(a.count, a.leaseMs);
               for (const t of tasks) {
+                expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
+                current.set(t.id, t.token);
+                leases.push(t);
+              }
+              break;
+            }
+            case 'completeAndClaim': {
+              // Zero or one lease to complete (a worker may have none buffered), then the claim.
+              const lease =
+                leases.length > 0 && a.pick % 3 !== 0 ? leases[a.pick % leases.length]! : undefined;
+              const { codes, claim } = await queue.completeAndClaim(lease ? [lease] : [], a.count, a.leaseMs);
+              expect(codes).toHaveLength(lease ? 1 : 0);
+              if (lease) {
+                expectCodes(lease, codes[0]!);
+                if (codes[0] !== 'lease_lost') current.delete(lease.id);
+              }
+              for (const t of claim.tasks) {
                 expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
                 current.set(t.id, t.token);
                 leases.push(t);

@@ -159,6 +159,88 @@ describe('Queue against a real Redis', () => {
     ]);
   });
 
+  it('hands every field of a claimed task back intact, whatever its type and payload hold', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const created = clock.now();
+    const [plain] = await enqueue(queue, {});
+    const [odd] = await enqueue(queue, {
+      type: 'odd type . with spaces',
+      payload: '{"text":"two  spaces\\nand a line"}\n',
+      timeoutMs: 1234,
+      maxAttempts: 7,
+      delayMs: 10,
+    });
+    clock.advance(10);
+    const { tasks } = await queue.claim(2, LEASE);
+    expect(tasks).toEqual([
+      expect.objectContaining({ id: plain, type: 'test', payload: '{"n":1}', timeoutMs: undefined }),
+      {
+        id: odd,
+        queue: queue.name,
+        token: expect.stringMatching(/^[A-Za-z0-9_-]{8}\.2$/),
+        attempt: 1,
+        type: 'odd type . with spaces',
+        payload: '{"text":"two  spaces\\nand a line"}\n',
+        maxAttempts: 7,
+        timeoutMs: 1234,
+        createdAt: created,
+        readyAt: created + 10,
+        startedAt: clock.now(),
+      },
+    ]);
+  });
+
+  it('completes running tasks and claims the next ones in one call', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [a, b, c] = await enqueue(queue, {}, {}, { priority: 5 });
+    const first = (await queue.claim(2, LEASE)).tasks;
+    expect(first.map((t) => t.id)).toEqual([c, a]);
+
+    clock.advance(10);
+    const { codes, claim } = await queue.completeAndClaim(
+      first.map((t) => ({ ...t, result: `"${t.id}"` })),
+      5,
+      LEASE,
+    );
+    expect(codes).toEqual(['ok', 'ok']);
+    expect(claim.tasks.map((t) => [t.id, t.attempt, t.startedAt])).toEqual([[b, 1, clock.now()]]);
+    expect(claim.nextDueAt).toBeNull();
+    expect(claim.tasks[0]!.token).not.toBe(first[0]!.token);
+    expect(await expectConsistent(queue, [a!, b!, c!])).toEqual({
+      [a!]: 'done',
+      [b!]: 'running',
+      [c!]: 'done',
+    });
+    expect(await queue.getTask(a!)).toMatchObject({
+      status: 'done',
+      result: `"${a}"`,
+      finishedAt: clock.now(),
+    });
+    expect(await redis.zscore(queue.keys.running, b!.split('.')[1]!)).toBe(String(clock.now() + LEASE));
+  });
+
+  it('refuses stale tokens in the complete half of completeAndClaim, and still claims', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const [id, next] = await enqueue(queue, {}, { delayMs: 5000 });
+    const stale = (await queue.claim(1, 1000)).tasks[0]!;
+    clock.advance(1001);
+    await queue.reap();
+    const current = (await queue.claim(1, LEASE)).tasks[0]!;
+    const ghost = { id: newTask(queue).id, token: 'x.1' };
+
+    const { codes, claim } = await queue.completeAndClaim([stale, ghost], 1, LEASE);
+    expect(codes).toEqual(['lease_lost', 'not_found']);
+    expect(claim.tasks).toEqual([]);
+    expect(claim.nextDueAt).toBe(clock.now() - 1001 + 5000);
+    expect(await expectConsistent(queue, [id!, next!])).toEqual({ [id!]: 'running', [next!]: 'scheduled' });
+
+    await queue.pause();
+    const paused = await queue.completeAndClaim([current], 1, LEASE);
+    expect(paused.codes).toEqual(['ok']);
+    expect(paused.claim.tasks).toEqual([]);
+    expect(await queue.getTask(id!)).toMatchObject({ status: 'done', attempt: 2 });
+  });
+
   describe('idempotency', () => {
     it('returns the existing task when the same key and body are replayed', async () => {
       const { queue } = freshQueue(redis);

@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
 import { TqError } from './errors';
-import { assertQueueName, parseTaskId } from './ids';
+import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
 import { QUEUES_KEY, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
 import { runScript, type RedisClient, type ScriptName } from './scripts';
 import type {
   AckCode,
   ClaimResult,
+  ClaimedTask,
   DeadPage,
   EnqueueOutcome,
   FailCode,
@@ -96,29 +96,40 @@ export class Queue {
    */
   async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
     const k = this.keys;
-    const nonce = randomBytes(6).toString('base64url');
     const [now, nextDueAt, rows] = (await this.run(
       'claim',
       [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix],
-      [this.now(), count, leaseMs, nonce, promoteLimit, k.wakeChannel],
-    )) as [number, number, (string | number | null)[][]];
-    return {
-      now,
-      nextDueAt: nextDueAt < 0 ? null : nextDueAt,
-      tasks: rows.map(([id, token, attempt, type, payload, maxAttempts, timeoutMs, createdAt, readyAt]) => ({
-        id: this.fullId(String(id)),
-        queue: this.name,
-        token: String(token),
-        attempt: Number(attempt),
-        type: String(type),
-        payload: String(payload),
-        maxAttempts: Number(maxAttempts),
-        timeoutMs: timeoutMs == null ? undefined : Number(timeoutMs),
-        createdAt: Number(createdAt),
-        readyAt: Number(readyAt),
-        startedAt: now,
-      })),
-    };
+      [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel],
+    )) as ClaimReply;
+    return this.claimResult(now, nextDueAt, rows);
+  }
+
+  /**
+   * Completes running tasks (as `complete`), then leases up to `count` tasks (as `claim`), in one script: a
+   * worker's acknowledgements and its next claim in one round trip. `codes` has one code per item.
+   */
+  async completeAndClaim(
+    items: (Lease & { result?: string })[],
+    count: number,
+    leaseMs: number,
+    promoteLimit = 1000,
+  ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
+    const k = this.keys;
+    const args: (string | number)[] = [
+      this.now(),
+      count,
+      leaseMs,
+      newLeaseNonce(),
+      promoteLimit,
+      k.wakeChannel,
+    ];
+    for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
+    const [codes, now, nextDueAt, rows] = (await this.run(
+      'complete_and_claim',
+      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.done, k.meta, k.taskPrefix],
+      args,
+    )) as [AckCode[], ...ClaimReply];
+    return { codes, claim: this.claimResult(now, nextDueAt, rows) };
   }
 
   /** Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens. */
@@ -359,6 +370,28 @@ export class Queue {
     await this.redis.sadd(QUEUES_KEY, this.name);
   }
 
+  /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
+  private claimResult(now: number, nextDueAt: number, rows: string[]): ClaimResult {
+    const tasks: ClaimedTask[] = [];
+    for (let i = 0; i < rows.length; i += 2) {
+      const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, type] = splitFields(rows[i]!, 8);
+      tasks.push({
+        id: this.fullId(id!),
+        queue: this.name,
+        token: token!,
+        attempt: Number(attempt),
+        type: type!,
+        payload: rows[i + 1]!,
+        maxAttempts: Number(maxAttempts),
+        timeoutMs: timeoutMs === '' ? undefined : Number(timeoutMs),
+        createdAt: Number(createdAt),
+        readyAt: Number(readyAt),
+        startedAt: now,
+      });
+    }
+    return { now, nextDueAt: nextDueAt < 0 ? null : nextDueAt, tasks };
+  }
+
   private run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
     return runScript(this.redis, name, keys, args);
   }
@@ -386,6 +419,22 @@ export class Queue {
   private fullId(localId: string): string {
     return `${this.name}.${localId}`;
   }
+}
+
+/** What the claim script returns: now, next due time (-1 = none), two strings per leased task. */
+type ClaimReply = [number, number, string[]];
+
+/** Splits `packed` at its first `count - 1` spaces; the last field is the rest (it may hold spaces). */
+function splitFields(packed: string, count: number): string[] {
+  const fields: string[] = [];
+  let from = 0;
+  for (let i = 1; i < count; i++) {
+    const at = packed.indexOf(' ', from);
+    fields.push(packed.slice(from, at));
+    from = at + 1;
+  }
+  fields.push(packed.slice(from));
+  return fields;
 }
 
 /** The names of every queue that has received a task. */

@@ -13,6 +13,7 @@ const SCRIPTS = {
   claim: 6,
   extend: 2,
   complete: 3,
+  complete_and_claim: 7,
   fail: 4,
   release: 3,
   reap: 4,

@@ -11,6 +11,7 @@
   Returns one code per triple: 'ok', 'not_found', 'lease_lost'.
 ]]
 -- @include common
+-- @include complete
 
 local running_key = KEYS[1]
 local done_key = KEYS[2]
@@ -20,19 +21,6 @@ local now = resolve_now(ARGV[1])
 
 local results = {}
 for i = 2, #ARGV, 3 do
-  local id, token, result = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local task_key = task_prefix .. id
-  local code = check_lease(task_key, token)
-  if code == 'ok' then
-    redis.call('ZREM', running_key, id)
-    redis.call('ZADD', done_key, now, id)
-    -- A blank token is never current, so one HSET both finishes the task and ends its lease.
-    if result ~= '' then
-      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '', 'result', result)
-    else
-      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '')
-    end
-  end
-  results[#results + 1] = code
+  results[#results + 1] = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
 end
 return results

@@ -1,0 +1,50 @@
+--[[
+  complete_and_claim: complete, then claim, in one call: a worker acknowledges the tasks its handlers
+  finished and leases the next ones in one round trip (like BullMQ's moveToFinished with fetchNext). Each
+  half does exactly what `complete` and `claim` do (lua/lib/complete.lua, lua/lib/claim.lua).
+
+  KEYS[1] pending prefix  tq:{q}:pending:  (lists <prefix>0..9 derived from it)
+  KEYS[2] scheduled       tq:{q}:scheduled
+  KEYS[3] retry           tq:{q}:retry
+  KEYS[4] running         tq:{q}:running   ZSET score = lease deadline ms
+  KEYS[5] done            tq:{q}:done      ZSET score = finished-at ms (retention trims it)
+  KEYS[6] meta            tq:{q}:meta      HASH (field paused)
+  KEYS[7] task prefix     tq:{q}:task:
+
+  ARGV[1] now ms ('' = Redis TIME)
+  ARGV[2] count: most tasks to lease
+  ARGV[3] lease ms
+  ARGV[4] token nonce: random per call, without spaces; the lease token is "<nonce>.<n>"
+  ARGV[5] most due tasks to promote from each of scheduled and retry
+  ARGV[6] wake channel
+  ARGV[7..] triples to complete first: id, lease token, result JSON ('' = none)
+
+  Returns {codes, now, nextDueAt, tasks}: `codes` one per triple, 'ok', 'not_found' or 'lease_lost', as
+  complete returns them; the rest as claim returns it.
+]]
+-- @include common
+-- @include complete
+-- @include claim
+
+local pending_prefix = KEYS[1]
+local scheduled_key = KEYS[2]
+local retry_key = KEYS[3]
+local running_key = KEYS[4]
+local done_key = KEYS[5]
+local meta_key = KEYS[6]
+local task_prefix = KEYS[7]
+
+local now = resolve_now(ARGV[1])
+local count = tonumber(ARGV[2])
+local lease_ms = tonumber(ARGV[3])
+local nonce = ARGV[4]
+local promote_limit = tonumber(ARGV[5])
+local wake_channel = ARGV[6]
+
+local codes = {}
+for i = 7, #ARGV, 3 do
+  codes[#codes + 1] = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+end
+local claimed = claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
+  count, lease_ms, nonce, promote_limit, wake_channel)
+return { codes, claimed[1], claimed[2], claimed[3] }

@@ -1,0 +1,18 @@
+-- Finishes one task: the body of complete and complete_and_claim (see complete.lua). Needs common.
+
+-- running -> done when `token` is the current lease; returns 'ok', 'not_found' or 'lease_lost'.
+local function complete_task(running_key, done_key, task_prefix, now, id, token, result)
+  local task_key = task_prefix .. id
+  local code = check_lease(task_key, token)
+  if code == 'ok' then
+    redis.call('ZREM', running_key, id)
+    redis.call('ZADD', done_key, now, id)
+    -- A blank token is never current, so one HSET both finishes the task and ends its lease.
+    if result ~= '' then
+      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '', 'result', result)
+    else
+      redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '')
+    end
+  end
+  return code
+end
