@@ -3,3 +3,4 @@ export { startRedisCluster, type RedisCluster } from './redis-cluster';
 export { startTestRedis, type TestRedis } from './test-redis';
 export { randomQueueName } from './random-queue';
 export { waitFor, type WaitForOptions } from './wait-for';
+export { freePort } from './free-port';

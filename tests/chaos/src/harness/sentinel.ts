@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, type RedisClient } from '@tq/core';
-import { startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from '@tq/testing';
-import { freePort } from './free-port';
+import { freePort, startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from '@tq/testing';
 import { spawnTracked } from './service';
 
 export const MASTER_NAME = 'mymaster';

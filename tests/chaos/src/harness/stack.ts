@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { Queue, createRedis, type QueueStats, type RedisClient } from '@tq/core';
 import {
+  freePort,
   randomQueueName,
   startRedisServer,
   waitFor,
@@ -11,7 +12,6 @@ import {
 import { check, type CheckResult, type EffectRecord } from './checker';
 import { scanInvariants, type InvariantReport } from './invariants';
 import { LoadGenerator, enqueueRecords, readHistory, type HistoryLine, type LoadConfig } from './load';
-import { freePort } from './free-port';
 import { RESULTS_DIR } from './report';
 import type { Scenario } from './scenario';
 import { Service, type Exit, type ServiceKind } from './service';

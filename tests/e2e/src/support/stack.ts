@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
-import { freePort } from './free-port';
+import { freePort, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import { Service, type ServiceKind } from './service';
 
 /** The handler module the e2e workers load through HANDLER_MODULES (sleep, crash). */
