@@ -4,3 +4,4 @@ export { startTestRedis, type TestRedis } from './test-redis';
 export { randomQueueName } from './random-queue';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { freePort } from './free-port';
+export { ChildService, spawnTracked, type ChildServiceOptions, type Exit } from './child-service';

@@ -72,10 +72,15 @@ export class LoadGenerator {
     readonly config: LoadConfig,
     logFile: string,
   ) {
-    this.service = new Service('load', 'load', {}, { logFile }, [
-      join(__dirname, 'load-generator.js'),
-      JSON.stringify(config),
-    ]);
+    this.service = new Service(
+      'load',
+      'load',
+      {},
+      {
+        argv: [join(__dirname, 'load-generator.js'), JSON.stringify(config)],
+        logFile,
+      },
+    );
   }
 
   /** Waits for the generator to finish on its own (count, duration or stopAfter). */

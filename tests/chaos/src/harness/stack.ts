@@ -14,7 +14,7 @@ import { scanInvariants, type InvariantReport } from './invariants';
 import { LoadGenerator, enqueueRecords, readHistory, type HistoryLine, type LoadConfig } from './load';
 import { RESULTS_DIR } from './report';
 import type { Scenario } from './scenario';
-import { Service, type Exit, type ServiceKind } from './service';
+import { Service, entryPoint, type Exit, type ServiceKind } from './service';
 
 /** The handler module every chaos worker loads (HANDLER_MODULES). */
 export const HANDLERS_MODULE = join(__dirname, 'chaos-handlers.js');
@@ -84,7 +84,7 @@ export class ChaosStack {
       name,
       kind,
       { REDIS_URL: this.redisUrl, ...wrapperEnv, ...env },
-      { logFile: join(this.dir, 'logs', `${name}.log`) },
+      { argv: [entryPoint(kind)], logFile: join(this.dir, 'logs', `${name}.log`) },
     );
     this.services.push(service);
     return service;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
-import { Service, type ServiceKind } from './service';
+import { Service, entryPoint, type ServiceKind } from './service';
 
 /** The handler module the e2e workers load through HANDLER_MODULES (sleep, crash). */
 export const HANDLERS_MODULE = join(__dirname, 'handlers.js');
@@ -65,7 +65,12 @@ export class Stack {
   }
 
   spawn(name: string, kind: ServiceKind, env: Record<string, string>): Service {
-    const service = new Service(name, kind, { REDIS_URL: this.redis.url, ...env });
+    const service = new Service(
+      name,
+      kind,
+      { REDIS_URL: this.redis.url, ...env },
+      { argv: [entryPoint(kind)] },
+    );
     this.services.push(service);
     return service;
   }
