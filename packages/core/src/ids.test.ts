@@ -1,5 +1,5 @@
 import { assertQueueName, newLeaseNonce, newLocalId, newTaskId, parseTaskId } from './ids';
-import { queueKeys, taskKey } from './keys';
+import { queueKeys } from './keys';
 
 describe('task ids', () => {
   it('carry their queue, so a task is found without a scan', () => {
@@ -46,7 +46,7 @@ describe('queue names and keys', () => {
     ]) {
       expect(key.startsWith('tq:{q1}:')).toBe(true);
     }
-    expect(taskKey('q1', 'ABC')).toBe('tq:{q1}:task:ABC');
+    expect(`${k.taskPrefix}ABC`).toBe('tq:{q1}:task:ABC');
   });
 
   it.each(['', 'a{b', 'a}b', 'a:b', 'a.b', 'x'.repeat(65), 'with space'])(

@@ -44,11 +44,6 @@ export function queueKeys(queue: string): QueueKeys {
   };
 }
 
-/** The key of one task hash, from its queue and local id. */
-export function taskKey(queue: string, localId: string): string {
-  return `${queueKeys(queue).taskPrefix}${localId}`;
-}
-
 /** The SCAN pattern matching every task hash of a queue. */
 export function taskKeyPattern(queue: string): string {
   return `${queueKeys(queue).taskPrefix}*`;

@@ -16,4 +16,4 @@ export {
   type SubmitResult,
   type TaskServiceOptions,
 } from './service';
-export { TASK_STATUSES, toTask, type Task, type TaskStatus } from './task';
+export { toTask, type Task, type TaskStatus } from './task';

@@ -2,17 +2,6 @@ import type { TaskRecord, TaskStatus } from '@tq/core';
 
 export type { TaskStatus };
 
-/** Every status a task can have. Terminal ones: done, dead, canceled. */
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'pending',
-  'scheduled',
-  'running',
-  'retry',
-  'done',
-  'dead',
-  'canceled',
-];
-
 /** A task as the API shows it: times are ISO 8601 strings, payload and result are parsed JSON. */
 export interface Task {
   id: string;
