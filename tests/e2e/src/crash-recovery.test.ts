@@ -58,7 +58,7 @@ describe('crash recovery end to end', () => {
     const { id } = await submitTask(stack.apiUrl, { type: 'crash', payload: null, maxAttempts: 2 });
     // A supervisor's job: start a worker each time the last one died, until the task is dead.
     for (let life = 1; ; life++) {
-      const worker = await stack.startWorker(`crashing-worker-${life}`, workerEnv);
+      const worker = await stack.startWorker(`crashing-worker-${life}`, workerEnv, { mayDieAtOnce: true });
       const outcome = await Promise.race([
         worker.exited.then(() => 'died' as const),
         stack.until(

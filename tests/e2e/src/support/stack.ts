@@ -47,14 +47,27 @@ export class Stack {
   }
 
   /** Starts a worker with the e2e handler module and waits until it claims. */
-  async startWorker(name: string, env: Record<string, string> = {}): Promise<Service> {
+  /**
+   * Starts a worker and waits for its "worker started" log line. With `mayDieAtOnce`, a worker that exits
+   * first is returned too: logs are written asynchronously, so one that claims a task that SIGKILLs it can
+   * die before its start line reaches the pipe; the caller watches `exited`.
+   */
+  async startWorker(
+    name: string,
+    env: Record<string, string> = {},
+    { mayDieAtOnce = false }: { mayDieAtOnce?: boolean } = {},
+  ): Promise<Service> {
     const worker = this.spawn(name, 'worker', {
       METRICS_PORT: String(await freePort()),
       HANDLER_MODULES: HANDLERS_MODULE,
       E2E_EFFECTS_FILE: this.effectsFile,
       ...env,
     });
-    await this.until(worker, () => worker.logged('worker started'), `${name} started`);
+    await this.until(
+      mayDieAtOnce ? undefined : worker,
+      () => worker.logged('worker started') || (mayDieAtOnce && !worker.running),
+      `${name} started`,
+    );
     return worker;
   }
 
