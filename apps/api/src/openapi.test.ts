@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openApiDocument } from './openapi';
 import { documentedRoutes, routeDifferences, servedRoutes } from './test-support/served-routes';
 import { call, startTestApi, type TestApi } from './test-support/test-api';
@@ -61,5 +63,11 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(op.responses).length).toBeGreaterThan(0);
       if (route.needsToken) expect(op.responses).toHaveProperty('401');
     }
+  });
+
+  it('is checked in as openapi.json, the file the linter and the client types are made from', () => {
+    const file = readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8');
+    // When this fails: pnpm --filter @tq/api build && pnpm --filter @tq/api openapi:write
+    expect(JSON.parse(file)).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
   });
 });

@@ -48,7 +48,15 @@ export const openApiDocument = {
     description:
       'Submit, inspect and cancel tasks of the tq distributed task queue; inspect, pause and redrive queues. ' +
       'Errors are RFC 9457 problem details. See docs/api.md.',
+    license: { name: 'MIT', identifier: 'MIT' },
   },
+  servers: [
+    {
+      url: '/',
+      description:
+        'The origin that serves this document at /openapi.json (http://localhost:8080 with scripts/start-local.sh).',
+    },
+  ],
   security: [{ bearerAuth: [] }],
   paths: {
     '/tasks': {
