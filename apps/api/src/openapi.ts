@@ -1,7 +1,8 @@
+import { DEFAULT_SCAN_BUDGET, MAX_CURSOR_CHARS, TASK_STATES } from '@tq/core';
 import { LIMITS, batchSubmissionSchema, taskSubmissionSchema } from '@tq/task';
 import { z } from 'zod';
 import { ENVELOPE_SLACK_BYTES, MAX_JSON_DEPTH } from './json-body';
-import { MAX_IDS, MAX_PAGE_LIMIT } from './request-params';
+import { MAX_IDS } from './request-params';
 
 /** A JSON Schema of a zod schema, as the request validation sees its input (no $schema: it is embedded). */
 function fromZod(schema: z.ZodType): Record<string, unknown> {
@@ -196,14 +197,34 @@ export const openApiDocument = {
         },
       },
     },
+    '/queues/{name}/tasks': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'listTasks',
+        summary: 'A page of the tasks in one state',
+        description:
+          'Pending tasks in claim order (priority 9 first, oldest first); scheduled, retry and running due ' +
+          'first; dead, done and canceled newest first. Pass nextCursor as cursor for the next page. A page ' +
+          `examines at most ${DEFAULT_SCAN_BUDGET} entries, so with a type filter it may hold fewer than limit ` +
+          'tasks (even none) and still have a nextCursor. What a page guarantees while tasks move: docs/api.md.',
+        parameters: [param('State'), param('Limit'), param('Cursor'), param('Type')],
+        responses: {
+          '200': json(ref('TaskPage'), 'The page.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
     '/queues/{name}/dead': {
       parameters: [param('QueueName')],
       get: {
         operationId: 'listDeadTasks',
-        summary: 'A page of dead tasks, newest first',
-        parameters: [param('Offset'), param('Limit')],
+        summary: 'A page of dead tasks, newest first (the same as GET /queues/{name}/tasks?state=dead)',
+        parameters: [param('Limit'), param('Cursor'), param('Type')],
         responses: {
-          '200': json(ref('DeadPage'), 'The page.'),
+          '200': json(ref('TaskPage'), 'The page.'),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
@@ -326,17 +347,32 @@ export const openApiDocument = {
         description: 'Instead of the idempotencyKey field (if both are sent they must be equal).',
         schema: { type: 'string', pattern: LIMITS.idempotencyKeyPattern.source },
       },
-      Offset: {
-        name: 'offset',
+      State: {
+        name: 'state',
         in: 'query',
-        required: false,
-        schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+        required: true,
+        schema: { type: 'string', enum: [...TASK_STATES] },
       },
       Limit: {
         name: 'limit',
         in: 'query',
         required: false,
-        schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: 50 },
+        description: 'Most tasks in the page.',
+        schema: { type: 'integer', minimum: 1, maximum: LIMITS.maxPageLimit, default: 50 },
+      },
+      Cursor: {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The nextCursor of the previous page, as it is; omit for the first page.',
+        schema: { type: 'string', minLength: 1, maxLength: MAX_CURSOR_CHARS, pattern: '^[A-Za-z0-9_-]+$' },
+      },
+      Type: {
+        name: 'type',
+        in: 'query',
+        required: false,
+        description: 'Only tasks of this type.',
+        schema: { type: 'string', pattern: LIMITS.typePattern.source },
       },
       Ids: {
         name: 'ids',
@@ -400,7 +436,7 @@ export const openApiDocument = {
           payload: { description: 'The JSON payload as submitted.' },
           status: {
             type: 'string',
-            enum: ['pending', 'scheduled', 'running', 'retry', 'done', 'dead', 'canceled'],
+            enum: [...TASK_STATES],
           },
           priority: { type: 'integer', minimum: 0, maximum: LIMITS.maxPriority },
           attempt: { type: 'integer', minimum: 0, description: 'Attempts started so far.' },
@@ -459,12 +495,7 @@ export const openApiDocument = {
           paused: { type: 'boolean' },
           counts: {
             type: 'object',
-            properties: Object.fromEntries(
-              ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'].map((s) => [
-                s,
-                { type: 'integer' },
-              ]),
-            ),
+            properties: Object.fromEntries(TASK_STATES.map((s) => [s, { type: 'integer' }])),
           },
           waiting: {
             type: 'integer',
@@ -477,15 +508,63 @@ export const openApiDocument = {
           },
         },
       },
-      DeadPage: {
+      TaskSummary: {
         type: 'object',
-        required: ['queue', 'total', 'offset', 'limit', 'tasks'],
+        description: 'A task as a list shows it: GET /tasks/{id} has its payload, result and error history.',
+        required: [
+          'id',
+          'queue',
+          'type',
+          'status',
+          'priority',
+          'attempt',
+          'maxAttempts',
+          'createdAt',
+          'runAt',
+          'startedAt',
+          'finishedAt',
+          'lastError',
+          'deadReason',
+          'leaseExpiresAt',
+        ],
+        properties: {
+          id: { type: 'string' },
+          queue: { type: 'string' },
+          type: { type: 'string' },
+          status: { type: 'string', enum: [...TASK_STATES] },
+          priority: { type: 'integer', minimum: 0, maximum: LIMITS.maxPriority },
+          attempt: { type: 'integer', minimum: 0 },
+          maxAttempts: { type: 'integer', minimum: 1 },
+          createdAt: timestamp,
+          runAt: nullable(timestamp),
+          startedAt: nullable(timestamp),
+          finishedAt: nullable(timestamp),
+          lastError: { ...nullable({ type: 'string' }), description: 'Cut at 500 bytes.' },
+          deadReason: nullable({ type: 'string' }),
+          leaseExpiresAt: {
+            ...nullable(timestamp),
+            description: 'Running tasks: when the lease expires unless the worker extends it.',
+          },
+        },
+      },
+      TaskPage: {
+        type: 'object',
+        required: ['queue', 'state', 'type', 'total', 'scanned', 'nextCursor', 'tasks'],
         properties: {
           queue: { type: 'string' },
-          total: { type: 'integer' },
-          offset: { type: 'integer' },
-          limit: { type: 'integer' },
-          tasks: { type: 'array', items: ref('Task') },
+          state: { type: 'string', enum: [...TASK_STATES] },
+          type: { ...nullable({ type: 'string' }), description: 'The type filter, or null.' },
+          total: { type: 'integer', minimum: 0, description: 'Tasks in the state now.' },
+          scanned: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Entries examined; more than the tasks listed when the type filter skipped some.',
+          },
+          nextCursor: {
+            ...nullable({ type: 'string' }),
+            description: 'Pass it as cursor for the next page; null when the walk reached the end.',
+          },
+          tasks: { type: 'array', items: ref('TaskSummary') },
         },
       },
       DeadIds: {

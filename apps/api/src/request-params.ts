@@ -4,11 +4,6 @@ import { invalidRequest, type FieldProblem } from './problem';
 
 /** Most ids one redrive or purge request may name (more: send several requests, or omit ids for all). */
 export const MAX_IDS = 1000;
-/** Most dead tasks per page. */
-export const MAX_PAGE_LIMIT = 1000;
-const DEFAULT_PAGE_LIMIT = 50;
-const MAX_OFFSET = 1_000_000_000;
-
 /** The `:name` path parameter, a valid queue name; 400 otherwise. */
 export function queueNameParam(req: Request): string {
   const name = String(req.params.name);
@@ -21,35 +16,6 @@ export function queueNameParam(req: Request): string {
     ]);
   }
   return name;
-}
-
-/** `offset` (default 0) and `limit` (default 50, at most 1000) from the query string; 400 when out of range. */
-export function pageParams(req: Request): { offset: number; limit: number } {
-  const errors: FieldProblem[] = [];
-  const offset = intQuery(req, 'offset', 0, 0, MAX_OFFSET, errors);
-  const limit = intQuery(req, 'limit', DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT, errors);
-  if (errors.length > 0) throw invalidRequest(errors);
-  return { offset, limit };
-}
-
-function intQuery(
-  req: Request,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  errors: FieldProblem[],
-): number {
-  const raw = req.query[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    errors.push({
-      field: name,
-      message: `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    });
-  }
-  return value;
 }
 
 /**

@@ -17,6 +17,7 @@ import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
 import { taskBatchRoutes } from './routes/task-batch';
 import { taskRoutes } from './routes/tasks';
+import { queueTaskRoutes } from './routes/queue-tasks';
 import { queueRoutes } from './routes/queues';
 
 /** What the HTTP app needs; main.ts builds them from the config, tests from a test Redis. */
@@ -57,6 +58,7 @@ export function createServer(deps: ServerDeps): Express {
     taskRoutes,
     taskBatchRoutes,
     queueRoutes,
+    queueTaskRoutes,
     deadLetterRoutes,
   ]) {
     app.use(routes(context));

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { connect, expectConsistent, freshQueue, newTask } from './test-support/fixtures';
+import {
+  STATES,
+  connect,
+  expectConsistent,
+  expectedOrder,
+  freshQueue,
+  listAll,
+  newTask,
+} from './test-support/fixtures';
 import type { RedisClient } from './scripts';
 import type { Lease } from './types';
 
@@ -50,115 +58,128 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 describe('Queue invariants under random operation sequences', () => {
   it('keeps every task in exactly one state, with a hash that agrees, and honours only current lease tokens', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 50 }), async (actions) => {
-        const { queue, clock } = freshQueue(redis);
-        const ids: string[] = [];
-        // Every lease ever handed out, including ones a "crashed" worker never acknowledges.
-        const leases: Lease[] = [];
-        // The model: the one token that may act on each task right now.
-        const current = new Map<string, string>();
+      fc.asyncProperty(
+        fc.array(action, { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (actions, pageSize) => {
+          const { queue, clock } = freshQueue(redis);
+          const ids: string[] = [];
+          // Every lease ever handed out, including ones a "crashed" worker never acknowledges.
+          const leases: Lease[] = [];
+          // The model: the one token that may act on each task right now.
+          const current = new Map<string, string>();
 
-        const expectCodes = (lease: Lease, code: string) => {
-          const valid = current.get(lease.id) === lease.token;
-          expect([lease.token, valid ? 'current' : 'stale', code]).toEqual([
-            lease.token,
-            valid ? 'current' : 'stale',
-            valid ? expect.not.stringMatching(/lease_lost|not_found/) : 'lease_lost',
-          ]);
-        };
+          const expectCodes = (lease: Lease, code: string) => {
+            const valid = current.get(lease.id) === lease.token;
+            expect([lease.token, valid ? 'current' : 'stale', code]).toEqual([
+              lease.token,
+              valid ? 'current' : 'stale',
+              valid ? expect.not.stringMatching(/lease_lost|not_found/) : 'lease_lost',
+            ]);
+          };
 
-        for (const a of actions) {
-          switch (a.kind) {
-            case 'enqueue': {
-              const t = newTask(queue, {
-                priority: a.priority,
-                delayMs: a.delayMs || undefined,
-                maxAttempts: a.maxAttempts,
-              });
-              await queue.enqueue([t]);
-              ids.push(t.id);
-              break;
-            }
-            case 'claim': {
-              const { tasks } = await queue.claim(a.count, a.leaseMs);
-              for (const t of tasks) {
-                expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
-                current.set(t.id, t.token);
-                leases.push(t);
+          for (const a of actions) {
+            switch (a.kind) {
+              case 'enqueue': {
+                const t = newTask(queue, {
+                  priority: a.priority,
+                  delayMs: a.delayMs || undefined,
+                  maxAttempts: a.maxAttempts,
+                });
+                await queue.enqueue([t]);
+                ids.push(t.id);
+                break;
               }
-              break;
-            }
-            case 'completeAndClaim': {
-              // Zero or one lease to complete (a worker may have none buffered), then the claim.
-              const lease =
-                leases.length > 0 && a.pick % 3 !== 0 ? leases[a.pick % leases.length]! : undefined;
-              const { codes, claim } = await queue.completeAndClaim(lease ? [lease] : [], a.count, a.leaseMs);
-              expect(codes).toHaveLength(lease ? 1 : 0);
-              if (lease) {
-                expectCodes(lease, codes[0]!);
-                if (codes[0] !== 'lease_lost') current.delete(lease.id);
+              case 'claim': {
+                const { tasks } = await queue.claim(a.count, a.leaseMs);
+                for (const t of tasks) {
+                  expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
+                  current.set(t.id, t.token);
+                  leases.push(t);
+                }
+                break;
               }
-              for (const t of claim.tasks) {
-                expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
-                current.set(t.id, t.token);
-                leases.push(t);
+              case 'completeAndClaim': {
+                // Zero or one lease to complete (a worker may have none buffered), then the claim.
+                const lease =
+                  leases.length > 0 && a.pick % 3 !== 0 ? leases[a.pick % leases.length]! : undefined;
+                const { codes, claim } = await queue.completeAndClaim(
+                  lease ? [lease] : [],
+                  a.count,
+                  a.leaseMs,
+                );
+                expect(codes).toHaveLength(lease ? 1 : 0);
+                if (lease) {
+                  expectCodes(lease, codes[0]!);
+                  if (codes[0] !== 'lease_lost') current.delete(lease.id);
+                }
+                for (const t of claim.tasks) {
+                  expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
+                  current.set(t.id, t.token);
+                  leases.push(t);
+                }
+                break;
               }
-              break;
+              case 'complete':
+              case 'fail':
+              case 'extend':
+              case 'release': {
+                if (leases.length === 0) break;
+                const lease = leases[a.pick % leases.length]!;
+                const [code] =
+                  a.kind === 'complete'
+                    ? await queue.complete([lease])
+                    : a.kind === 'fail'
+                      ? await queue.fail([
+                          {
+                            ...lease,
+                            error: 'boom',
+                            retryDelayMs: 500,
+                            permanentReason: a.permanent ? 'permanent' : undefined,
+                          },
+                        ])
+                      : a.kind === 'extend'
+                        ? await queue.extend([lease], 1000)
+                        : await queue.release([lease]);
+                expectCodes(lease, code!);
+                if (code !== 'lease_lost' && a.kind !== 'extend') current.delete(lease.id);
+                break;
+              }
+              case 'reap': {
+                const { recovered, dead } = await queue.reap();
+                for (const id of [...recovered, ...dead]) current.delete(id);
+                break;
+              }
+              case 'promote':
+                await queue.promote();
+                break;
+              case 'cancel': {
+                if (ids.length === 0) break;
+                await queue.cancel(ids[a.pick % ids.length]!).catch((e: { code?: string }) => {
+                  expect(e.code).toBe('conflict');
+                });
+                break;
+              }
+              case 'advance':
+                clock.advance(a.ms);
+                break;
             }
-            case 'complete':
-            case 'fail':
-            case 'extend':
-            case 'release': {
-              if (leases.length === 0) break;
-              const lease = leases[a.pick % leases.length]!;
-              const [code] =
-                a.kind === 'complete'
-                  ? await queue.complete([lease])
-                  : a.kind === 'fail'
-                    ? await queue.fail([
-                        {
-                          ...lease,
-                          error: 'boom',
-                          retryDelayMs: 500,
-                          permanentReason: a.permanent ? 'permanent' : undefined,
-                        },
-                      ])
-                    : a.kind === 'extend'
-                      ? await queue.extend([lease], 1000)
-                      : await queue.release([lease]);
-              expectCodes(lease, code!);
-              if (code !== 'lease_lost' && a.kind !== 'extend') current.delete(lease.id);
-              break;
+            const states = await expectConsistent(queue, ids);
+            for (const [id, state] of Object.entries(states)) {
+              expect([id, state === 'running']).toEqual([id, current.has(id)]);
             }
-            case 'reap': {
-              const { recovered, dead } = await queue.reap();
-              for (const id of [...recovered, ...dead]) current.delete(id);
-              break;
-            }
-            case 'promote':
-              await queue.promote();
-              break;
-            case 'cancel': {
-              if (ids.length === 0) break;
-              await queue.cancel(ids[a.pick % ids.length]!).catch((e: { code?: string }) => {
-                expect(e.code).toBe('conflict');
-              });
-              break;
-            }
-            case 'advance':
-              clock.advance(a.ms);
-              break;
           }
-          const states = await expectConsistent(queue, ids);
-          for (const [id, state] of Object.entries(states)) {
-            expect([id, state === 'running']).toEqual([id, current.has(id)]);
+          for (const id of ids) {
+            const record = (await queue.getTask(id))!;
+            expect(record.attempt).toBeLessThanOrEqual(record.maxAttempts);
           }
-        }
-        for (const id of ids) {
-          const record = (await queue.getTask(id))!;
-          expect(record.attempt).toBeLessThanOrEqual(record.maxAttempts);
-        }
-      }),
+          // Paging through each state lists exactly its tasks, in its order.
+          for (const state of STATES) {
+            const { ids: listed } = await listAll(queue, state, { limit: pageSize });
+            expect([state, listed]).toEqual([state, await expectedOrder(queue, state)]);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -399,7 +399,7 @@ describe('Queue against a real Redis', () => {
     const tasks = (await queue.claim(3, LEASE)).tasks;
     await queue.fail(tasks.map((t) => ({ ...t, error: 'bad', retryDelayMs: 0 })));
 
-    const page = await queue.listDead(0, 2);
+    const page = await queue.listTasks('dead', { limit: 2 });
     expect(page.total).toBe(3);
     expect(page.tasks).toHaveLength(2);
     expect(page.tasks[0]).toMatchObject({ status: 'dead', deadReason: 'max_attempts' });

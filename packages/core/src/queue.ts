@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
+import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
 import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
 import { QUEUES_KEY, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
@@ -8,23 +9,39 @@ import type {
   AckCode,
   ClaimResult,
   ClaimedTask,
-  DeadPage,
   EnqueueOutcome,
   FailCode,
   FailItem,
   Lease,
+  ListTasksOptions,
   NewTask,
   QueueStats,
   ReapResult,
   RetentionPolicy,
+  TaskPageRecord,
   TaskRecord,
   TaskStatus,
+  TaskSummaryRecord,
 } from './types';
 
 /** Most entries kept in a task's error history. */
 export const ERROR_HISTORY_MAX = 10;
 /** Most tasks sent in one enqueue script call (a batch is split into calls of this size). */
 const ENQUEUE_CHUNK = 500;
+/** Entries a task-list page examines at most by default (see `Queue.listTasks`). */
+export const DEFAULT_SCAN_BUDGET = 5000;
+/** Strings per task in the list_tasks reply. */
+const SUMMARY_FIELDS = 14;
+/** How each state is walked by list_tasks. */
+const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
+  pending: 'pending',
+  scheduled: 'asc',
+  retry: 'asc',
+  running: 'asc',
+  dead: 'desc',
+  done: 'desc',
+  canceled: 'desc',
+};
 /** How often a producer re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
 const REGISTER_EVERY_MS = 30_000;
 
@@ -258,20 +275,63 @@ export class Queue {
     return toRecord(this.name, this.fullId(this.localId(id)), hash);
   }
 
-  /** A page of dead tasks, newest first. */
-  async listDead(offset = 0, limit = 50): Promise<DeadPage> {
+  /**
+   * One page of the tasks in `state`, from `options.cursor` (ADR 0015): pending in claim order, scheduled,
+   * retry and running due first, dead, done and canceled newest first. At most `scanBudget` entries are
+   * examined, so a `type` filter may answer fewer than `limit` tasks and a `next` cursor.
+   */
+  async listTasks(state: TaskStatus, options: ListTasksOptions = {}): Promise<TaskPageRecord> {
     const k = this.keys;
-    const [ids, total] = await Promise.all([
-      this.redis.zrevrange(k.dead, offset, offset + limit - 1),
-      this.redis.zcard(k.dead),
-    ]);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(k.taskPrefix + id);
-    const replies = (await pipeline.exec()) ?? [];
-    const tasks = replies
-      .map(([, hash], i) => toRecord(this.name, this.fullId(ids[i]!), hash as Record<string, string>))
-      .filter((t): t is TaskRecord => t !== null);
-    return { total, offset, limit, tasks };
+    const limit = options.limit ?? 50;
+    const budget = Math.max(limit, options.scanBudget ?? DEFAULT_SCAN_BUDGET);
+    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor, state);
+    const order = LIST_ORDER[state];
+    const source = state === 'pending' ? k.pendingPrefix : this.stateKey(state);
+    const position =
+      cursor === undefined
+        ? ['', '', '']
+        : cursor.state === 'pending'
+          ? [cursor.priority, cursor.tailIndex, cursor.localId]
+          : [cursor.score, cursor.localId, ''];
+    const [total, scanned, next, rows] = (await this.run(
+      'list_tasks',
+      [source, k.taskPrefix],
+      [order, limit, budget, options.type ?? '', ...position],
+    )) as [number, number, string[], string[]];
+    const tasks: TaskSummaryRecord[] = [];
+    for (let i = 0; i < rows.length; i += SUMMARY_FIELDS) {
+      const [id, score, type, status, priority, attempt, maxAttempts, createdAt, readyAt, runAt] = rows.slice(
+        i,
+        i + 10,
+      );
+      const [startedAt, finishedAt, lastError, deadReason] = rows.slice(i + 10, i + SUMMARY_FIELDS);
+      tasks.push({
+        id: this.fullId(id!),
+        queue: this.name,
+        type: type!,
+        status: status as TaskStatus,
+        attempt: Number(attempt || 0),
+        maxAttempts: Number(maxAttempts || 1),
+        priority: Number(priority || 0),
+        createdAt: Number(createdAt),
+        readyAt: num(readyAt),
+        runAt: num(runAt),
+        startedAt: num(startedAt),
+        finishedAt: num(finishedAt),
+        lastError: lastError || undefined,
+        deadReason: deadReason || undefined,
+        leaseExpiresAt: state === 'running' ? num(score) : undefined,
+      });
+    }
+    let nextCursor: string | null = null;
+    if (next.length > 0) {
+      nextCursor = encodeCursor(
+        state === 'pending'
+          ? { state, priority: Number(next[0]), tailIndex: Number(next[1]), localId: next[2]! }
+          : { state, score: next[0]!, localId: next[1]! },
+      );
+    }
+    return { state, total, scanned, next: nextCursor, tasks };
   }
 
   /** The redrive: dead tasks back to pending with fresh attempts. All of them when `ids` is omitted. */
@@ -390,6 +450,11 @@ export class Queue {
       });
     }
     return { now, nextDueAt: nextDueAt < 0 ? null : nextDueAt, tasks };
+  }
+
+  /** The sorted set that holds the tasks of a state other than pending. */
+  private stateKey(state: Exclude<TaskStatus, 'pending'>): string {
+    return this.keys[state];
   }
 
   private run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {

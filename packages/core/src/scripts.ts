@@ -24,6 +24,7 @@ const SCRIPTS = {
   purge_dead: 2,
   trim: 4,
   repair: 3,
+  list_tasks: 2,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,5 +1,8 @@
+/** Every state a task can be in, in lifecycle order. */
+export const TASK_STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
+
 /** Where a task is. Exactly one at any instant (each state is one Redis structure of its queue). */
-export type TaskStatus = 'pending' | 'scheduled' | 'running' | 'retry' | 'done' | 'dead' | 'canceled';
+export type TaskStatus = (typeof TASK_STATES)[number];
 
 /** A task to store, already validated (see @tq/task). */
 export interface NewTask {
@@ -113,11 +116,49 @@ export interface TaskRecord {
   idempotencyKey?: string;
 }
 
-export interface DeadPage {
+/** What a task list shows of a task: its record without payload, result and error history. */
+export interface TaskSummaryRecord {
+  id: string;
+  queue: string;
+  type: string;
+  status: TaskStatus;
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  createdAt: number;
+  readyAt?: number;
+  runAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** The last error, cut at 500 bytes. */
+  lastError?: string;
+  deadReason?: string;
+  /** Running tasks: when the lease expires, ms. */
+  leaseExpiresAt?: number;
+}
+
+/** Options of `Queue.listTasks`. */
+export interface ListTasksOptions {
+  /** Most tasks to return, 1..1000. Default 50. */
+  limit?: number;
+  /** Where the previous page ended (its `next`); none for the first page. */
+  cursor?: string;
+  /** Only tasks of this type. */
+  type?: string;
+  /** Most entries to examine for this page (the type filter skips the others). Default 5000, at least `limit`. */
+  scanBudget?: number;
+}
+
+/** One page of a state's tasks. */
+export interface TaskPageRecord {
+  state: TaskStatus;
+  /** Tasks in the state now. */
   total: number;
-  offset: number;
-  limit: number;
-  tasks: TaskRecord[];
+  /** Entries examined for this page (more than `tasks` when a type filter skipped some). */
+  scanned: number;
+  /** The cursor of the next page; null when the walk reached the end. */
+  next: string | null;
+  tasks: TaskSummaryRecord[];
 }
 
 /** How long finished and dead tasks are kept. */

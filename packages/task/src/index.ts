@@ -5,15 +5,17 @@ export {
   LIMITS,
   batchSubmissionSchema,
   fieldErrors,
+  taskListQuerySchema,
   taskSubmissionSchema,
   type FieldError,
+  type TaskListQuery,
   type TaskSubmission,
 } from './schema';
 export {
   TaskService,
   type BatchItemResult,
-  type DeadTasksPage,
   type SubmitResult,
+  type TaskPage,
   type TaskServiceOptions,
 } from './service';
-export { toTask, type Task, type TaskStatus } from './task';
+export { toTask, toTaskSummary, type Task, type TaskStatus, type TaskSummary } from './task';

@@ -1,4 +1,4 @@
-import { QUEUE_NAME_PATTERN } from '@tq/core';
+import { MAX_CURSOR_CHARS, QUEUE_NAME_PATTERN, TASK_STATES } from '@tq/core';
 import { z } from 'zod';
 
 /** Limits of a submission; each is said in the error a user gets past it. */
@@ -14,6 +14,8 @@ export const LIMITS = {
   /** Default size limit of a serialized payload: 1 MiB, like SQS. */
   defaultMaxPayloadBytes: 1024 * 1024,
   maxBatch: 1000,
+  /** Most tasks in one page of a task list. */
+  maxPageLimit: 1000,
 } as const;
 
 /** Defaults applied to a submission. */
@@ -91,6 +93,47 @@ export const batchSubmissionSchema = z.strictObject(
   },
   { error: 'the body must be a JSON object {"tasks": [...]}' },
 );
+
+/**
+ * Which page of a queue's tasks to list (the query of `GET /queues/:name/tasks`): numbers may come as
+ * strings, as a query string holds them. Unknown fields are refused, so a typo is not silently ignored.
+ */
+export const taskListQuerySchema = z.strictObject(
+  {
+    state: z.enum(TASK_STATES, { error: `state is required and must be one of ${TASK_STATES.join(', ')}` }),
+    limit: z.coerce
+      .number({ error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
+      .int({ error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
+      .min(1, { error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
+      .max(LIMITS.maxPageLimit, { error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
+      .default(50),
+    cursor: z
+      .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
+      .min(1, { error: 'cursor must not be empty: omit it for the first page' })
+      .max(MAX_CURSOR_CHARS, {
+        error: 'cursor is invalid: pass the nextCursor of the previous page as it is',
+      })
+      .optional(),
+    type: z
+      .string({ error: 'type must be a string' })
+      .regex(LIMITS.typePattern, {
+        error:
+          'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
+      })
+      .optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter ${issue.keys.join(', ')}` +
+          (issue.keys.includes('offset')
+            ? ': pages are cursor-based; pass the nextCursor of a page as cursor'
+            : '')
+        : 'the query must be an object',
+  },
+);
+
+export type TaskListQuery = z.input<typeof taskListQuerySchema>;
 
 /** One problem with a field: where (a dotted path, '' for the whole body) and what is wrong. */
 export interface FieldError {

@@ -119,8 +119,11 @@ describe('TaskService against a real Redis', () => {
     expect((await service.listQueues()).map((s) => s.queue)).toContain(queue);
     expect((await service.pause(queue)).paused).toBe(true);
     expect((await service.resume(queue)).paused).toBe(false);
-    const page = await service.listDead(queue, 0, 10);
+    const page = await service.listTasks(queue, { state: 'dead', limit: '10' });
     expect(page).toMatchObject({
+      queue,
+      state: 'dead',
+      nextCursor: null,
       total: 1,
       tasks: [{ id: task.id, deadReason: 'max_attempts', lastError: 'bad' }],
     });

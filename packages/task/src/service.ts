@@ -13,11 +13,12 @@ import {
   LIMITS,
   batchSubmissionSchema,
   fieldErrors,
+  taskListQuerySchema,
   taskSubmissionSchema,
   type FieldError,
   type TaskSubmission,
 } from './schema';
-import { toTask, type Task } from './task';
+import { toTask, toTaskSummary, type Task, type TaskSummary } from './task';
 
 export interface TaskServiceOptions {
   /** Largest serialized payload accepted, bytes. Default 1 MiB. */
@@ -39,13 +40,19 @@ export type BatchItemResult =
   | { index: number; status: 201 | 200; task: Task }
   | { index: number; status: 400 | 409 | 413 | 429; error: string; errors?: FieldError[] };
 
-/** A page of dead tasks, newest first. */
-export interface DeadTasksPage {
+/** A page of a queue's tasks in one state (see `TaskService.listTasks`). */
+export interface TaskPage {
   queue: string;
+  state: TaskStatus;
+  /** The type filter, or null. */
+  type: string | null;
+  /** Tasks in the state now. */
   total: number;
-  offset: number;
-  limit: number;
-  tasks: Task[];
+  /** Entries examined for this page; more than `tasks` when the type filter skipped some. */
+  scanned: number;
+  /** Pass it as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+  tasks: TaskSummary[];
 }
 
 interface Prepared {
@@ -158,10 +165,25 @@ export class TaskService {
     return this.repository.queue(name).stats();
   }
 
-  async listDead(name: string, offset: number, limit: number): Promise<DeadTasksPage> {
+  /**
+   * A page of the queue's tasks in one state (`query` as `taskListQuerySchema` reads it; numbers may be
+   * strings). Throws `invalid` with per-field errors, `not_found` for an unknown queue.
+   */
+  async listTasks(name: string, query: unknown): Promise<TaskPage> {
+    const parsed = taskListQuerySchema.safeParse(query);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
+    const { state, limit, cursor, type } = parsed.data;
     await this.assertQueue(name);
-    const page = await this.repository.queue(name).listDead(offset, limit);
-    return { queue: name, total: page.total, offset, limit, tasks: page.tasks.map(toTask) };
+    const page = await this.repository.queue(name).listTasks(state, { limit, cursor, type });
+    return {
+      queue: name,
+      state,
+      type: type ?? null,
+      total: page.total,
+      scanned: page.scanned,
+      nextCursor: page.next,
+      tasks: page.tasks.map(toTaskSummary),
+    };
   }
 
   /** The redrive: the given dead tasks (or all) back to pending with fresh attempts. */
@@ -310,7 +332,8 @@ export class TaskService {
   }
 }
 
-function invalid(errors: FieldError[]): TqError {
+/** An `invalid` error summarizing the field errors of `what`. */
+function invalid(errors: FieldError[], what = 'the task'): TqError {
   const summary = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
-  return new TqError('invalid', `the task is invalid: ${summary}`, { errors });
+  return new TqError('invalid', `${what} is invalid: ${summary}`, { errors });
 }

@@ -1,4 +1,4 @@
-import type { TaskRecord, TaskStatus } from '@tq/core';
+import type { TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
 
 export type { TaskStatus };
 
@@ -61,5 +61,45 @@ export function toTask(record: TaskRecord): Task {
     })),
     deadReason: record.deadReason ?? null,
     idempotencyKey: record.idempotencyKey ?? null,
+  };
+}
+
+/** A task as a list shows it: no payload, result or error history (GET /tasks/:id has them). */
+export interface TaskSummary {
+  id: string;
+  queue: string;
+  type: string;
+  status: TaskStatus;
+  priority: number;
+  attempt: number;
+  maxAttempts: number;
+  createdAt: string;
+  runAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The last error, cut at 500 bytes. */
+  lastError: string | null;
+  deadReason: string | null;
+  /** Running tasks: when the current lease expires unless the worker extends it. */
+  leaseExpiresAt: string | null;
+}
+
+/** Turns a listed record into the API's view of it. */
+export function toTaskSummary(record: TaskSummaryRecord): TaskSummary {
+  return {
+    id: record.id,
+    queue: record.queue,
+    type: record.type,
+    status: record.status,
+    priority: record.priority,
+    attempt: record.attempt,
+    maxAttempts: record.maxAttempts,
+    createdAt: iso(record.createdAt)!,
+    runAt: iso(record.runAt),
+    startedAt: iso(record.startedAt),
+    finishedAt: iso(record.finishedAt),
+    lastError: record.lastError ?? null,
+    deadReason: record.deadReason ?? null,
+    leaseExpiresAt: iso(record.leaseExpiresAt),
   };
 }

@@ -1,4 +1,4 @@
-import { Queue } from '@tq/core';
+import { Queue, queueKeys } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
 
@@ -29,29 +29,44 @@ async function deadTasks(n: number): Promise<{ queue: string; ids: string[] }> {
 }
 
 describe('dead letters', () => {
-  it('GET /queues/:name/dead pages through dead tasks, newest first', async () => {
+  it('GET /queues/:name/dead pages through dead tasks with cursors, newest first', async () => {
     const { queue, ids } = await deadTasks(5);
     const first = await call(api, 'GET', `/queues/${queue}/dead?limit=2`);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ queue, total: 5, offset: 0, limit: 2 });
+    expect(first.body).toMatchObject({ queue, state: 'dead', total: 5, scanned: 2, type: null });
     expect(first.body.tasks).toHaveLength(2);
     expect(first.body.tasks[0]).toMatchObject({ status: 'dead', deadReason: 'permanent', lastError: 'boom' });
-    const all = await call(api, 'GET', `/queues/${queue}/dead?offset=0&limit=1000`);
-    const page = all.body.tasks as { id: string; finishedAt: string }[];
-    expect(new Set(page.map((t) => t.id))).toEqual(new Set(ids));
-    const deaths = page.map((t) => Date.parse(t.finishedAt));
-    expect(deaths).toEqual([...deaths].sort((a, b) => b - a));
-    const last = await call(api, 'GET', `/queues/${queue}/dead?offset=4&limit=2`);
-    expect(last.body.tasks).toHaveLength(1);
+    const listed = [...(first.body.tasks as { id: string }[])];
+    let cursor = first.body.nextCursor as string | null;
+    while (cursor) {
+      const page = await call(api, 'GET', `/queues/${queue}/dead?limit=2&cursor=${cursor}`);
+      expect(page.status).toBe(200);
+      listed.push(...(page.body.tasks as { id: string }[]));
+      cursor = page.body.nextCursor;
+    }
+    // Newest first; tasks that died in the same millisecond by id, descending (as Redis orders them).
+    const newestFirst = await api.redis.zrevrange(queueKeys(queue).dead, 0, -1);
+    expect(listed.map((t) => t.id)).toEqual(newestFirst.map((localId) => `${queue}.${localId}`));
+    expect(new Set(newestFirst.map((localId) => `${queue}.${localId}`))).toEqual(new Set(ids));
+    const same = await call(api, 'GET', `/queues/${queue}/tasks?state=dead&limit=2`);
+    expect(same.body).toEqual(first.body);
   });
 
-  it('is 400 for a page out of range', async () => {
+  it('is 400 for a page out of range, and for offset (pages are cursor-based)', async () => {
     const { queue } = await deadTasks(1);
-    for (const query of ['limit=1001', 'limit=0', 'offset=-1', 'limit=ten', 'offset=1.5']) {
+    for (const query of ['limit=1001', 'limit=0', 'limit=ten', 'limit=1.5']) {
       const res = await call(api, 'GET', `/queues/${queue}/dead?${query}`);
       expect([query, res.status]).toEqual([query, 400]);
-      expect(res.body.errors[0].message).toMatch(/must be a whole number from/);
+      expect(res.body.errors[0]).toEqual({
+        field: 'limit',
+        message: 'limit must be a whole number from 1 to 1000',
+      });
     }
+    const offset = await call(api, 'GET', `/queues/${queue}/dead?offset=50`);
+    expect(offset.status).toBe(400);
+    expect(offset.body.detail).toMatch(
+      /unknown parameter offset: pages are cursor-based; pass the nextCursor/,
+    );
   });
 
   it('POST /queues/:name/dead/requeue redrives the given ids, then all the rest', async () => {

@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { deadIdsParam, pageParams, queueNameParam } from '../request-params';
+import { deadIdsParam, queueNameParam } from '../request-params';
 import type { RouteContext } from '../route-context';
 
 /**
- * The dead letters of a queue: GET /queues/:name/dead (a page, newest first),
+ * The dead letters of a queue: GET /queues/:name/dead (a page, newest first: the same as
+ * GET /queues/:name/tasks?state=dead),
  * POST /queues/:name/dead/requeue (the redrive: the given ids, or all, back to pending with fresh
  * attempts), DELETE /queues/:name/dead (purge the given ids, or all).
  */
@@ -11,9 +12,7 @@ export function deadLetterRoutes({ service, auth, json }: RouteContext): Router 
   const router = Router();
 
   router.get('/queues/:name/dead', auth, async (req: Request, res: Response) => {
-    const name = queueNameParam(req);
-    const { offset, limit } = pageParams(req);
-    res.json(await service.listDead(name, offset, limit));
+    res.json(await service.listTasks(queueNameParam(req), { ...req.query, state: 'dead' }));
   });
 
   router.post('/queues/:name/dead/requeue', auth, json, async (req: Request, res: Response) => {

@@ -4,7 +4,7 @@ import { createRedis } from '../connection';
 import { newTaskId } from '../ids';
 import { Queue } from '../queue';
 import type { RedisClient } from '../scripts';
-import type { NewTask, TaskStatus } from '../types';
+import type { NewTask, TaskPageRecord, TaskStatus } from '../types';
 
 /** A connection to the suite's Redis (single or cluster, from REDIS_URL set by the global setup). */
 export function connect(): RedisClient {
@@ -83,3 +83,35 @@ export async function expectConsistent(queue: Queue, ids: string[]): Promise<Rec
 }
 
 export { STATES };
+
+/** Every page of `state`, `limit` tasks at a time: the ids in the order listed, and the pages. */
+export async function listAll(
+  queue: Queue,
+  state: TaskStatus,
+  options: { limit?: number; type?: string; scanBudget?: number } = {},
+): Promise<{ ids: string[]; pages: TaskPageRecord[] }> {
+  const pages: TaskPageRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queue.listTasks(state, { ...options, cursor });
+    pages.push(page);
+    cursor = page.next ?? undefined;
+    if (pages.length > 100_000) throw new Error('listing never ended');
+  } while (cursor !== undefined);
+  return { ids: pages.flatMap((p) => p.tasks.map((t) => t.id)), pages };
+}
+
+/** The ids of `state` in the order a listing must show them, read straight from Redis. */
+export async function expectedOrder(queue: Queue, state: TaskStatus): Promise<string[]> {
+  const k = queue.keys;
+  const full = (localIds: string[]) => localIds.map((id) => `${queue.name}.${id}`);
+  if (state === 'pending') {
+    const ids: string[] = [];
+    for (let p = 9; p >= 0; p--)
+      ids.push(...(await queue.redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)).reverse());
+    return full(ids);
+  }
+  const key = k[state];
+  const descending = state === 'dead' || state === 'done' || state === 'canceled';
+  return full(descending ? await queue.redis.zrevrange(key, 0, -1) : await queue.redis.zrange(key, 0, '-1'));
+}

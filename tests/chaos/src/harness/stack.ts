@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, createRedis, type QueueStats, type RedisClient } from '@tq/core';
+import { Queue, createRedis, type QueueStats, type RedisClient, type TaskRecord } from '@tq/core';
 import {
   freePort,
   randomQueueName,
@@ -251,15 +251,23 @@ export class ChaosStack {
       );
   }
 
+  /** Every dead task, newest first, with its payload and error history. */
+  async deadTasks(): Promise<TaskRecord[]> {
+    const queue = this.queueHandle();
+    const tasks: TaskRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await queue.listTasks('dead', { limit: 1000, cursor });
+      const records = await Promise.all(page.tasks.map((t) => queue.getTask(t.id)));
+      tasks.push(...records.filter((r): r is TaskRecord => r !== null));
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+    return tasks;
+  }
+
   /** Values of the tasks in the dead-letter list. */
   async deadValues(): Promise<number[]> {
-    const queue = this.queueHandle();
-    const values: number[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const page = await queue.listDead(offset, 1000);
-      for (const task of page.tasks) values.push((JSON.parse(task.payload) as { value: number }).value);
-      if (page.tasks.length < 1000) return values;
-    }
+    return (await this.deadTasks()).map((task) => (JSON.parse(task.payload) as { value: number }).value);
   }
 
   /** The checker over this stack's history, effects and dead letters, plus the invariant scan; recorded in `s`. */

@@ -102,7 +102,7 @@ scenario(
         expect(stale.reduce((n, x) => n + x.complete, 0)).toBeGreaterThanOrEqual(1 + MAX_ATTEMPTS);
         // The tasks claimed with a blocking one stall with it and lose their leases too; recovered together,
         // they are claimed together again, so a neighbour may also spend its attempts: dead, never lost.
-        const dead = (await queue.listDead(0, 100)).tasks;
+        const dead = (await queue.listTasks('dead', { limit: 100 })).tasks;
         expect(dead.map((t) => t.id)).toContain(always.id);
         for (const t of dead) expect(t.deadReason).toBe('lease_expired');
       }));

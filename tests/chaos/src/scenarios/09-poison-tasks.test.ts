@@ -38,7 +38,7 @@ scenario(
         const summary = await load.finished();
         const drainMs = await stack.drain(60_000);
         const { check, invariants } = await stack.judge(s);
-        const dead = await stack.queueHandle().listDead(0, 100);
+        const dead = await stack.deadTasks();
         const starts = stack.records('starts');
 
         // Attempt n+1 begins at most min(cap, base * 2^(n-1)) (full jitter) after attempt n failed.
@@ -54,7 +54,7 @@ scenario(
         s.measure('poison values (throw)', THROWERS);
         s.measure(
           'dead letters',
-          dead.tasks.map((t) => ({
+          dead.map((t) => ({
             value: (JSON.parse(t.payload) as { value: number }).value,
             reason: t.deadReason,
             attempt: t.attempt,
@@ -71,7 +71,7 @@ scenario(
         expect(invariants.violations).toEqual([]);
         expect((await stack.deadValues()).sort()).toEqual([...THROWERS].sort());
         expect(check.performed).toBe(summary.ok - THROWERS.length);
-        for (const task of dead.tasks) {
+        for (const task of dead) {
           expect(task).toMatchObject({ status: 'dead', deadReason: 'max_attempts', attempt: maxAttempts });
           expect(task.errors.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
           expect(task.lastError).toMatch(/poison value \d+ throws \(attempt 4\)/);
@@ -116,7 +116,7 @@ scenario(
         const crashedPids = new Set(pool.everyone.filter((w) => !w.running).map((w) => w.pid));
         await pool.stop();
         const { check, invariants } = await stack.judge(s);
-        const dead = (await stack.queueHandle().listDead(0, 100)).tasks;
+        const dead = await stack.deadTasks();
         const task = dead.find((t) => (JSON.parse(t.payload) as { value: number }).value === CRASHER);
         const collateral = dead.filter((t) => t !== task);
         const starts = stack.records('starts');
