@@ -102,9 +102,10 @@ export class Queue {
         }),
       );
     }
-    const outcomes = (await Promise.all(chunks)).flat();
-    await register;
-    return outcomes;
+    // Awaited together: left pending while a chunk fails (Redis down), `register`'s own rejection
+    // would go unhandled, and an unhandled rejection ends a Node process.
+    const [outcomes] = await Promise.all([Promise.all(chunks), register]);
+    return outcomes.flat();
   }
 
   /**
