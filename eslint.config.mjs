@@ -1,15 +1,32 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Every promise is awaited, returned or handled: an unhandled rejection exits a Node process. */
+const promiseRules = {
+  '@typescript-eslint/no-floating-promises': ['error', { checkThenables: true, ignoreVoid: false }],
+  '@typescript-eslint/no-misused-promises': 'error',
+};
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
-  js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  // Hand-written CommonJS sources (handler modules, harness children) are linted too; config files are not.
   {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/*.config.js',
+      '**/jest-preset.js',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      ...promiseRules,
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-floating-promises': 'error',
       'no-restricted-imports': [
         'error',
         {
@@ -22,6 +39,22 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Untyped JavaScript: the type-aware rules that matter here are the promise ones.
+    files: ['**/*.js'],
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    languageOptions: {
+      parser: tseslint.parser,
+      sourceType: 'commonjs',
+      parserOptions: { project: './tsconfig.eslint-js.json', tsconfigRootDir: import.meta.dirname },
+      globals: Object.fromEntries(
+        ['require', 'module', 'exports', 'process', 'console', '__dirname', 'Buffer', 'URL', 'fetch']
+          .concat(['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AbortSignal'])
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: promiseRules,
   },
   {
     files: ['**/*.test.ts', '**/test-support/**'],

@@ -40,6 +40,13 @@ export class CoreLoopWorker {
     this.subscriber.disconnect();
   }
 
+  /** A claim or completion failed: the run is no longer valid, so say so and stop claiming. */
+  private fail(error: unknown): void {
+    process.stderr.write(`core loop worker failed: ${String(error)}\n`);
+    this.stopped = true;
+    this.notify();
+  }
+
   private notify(): void {
     this.generation++;
     this.wake?.();
@@ -66,7 +73,7 @@ export class CoreLoopWorker {
         continue;
       }
       const { tasks } = await this.queue.claim(Math.min(free, CLAIM_MAX), LEASE_MS);
-      for (const task of tasks) void this.execute(task);
+      for (const task of tasks) this.execute(task).catch((error: unknown) => this.fail(error));
       if (tasks.length < free) await this.wait(since, IDLE_POLL_MS);
     }
   }
@@ -75,7 +82,10 @@ export class CoreLoopWorker {
     this.running++;
     await this.handle(JSON.parse(task.payload));
     this.running--;
-    if (this.acks.push(task) === 1) setImmediate(() => void this.flush());
+    if (this.acks.push(task) === 1)
+      setImmediate(() => {
+        this.flush().catch((error: unknown) => this.fail(error));
+      });
     this.notify();
   }
 

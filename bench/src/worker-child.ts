@@ -41,7 +41,10 @@ async function startBullmq(): Promise<Running> {
   );
   worker.on('error', (error) => sendToHarness({ type: 'error', message: String(error) }));
   await worker.waitUntilReady();
-  return { go: () => void worker.run(), stop: () => worker.close() };
+  const go = (): void => {
+    worker.run().catch((error: unknown) => sendToHarness({ type: 'error', message: String(error) }));
+  };
+  return { go, stop: () => worker.close() };
 }
 
 async function startBee(): Promise<Running> {

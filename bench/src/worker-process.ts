@@ -163,7 +163,7 @@ export class WorkerProcess {
           ),
         );
       };
-      void this.exited.then(onExit);
+      this.exited.then(onExit, onExit);
       this.waiters.set(type, (m) => {
         clearTimeout(timer);
         resolve(m);

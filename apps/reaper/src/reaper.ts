@@ -98,8 +98,13 @@ export class Reaper {
 
   private schedule(delayMs: number): void {
     this.timer = setTimeout(() => {
-      void this.runPass().then(() => {
+      const next = () => {
         if (this.running) this.schedule(this.intervalMs * (0.8 + 0.4 * this.random()));
+      };
+      // runPass never rejects; if it ever did, the reaper must go on passing all the same.
+      this.runPass().then(next, (error: unknown) => {
+        this.logger.error({ err: error }, 'reaper pass failed unexpectedly; the next one is scheduled');
+        next();
       });
     }, delayMs);
   }

@@ -111,6 +111,7 @@ export class AckBuffer {
   /** Keeps `settled` (which never rejects) until it settles, for drain(). */
   private track(settled: Promise<void>): void {
     this.inFlight.add(settled);
-    void settled.finally(() => this.inFlight.delete(settled));
+    const forget = () => this.inFlight.delete(settled);
+    settled.then(forget, forget);
   }
 }

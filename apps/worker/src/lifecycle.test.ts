@@ -1,4 +1,4 @@
-import { Queue } from '@tq/core';
+import { Queue, listQueues } from '@tq/core';
 import { waitFor } from '@tq/testing';
 import { closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
 import type { HandlerContext } from './types';
@@ -6,6 +6,13 @@ import type { HandlerContext } from './types';
 afterEach(closeHarnesses);
 
 describe('worker lifecycle', () => {
+  it('registers the queues it serves, so the reaper finds them even when no producer did', async () => {
+    const h = await startHarness({ handlers: {} });
+    await waitFor(async () => (await listQueues(h.redis)).includes(h.queue.name), {
+      message: `${h.queue.name} in tq:queues`,
+    });
+  });
+
   it('runs a task to done, stores its result and counts it', async () => {
     const seen: HandlerContext[] = [];
     const h = await startHarness({

@@ -49,7 +49,13 @@ export class Waker {
    * trying in the background (the idle poll covers the gap), so a worker can start before Redis.
    */
   async start(): Promise<void> {
-    if (!(await this.trySubscribe())) void this.keepTrying();
+    if (!(await this.trySubscribe()))
+      this.keepTrying().catch((error: unknown) =>
+        this.logger.error(
+          { err: error },
+          'resubscribing to the wake channels stopped; the idle poll still runs',
+        ),
+      );
   }
 
   private async keepTrying(): Promise<void> {

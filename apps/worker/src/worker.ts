@@ -235,6 +235,8 @@ export class Worker {
    * completes and the new batch runs while it does (measured: a third more no-op tasks per second).
    */
   private async claimFrom(queue: Queue, want: number): Promise<ClaimResult> {
+    // A worker registers the queues it serves, so the reaper finds every queue that has leases.
+    await queue.register();
     const together =
       this.running.size > 0
         ? this.acks.sendCompletesWith(queue.name, (items) =>
@@ -300,7 +302,12 @@ export class Worker {
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
     // The task's child logger is made only when something is logged.
     if (this.logger.isLevelEnabled('debug')) entry.logger.debug('task started');
-    void this.execute(entry);
+    this.execute(entry).catch((error: unknown) =>
+      entry.logger.error(
+        { err: error },
+        'running the task failed; it will run again after its lease expires',
+      ),
+    );
   }
 
   private async execute(entry: RunningTask): Promise<void> {

@@ -1,4 +1,6 @@
-import { waitFor } from '@tq/testing';
+import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
+import { createRedis } from './connection';
+import { Queue, listQueues } from './queue';
 import { enqueue, expectConsistent, freshQueue, connect, newTask } from './test-support/fixtures';
 import { TqError } from './errors';
 import type { RedisClient } from './scripts';
@@ -12,6 +14,23 @@ afterAll(() => redis.quit());
 const LEASE = 30_000;
 
 describe('Queue against a real Redis', () => {
+  it('registers a queue again on the next enqueue after Redis refused the registration (never hidden from the reaper)', async () => {
+    // A private server: the suite's Redis is shared with tests running in parallel.
+    const server = await startRedisServer();
+    const own = createRedis(server.url);
+    try {
+      const queue = new Queue(own, randomQueueName('core'));
+      await own.config('SET', 'maxmemory', '1');
+      await expect(queue.enqueue([newTask(queue)])).rejects.toThrow(/OOM/);
+      await own.config('SET', 'maxmemory', '0');
+      await queue.enqueue([newTask(queue)]);
+      expect(await listQueues(own)).toEqual([queue.name]);
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
+  });
+
   it('runs the full lifecycle: pending -> running -> done, with the result stored', async () => {
     const { queue } = freshQueue(redis);
     const [id] = await enqueue(queue, { type: 'email', payload: '"hello world"' });

@@ -42,7 +42,7 @@ const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
   done: 'desc',
   canceled: 'desc',
 };
-/** How often a producer re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
+/** How often a producer or worker re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
 const REGISTER_EVERY_MS = 30_000;
 
 /**
@@ -52,7 +52,9 @@ const REGISTER_EVERY_MS = 30_000;
  */
 export class Queue {
   readonly keys: QueueKeys;
+  /** When this process last added the queue to `tq:queues` (Date.now ms); 0 until a try succeeds. */
   private registeredAt = 0;
+  private registering: Promise<void> | undefined;
 
   constructor(
     readonly redis: RedisClient,
@@ -67,7 +69,8 @@ export class Queue {
   async enqueue(tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
     const k = this.keys;
-    const register = this.register();
+    // Registered before anything is written, so no task is ever stored in a queue the reaper cannot find.
+    await this.register();
     // Chunks go out together: ioredis pipelines them on the connection, so Redis never waits for us.
     const chunks: Promise<EnqueueOutcome[]>[] = [];
     for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
@@ -102,10 +105,8 @@ export class Queue {
         }),
       );
     }
-    // Awaited together: left pending while a chunk fails (Redis down), `register`'s own rejection
-    // would go unhandled, and an unhandled rejection ends a Node process.
-    const [outcomes] = await Promise.all([Promise.all(chunks), register]);
-    return outcomes.flat();
+    // Promise.all handles every chunk's rejection, also those after the first.
+    return (await Promise.all(chunks)).flat();
   }
 
   /**
@@ -424,11 +425,22 @@ export class Queue {
     return repaired;
   }
 
-  private async register(): Promise<void> {
-    const now = Date.now();
-    if (now - this.registeredAt < REGISTER_EVERY_MS) return;
-    this.registeredAt = now;
-    await this.redis.sadd(QUEUES_KEY, this.name);
+  /**
+   * Adds the queue to `tq:queues`, where the reaper and `GET /queues` find it. Skipped when this process did
+   * so in the last 30 s; concurrent calls share one SADD. Rejects when Redis refuses: the queue then counts
+   * as unregistered, so the next call tries again (enqueue and the worker's claim call it first).
+   */
+  register(): Promise<void> {
+    if (Date.now() - this.registeredAt < REGISTER_EVERY_MS) return Promise.resolve();
+    this.registering ??= this.redis
+      .sadd(QUEUES_KEY, this.name)
+      .then(() => {
+        this.registeredAt = Date.now();
+      })
+      .finally(() => {
+        this.registering = undefined;
+      });
+    return this.registering;
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */

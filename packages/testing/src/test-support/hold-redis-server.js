@@ -11,8 +11,14 @@ require.extensions['.ts'] = (module, filename) => {
 
 const { startRedisServer } = require('../redis-server.ts');
 
-void startRedisServer().then((server) => {
-  process.stdout.write(`${JSON.stringify({ pid: server.pid, dir: server.dir })}\n`);
-  if (process.argv[2] === 'exit') process.exit(0);
-  setInterval(() => {}, 60_000);
-});
+startRedisServer().then(
+  (server) => {
+    process.stdout.write(`${JSON.stringify({ pid: server.pid, dir: server.dir })}\n`);
+    if (process.argv[2] === 'exit') process.exit(0);
+    setInterval(() => {}, 60_000);
+  },
+  (error) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  },
+);

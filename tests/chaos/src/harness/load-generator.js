@@ -146,12 +146,18 @@ process.once('SIGTERM', () => {
 });
 const ticker = setInterval(pump, 5);
 pump();
-void finished.then(() => {
-  clearInterval(ticker);
-  closeSync(fd);
-  agent.destroy();
-  summary.durationMs = Date.now() - startedAt;
-  summary.nextValue = next;
-  process.stdout.write(JSON.stringify({ msg: 'load done', ...summary }) + '\n');
-  process.exit(0);
-});
+finished.then(
+  () => {
+    clearInterval(ticker);
+    closeSync(fd);
+    agent.destroy();
+    summary.durationMs = Date.now() - startedAt;
+    summary.nextValue = next;
+    process.stdout.write(JSON.stringify({ msg: 'load done', ...summary }) + '\n');
+    process.exit(0);
+  },
+  (error) => {
+    process.stderr.write(`load generator failed: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -382,10 +382,18 @@ export class WorkerPool {
     const worker = await this.stack.startWorker(`${this.prefix}-${++this.seq}`, this.env, { wait: false });
     this.current.add(worker);
     this.everyone.push(worker);
-    void worker.exited.then(() => {
+    // exited never rejects; a failed respawn is the scenario's to see (fewer workers), not a crash of jest.
+    const respawn = (): void => {
+      if (!this.supervising) return;
+      this.spawn().catch((error: unknown) =>
+        process.stderr.write(`respawning a worker failed: ${String(error)}\n`),
+      );
+    };
+    const exited = (): void => {
       this.current.delete(worker);
-      if (this.supervising) setTimeout(() => this.supervising && void this.spawn(), this.respawnDelayMs);
-    });
+      if (this.supervising) setTimeout(respawn, this.respawnDelayMs);
+    };
+    worker.exited.then(exited, exited);
     return worker;
   }
 

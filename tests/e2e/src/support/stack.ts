@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import { freePort, startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from '@tq/testing';
 import { Service, entryPoint, type ServiceKind } from './service';
 
 /** The handler module the e2e workers load through HANDLER_MODULES (sleep, crash). */
@@ -29,8 +29,9 @@ export class Stack {
     live.add(this);
   }
 
-  static async start(): Promise<Stack> {
-    return new Stack(await startRedisServer());
+  /** A stack on a new private redis-server (`redis`: its persistence and other options). */
+  static async start(redis: RedisServerOptions = {}): Promise<Stack> {
+    return new Stack(await startRedisServer(redis));
   }
 
   /** Starts the API on a free port and waits until /readyz answers 200. */
