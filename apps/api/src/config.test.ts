@@ -54,4 +54,17 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('API_TOKENS'))).toMatch(/token #2 has characters/);
     expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/not a Redis URL/);
   });
+
+  it('never shows a token or a Redis password when the configuration is bad', () => {
+    let error: unknown;
+    try {
+      loadConfig({ API_TOKENS: 'valid-token-1,bad token', REDIS_URL: 'redis:/:hunter2@cache:6379' });
+    } catch (e) {
+      error = e;
+    }
+    const message = (error as ConfigError).message;
+    expect(message).toContain('API_TOKENS=(value hidden: it may hold a secret): token #2 has characters');
+    expect(message).toContain('REDIS_URL="redis:/***@cache:6379"');
+    for (const secret of ['valid-token-1', 'bad token', 'hunter2']) expect(message).not.toContain(secret);
+  });
 });

@@ -1,6 +1,6 @@
 import { TqError } from '@tq/core';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import type { Logger } from 'pino';
+import type { Logger } from '@tq/ops';
 import type { ApiMetrics, RejectReason } from './api-metrics';
 import { routeLabel } from './observe-requests';
 import { HttpProblem, type FieldProblem } from './problem';
@@ -34,7 +34,8 @@ export interface ErrorHandlerOptions {
  * The one place errors become HTTP answers: RFC 9457 `application/problem+json`. HttpProblem as it
  * is; TqError by code (invalid 400, not_found 404, conflict 409, queue_full 429, unavailable 503);
  * Redis not answering in time, or refusing writes (OOM, LOADING, READONLY…), 503; anything else 500,
- * logged (name, message and stack only: an ioredis error carries the command's arguments, the payload).
+ * logged through the logger's error serializer (createServer's withSafeErrors: never the arguments an
+ * ioredis error carries, the payload).
  */
 export function errorHandler({
   metrics,
@@ -45,10 +46,7 @@ export function errorHandler({
     if (error instanceof HttpProblem) return error;
     if (error instanceof TqError) return fromTqError(error, redisCommandTimeoutMs);
     if (isRedisUnavailable(error)) {
-      logger.warn(
-        { route: routeLabel(req), error: { name: (error as Error).name, message: (error as Error).message } },
-        'redis unavailable',
-      );
+      logger.warn({ route: routeLabel(req), error }, 'redis unavailable');
       return unavailable(redisCommandTimeoutMs);
     }
     // Errors raised by express itself with a client status, e.g. a malformed %-escape in the path.
@@ -56,8 +54,7 @@ export function errorHandler({
     if (status === 400) {
       return new HttpProblem('invalid-request', `the request is invalid: ${(error as Error).message}`);
     }
-    const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
-    logger.error({ route: routeLabel(req), error: { name, message, stack } }, 'request failed');
+    logger.error({ route: routeLabel(req), error }, 'request failed');
     return new HttpProblem('internal', 'an unexpected error occurred; it has been logged');
   };
 

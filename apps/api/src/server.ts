@@ -1,5 +1,5 @@
 import type { RedisClient } from '@tq/core';
-import type { Logger } from '@tq/ops';
+import { withSafeErrors, type Logger } from '@tq/ops';
 import type { TaskService } from '@tq/task';
 import express, { type Express, type Request } from 'express';
 import type { Registry } from 'prom-client';
@@ -37,8 +37,11 @@ export interface ServerDeps {
  * check rely on it.
  */
 export function createServer(deps: ServerDeps): Express {
-  const { config, logger } = deps;
-  const metrics = createApiMetrics(deps.registry, deps.redis, deps.logger);
+  const { config } = deps;
+  // Whatever logger the caller gives, errors are logged without their data (an ioredis error carries
+  // the command's arguments: the payload).
+  const logger = withSafeErrors(deps.logger);
+  const metrics = createApiMetrics(deps.registry, deps.redis, logger);
   const context: RouteContext = {
     ...deps,
     metrics,

@@ -7,7 +7,7 @@ import {
   type RedisClient,
   type RetentionPolicy,
 } from '@tq/core';
-import { createLogger, type Logger } from '@tq/ops';
+import { createLogger, withSafeErrors, type Logger } from '@tq/ops';
 import { Registry } from 'prom-client';
 import { ReaperMetrics } from './metrics';
 
@@ -66,7 +66,9 @@ export class Reaper {
     this.maxPerPass = options.maxPerPass ?? 10_000;
     this.repairIntervalMs = options.repairIntervalMs ?? 600_000;
     this.random = options.random ?? Math.random;
-    this.logger = (options.logger ?? createLogger('reaper', 'silent')).child({ component: 'reaper' });
+    this.logger = withSafeErrors(options.logger ?? createLogger('reaper', 'silent')).child({
+      component: 'reaper',
+    });
     this.registry = options.registry ?? new Registry();
     this.metrics = new ReaperMetrics(this.registry);
     // The first repair comes at a random point of the first interval, so replicas started together

@@ -40,6 +40,22 @@ describe('worker config', () => {
       expect(problems).toContain(`${name}=`);
   });
 
+  it('never shows the SMTP or Redis password of a bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        SMTP_URL: 'smtp:/mailer:hunter2@mail.example.com',
+        REDIS_URL: 'redis://:s3cret@cache:6379',
+        WORKER_CONCURRENCY: '0',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const message = (error as ConfigError).message;
+    expect(message).toContain('SMTP_URL="smtp:/***@mail.example.com": must be an smtp://');
+    for (const secret of ['hunter2', 'mailer', 's3cret']) expect(message).not.toContain(secret);
+  });
+
   it('wants BACKOFF_CAP_MS at least BACKOFF_BASE_MS', () => {
     expect(() => loadConfig({ BACKOFF_BASE_MS: '5000', BACKOFF_CAP_MS: '10' })).toThrow(
       'BACKOFF_CAP_MS="10": must be at least BACKOFF_BASE_MS',

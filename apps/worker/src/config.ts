@@ -46,7 +46,8 @@ const schema = z
       },
     ),
     SMTP_URL: optionalVar().refine((url) => url === undefined || /^smtps?:\/\/.+/.test(url), {
-      error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+      error:
+        'must be an smtp:// or smtps:// URL, e.g. smtps://mail.example.com:465 (a user and password go before the host, URL-encoded)',
     }),
     EMAIL_FROM: stringVar('tq@localhost'),
     EMAIL_DEFAULT_TO: optionalVar(),

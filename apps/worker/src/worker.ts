@@ -7,7 +7,7 @@ import {
   type FailCode,
   type RedisClient,
 } from '@tq/core';
-import { createLogger, type Logger } from '@tq/ops';
+import { createLogger, withSafeErrors, type Logger } from '@tq/ops';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '@tq/task';
 import { Registry } from 'prom-client';
 import { AckBuffer } from './ack-buffer';
@@ -80,7 +80,9 @@ export class Worker {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
-    this.logger = (options.logger ?? createLogger('worker', 'silent')).child({ component: 'worker' });
+    this.logger = withSafeErrors(options.logger ?? createLogger('worker', 'silent')).child({
+      component: 'worker',
+    });
     this.registry = options.registry ?? new Registry();
     this.metrics = new WorkerMetrics(this.registry, names, this.concurrency, () => this.running.size);
     this.acks = new AckBuffer(this.queues);

@@ -37,6 +37,13 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl('localhost:6379')).toThrow(/is not a Redis URL: use redis:\/\/host:6379/);
   });
 
+  it('never shows the password of a URL it cannot parse', () => {
+    expect(() => parseRedisUrl('redis:/:s3cret@cache:6379')).toThrow(
+      '"redis:/***@cache:6379" is not a Redis URL',
+    );
+    expect(() => parseRedisUrl('redis:/:s3cret@cache:6379')).not.toThrow(/s3cret/);
+  });
+
   it('asks for the master name of a Sentinel URL', () => {
     expect(() => parseRedisUrl('redis+sentinel://s1:26379')).toThrow(/needs the master name/);
   });

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from './redact';
 import type { RedisClient } from './scripts';
 
 /** Options for `createRedis`. */
@@ -64,7 +65,7 @@ export function parseRedisUrl(url: string): ParsedUrl {
     );
   if (!match) {
     throw new Error(
-      `REDIS_URL ${JSON.stringify(url)} is not a Redis URL: use redis://host:6379, rediss://host:6380, ` +
+      `REDIS_URL ${JSON.stringify(redactUrl(url))} is not a Redis URL: use redis://host:6379, rediss://host:6380, ` +
         'redis+sentinel://host:26379,host2:26379/mymaster or redis+cluster://host:7000,host2:7001',
     );
   }
@@ -72,7 +73,7 @@ export function parseRedisUrl(url: string): ParsedUrl {
   const defaultPort = scheme.includes('sentinel') ? 26379 : 6379;
   const hosts = hostList.split(',').map((h) => {
     const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
-    if (!hostMatch) throw new Error(`REDIS_URL host ${JSON.stringify(h)} is not host[:port]`);
+    if (!hostMatch) throw new Error(`REDIS_URL host ${JSON.stringify(redactUrl(h))} is not host[:port]`);
     return {
       host: hostMatch[1]!.replace(/^\[|\]$/g, ''),
       port: hostMatch[2] ? Number(hostMatch[2]) : defaultPort,

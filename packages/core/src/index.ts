@@ -6,5 +6,6 @@ export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './i
 export { QUEUES_KEY, queueKeys, type QueueKeys } from './keys';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { DEFAULT_SCAN_BUDGET, ERROR_HISTORY_MAX, Queue, listQueues } from './queue';
+export { redactUrl, redactUrls } from './redact';
 export type { RedisClient } from './scripts';
 export * from './types';

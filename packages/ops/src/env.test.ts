@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, intVar, listVar, parseEnv, stringVar } from './env';
+import { ConfigError, describeEnvValue, intVar, listVar, parseEnv, stringVar } from './env';
 
 const schema = z.object({
   PORT: intVar(8080, 1, 65535),
@@ -38,5 +38,27 @@ describe('parseEnv', () => {
       'PORT="eighty": must be a whole number from 1 to 65535',
       'WORKER_CONCURRENCY="0": must be a whole number from 1 to 1000',
     ]);
+  });
+});
+
+describe('describeEnvValue', () => {
+  it.each([
+    ['API_TOKENS', 'tok-1,tok-2', '(value hidden: it may hold a secret)'],
+    ['SMTP_PASSWORD', 'pw', '(value hidden: it may hold a secret)'],
+    ['API_KEY', 'k', '(value hidden: it may hold a secret)'],
+    ['REDIS_URL', 'redis://:pw@cache:6379', '"redis://***@cache:6379"'],
+    ['DATABASE_URL', 'postgres://app:pw@db/tq', '"postgres://***@db/tq"'],
+    ['REDIS_URL', 'redis:/:pw@cache', '"redis:/***@cache"'],
+    ['PORT', 'eighty', '"eighty"'],
+    ['QUEUE_MAX_DEPTH', '-1', '"-1"'],
+  ])('shows %s=%s as %s', (name, value, shown) => {
+    expect(describeEnvValue(name, value)).toBe(shown);
+  });
+
+  it('hides secrets inside the messages of a failed parse too', () => {
+    const schema = z.object({
+      SOME_URL: z.string().refine(() => false, { error: 'cannot reach redis://u:pw@h:1' }),
+    });
+    expect(() => parseEnv(schema, { SOME_URL: 'x' })).toThrow('SOME_URL="x": cannot reach redis://***@h:1');
   });
 });

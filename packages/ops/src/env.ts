@@ -1,3 +1,4 @@
+import { redactUrl, redactUrls } from '@tq/core';
 import { z } from 'zod';
 
 /** A configuration that failed validation; the message names every bad variable. */
@@ -8,9 +9,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** Names of variables whose value may be a secret as a whole (API_TOKENS, SMTP_PASSWORD, …): never shown. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|AUTH|(^|_)KEYS?($|_)/i;
+
+/**
+ * A bad variable's value as a ConfigError may show it: hidden for a secret-looking name; otherwise with
+ * the user and password of any URL in it replaced by `***` (REDIS_URL, SMTP_URL).
+ */
+export function describeEnvValue(name: string, value: string | undefined): string {
+  if (value === undefined) return '(unset)';
+  if (SECRET_NAME.test(name)) return '(value hidden: it may hold a secret)';
+  return JSON.stringify(value.includes('://') ? redactUrls(value) : redactUrl(value));
+}
+
 /**
  * Parses environment variables with a zod object schema whose keys are the variable names.
- * Throws a ConfigError naming each bad variable, its value and what is allowed.
+ * Throws a ConfigError naming each bad variable, its value (see {@link describeEnvValue}: never a secret)
+ * and what is allowed.
  */
 export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
@@ -18,8 +33,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const name = issue.path.map(String).join('.');
-      const value = env[name];
-      return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
+      // A message may quote the value (a parser's error): URLs in it lose their userinfo too.
+      return `${name}=${describeEnvValue(name, env[name])}: ${redactUrls(issue.message)}`;
     }),
   );
 }

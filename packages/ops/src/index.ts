@@ -1,5 +1,6 @@
-export { ConfigError, intVar, listVar, logLevelVar, parseEnv, stringVar } from './env';
-export { createLogger, type Logger } from './logger';
+export { ConfigError, describeEnvValue, intVar, listVar, logLevelVar, parseEnv, stringVar } from './env';
+export { createLogger, withSafeErrors, type Logger } from './logger';
+export { serializeError, type LoggedError } from './log-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server';
 export { collectProcessMetrics } from './process-metrics';
 export { observeRedis } from './redis-health';

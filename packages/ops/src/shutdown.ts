@@ -1,3 +1,4 @@
+import { redactUrls } from '@tq/core';
 import type { Logger } from 'pino';
 
 /**
@@ -30,7 +31,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
 
 /** Logs a fatal startup error (a ConfigError prints its list of bad variables) and exits 1. */
 export function exitOnStartupError(service: string, error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrls(error instanceof Error ? error.message : String(error));
   process.stderr.write(`${service}: ${message}\n`);
   process.exit(1);
 }
