@@ -57,6 +57,26 @@ export default tseslint.config(
     rules: promiseRules,
   },
   {
+    // @tq/client is published for browsers and edge runtimes too: fetch and openapi-fetch only, never a
+    // server package or a Node built-in (its tests may use both).
+    files: ['packages/client/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tq/*', 'node:*', 'fs', 'http', 'https', 'net', 'path', 'crypto', 'stream', 'os'],
+              message:
+                '@tq/client runs in browsers and edge runtimes: no server packages, no Node built-ins.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', '**/test-support/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

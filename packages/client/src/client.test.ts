@@ -1,0 +1,210 @@
+import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
+import {
+  TqBadRequestError,
+  TqClient,
+  TqConflictError,
+  TqNetworkError,
+  TqNotFoundError,
+  TqTimeoutError,
+  TqUnauthorizedError,
+  type Task,
+} from './index';
+import { TOKEN, startDroppingProxy, startStack, type TestStack } from './test-support/stack';
+
+const queue = randomQueueName('client');
+const deadQueue = randomQueueName('client-dead');
+let stack: TestStack;
+let tq: TqClient;
+
+beforeAll(async () => {
+  stack = await startStack([queue, deadQueue]);
+  tq = new TqClient({ url: stack.url, token: TOKEN });
+});
+afterAll(() => stack.close());
+
+describe('TqClient against a real API', () => {
+  it('submits the seed task and waits for it to be done', async () => {
+    const task = await tq.submit({ type: 'echo', payload: 'hello world', queue });
+    expect(task).toMatchObject({ queue, type: 'echo', payload: 'hello world', status: 'pending' });
+    // The client gave the submit a compact generated key, so its retries could not store it twice.
+    expect(task.idempotencyKey).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const done = await tq.waitFor(task.id, { timeoutMs: 20_000 });
+    expect(done).toMatchObject({ id: task.id, status: 'done', result: { echoed: 'hello world' } });
+    expect(await tq.get(task.id)).toEqual(done);
+  });
+
+  it('answers the first task again for a repeated idempotency key', async () => {
+    const first = await tq.submit(
+      { type: 'echo', payload: 1, queue, delayMs: 60_000 },
+      { idempotencyKey: 'order-42' },
+    );
+    const again = await tq.submit(
+      { type: 'echo', payload: 1, queue, delayMs: 60_000 },
+      { idempotencyKey: 'order-42' },
+    );
+    expect(again.id).toBe(first.id);
+    const other = await tq
+      .submit({ type: 'echo', payload: 2, queue }, { idempotencyKey: 'order-42' })
+      .catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(TqConflictError);
+    expect(other).toMatchObject({ status: 409, type: 'urn:tq:problem:conflict' });
+  });
+
+  it('submits a batch, each task on its own', async () => {
+    const result = await tq.submitBatch([
+      { type: 'echo', payload: 'a', queue },
+      { type: 'echo', payload: 'b', queue, priority: 42 },
+    ]);
+    expect(result).toMatchObject({ created: 1, failed: 1 });
+    expect(result.results[1]).toMatchObject({ index: 1, status: 400 });
+  });
+
+  it('cancels a task that is not running, and says why it cannot cancel it twice', async () => {
+    const task = await tq.submit({ type: 'echo', payload: null, queue, delayMs: 60_000 });
+    expect(task.status).toBe('scheduled');
+    expect((await tq.cancel(task.id)).status).toBe('canceled');
+    const again = await tq.cancel(task.id).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(TqConflictError);
+  });
+
+  it('throws typed errors carrying the problem details', async () => {
+    const invalid = await tq.submit({ type: '', payload: 1, queue }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(TqBadRequestError);
+    expect((invalid as TqBadRequestError).errors).toEqual([
+      expect.objectContaining({ field: 'type', message: expect.any(String) }),
+    ]);
+
+    const missing = await tq.get(`${queue}.01JD3Z5Q6M8W2K4N7P9R1T3V5X`).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(TqNotFoundError);
+    expect(missing).toMatchObject({ status: 404, type: 'urn:tq:problem:not-found', title: 'Not found' });
+
+    const anonymous = new TqClient({ url: stack.url });
+    const refused = await anonymous.queues().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TqUnauthorizedError);
+    expect((refused as Error).message).not.toContain(TOKEN);
+
+    const nowhere = new TqClient({ url: 'http://127.0.0.1:1', token: TOKEN, retry: { retries: 0 } });
+    const unreachable = await nowhere.get('x').catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(TqNetworkError);
+    expect((unreachable as Error).message).not.toContain(TOKEN);
+  });
+
+  it('pauses and resumes a queue, lists its tasks and reads its stats', async () => {
+    const paused = randomQueueName('client-paused');
+    const task = await tq.submit({ type: 'echo', payload: 0, queue: paused });
+    expect(await tq.pause(paused)).toMatchObject({ name: paused, paused: true });
+    const page = await tq.listTasks(paused, 'pending', { limit: 10 });
+    expect(page).toMatchObject({ queue: paused, state: 'pending', total: 1, nextCursor: null });
+    expect(page.tasks.map((t) => t.id)).toEqual([task.id]);
+    expect((await tq.queues()).map((q) => q.name)).toContain(paused);
+    expect(await tq.queue(paused)).toMatchObject({ paused: true, counts: { pending: 1 } });
+    expect(await tq.resume(paused)).toMatchObject({ paused: false });
+  });
+
+  it('waitFor gives up after its timeout with the last state it read', async () => {
+    const unserved = randomQueueName('client-unserved'); // no worker claims from it
+    const task = await tq.submit({ type: 'echo', payload: 0, queue: unserved });
+    const error = await tq.waitFor(task.id, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TqTimeoutError);
+    expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'pending' });
+  });
+
+  it('lists, requeues and purges dead tasks', async () => {
+    const task = await tq.submit({ type: 'reject', payload: 0, queue: deadQueue });
+    expect(await tq.waitFor(task.id, { timeoutMs: 20_000 })).toMatchObject({
+      status: 'dead',
+      deadReason: 'test_reject',
+    });
+    const page = await tq.deadLetters(deadQueue, { limit: 10 });
+    expect(page.tasks.map((t) => t.id)).toEqual([task.id]);
+    expect(await tq.requeueDead(deadQueue, [task.id, `${deadQueue}.01JD3Z5Q6M8W2K4N7P9R1T3V5X`])).toEqual({
+      requeued: [task.id],
+      notDead: [`${deadQueue}.01JD3Z5Q6M8W2K4N7P9R1T3V5X`],
+    });
+    expect((await tq.waitFor(task.id, { timeoutMs: 20_000 })).status).toBe('dead'); // it fails again
+    expect(await tq.purgeDead(deadQueue)).toBe(1);
+    expect((await tq.deadLetters(deadQueue)).total).toBe(0);
+  });
+});
+
+describe('submit retries', () => {
+  it('a submit whose reply was lost is retried with the same key and stores one task', async () => {
+    const lossy = randomQueueName('client-lossy');
+    const proxy = await startDroppingProxy(
+      stack.url,
+      2,
+      (method, path) => method === 'POST' && path === '/tasks',
+    );
+    try {
+      const client = new TqClient({ url: proxy.url, token: TOKEN, retry: { baseDelayMs: 10 } });
+      const task = await client.submit({ type: 'echo', payload: 'once', queue: lossy, delayMs: 60_000 });
+      expect(proxy.dropped()).toBe(2); // the first two replies never arrived; the task was stored by the first
+      expect(await tq.queue(lossy)).toMatchObject({ counts: { scheduled: 1 } });
+      expect((await tq.get(task.id)).payload).toBe('once');
+
+      const batch = await new TqClient({
+        url: (await restartProxy()).url,
+        token: TOKEN,
+        retry: { baseDelayMs: 10 },
+      }).submitBatch([
+        { type: 'echo', payload: 1, queue: lossy, delayMs: 60_000 },
+        { type: 'echo', payload: 2, queue: lossy, delayMs: 60_000 },
+      ]);
+      expect(batch).toMatchObject({ created: 0, replayed: 2 }); // the dropped attempt created both
+      expect(await tq.queue(lossy)).toMatchObject({ counts: { scheduled: 3 } });
+    } finally {
+      await proxy.close();
+      await batchProxy?.close();
+    }
+  });
+
+  let batchProxy: Awaited<ReturnType<typeof startDroppingProxy>> | undefined;
+  async function restartProxy() {
+    batchProxy = await startDroppingProxy(
+      stack.url,
+      1,
+      (method, path) => method === 'POST' && path === '/tasks/batch',
+    );
+    return batchProxy;
+  }
+
+  it('a submit answered 503 while Redis is down is retried until Redis is back, storing one task', async () => {
+    const redis = await startRedisServer();
+    const own = await startStack([], { redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } });
+    try {
+      const statuses: (number | string)[] = [];
+      const client = new TqClient({
+        url: own.url,
+        token: TOKEN,
+        retry: { retries: 50, baseDelayMs: 50, maxDelayMs: 200 },
+        fetch: async (request) => {
+          // Watches the real answers; changes nothing.
+          const response = await fetch(request).catch((error: unknown) => {
+            statuses.push('network');
+            throw error;
+          });
+          statuses.push(response.status);
+          return response;
+        },
+      });
+      await redis.kill();
+      const submitted = client.submit({ type: 'echo', payload: 'after the outage', queue: 'outage' });
+      await waitFor(() => statuses.includes(503), {
+        timeoutMs: 20_000,
+        message: 'a 503 while Redis is down',
+      });
+      await redis.restart();
+      const task: Task = await submitted;
+      // 201, or 200 when an attempt answered 503 was still applied after Redis came back (the API's
+      // Redis client resends what it had queued): the shared Idempotency-Key makes that a replay.
+      expect([200, 201]).toContain(statuses.at(-1));
+      expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+      const stored = await new TqClient({ url: own.url, token: TOKEN }).queue('outage');
+      expect(stored.counts.pending).toBe(1);
+      expect(task.status).toBe('pending');
+    } finally {
+      await own.close();
+      await redis.stop();
+    }
+  });
+});

@@ -1,0 +1,324 @@
+import createClient, { type Client } from 'openapi-fetch';
+import { delay } from './delay.js';
+import {
+  TqClientError,
+  TqNetworkError,
+  TqTimeoutError,
+  TqUnavailableError,
+  errorFromResponse,
+} from './errors.js';
+import type { paths } from './generated/openapi.js';
+import { generateIdempotencyKey } from './idempotency-key.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import {
+  isFinished,
+  type BatchResult,
+  type QueueStats,
+  type TaskPage,
+  type Task,
+  type TaskStatus,
+  type TaskSubmission,
+} from './types.js';
+
+/** Options of {@link TqClient}. */
+export interface TqClientOptions {
+  /** The API's base URL, e.g. `http://localhost:8080`. */
+  url: string;
+  /** A bearer token of the API's API_TOKENS; sent in the Authorization header, never in a URL. */
+  token?: string;
+  /** How long one request may take before it fails with TqNetworkError, ms. Default 30000. */
+  requestTimeoutMs?: number;
+  /** How submits retry on no answer or 503 (with the same Idempotency-Key). */
+  retry?: Partial<RetryPolicy>;
+  /** A fetch to use instead of the global one (a proxy agent, a test recorder, an edge runtime's). */
+  fetch?: (request: Request) => Promise<Response>;
+  /** Headers added to every request. */
+  headers?: Record<string, string>;
+}
+
+/** Options of a call: the caller's AbortSignal. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of {@link TqClient.submit}. */
+export interface SubmitOptions extends CallOptions {
+  /**
+   * Makes the submit idempotent across your own retries: a second submit with the same key and body
+   * answers the first task. Without one, the client generates a key so that its own retries never
+   * store a task twice.
+   */
+  idempotencyKey?: string;
+}
+
+/** Options of {@link TqClient.waitFor}. */
+export interface WaitOptions extends CallOptions {
+  /** Give up with TqTimeoutError after this long, ms. Default 30000. */
+  timeoutMs?: number;
+  /** The longest pause between two reads of the task, ms. Default 1000 (the first ones are shorter). */
+  pollIntervalMs?: number;
+}
+
+/** Options of a task list: the page size, where to go on, and a type filter. */
+export interface ListOptions extends CallOptions {
+  /** Most tasks in the page (the API's default when omitted). */
+  limit?: number;
+  /** The `nextCursor` of the previous page, as it is; omit for the first page. */
+  cursor?: string;
+  /** Only tasks of this type. */
+  type?: string;
+}
+
+/** What `requeueDead` answers: the ids requeued, and given ids that were not dead. */
+export interface RequeueResult {
+  requeued: string[];
+  notDead: string[];
+}
+
+interface ApiResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * The tq API from code. Every method answers the parsed body, or throws a {@link TqApiError}
+ * subclass with the problem+json fields, or {@link TqNetworkError} when no answer came.
+ *
+ * ```ts
+ * const tq = new TqClient({ url: 'http://localhost:8080', token: process.env.TQ_TOKEN });
+ * const task = await tq.submit({ type: 'email', payload: 'hello world' });
+ * const finished = await tq.waitFor(task.id, { timeoutMs: 10_000 });
+ * ```
+ */
+export class TqClient {
+  private readonly api: Client<paths>;
+  private readonly baseUrl: string;
+  private readonly requestTimeoutMs: number;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: TqClientOptions) {
+    if (!/^https?:\/\//i.test(options.url)) {
+      throw new TypeError(
+        `url must be an http(s) URL such as http://localhost:8080, got ${JSON.stringify(options.url)}`,
+      );
+    }
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    const custom = options.fetch;
+    this.api = createClient<paths>({
+      baseUrl: this.baseUrl,
+      headers: {
+        ...options.headers,
+        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+      },
+      // Resolved per request, so a global fetch installed after the client was made is used.
+      fetch: custom ?? ((request: Request) => globalThis.fetch(request)),
+    });
+  }
+
+  /**
+   * Submits one task: the stored task (status pending, or scheduled with delayMs/runAt). Retries on
+   * no answer and 503 with one Idempotency-Key, so a retry never stores a second task.
+   */
+  submit(task: TaskSubmission, options: SubmitOptions = {}): Promise<Task> {
+    const key = task.idempotencyKey ?? options.idempotencyKey ?? generateIdempotencyKey();
+    return withRetries(
+      this.retry,
+      () =>
+        this.call<Task>(
+          (signal) =>
+            this.api.POST('/tasks', {
+              body: task,
+              params: { header: { 'Idempotency-Key': key } },
+              signal,
+            }),
+          options.signal,
+        ),
+      options.signal,
+    );
+  }
+
+  /**
+   * Submits up to 1000 tasks in one request; each is stored or refused on its own (see `results`).
+   * Tasks without an idempotencyKey get a generated one, so the retries on no answer and 503 store
+   * none twice.
+   */
+  submitBatch(tasks: TaskSubmission[], options: CallOptions = {}): Promise<BatchResult> {
+    const body = {
+      tasks: tasks.map((t) => (t.idempotencyKey ? t : { ...t, idempotencyKey: generateIdempotencyKey() })),
+    };
+    return withRetries(
+      this.retry,
+      () =>
+        this.call<BatchResult>((signal) => this.api.POST('/tasks/batch', { body, signal }), options.signal),
+      options.signal,
+    );
+  }
+
+  /** A task by id. */
+  get(id: string, options: CallOptions = {}): Promise<Task> {
+    return this.call(
+      (signal) => this.api.GET('/tasks/{id}', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Cancels a task that is not running (TqConflictError otherwise): the task, status canceled. */
+  cancel(id: string, options: CallOptions = {}): Promise<Task> {
+    return this.call(
+      (signal) => this.api.DELETE('/tasks/{id}', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Waits until the task is finished (done, dead or canceled) and answers it. Throws TqTimeoutError
+   * (with the last state read) after `timeoutMs`; a short outage of the API meanwhile is waited out.
+   */
+  async waitFor(id: string, options: WaitOptions = {}): Promise<Task> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const maxInterval = options.pollIntervalMs ?? 1000;
+    const deadline = Date.now() + timeoutMs;
+    let last: Task | undefined;
+    for (let interval = Math.min(50, maxInterval); ; interval = Math.min(maxInterval, interval * 2)) {
+      try {
+        last = await this.get(id, options);
+        if (isFinished(last)) return last;
+      } catch (error) {
+        const transient = error instanceof TqNetworkError || error instanceof TqUnavailableError;
+        if (!transient) throw error;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new TqTimeoutError(
+          `task ${id} did not finish within ${timeoutMs} ms` + (last ? ` (it is ${last.status})` : ''),
+          last,
+        );
+      }
+      await delay(Math.min(interval, left), options.signal);
+    }
+  }
+
+  /** Every queue that has received a task, with its stats. */
+  async queues(options: CallOptions = {}): Promise<QueueStats[]> {
+    const { queues } = await this.call((signal) => this.api.GET('/queues', { signal }), options.signal);
+    return queues;
+  }
+
+  /** One queue's counts per state, waiting depth, oldest pending age and paused flag. */
+  queue(name: string, options: CallOptions = {}): Promise<QueueStats> {
+    return this.call(
+      (signal) => this.api.GET('/queues/{name}', { params: { path: { name } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Stops workers from claiming the queue's tasks (submissions still succeed). */
+  pause(name: string, options: CallOptions = {}): Promise<QueueStats> {
+    return this.call(
+      (signal) => this.api.POST('/queues/{name}/pause', { params: { path: { name } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Lets workers claim the queue's tasks again. */
+  resume(name: string, options: CallOptions = {}): Promise<QueueStats> {
+    return this.call(
+      (signal) => this.api.POST('/queues/{name}/resume', { params: { path: { name } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** A page of the queue's tasks in one state; follow `nextCursor` for the next page. */
+  listTasks(
+    name: string,
+    state: TaskStatus,
+    { limit, cursor, type, signal }: ListOptions = {},
+  ): Promise<TaskPage> {
+    return this.call(
+      (s) =>
+        this.api.GET('/queues/{name}/tasks', {
+          params: { path: { name }, query: { state, limit, cursor, type } },
+          signal: s,
+        }),
+      signal,
+    );
+  }
+
+  /** A page of the queue's dead tasks, newest first; follow `nextCursor` for the next page. */
+  deadLetters(name: string, { limit, cursor, type, signal }: ListOptions = {}): Promise<TaskPage> {
+    return this.call(
+      (s) =>
+        this.api.GET('/queues/{name}/dead', {
+          params: { path: { name }, query: { limit, cursor, type } },
+          signal: s,
+        }),
+      signal,
+    );
+  }
+
+  /** The redrive: dead tasks back to pending with fresh attempts; the given ids, or all when omitted. */
+  requeueDead(name: string, ids?: string[], options: CallOptions = {}): Promise<RequeueResult> {
+    return this.call(
+      (signal) =>
+        this.api.POST('/queues/{name}/dead/requeue', {
+          params: { path: { name } },
+          ...(ids ? { body: { ids } } : {}),
+          signal,
+        }),
+      options.signal,
+    );
+  }
+
+  /** Deletes dead tasks for good: the given ids, or all when omitted. Answers how many were deleted. */
+  async purgeDead(name: string, ids?: string[], options: CallOptions = {}): Promise<number> {
+    const { purged } = await this.call(
+      (signal) =>
+        this.api.DELETE('/queues/{name}/dead', {
+          params: { path: { name } },
+          ...(ids ? { body: { ids } } : {}),
+          signal,
+        }),
+      options.signal,
+    );
+    return purged;
+  }
+
+  /**
+   * One request with the request timeout: its data, or the typed error of its answer, or
+   * TqNetworkError when none came. The caller's own abort is rethrown as it is.
+   */
+  private async call<T>(
+    run: (signal: AbortSignal) => Promise<ApiResult<T>>,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<T> {
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    let result: ApiResult<T>;
+    try {
+      result = await run(signal);
+    } catch (error) {
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      if (error instanceof SyntaxError) {
+        throw new TqClientError(`${this.baseUrl} answered a body that is not JSON: ${error.message}`, {
+          cause: error,
+        });
+      }
+      const why = timeout.aborted
+        ? `no answer within ${this.requestTimeoutMs} ms`
+        : (error as Error).message + describeCause(error);
+      throw new TqNetworkError(`${this.baseUrl}: ${why}`, { cause: error });
+    }
+    if (!result.response.ok) throw errorFromResponse(result.response, result.error);
+    return result.data as T;
+  }
+}
+
+/** Node's fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND…). */
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const detail = cause?.code ?? cause?.message;
+  return typeof detail === 'string' ? ` (${detail})` : '';
+}

@@ -1,0 +1,976 @@
+// Generated from apps/api/openapi.json by scripts/generate.mjs (pnpm --filter @tq/client generate).
+// Do not edit: change the API, rewrite its document, and generate again.
+
+export type paths = {
+    "/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a task
+         * @description Stores a task, pending (or scheduled with delayMs / runAt). With an Idempotency-Key header or an idempotencyKey field, a replay of the same submission answers the earlier task with 200.
+         */
+        post: operations["submitTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit up to 1000 tasks
+         * @description Each task is stored or refused on its own; results keep the request order. 200 when every task was stored or replayed, 207 when at least one was refused. Idempotency keys go in each task.
+         */
+        post: operations["submitTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        /** Read a task */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /** Cancel a task that is not running */
+        delete: operations["cancelTask"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every queue that has received a task, with its stats */
+        get: operations["listQueues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /** Counts per state, oldest pending age, paused */
+        get: operations["getQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop workers from claiming tasks of the queue (submissions still succeed) */
+        post: operations["pauseQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let workers claim tasks of the queue again */
+        post: operations["resumeQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A page of the tasks in one state
+         * @description Pending tasks in claim order (priority 9 first, oldest first); scheduled, retry and running due first; dead, done and canceled newest first. Pass nextCursor as cursor for the next page. A page examines at most 5000 entries, so with a type filter it may hold fewer than limit tasks (even none) and still have a nextCursor. What a page guarantees while tasks move: docs/api.md.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/dead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /** A page of dead tasks, newest first (the same as GET /queues/{name}/tasks?state=dead) */
+        get: operations["listDeadTasks"];
+        put?: never;
+        post?: never;
+        /** Delete dead tasks for good: the given ids, or all */
+        delete: operations["purgeDeadTasks"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/dead/requeue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The redrive: dead tasks back to pending with fresh attempts, the given ids or all */
+        post: operations["requeueDeadTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process serves HTTP (Redis is not asked) */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: Redis answers PING within REDIS_COMMAND_TIMEOUT_MS */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (text exposition format) */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["openApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+};
+export type webhooks = Record<string, never>;
+export type components = {
+    schemas: {
+        /** @description A task. At most 100 levels of nesting in the whole body; give delayMs or runAt, not both. */
+        TaskSubmission: {
+            type: string;
+            payload?: unknown;
+            queue?: string;
+            priority?: number;
+            delayMs?: number;
+            runAt?: string | number;
+            maxAttempts?: number;
+            timeoutMs?: number;
+            idempotencyKey?: string;
+        };
+        BatchSubmission: {
+            tasks: components["schemas"]["TaskSubmission"][];
+        };
+        Task: {
+            /** @example default.01JD3Z5Q6M8W2K4N7P9R1T3V5X */
+            id: string;
+            queue: string;
+            type: string;
+            /** @description The JSON payload as submitted. */
+            payload: unknown;
+            /** @enum {string} */
+            status: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
+            priority: number;
+            /** @description Attempts started so far. */
+            attempt: number;
+            maxAttempts: number;
+            timeoutMs?: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            runAt?: string | null;
+            startedAt?: string | null;
+            finishedAt?: string | null;
+            /** @description The handler result (JSON), or null. */
+            result?: unknown;
+            lastError?: string | null;
+            errors?: {
+                attempt?: number;
+                /** Format: date-time */
+                at?: string;
+                error?: string;
+            }[];
+            deadReason?: string | null;
+            idempotencyKey?: string | null;
+        };
+        BatchResult: {
+            created: number;
+            replayed: number;
+            failed: number;
+            results: ({
+                index: number;
+                /** @enum {unknown} */
+                status: 200 | 201;
+                task: components["schemas"]["Task"];
+            } | (components["schemas"]["Problem"] & {
+                index: number;
+            }))[];
+        };
+        Queue: {
+            name: string;
+            paused: boolean;
+            counts: {
+                pending?: number;
+                scheduled?: number;
+                running?: number;
+                retry?: number;
+                dead?: number;
+                done?: number;
+                canceled?: number;
+            };
+            /** @description pending + scheduled + retry: what QUEUE_MAX_DEPTH limits. */
+            waiting: number;
+            oldestPendingAgeMs: number | null;
+            /** @description Running tasks past their lease, not yet recovered. */
+            expiredLeases: number;
+        };
+        /** @description A task as a list shows it: GET /tasks/{id} has its payload, result and error history. */
+        TaskSummary: {
+            id: string;
+            queue: string;
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
+            priority: number;
+            attempt: number;
+            maxAttempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            runAt: string | null;
+            startedAt: string | null;
+            finishedAt: string | null;
+            /** @description Cut at 500 bytes. */
+            lastError: string | null;
+            deadReason: string | null;
+            /** @description Running tasks: when the lease expires unless the worker extends it. */
+            leaseExpiresAt: string | null;
+        };
+        TaskPage: {
+            queue: string;
+            /** @enum {string} */
+            state: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
+            /** @description The type filter, or null. */
+            type: string | null;
+            /** @description Tasks in the state now. */
+            total: number;
+            /** @description Entries examined; more than the tasks listed when the type filter skipped some. */
+            scanned: number;
+            /** @description Pass it as cursor for the next page; null when the walk reached the end. */
+            nextCursor: string | null;
+            tasks: components["schemas"]["TaskSummary"][];
+        };
+        /** @description Omit the body (or ids) to act on every dead task of the queue. */
+        DeadIds: {
+            ids?: string[];
+        };
+        Status: {
+            status: string;
+        };
+        /** @description RFC 9457 problem details. */
+        Problem: {
+            /**
+             * Format: uri
+             * @example urn:tq:problem:invalid-request
+             */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance?: string;
+            errors?: {
+                /** @description A dotted path; "" for the whole body. */
+                field: string;
+                message: string;
+            }[];
+        };
+    };
+    responses: {
+        /** @description Malformed JSON, or an invalid field (errors names each field and what is allowed). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description API_TOKENS is set and the bearer token is missing or wrong. */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such task or queue. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The idempotency key was used for a different submission, or the task is running or finished. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The payload is over MAX_PAYLOAD_BYTES, or the body over MAX_PAYLOAD_BYTES + 65536 bytes. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not application/json (UTF-8, not content-encoded). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The queue is over QUEUE_MAX_DEPTH waiting tasks: back off. */
+        QueueFull: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry. */
+        Unavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /** @description A task id: "<queue>.<ULID>". */
+        TaskId: string;
+        QueueName: string;
+        /** @description Instead of the idempotencyKey field (if both are sent they must be equal). */
+        IdempotencyKey: string;
+        State: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
+        /** @description Most tasks in the page. */
+        Limit: number;
+        /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+        Cursor: string;
+        /** @description Only tasks of this type. */
+        Type: string;
+        /** @description Task ids, repeated or comma-separated, instead of the body. */
+        Ids: string[];
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+};
+export type $defs = Record<string, never>;
+export interface operations {
+    submitTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Instead of the idempotencyKey field (if both are sent they must be equal). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskSubmission"];
+            };
+        };
+        responses: {
+            /** @description An idempotent replay: the task stored earlier under this key. */
+            200: {
+                headers: {
+                    /** @description The task: /tasks/{id}. */
+                    Location?: string;
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Stored. */
+            201: {
+                headers: {
+                    /** @description The task: /tasks/{id}. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["QueueFull"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchSubmission"];
+            };
+        };
+        responses: {
+            /** @description Every task stored (201) or replayed (200). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            /** @description At least one task refused; see each result. */
+            207: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled; the task with status "canceled". */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queues, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queues: components["schemas"]["Queue"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pauseQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resumeQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query: {
+                state: components["parameters"]["State"];
+                /** @description Most tasks in the page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only tasks of this type. */
+                type?: components["parameters"]["Type"];
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDeadTasks: {
+        parameters: {
+            query?: {
+                /** @description Most tasks in the page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only tasks of this type. */
+                type?: components["parameters"]["Type"];
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    purgeDeadTasks: {
+        parameters: {
+            query?: {
+                /** @description Task ids, repeated or comma-separated, instead of the body. */
+                ids?: components["parameters"]["Ids"];
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeadIds"];
+            };
+        };
+        responses: {
+            /** @description How many dead tasks were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        purged: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requeueDeadTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeadIds"];
+            };
+        };
+        responses: {
+            /** @description What was requeued. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requeued: string[];
+                        /** @description Given ids that were not dead. */
+                        notDead: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    openApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+}

@@ -1,0 +1,38 @@
+export {
+  TqClient,
+  type CallOptions,
+  type ListOptions,
+  type RequeueResult,
+  type SubmitOptions,
+  type TqClientOptions,
+  type WaitOptions,
+} from './client.js';
+export {
+  TqApiError,
+  TqBadRequestError,
+  TqClientError,
+  TqConflictError,
+  TqForbiddenError,
+  TqNetworkError,
+  TqNotFoundError,
+  TqPayloadTooLargeError,
+  TqQueueFullError,
+  TqTimeoutError,
+  TqUnauthorizedError,
+  TqUnavailableError,
+} from './errors.js';
+export type { RetryPolicy } from './retry.js';
+export {
+  FINISHED_STATUSES,
+  isFinished,
+  type BatchResult,
+  type FieldError,
+  type ProblemDetails,
+  type QueueStats,
+  type Task,
+  type TaskPage,
+  type TaskStatus,
+  type TaskSubmission,
+  type TaskSummary,
+} from './types.js';
+export type { paths, components, operations } from './generated/openapi.js';

@@ -1,0 +1,30 @@
+import type { components } from './generated/openapi.js';
+
+type Schemas = components['schemas'];
+
+/** A task as the API answers it. */
+export type Task = Schemas['Task'];
+/** Where a task is in its life: pending, scheduled, running, retry, then done, dead or canceled. */
+export type TaskStatus = Task['status'];
+/** What `submit` takes: `type` and `payload`, and optionally queue, priority, delayMs or runAt, …. */
+export type TaskSubmission = Schemas['TaskSubmission'];
+/** The answer of `submitBatch`: counts and one result per task, in the request's order. */
+export type BatchResult = Schemas['BatchResult'];
+/** A queue's counts per state, waiting depth, oldest pending age and paused flag. */
+export type QueueStats = Schemas['Queue'];
+/** A task as lists show it (no payload, result or error history: `get` has them). */
+export type TaskSummary = Schemas['TaskSummary'];
+/** A page of a task list: the tasks, the state's total, and `nextCursor` for the next page (null at the end). */
+export type TaskPage = Schemas['TaskPage'];
+/** An RFC 9457 problem details body, as the API answers every error. */
+export type ProblemDetails = Schemas['Problem'];
+/** One problem with one request field: a dotted path ('' for the whole body) and why. */
+export type FieldError = NonNullable<ProblemDetails['errors']>[number];
+
+/** The statuses a task never leaves. */
+export const FINISHED_STATUSES: readonly TaskStatus[] = ['done', 'dead', 'canceled'];
+
+/** True when the task has reached a status it never leaves (done, dead or canceled). */
+export function isFinished(task: Pick<Task, 'status'>): boolean {
+  return FINISHED_STATUSES.includes(task.status);
+}
