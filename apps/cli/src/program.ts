@@ -1,0 +1,330 @@
+import { TqApiError, TqClient, type Task, type TaskStatus, type TaskSubmission } from '@tq/client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { details, queueDetails, queueTable, taskDetails, taskTable } from './format';
+
+/** Where the CLI writes; main.ts passes the process's streams. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** Exit codes: the command worked, the command ran and failed, the command line is wrong. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+const STATES: TaskStatus[] = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'];
+
+interface GlobalOptions {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** A command failed in a way the user fixes on the command line (exit 2). */
+class UsageError extends Error {}
+
+/** Runs the CLI on `argv` (the arguments after `tq`) and answers the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "exit" with 0; everything else commander refuses is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.err(`tq: ${error.message}\n(tq --help for usage)\n`);
+      return EXIT.usage;
+    }
+    io.err(describe(error, program.opts<GlobalOptions>().json === true));
+    return EXIT.failure;
+  }
+}
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('tq')
+    .description('The command line of the tq task queue: tasks, queues and dead letters over its HTTP API.')
+    .version(VERSION)
+    .addOption(new Option('--url <url>', 'the API base URL').env('TQ_URL').default('http://localhost:8080'))
+    .addOption(new Option('--token <token>', 'a bearer token of the API (prefer TQ_TOKEN)').env('TQ_TOKEN'))
+    .option('--json', 'print the API answer as JSON instead of a table')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 the command failed (an API error, no answer, a dead task), 2 usage.\n' +
+        'Examples:\n' +
+        '  tq task add email \'"hello world"\' --wait\n' +
+        '  tq queue ls\n' +
+        '  tq dead requeue default --all\n',
+    );
+
+  /** The client and printer of an action, from the global options. */
+  const context = (command: Command) => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    let client: TqClient;
+    try {
+      client = new TqClient({ url: options.url, token: options.token });
+    } catch (error) {
+      throw new UsageError(`--url: ${(error as Error).message}`);
+    }
+    const print = (value: unknown, human: () => string) =>
+      io.out(`${options.json ? JSON.stringify(value, null, 2) : human()}\n`);
+    return { client, print };
+  };
+
+  const task = program.command('task').description('submit, read, cancel, wait for and list tasks');
+
+  task
+    .command('add')
+    .description('submit a task')
+    .argument('<type>', 'the task type, e.g. email')
+    .argument('[payload]', 'its payload: JSON, or else taken as a string', 'null')
+    .option('-q, --queue <name>', 'the queue (default: default)')
+    .option('-p, --priority <0-9>', 'claimed before lower priorities', integer)
+    .option('--delay-ms <ms>', 'run no earlier than this many ms from now', integer)
+    .option('--run-at <time>', 'run no earlier than this ISO 8601 time')
+    .option('--max-attempts <n>', 'attempts before the task goes to dead letters', integer)
+    .option('--timeout-ms <ms>', 'abort an attempt after this long', integer)
+    .option('--idempotency-key <key>', 'a resubmit with this key answers the first task')
+    .option('--wait', 'wait until the task is finished and print it (exit 1 unless done)')
+    .option('--wait-timeout-ms <ms>', 'with --wait: give up after this long', integer, 30_000)
+    .action(async (type: string, payload: string, o: AddOptions, command: Command) => {
+      const { client, print } = context(command);
+      const submission: TaskSubmission = {
+        type,
+        payload: parsePayload(payload),
+        ...(o.queue !== undefined && { queue: o.queue }),
+        ...(o.priority !== undefined && { priority: o.priority }),
+        ...(o.delayMs !== undefined && { delayMs: o.delayMs }),
+        ...(o.runAt !== undefined && { runAt: o.runAt }),
+        ...(o.maxAttempts !== undefined && { maxAttempts: o.maxAttempts }),
+        ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+      };
+      const stored = await client.submit(submission, { idempotencyKey: o.idempotencyKey });
+      if (!o.wait) return print(stored, () => taskDetails(stored));
+      const finished = await client.waitFor(stored.id, { timeoutMs: o.waitTimeoutMs });
+      print(finished, () => taskDetails(finished));
+      setCode(finished.status === 'done' ? EXIT.ok : EXIT.failure);
+    });
+
+  task
+    .command('get')
+    .description('print a task: status, attempts, payload, result, errors')
+    .argument('<id>', 'the task id')
+    .action(async (id: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      const found = await client.get(id);
+      print(found, () => taskDetails(found));
+    });
+
+  task
+    .command('cancel')
+    .description('cancel a task that is not running')
+    .argument('<id>', 'the task id')
+    .action(async (id: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      const canceled = await client.cancel(id);
+      print(canceled, () => taskDetails(canceled));
+    });
+
+  task
+    .command('wait')
+    .description('wait until a task is finished and print it (exit 0 when done, 1 when dead or canceled)')
+    .argument('<id>', 'the task id')
+    .option('--timeout-ms <ms>', 'give up after this long (exit 1)', integer, 30_000)
+    .action(async (id: string, o: { timeoutMs: number }, command: Command) => {
+      const { client, print } = context(command);
+      const finished: Task = await client.waitFor(id, { timeoutMs: o.timeoutMs });
+      print(finished, () => taskDetails(finished));
+      setCode(finished.status === 'done' ? EXIT.ok : EXIT.failure);
+    });
+
+  task
+    .command('ls')
+    .description("list a queue's tasks in one state, a page at a time")
+    .argument('<queue>', 'the queue')
+    .addOption(new Option('-s, --state <state>', 'the state').choices(STATES).default('pending'))
+    .option('-t, --type <type>', 'only tasks of this type')
+    .option('-n, --limit <n>', 'most tasks in the page', integer, 20)
+    .option('--cursor <cursor>', 'go on where the previous page ended (its nextCursor)')
+    .action(async (queue: string, o: PageOptions & { state: TaskStatus }, command: Command) => {
+      const { client, print } = context(command);
+      const page = await client.listTasks(queue, o.state, o);
+      print(page, () =>
+        pageText(page.tasks, page.total, page.nextCursor, `tq task ls ${queue} -s ${o.state}`),
+      );
+    });
+
+  const queue = program.command('queue').description('list, inspect, pause and resume queues');
+
+  queue
+    .command('ls')
+    .description('every queue with its counts per state')
+    .action(async (_o: object, command: Command) => {
+      const { client, print } = context(command);
+      const queues = await client.queues();
+      print(queues, () => (queues.length ? queueTable(queues) : 'no queues yet'));
+    });
+
+  queue
+    .command('stats')
+    .description("a queue's counts per state, waiting depth, oldest pending age")
+    .argument('<name>', 'the queue')
+    .action(async (name: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      const stats = await client.queue(name);
+      print(stats, () => queueDetails(stats));
+    });
+
+  for (const [verb, description] of [
+    ['pause', 'stop workers from claiming the queue (submissions still succeed)'],
+    ['resume', 'let workers claim the queue again'],
+  ] as const) {
+    queue
+      .command(verb)
+      .description(description)
+      .argument('<name>', 'the queue')
+      .action(async (name: string, _o: object, command: Command) => {
+        const { client, print } = context(command);
+        const stats = await client[verb](name);
+        print(stats, () => `${name}: ${stats.paused ? 'paused' : 'active'}`);
+      });
+  }
+
+  const dead = program.command('dead').description('list, requeue and purge dead letters');
+
+  dead
+    .command('ls')
+    .description("a queue's dead tasks, newest first")
+    .argument('<queue>', 'the queue')
+    .option('-t, --type <type>', 'only tasks of this type')
+    .option('-n, --limit <n>', 'most tasks in the page', integer, 20)
+    .option('--cursor <cursor>', 'go on where the previous page ended (its nextCursor)')
+    .action(async (queue: string, o: PageOptions, command: Command) => {
+      const { client, print } = context(command);
+      const page = await client.deadLetters(queue, o);
+      print(page, () => pageText(page.tasks, page.total, page.nextCursor, `tq dead ls ${queue}`));
+    });
+
+  dead
+    .command('requeue')
+    .description('the redrive: dead tasks back to pending with fresh attempts')
+    .argument('<queue>', 'the queue')
+    .argument('[ids...]', 'the dead tasks to requeue')
+    .option('--all', 'every dead task of the queue (instead of ids)')
+    .action(async (queue: string, ids: string[], o: { all?: boolean }, command: Command) => {
+      const { client, print } = context(command);
+      const result = await client.requeueDead(queue, selection(ids, o.all, 'requeue'));
+      print(result, () =>
+        details([
+          ['requeued', result.requeued.length],
+          ['not dead', result.notDead.length ? result.notDead.join(' ') : undefined],
+        ]),
+      );
+    });
+
+  dead
+    .command('purge')
+    .description('delete dead tasks for good')
+    .argument('<queue>', 'the queue')
+    .argument('[ids...]', 'the dead tasks to delete')
+    .option('--all', 'every dead task of the queue (instead of ids)')
+    .action(async (queue: string, ids: string[], o: { all?: boolean }, command: Command) => {
+      const { client, print } = context(command);
+      const purged = await client.purgeDead(queue, selection(ids, o.all, 'purge'));
+      print({ purged }, () => `purged ${purged}`);
+    });
+
+  program
+    .command('stats')
+    .description('totals over every queue, then each queue')
+    .action(async (_o: object, command: Command) => {
+      const { client, print } = context(command);
+      const queues = await client.queues();
+      const totals: Record<string, number> = {};
+      for (const q of queues)
+        for (const [state, n] of Object.entries(q.counts)) totals[state] = (totals[state] ?? 0) + (n ?? 0);
+      print({ totals, queues }, () =>
+        [details([['queues', queues.length], ...Object.entries(totals)]), '', queueTable(queues)].join('\n'),
+      );
+    });
+
+  return program;
+}
+
+interface AddOptions {
+  queue?: string;
+  priority?: number;
+  delayMs?: number;
+  runAt?: string;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  wait?: boolean;
+  waitTimeoutMs: number;
+}
+
+interface PageOptions {
+  type?: string;
+  limit: number;
+  cursor?: string;
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('not an integer.');
+  return Number(value);
+}
+
+/** JSON when it parses (`42`, `{"to":"a@b.c"}`, `"text"`), else the text itself. */
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The ids given, or undefined (= all) with --all; neither or both is a usage error. */
+function selection(ids: string[], all: boolean | undefined, verb: string): string[] | undefined {
+  if (all && ids.length > 0) throw new UsageError(`${verb}: give ids or --all, not both`);
+  if (!all && ids.length === 0)
+    throw new UsageError(`${verb}: give the dead task ids, or --all for every one`);
+  return all ? undefined : ids;
+}
+
+function pageText(
+  tasks: Parameters<typeof taskTable>[0],
+  total: number,
+  nextCursor: string | null,
+  again: string,
+): string {
+  if (tasks.length === 0) return `no tasks (${total} in this state)`;
+  const footer = nextCursor
+    ? `\n${tasks.length} shown of ${total}; next page: ${again} --cursor ${nextCursor}`
+    : '';
+  return taskTable(tasks) + footer;
+}
+
+/** What went wrong, for stderr: the problem details (and each field), or the client's message. */
+function describe(error: unknown, json: boolean): string {
+  if (error instanceof TqApiError) {
+    if (json) {
+      const { type, title, status, detail, instance, errors } = error;
+      return `${JSON.stringify({ type, title, status, detail, instance, errors }, null, 2)}\n`;
+    }
+    const fields = (error.errors ?? []).map((f) => `\n  ${f.field || '(body)'}: ${f.message}`).join('');
+    return `tq: ${error.message}${fields}\n`;
+  }
+  // TqNetworkError, TqTimeoutError and anything unexpected: the message says what happened.
+  return `tq: ${error instanceof Error ? error.message : String(error)}\n`;
+}

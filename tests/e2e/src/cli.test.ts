@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { randomQueueName } from '@tq/testing';
+import { Stack } from './support/stack';
+
+/** The built `tq` binary, as a user runs it. */
+const TQ = join(dirname(require.resolve('@tq/cli/package.json')), 'dist', 'main.js');
+const TOKEN = 'cli-e2e-token';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI against the stack: TQ_URL and TQ_TOKEN from the environment, like a shell user. */
+describe('the tq CLI against the real services', () => {
+  let stack: Stack;
+  const queue = randomQueueName('cli');
+
+  const tq = (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [TQ, ...args],
+        { env: { PATH: process.env.PATH ?? '', TQ_URL: stack.apiUrl, TQ_TOKEN: TOKEN } },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  const json = async (...args: string[]): Promise<Record<string, unknown>> => {
+    const run = await tq('--json', ...args);
+    expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    stack = await Stack.start();
+    await stack.startApi({ API_TOKENS: TOKEN });
+    await stack.startWorker('worker', { QUEUES: queue });
+  });
+  afterAll(() => stack?.close());
+
+  it('submits the seed task and waits for it: done, exit 0', async () => {
+    const added = await json('task', 'add', 'email', 'hello world', '--queue', queue);
+    expect(added).toMatchObject({ type: 'email', payload: 'hello world', queue, status: 'pending' });
+    const waited = await tq('task', 'wait', String(added.id), '--timeout-ms', '20000');
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(new RegExp(`^id\\s+${String(added.id)}$`, 'm'));
+    expect(waited.stdout).toMatch(/^status\s+done$/m);
+    expect(await json('task', 'get', String(added.id))).toMatchObject({ status: 'done' });
+  });
+
+  it('lists queues and tasks, pauses and resumes', async () => {
+    const paused = randomQueueName('cli-paused');
+    const added = await json('task', 'add', 'email', '{"to":"a@example.com"}', '-q', paused);
+    expect(added.payload).toEqual({ to: 'a@example.com' });
+    expect(await json('queue', 'pause', paused)).toMatchObject({ name: paused, paused: true });
+
+    const table = await tq('queue', 'ls');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^QUEUE\s+STATE\s+PENDING/);
+    expect(table.stdout).toMatch(new RegExp(`^${paused}\\s+paused\\s+1\\s`, 'm'));
+
+    const page = await json('task', 'ls', paused, '--state', 'pending');
+    expect(page).toMatchObject({ total: 1, tasks: [{ id: added.id }] });
+    expect((await tq('task', 'ls', paused)).stdout).toContain(String(added.id));
+
+    expect(await json('queue', 'resume', paused)).toMatchObject({ paused: false });
+    expect(await json('queue', 'stats', paused)).toMatchObject({ paused: false, counts: { pending: 1 } });
+    const stats = await json('stats');
+    expect((stats.queues as { name: string }[]).map((q) => q.name)).toEqual(
+      expect.arrayContaining([queue, paused]),
+    );
+  });
+
+  it('requeues a dead task, and purges it', async () => {
+    // The http handler refuses a host outside HTTP_TASK_ALLOWED_HOSTS at once: a dead task.
+    const added = await json('task', 'add', 'http', '{"url":"http://example.invalid/"}', '-q', queue);
+    const waited = await tq('--json', 'task', 'wait', String(added.id), '--timeout-ms', '20000');
+    expect(waited.code).toBe(1); // finished, but not done
+    expect(JSON.parse(waited.stdout)).toMatchObject({ status: 'dead' });
+
+    const dead = await tq('dead', 'ls', queue);
+    expect(dead.stdout).toContain(String(added.id));
+    expect(await json('dead', 'requeue', queue, String(added.id))).toEqual({
+      requeued: [added.id],
+      notDead: [],
+    });
+    expect(JSON.parse((await tq('--json', 'task', 'wait', String(added.id))).stdout)).toMatchObject({
+      status: 'dead',
+      attempt: 1, // fresh attempts after the redrive
+    });
+    expect(await json('dead', 'purge', queue, '--all')).toEqual({ purged: 1 });
+    expect(await json('dead', 'ls', queue)).toMatchObject({ total: 0 });
+  });
+
+  it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {
+    const invalid = await tq('task', 'add', 'email', 'x', '--priority', '42');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/Invalid request \(400\).*\n\s+priority: /);
+
+    const wrongToken = await new Promise<Run>((resolve) =>
+      execFile(
+        process.execPath,
+        [TQ, 'queue', 'ls', '--url', stack.apiUrl, '--token', 'nope'],
+        (e, stdout, stderr) => resolve({ code: typeof e?.code === 'number' ? e.code : 0, stdout, stderr }),
+      ),
+    );
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toContain('Unauthorized (401)');
+    expect(wrongToken.stderr).not.toContain('nope');
+
+    expect((await tq('task', 'frobnicate')).code).toBe(2);
+    expect((await tq('task', 'ls', queue, '--limit', 'many')).code).toBe(2);
+    expect((await tq('dead', 'purge', queue)).stderr).toContain('--all');
+    expect((await tq('dead', 'purge', queue)).code).toBe(2);
+    for (const verb of [
+      ['task', 'add'],
+      ['task', 'wait'],
+      ['queue', 'pause'],
+      ['dead', 'requeue'],
+      ['stats'],
+    ]) {
+      const help = await tq(...verb, '--help');
+      expect({ verb, code: help.code, usage: help.stdout.startsWith('Usage: tq') }).toEqual({
+        verb,
+        code: 0,
+        usage: true,
+      });
+    }
+  });
+});
