@@ -19,6 +19,7 @@ describe('Deadlines', () => {
     const timedOut: number[] = [];
     const deadlines = new Deadlines(
       () => running.values(),
+      (e) => e.deadline,
       (e) => {
         timedOut.push(e.timeoutMs);
         running.delete(e.task.token);
@@ -43,11 +44,35 @@ describe('Deadlines', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('follows a deadline that moves later, firing only when the latest one comes', () => {
+    const e = entry(1000);
+    const running = new Map([[e.task.token, e]]);
+    let leaseUntil = performance.now() + 100;
+    const expired: RunningTask[] = [];
+    const deadlines = new Deadlines(
+      () => running.values(),
+      () => leaseUntil,
+      (x) => {
+        expired.push(x);
+        running.delete(x.task.token);
+      },
+    );
+    deadlines.add(e);
+    jest.advanceTimersByTime(60);
+    leaseUntil += 100; // extended: now due at 200
+    jest.advanceTimersByTime(139);
+    expect(expired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(expired).toEqual([e]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('stops its timer', () => {
     const e = entry(100);
     const timedOut: RunningTask[] = [];
     const deadlines = new Deadlines(
       () => [e],
+      (x) => x.deadline,
       (x) => timedOut.push(x),
     );
     deadlines.add(e);

@@ -10,14 +10,15 @@ export interface LeaseKeeperOptions {
   running: () => Iterable<RunningTask>;
   /** An extend was accepted. */
   onExtended: (entry: RunningTask) => void;
-  /** The lease is gone: refused by Redis (`lease_lost`, `not_found`) or past its deadline on this clock. */
-  onLost: (entry: RunningTask, code: AckCode | 'expired') => void;
+  /** Redis refused an extend (`lease_lost`, `not_found`): the lease is gone. */
+  onLost: (entry: RunningTask, code: AckCode) => void;
   logger: Logger;
 }
 
 /**
  * Extends the leases of running tasks every leaseMs/3, one extend script per queue per tick, and reports
- * leases that are lost. An idle worker's ticks send nothing.
+ * leases Redis refused. An idle worker's ticks send nothing. It never decides that a lease expired: the
+ * worker's lease timer (Deadlines) does, at leaseFrom + leaseMs, even while an extend hangs here.
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -42,14 +43,9 @@ export class LeaseKeeper {
   private async extendAll(): Promise<void> {
     const { leaseMs, queues, onLost } = this.options;
     const byQueue = new Map<string, RunningTask[]>();
-    const now = Date.now();
+    // On the lease timer's clock: an accepted extend moves the lease to (at least) now + leaseMs.
+    const now = performance.now();
     for (const entry of this.options.running()) {
-      // Redis may not have been told for a whole lease (it was unreachable): the reaper may already have
-      // given the task to someone else, so stop working on it rather than race the new owner.
-      if (now - entry.leaseFrom > leaseMs) {
-        onLost(entry, 'expired');
-        continue;
-      }
       const list = byQueue.get(entry.task.queue) ?? [];
       list.push(entry);
       byQueue.set(entry.task.queue, list);

@@ -8,8 +8,9 @@ import type { Logger } from '@tq/ops';
  */
 export class RunningTask {
   /**
-   * Local time (ms) when the claim or the last accepted extend was sent. Redis set the deadline to its own
-   * time at arrival + lease, so the lease surely lasts until `leaseFrom + lease` on this clock.
+   * performance.now() when the claim or the last accepted extend was sent. Redis set the deadline to its
+   * own time at arrival + lease, so the lease surely lasts until `leaseFrom + lease` on this monotonic
+   * clock (a wall-clock step cannot move it), and no longer than that as far as this worker can know.
    */
   leaseFrom: number;
   /** performance.now() when the handler started, for the run time. */

@@ -43,7 +43,10 @@ export class Worker {
   private readonly logger: Logger;
   private readonly waker: Waker;
   private readonly keeper: LeaseKeeper;
+  /** Handler timeouts. */
   private readonly deadlines: Deadlines;
+  /** Lease expiries on this worker's clock: the handler stops when the lease may have ended. */
+  private readonly leases: Deadlines;
   private readonly acks: AckBuffer;
   private readonly backoff: BackoffPolicy;
   private readonly concurrency: number;
@@ -104,7 +107,16 @@ export class Worker {
     });
     this.deadlines = new Deadlines(
       () => this.running.values(),
+      (entry) => entry.deadline,
       (entry) => entry.abort(new TaskTimeoutError(entry.timeoutMs)),
+    );
+    // Fires at leaseFrom + lease whatever the network does: an extend that hangs (a half-open link, a
+    // Redis that stopped answering) cannot keep a handler running past a lease the reaper may have
+    // handed to another worker. Only an accepted extend moves leaseFrom.
+    this.leases = new Deadlines(
+      () => this.running.values(),
+      (entry) => entry.leaseFrom + this.visibilityMs,
+      (entry) => this.loseLease(entry, 'expired'),
     );
   }
 
@@ -173,6 +185,7 @@ export class Worker {
     }
     for (const entry of [...this.running.values()]) this.releaseRunning(entry);
     this.deadlines.stop();
+    this.leases.stop();
     await this.acks.drain();
     await this.keeper.stop();
     await this.waker.stop();
@@ -195,7 +208,8 @@ export class Worker {
           break;
         }
         const queue = this.order[(offset + i) % this.order.length]!;
-        const sentAt = Date.now();
+        // The lease starts no earlier than this, on the clock the lease deadline is watched with.
+        const sentAt = performance.now();
         try {
           const claim = await this.claimFrom(queue, want);
           for (const task of claim.tasks) this.startTask(task, sentAt);
@@ -299,6 +313,7 @@ export class Worker {
     }
     this.running.set(task.token, entry);
     this.deadlines.add(entry);
+    this.leases.add(entry);
     const series = this.metrics.forQueue(task.queue);
     series.started.inc();
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
@@ -387,6 +402,7 @@ export class Worker {
     if (code !== 'expired') this.stale(entry, 'extend', code);
     else
       entry.logger.warn(
+        { leaseMs: this.visibilityMs },
         'lease not extended for a whole visibility timeout (Redis unreachable?): aborting the handler',
       );
     entry.abort(new LeaseLostError(code === 'expired' ? 'not extended in time' : `extend refused: ${code}`));

@@ -5,6 +5,8 @@
 //   starts-<pid>.jsonl   {value, attempt, pid, id, at}   when an attempt begins
 //   effects-<pid>.jsonl  {value, attempt, pid, id, at}   the side effect, BEFORE the handler returns
 //                                                         (so before the acknowledgement)
+//   aborts-<pid>.jsonl   {value, attempt, pid, id, at, reason}  when the task's AbortSignal fired during
+//                                                         its sleep (reason: the error's name)
 'use strict';
 const { openSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
@@ -12,7 +14,7 @@ const { join } = require('node:path');
 const dir = process.env.CHAOS_EFFECTS_DIR;
 const files = {};
 
-function record(kind, ctx) {
+function record(kind, ctx, extra = {}) {
   if (!dir) throw new Error('CHAOS_EFFECTS_DIR is not set');
   files[kind] ??= openSync(join(dir, `${kind}-${process.pid}.jsonl`), 'a');
   const line = {
@@ -21,20 +23,26 @@ function record(kind, ctx) {
     pid: process.pid,
     id: ctx.id,
     at: Date.now(),
+    ...extra,
   };
   writeSync(files[kind], JSON.stringify(line) + '\n');
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms, signal) {
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first (recorded in `aborts`). */
+function sleep(ms, ctx) {
+  const { signal } = ctx;
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    const abort = () => {
+      record('aborts', ctx, { reason: signal.reason?.name ?? String(signal.reason) });
+      reject(signal.reason);
+    };
+    if (signal.aborted) return abort();
     const timer = setTimeout(resolve, ms);
     signal.addEventListener(
       'abort',
       () => {
         clearTimeout(timer);
-        reject(signal.reason);
+        abort();
       },
       { once: true },
     );
@@ -70,7 +78,7 @@ exports.handlers = {
       process.env.CHAOS_SLEEP_CAP_MS === undefined ? Infinity : Number(process.env.CHAOS_SLEEP_CAP_MS);
     const ms = fast ? 0 : Math.min(p.ms ?? 0, cap);
     // No sleep at all for 0 ms: a blocked handler then completes before any timer (its lease keeper) runs.
-    if (ms > 0) await sleep(ms, ctx.signal);
+    if (ms > 0) await sleep(ms, ctx);
     record('effects', ctx);
     return { value: p.value };
   },

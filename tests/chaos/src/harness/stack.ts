@@ -19,11 +19,13 @@ import { Service, entryPoint, type Exit, type ServiceKind } from './service';
 /** The handler module every chaos worker loads (HANDLER_MODULES). */
 export const HANDLERS_MODULE = join(__dirname, 'chaos-handlers.js');
 
-/** One line of a handler's starts or effects file (see chaos-handlers.js). */
+/** One line of a handler's starts, effects or aborts file (see chaos-handlers.js). */
 export interface HandlerRecord extends EffectRecord {
   id: string;
   /** Date.now() in the worker, ms. */
   at: number;
+  /** aborts only: the name of the signal's reason (LeaseLostError, TaskTimeoutError, ShutdownError). */
+  reason?: string;
 }
 
 /** Short timings, so each scenario runs in well under a minute. */
@@ -238,8 +240,11 @@ export class ChaosStack {
     return readHistory(...this.loads.map((l) => l.config.out));
   }
 
-  /** The handlers' records: `effects` (side effects, before the ack) or `starts` (attempts begun). */
-  records(kind: 'effects' | 'starts'): HandlerRecord[] {
+  /**
+   * The handlers' records: `effects` (side effects, before the ack), `starts` (attempts begun) or `aborts`
+   * (signals that fired while a handler slept).
+   */
+  records(kind: 'effects' | 'starts' | 'aborts'): HandlerRecord[] {
     if (!existsSync(this.effectsDir)) return [];
     return readdirSync(this.effectsDir)
       .filter((f) => f.startsWith(`${kind}-`))
