@@ -47,7 +47,7 @@ function tqServiceProducer(redis: RedisClient, queue: string): Producer {
       const results = await service.submitBatch({
         tasks: data.map((payload) => ({ type: TYPE, payload, queue })),
       });
-      const bad = results.find((r) => r.status !== 201);
+      const bad = results.find((r) => !('task' in r) || !r.created);
       if (bad) throw new Error(`tq submitBatch refused an item: ${JSON.stringify(bad)}`);
     },
     close: () => redis.quit().then(() => undefined),

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   });
   app.post('/tasks/batch', express.json({ limit: '8mb' }), async (req, res) => {
     const results = await service.submitBatch(req.body);
-    res.status(results.every((r) => r.status < 300) ? 200 : 207).json({ results });
+    res.status(results.every((r) => 'task' in r) ? 200 : 207).json({ results });
   });
   const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
   await Promise.resolve();

@@ -1,3 +1,9 @@
+import type { TqErrorCode } from '@tq/core';
+import type { RejectReason } from './api-metrics';
+
+/** Seconds a client should wait before retrying a 429 or 503 (the Retry-After header). */
+export const RETRY_AFTER_SECONDS = 1;
+
 /** One problem with one field of the request: where (a dotted path, '' for the whole body) and why. */
 export interface FieldProblem {
   field: string;
@@ -14,25 +20,64 @@ export interface ProblemBody {
   errors?: FieldProblem[];
 }
 
+/** What the API answers for one kind of problem. */
+export interface ProblemSpec {
+  status: number;
+  /** Never varies for a kind. */
+  title: string;
+  /** Why a refused submission counts in tq_tasks_rejected_total; none for problems that are not refusals. */
+  reason?: RejectReason;
+  /** Answered with `Retry-After`: trying again later can succeed. */
+  retryAfter?: boolean;
+}
+
+export type ProblemKind =
+  | 'malformed-json'
+  | 'invalid-request'
+  | 'unauthorized'
+  | 'not-found'
+  | 'conflict'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'queue-full'
+  | 'internal'
+  | 'unavailable';
+
 /**
  * Every kind of problem the API answers with: its HTTP status, a title that never varies, and the
  * `type` URI (`urn:tq:problem:<slug>`, documented under the same slug in docs/api.md). A URN because
  * the API must not depend on a documentation host being reachable.
  */
-export const PROBLEMS = {
-  'malformed-json': { status: 400, title: 'Malformed JSON' },
-  'invalid-request': { status: 400, title: 'Invalid request' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
+export const PROBLEMS: Readonly<Record<ProblemKind, ProblemSpec>> = {
+  'malformed-json': { status: 400, title: 'Malformed JSON', reason: 'invalid' },
+  'invalid-request': { status: 400, title: 'Invalid request', reason: 'invalid' },
+  unauthorized: { status: 401, title: 'Unauthorized', reason: 'unauthorized' },
   'not-found': { status: 404, title: 'Not found' },
-  conflict: { status: 409, title: 'Conflict' },
-  'payload-too-large': { status: 413, title: 'Payload too large' },
-  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
-  'queue-full': { status: 429, title: 'Queue full' },
+  conflict: { status: 409, title: 'Conflict', reason: 'conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large', reason: 'too_large' },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported media type',
+    reason: 'unsupported_media_type',
+  },
+  'queue-full': { status: 429, title: 'Queue full', reason: 'queue_full', retryAfter: true },
   internal: { status: 500, title: 'Internal server error' },
-  unavailable: { status: 503, title: 'Service unavailable' },
-} as const;
+  unavailable: { status: 503, title: 'Service unavailable', reason: 'unavailable', retryAfter: true },
+};
 
-export type ProblemKind = keyof typeof PROBLEMS;
+/**
+ * The one table from tq's error codes (what `@tq/core` and `@tq/task` throw or answer per batch item) to
+ * HTTP problems. Each protocol has exactly one such table: a gRPC one mirrors this, code for code, so a new
+ * code is added to every table at once (the compiler insists: each is a Record over every code).
+ */
+export const PROBLEM_OF_CODE: Readonly<Record<TqErrorCode, ProblemKind>> = {
+  invalid: 'invalid-request',
+  not_found: 'not-found',
+  conflict: 'conflict',
+  too_large: 'payload-too-large',
+  queue_full: 'queue-full',
+  unavailable: 'unavailable',
+};
 
 /** The `type` URI of a problem kind. */
 export function problemType(kind: ProblemKind): string {
@@ -42,7 +87,7 @@ export function problemType(kind: ProblemKind): string {
 /** Options of an {@link HttpProblem}. */
 export interface HttpProblemOptions {
   errors?: FieldProblem[];
-  /** Response headers, e.g. Retry-After or WWW-Authenticate. */
+  /** Response headers, e.g. WWW-Authenticate (Retry-After is added for the kinds that retry). */
   headers?: Record<string, string>;
   /** Close the connection after answering, so an unread request body is not read. */
   closeConnection?: boolean;
@@ -60,6 +105,13 @@ export class HttpProblem extends Error {
     super(detail);
     this.name = 'HttpProblem';
     this.status = PROBLEMS[kind].status;
+  }
+
+  /** The response headers: the given ones, and Retry-After for a kind worth retrying. */
+  headers(): Record<string, string> {
+    const headers: Record<string, string> = { ...this.options.headers };
+    if (PROBLEMS[this.kind].retryAfter) headers['Retry-After'] ??= String(RETRY_AFTER_SECONDS);
+    return headers;
   }
 
   /** The body to send, with `instance` set to the request's path. */

@@ -1,12 +1,13 @@
 /**
- * The error family of tq. A closed set of codes; the API maps each to one HTTP status in one place.
- * - `invalid`: the caller's input is wrong (400)
- * - `not_found`: no such task or queue (404)
+ * The error family of tq: a closed set of codes, protocol-free. Each API maps every code to its protocol's
+ * status in one table (HTTP: `PROBLEM_OF_CODE` in apps/api; a gRPC table mirrors it).
+ * - `invalid`: the caller's input is wrong
+ * - `not_found`: no such task or queue
  * - `conflict`: the request clashes with the current state: an idempotency key reused with another
- *   body, canceling a running or finished task (409)
- * - `too_large`: the payload is over the size limit (413)
- * - `queue_full`: the queue is over its depth limit, retry later (429)
- * - `unavailable`: Redis did not answer in time (503)
+ *   body, canceling a running or finished task
+ * - `too_large`: the payload is over the size limit
+ * - `queue_full`: the queue is over its depth limit, retry later
+ * - `unavailable`: Redis did not answer in time or refused the operation; the outcome may be unknown, retry
  */
 export type TqErrorCode = 'invalid' | 'not_found' | 'conflict' | 'too_large' | 'queue_full' | 'unavailable';
 

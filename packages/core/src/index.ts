@@ -4,6 +4,7 @@ export { createRedis, parseRedisUrl, type ConnectionOptions } from './connection
 export { PermanentError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
 export { QUEUES_KEY, queueKeys, type QueueKeys } from './keys';
+export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { DEFAULT_SCAN_BUDGET, ERROR_HISTORY_MAX, Queue, listQueues } from './queue';
 export { redactUrl, redactUrls } from './redact';

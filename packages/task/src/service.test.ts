@@ -74,7 +74,7 @@ describe('TaskService against a real Redis', () => {
     await expect(service.submit({ type: 'x', queue })).rejects.toMatchObject({ code: 'queue_full' });
   });
 
-  it('stores a batch item by item, reporting each outcome in order', async () => {
+  it('stores a batch item by item, reporting each outcome in order as created, replayed or an error code (no protocol statuses)', async () => {
     const queue = randomQueueName();
     const results = await service.submitBatch({
       tasks: [
@@ -86,13 +86,15 @@ describe('TaskService against a real Redis', () => {
         { type: 'x', queue },
       ],
     });
-    expect(results.map((r) => [r.index, r.status])).toEqual([
-      [0, 201],
-      [1, 400],
-      [2, 201],
-      [3, 200],
-      [4, 201],
-      [5, 429],
+    expect(
+      results.map((r) => [r.index, 'task' in r ? (r.created ? 'created' : 'replayed') : r.code]),
+    ).toEqual([
+      [0, 'created'],
+      [1, 'invalid'],
+      [2, 'created'],
+      [3, 'replayed'],
+      [4, 'created'],
+      [5, 'queue_full'],
     ]);
     expect(results[1]).toMatchObject({ errors: [{ field: 'type' }] });
   });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
   TqError,
+  isRedisError,
   newTaskId,
   type EnqueueOutcome,
   type NewTask,
   type QueueStats,
   type TaskStatus,
+  type TqErrorCode,
 } from '@tq/core';
 import type { TaskRepository } from './repository';
 import {
@@ -35,10 +37,13 @@ export interface SubmitResult {
   created: boolean;
 }
 
-/** One item of a batch: its HTTP-like status and either the task or the error. */
+/**
+ * One item of a batch: the task (`created` false for an idempotent replay), or why it was refused, as a
+ * TqError code with its message. Protocol-free: each API maps the codes once (HTTP: PROBLEM_OF_CODE).
+ */
 export type BatchItemResult =
-  | { index: number; status: 201 | 200; task: Task }
-  | { index: number; status: 400 | 409 | 413 | 429; error: string; errors?: FieldError[] };
+  | { index: number; created: boolean; task: Task }
+  | { index: number; code: TqErrorCode; message: string; errors?: FieldError[] };
 
 /** A page of a queue's tasks in one state (see `TaskService.listTasks`). */
 export interface TaskPage {
@@ -100,9 +105,7 @@ export class TaskService {
         group.push({ index, prepared });
         byQueue.set(prepared.queue, group);
       } catch (error) {
-        const e = error as TqError;
-        const status = e.code === 'too_large' ? 413 : 400;
-        results.push({ index, status, error: e.message, errors: e.details?.errors as FieldError[] });
+        results.push(refused(index, error));
       }
     });
     await Promise.all(
@@ -116,10 +119,9 @@ export class TaskService {
           group.map(async ({ index, prepared }, i) => {
             try {
               const { task, created } = await this.settle(prepared, outcomes[i]!);
-              results.push({ index, status: created ? 201 : 200, task });
+              results.push({ index, created, task });
             } catch (error) {
-              const e = error as TqError;
-              results.push({ index, status: e.code === 'queue_full' ? 429 : 409, error: e.message });
+              results.push(refused(index, error));
             }
           }),
         );
@@ -285,6 +287,23 @@ export class TaskService {
     };
   }
 
+  /**
+   * The task an idempotency key points to. `not_found` when retention deleted it; `unavailable` when Redis
+   * failed to answer the read: the task exists, so the caller should retry with the same key.
+   */
+  private async replayed(id: string): Promise<Task> {
+    try {
+      return await this.get(id);
+    } catch (error) {
+      if (!isRedisError(error)) throw error;
+      throw new TqError(
+        'unavailable',
+        `the idempotency key points to task ${id}, but reading it from Redis failed; retry with the same key`,
+        { taskId: id },
+      );
+    }
+  }
+
   private async settle(
     { queue, task, submission }: Prepared,
     outcome: EnqueueOutcome,
@@ -313,7 +332,7 @@ export class TaskService {
         };
       }
       case 'existing':
-        return { created: false, task: await this.get(outcome.id) };
+        return { created: false, task: await this.replayed(outcome.id) };
       case 'conflict':
         throw new TqError(
           'conflict',
@@ -330,6 +349,12 @@ export class TaskService {
         );
     }
   }
+}
+
+/** A refused batch item from a TqError. Anything else is a bug, and fails the whole batch. */
+function refused(index: number, error: unknown): BatchItemResult {
+  if (!(error instanceof TqError)) throw error;
+  return { index, code: error.code, message: error.message, errors: error.details?.errors as FieldError[] };
 }
 
 /** An `invalid` error summarizing the field errors of `what`. */

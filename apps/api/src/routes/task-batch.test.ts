@@ -1,4 +1,5 @@
-import { randomQueueName } from '@tq/testing';
+import { DEFAULT_RETENTION, Queue, createRedis } from '@tq/core';
+import { randomQueueName, startRedisServer } from '@tq/testing';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
 
 let api: TestApi;
@@ -61,6 +62,50 @@ describe('POST /tasks/batch', () => {
     expect(replayed).toMatchObject({ index: 3, status: 200 });
     expect(conflict).toMatchObject({ index: 4, status: 409, type: 'urn:tq:problem:conflict' });
     expect(queueFull).toMatchObject({ index: 5, status: 429, type: 'urn:tq:problem:queue-full' });
+  });
+
+  it('answers an item whose idempotent replay finds its task deleted by retention 404 not-found, not 409', async () => {
+    const queue = randomQueueName();
+    const body = { type: 'a', queue, idempotencyKey: 'trimmed' };
+    const first = await call(api, 'POST', '/tasks', { body });
+    expect((await call(api, 'DELETE', `/tasks/${first.body.id}`)).status).toBe(200);
+    // Retention deletes the canceled task; its idempotency key outlives it.
+    await new Queue(api.redis, queue).trim({ ...DEFAULT_RETENTION, finishedMaxCount: 0 });
+    const res = await call(api, 'POST', '/tasks/batch', { body: { tasks: [body] } });
+    expect(res.status).toBe(207);
+    expect(res.body.results[0]).toMatchObject({ index: 0, status: 404, type: 'urn:tq:problem:not-found' });
+    expect(res.body.results[0].detail).toContain(first.body.id);
+  });
+
+  it('answers an item whose idempotent replay cannot be read from Redis 503 with Retry-After, not 409, like POST /tasks', async () => {
+    // A Redis user that may run the scripts but not read a task hash: the replay's read fails, nothing else.
+    const server = await startRedisServer();
+    const admin = createRedis(server.url);
+    await admin.acl('SETUSER', 'noread', 'on', '>pw', '~*', '&*', '+@all', '-hgetall');
+    const limited = await startTestApi({ REDIS_URL: `redis://noread:pw@127.0.0.1:${server.port}` });
+    try {
+      const queue = randomQueueName();
+      const body = { type: 'a', queue, idempotencyKey: 'k' };
+      expect((await call(limited, 'POST', '/tasks', { body })).status).toBe(201);
+      const res = await call(limited, 'POST', '/tasks/batch', {
+        body: { tasks: [body, { type: 'b', queue }] },
+      });
+      expect(res.status).toBe(207);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.body.results[0]).toMatchObject({
+        index: 0,
+        status: 503,
+        type: 'urn:tq:problem:unavailable',
+      });
+      expect(res.body.results[0].detail).toMatch(/retry with the same key/);
+      expect(res.body.results[1]).toMatchObject({ index: 1, status: 201 });
+      const single = await call(limited, 'POST', '/tasks', { body });
+      expect([single.status, single.headers.get('retry-after')]).toEqual([503, '1']);
+    } finally {
+      await limited.close();
+      admin.disconnect();
+      await server.stop();
+    }
   });
 
   it('refuses a malformed batch as a whole: not {tasks}, empty, over 1000, an Idempotency-Key header', async () => {

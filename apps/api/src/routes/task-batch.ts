@@ -1,8 +1,13 @@
 import type { BatchItemResult, Task } from '@tq/task';
 import { Router, type Request, type Response } from 'express';
-import type { RejectReason } from '../api-metrics';
-import { RETRY_AFTER_SECONDS } from '../error-handler';
-import { invalidRequest, problemType, PROBLEMS, type FieldProblem, type ProblemKind } from '../problem';
+import {
+  HttpProblem,
+  PROBLEMS,
+  PROBLEM_OF_CODE,
+  RETRY_AFTER_SECONDS,
+  invalidRequest,
+  type FieldProblem,
+} from '../problem';
 import type { RouteContext } from '../route-context';
 
 /** One item of a batch answer: the task, or a problem shaped like the API's error bodies. */
@@ -10,17 +15,11 @@ export type BatchItem =
   | { index: number; status: 200 | 201; task: Task }
   | { index: number; status: number; type: string; title: string; detail: string; errors?: FieldProblem[] };
 
-const ITEM_PROBLEM: Record<number, [ProblemKind, RejectReason]> = {
-  400: ['invalid-request', 'invalid'],
-  409: ['conflict', 'conflict'],
-  413: ['payload-too-large', 'too_large'],
-  429: ['queue-full', 'queue_full'],
-};
-
 /**
  * POST /tasks/batch: up to 1000 tasks, each stored or refused on its own. 200 when every item was
  * stored (201) or replayed (200); 207 Multi-Status when at least one was refused. `results` keeps
- * the request's order.
+ * the request's order. A refused item is the problem its error code maps to (PROBLEM_OF_CODE), as
+ * `POST /tasks` would answer it.
  */
 export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext): Router {
   const router = Router();
@@ -34,38 +33,31 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
         },
       ]);
     }
-    const results = (await service.submitBatch(req.body)).map(toItem);
     let created = 0;
     let replayed = 0;
-    for (const item of results) {
-      if ('task' in item) {
-        if (item.status === 201) created++;
+    let retryAfter = false;
+    const results = (await service.submitBatch(req.body)).map((result): BatchItem => {
+      if ('task' in result) {
+        if (result.created) created++;
         else replayed++;
-        (item.status === 201 ? metrics.enqueued : metrics.replays).inc({ queue: item.task.queue });
-      } else {
-        metrics.rejected.inc({
-          reason: ITEM_PROBLEM[item.status]?.[1] ?? 'invalid',
-        });
+        (result.created ? metrics.enqueued : metrics.replays).inc({ queue: result.task.queue });
+        return { index: result.index, status: result.created ? 201 : 200, task: result.task };
       }
-    }
+      const problem = toProblem(result);
+      const { reason, retryAfter: retry } = PROBLEMS[problem.kind];
+      metrics.rejected.inc({ reason: reason ?? 'invalid' });
+      retryAfter ||= retry === true;
+      const { instance: _instance, ...body } = problem.body();
+      return { index: result.index, ...body };
+    });
     const failed = results.length - created - replayed;
-    if (results.some((r) => r.status === 429)) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (retryAfter) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(failed === 0 ? 200 : 207).json({ created, replayed, failed, results });
   });
 
   return router;
 }
 
-function toItem(result: BatchItemResult): BatchItem {
-  if ('task' in result) return result;
-  const kind: ProblemKind = ITEM_PROBLEM[result.status]?.[0] ?? 'invalid-request';
-  const { status, title } = PROBLEMS[kind];
-  return {
-    index: result.index,
-    status,
-    type: problemType(kind),
-    title,
-    detail: result.error,
-    ...(result.errors?.length ? { errors: result.errors } : {}),
-  };
+function toProblem(result: Extract<BatchItemResult, { code: unknown }>): HttpProblem {
+  return new HttpProblem(PROBLEM_OF_CODE[result.code], result.message, { errors: result.errors });
 }

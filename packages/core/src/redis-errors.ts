@@ -39,3 +39,11 @@ export function isRedisUnavailable(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined && NETWORK_CODES.has(code);
 }
+
+/**
+ * Whether an error came from Redis or the connection to it (a reply error such as NOPERM, or one of the
+ * above), as opposed to a bug in tq: what a caller may answer as "try again" rather than as a crash.
+ */
+export function isRedisError(error: unknown): boolean {
+  return (error instanceof Error && error.name === 'ReplyError') || isRedisUnavailable(error);
+}
