@@ -87,6 +87,7 @@ export class Queue {
           t.timeoutMs ?? '',
           t.idempotencyKey ?? '',
           t.fingerprint ?? '',
+          t.previousFingerprint ?? '',
           t.idempotencyWindowMs ?? 0,
         );
       }

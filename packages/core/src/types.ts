@@ -21,8 +21,10 @@ export interface NewTask {
   /** Abort a run after this many ms. */
   timeoutMs?: number;
   idempotencyKey?: string;
-  /** A digest of the submission; a replayed idempotency key must carry the same one. */
+  /** A digest of the submission, stored with the idempotency key; a replay must carry the same one. */
   fingerprint?: string;
+  /** The same submission's digest by an earlier version of the fingerprint, accepted as a match too. */
+  previousFingerprint?: string;
   /** How long the idempotency key is remembered, ms. */
   idempotencyWindowMs?: number;
 }

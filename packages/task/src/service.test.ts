@@ -1,4 +1,5 @@
-import { createRedis, Queue, type RedisClient } from '@tq/core';
+import { createHash } from 'node:crypto';
+import { createRedis, newTaskId, Queue, type RedisClient } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { TaskRepository } from './repository';
 import { TaskService } from './service';
@@ -46,6 +47,68 @@ describe('TaskService against a real Redis', () => {
     });
     await expect(service.submit({ type: 'x', queue, idempotencyKey: 'a' }, 'b')).rejects.toMatchObject({
       code: 'invalid',
+    });
+  });
+
+  it('replays an equivalent resubmission: defaults spelled out, payload keys reordered, delayMs 0, runAt as ISO or epoch ms', async () => {
+    const queue = randomQueueName();
+    const payload = { to: 'ada@example.com', opts: { b: 2, a: [1, { y: 1, x: 2 }] } };
+    const first = await service.submit({ type: 'x', queue, payload }, 'equivalent');
+    const equivalents = [
+      { type: 'x', queue, payload, priority: 0, maxAttempts: 5 },
+      { type: 'x', queue, payload: { opts: { a: [1, { x: 2, y: 1 }], b: 2 }, to: 'ada@example.com' } },
+      { type: 'x', queue, payload, delayMs: 0 },
+    ];
+    for (const body of equivalents) {
+      expect(await service.submit(body, 'equivalent')).toEqual({ created: false, task: first.task });
+    }
+    const at = Date.now() + 60_000;
+    const later = await service.submit({ type: 'x', queue, runAt: new Date(at).toISOString() }, 'at');
+    expect((await service.submit({ type: 'x', queue, runAt: at }, 'at')).task.id).toBe(later.task.id);
+    // Different submissions still conflict: another value, priority, attempts or queue default spelled otherwise.
+    for (const body of [
+      { type: 'x', queue, payload: { ...payload, to: 'bob@example.com' } },
+      { type: 'x', queue, payload, priority: 1 },
+      { type: 'x', queue, payload, maxAttempts: 4 },
+      { type: 'x', queue, payload, delayMs: 1 },
+    ]) {
+      await expect(service.submit(body, 'equivalent')).rejects.toMatchObject({ code: 'conflict' });
+    }
+  });
+
+  it('replays a key stored in the previous, unversioned fingerprint format after the upgrade', async () => {
+    const queue = randomQueueName();
+    const body = { type: 'x', queue, payload: { n: 1, m: 2 }, maxAttempts: 3 };
+    // What tq 0.1.0 stored: sha256 over the submission as sent, serialized as it was then.
+    const v1 = createHash('sha256')
+      .update(
+        JSON.stringify([
+          'x',
+          JSON.stringify(body.payload),
+          queue,
+          undefined,
+          undefined,
+          undefined,
+          3,
+          undefined,
+        ]),
+      )
+      .digest('base64url');
+    const [stored] = await new Queue(redis, queue).enqueue([
+      {
+        id: newTaskId(queue),
+        type: 'x',
+        payload: JSON.stringify(body.payload),
+        maxAttempts: 3,
+        idempotencyKey: 'from-0.1',
+        fingerprint: v1,
+        idempotencyWindowMs: 60_000,
+      },
+    ]);
+    const replay = await service.submit(body, 'from-0.1');
+    expect(replay).toMatchObject({ created: false, task: { id: stored!.id } });
+    await expect(service.submit({ ...body, maxAttempts: 4 }, 'from-0.1')).rejects.toMatchObject({
+      code: 'conflict',
     });
   });
 

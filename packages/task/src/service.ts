@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   TqError,
   isRedisError,
@@ -9,6 +8,7 @@ import {
   type TaskStatus,
   type TqErrorCode,
 } from '@tq/core';
+import { fingerprint, fingerprintV1 } from './fingerprint';
 import type { TaskRepository } from './repository';
 import {
   DEFAULTS,
@@ -249,25 +249,14 @@ export class TaskService {
         },
       ]);
     }
+    const priority = submission.priority ?? DEFAULTS.priority;
+    const maxAttempts = submission.maxAttempts ?? DEFAULTS.maxAttempts;
     // The fingerprint tells an idempotent replay from a key reused for another task; without a key
-    // nothing needs it, so the hot path skips the hash.
-    const fingerprint =
-      idempotencyKey === undefined
-        ? undefined
-        : createHash('sha256')
-            .update(
-              JSON.stringify([
-                submission.type,
-                payload,
-                queue,
-                submission.priority,
-                submission.delayMs,
-                runAt,
-                submission.maxAttempts,
-                submission.timeoutMs,
-              ]),
-            )
-            .digest('base64url');
+    // nothing needs it, so the hot path skips the hashes.
+    const fingerprints = idempotencyKey !== undefined && {
+      fingerprint: fingerprint({ ...submission, queue, priority, runAt, maxAttempts }),
+      previousFingerprint: fingerprintV1({ ...submission, payload, queue, runAt }),
+    };
     return {
       queue,
       submission,
@@ -275,13 +264,13 @@ export class TaskService {
         id: newTaskId(queue),
         type: submission.type,
         payload,
-        priority: submission.priority ?? DEFAULTS.priority,
+        priority,
         runAt,
         delayMs: submission.delayMs,
-        maxAttempts: submission.maxAttempts ?? DEFAULTS.maxAttempts,
+        maxAttempts,
         timeoutMs: submission.timeoutMs,
         idempotencyKey,
-        fingerprint,
+        ...fingerprints,
         idempotencyWindowMs: this.idempotencyWindowMs,
       },
     };

@@ -10,12 +10,14 @@
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
   ARGV[3] wake channel
-  ARGV[4..] 11 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
-            maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint, idempotency window ms
+  ARGV[4..] 12 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+            maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
+            previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
+            a match), idempotency window ms
 
   Returns {now, results}: one {status, id} per task; status is
     'created'  the task was stored (id = the new id)
-    'existing' the idempotency key was seen with the same fingerprint (id = the earlier task)
+    'existing' the idempotency key was seen with the same fingerprint, or the previous one (id = the earlier task)
     'conflict' the idempotency key was seen with another fingerprint (id = the earlier task)
     'full'     the queue is at its depth limit; nothing was stored
   An id that is already stored is reported 'created' again and left alone, so a client that resends
@@ -32,7 +34,7 @@ local idem_prefix = KEYS[5]
 local now = resolve_now(ARGV[1])
 local max_depth = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
-local FIELDS = 11
+local FIELDS = 12
 
 local woke = false
 local depth = 0
@@ -45,7 +47,7 @@ local results = {}
 local function enqueue_one(i)
   local id, task_type, payload, priority = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local run_at, delay_ms, max_attempts, timeout_ms = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-  local idem_key, fingerprint, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
+  local idem_key, fingerprint, previous, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
 
   if redis.call('EXISTS', task_prefix .. id) == 1 then
     return { 'created', id }
@@ -55,7 +57,8 @@ local function enqueue_one(i)
     if seen then
       local sep = string.find(seen, ' ', 1, true)
       local seen_id = string.sub(seen, sep + 1)
-      if string.sub(seen, 1, sep - 1) == fingerprint then
+      local stored = string.sub(seen, 1, sep - 1)
+      if stored == fingerprint or (previous ~= '' and stored == previous) then
         return { 'existing', seen_id }
       end
       return { 'conflict', seen_id }
