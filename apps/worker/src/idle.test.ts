@@ -35,6 +35,53 @@ describe('idle worker', () => {
     expect(latencies[9]).toBeLessThan(200);
   });
 
+  // Before a due time reached idle workers, a delayed task waited for the idle poll (60 s here). The
+  // bound leaves room for a machine whose cores are all busy; the measured lateness is a few ms.
+  const LATE_MS_MAX = 500;
+
+  it('starts a delayed task within milliseconds of its due time, with no reaper (delayMs 100)', async () => {
+    const h = await startHarness({ idlePollMs: 60_000, handlers: { ping: () => Promise.resolve('pong') } });
+    const late: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      await waitFor(() => h.worker.status().waiting);
+      const id = await h.enqueue('ping', round, { delayMs: 100 });
+      const task = await waitFor(async () => {
+        const t = await h.task(id);
+        return t.status === 'done' && t;
+      });
+      late.push(task.startedAt! - task.runAt!); // both Redis time
+    }
+    console.log(`delayMs 100 on an idle worker: started ${late.join(', ')} ms after due`);
+    for (const ms of late) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...late)).toBeLessThan(LATE_MS_MAX);
+  });
+
+  it('starts a retry scheduled by another worker within milliseconds of its due time', async () => {
+    const h = await startHarness({
+      idlePollMs: 60_000,
+      start: false,
+      handlers: { ping: () => Promise.resolve('pong') },
+    });
+    const id = await h.enqueue('ping', null);
+    // "Another worker" runs attempt 1 and fails it while this one idles.
+    const other = new Queue(h.redis, h.queue.name);
+    const [attempt1] = (await other.claim(1, 30_000)).tasks;
+    await h.worker.start();
+    await waitFor(() => h.worker.status().waiting);
+    expect(await other.fail([{ id, token: attempt1!.token, error: 'boom', retryDelayMs: 150 }])).toEqual([
+      'retry',
+    ]);
+    const task = await waitFor(async () => {
+      const t = await h.task(id);
+      return t.status === 'done' && t;
+    });
+    const late = task.startedAt! - task.runAt!;
+    console.log(`retry due in 150 ms, failed by another worker: attempt 2 started ${late} ms after due`);
+    expect(task.attempt).toBe(2);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(LATE_MS_MAX);
+  });
+
   it('claims once per wake-up: a slot freed after a short claim is no reason to claim again', async () => {
     const h = await startHarness({ idlePollMs: 60_000, handlers: { ping: () => Promise.resolve('pong') } });
     await waitFor(() => h.worker.status().waiting);

@@ -37,6 +37,25 @@ describe('Waker', () => {
     await waker.wait(since, 60_000); // ...and the wait that follows returns at once
   });
 
+  it('ends a wait when the due time a message announces comes, not before (no early claim)', async () => {
+    const started = performance.now();
+    const waiting = waker.wait(waker.generation, 60_000);
+    await redis.publish(channel, 'due:150');
+    await waiting; // would time the test out if the message were missed
+    // Waking early would cost a claim that finds nothing; 10 ms for timer granularity.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('ends the next wait at once when a due time arrives while nothing waits (a claim in flight)', async () => {
+    const since = waker.generation;
+    await redis.publish(channel, 'due:60000');
+    await new Promise<void>((resolve) => {
+      const poll = () => (waker.generation !== since ? resolve() : setImmediate(poll));
+      poll();
+    });
+    await waker.wait(since, 60_000); // returns at once: the loop claims again and learns the due time
+  });
+
   it('times out when nothing happens', async () => {
     const started = Date.now();
     await waker.wait(waker.generation, 30);

@@ -2,10 +2,22 @@ import type { RedisClient } from '@tq/core';
 import type { Logger } from '@tq/ops';
 
 const RESUBSCRIBE_DELAY_MS = 2000;
+/** Prefix of a wake message saying a scheduled or retry task falls due in that many ms. */
+const DUE_PREFIX = 'due:';
+
+/** One wait in progress. */
+interface Waiter {
+  /** performance.now() at which it ends by itself. */
+  until: number;
+  timer: NodeJS.Timeout;
+  wake: () => void;
+}
 
 /**
  * Lets the claim loop sleep until there may be work: a message on a queue's wake channel (published by
- * Redis when pending goes empty -> non-empty), a local event (a slot freed, stop), or a timeout.
+ * Redis when pending goes empty -> non-empty), a local event (a slot freed, stop), or a timeout. A
+ * `due:<ms>` message (a scheduled or retry task that now comes first, published by enqueue and fail)
+ * ends the wait at that time instead: no claim before the task can run.
  *
  * A generation counter closes the lost-wakeup race: the loop reads `generation` before it claims and
  * waits with that value, so a message that arrived between the empty claim and the wait ends the wait
@@ -13,7 +25,7 @@ const RESUBSCRIBE_DELAY_MS = 2000;
  */
 export class Waker {
   private gen = 0;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Set<Waiter>();
   private stopped = false;
   private subscribed = false;
 
@@ -26,7 +38,10 @@ export class Waker {
     private readonly channels: string[],
     private readonly logger: Logger,
   ) {
-    subscriber.on('message', () => this.notify());
+    subscriber.on('message', (_channel: string, message: string) => {
+      if (message.startsWith(DUE_PREFIX)) this.dueIn(Number(message.slice(DUE_PREFIX.length)));
+      else this.notify();
+    });
     // Without a listener ioredis prints connection errors to stderr as plain text. The main connection
     // already logs the outage at warn; this one only says it is reconnecting too.
     subscriber.on('error', (error: Error) =>
@@ -80,21 +95,43 @@ export class Waker {
   /** Records an event and ends every wait. */
   notify(): void {
     this.gen++;
-    for (const wake of this.waiters) wake();
-    this.waiters.clear();
+    for (const waiter of [...this.waiters]) waiter.wake();
+  }
+
+  /**
+   * A task falls due in `ms`: every wait ends by then. When nothing waits, the claim loop is busy (its
+   * claim may have been answered before the task was added): the next wait then ends at once, so the
+   * loop claims again and learns the due time from the claim.
+   */
+  dueIn(ms: number): void {
+    if (!Number.isFinite(ms)) return this.notify();
+    if (this.waiters.size === 0) {
+      this.gen++;
+      return;
+    }
+    const until = performance.now() + Math.max(0, ms);
+    for (const waiter of this.waiters) {
+      if (until >= waiter.until) continue;
+      clearTimeout(waiter.timer);
+      waiter.until = until;
+      waiter.timer = setTimeout(waiter.wake, Math.max(0, ms));
+    }
   }
 
   /** Resolves on the first event after generation `since` (at once if one already happened), or after `timeoutMs`. */
   wait(since: number, timeoutMs: number): Promise<void> {
     if (this.gen !== since || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve();
+      const waiter: Waiter = {
+        until: performance.now() + Math.max(0, timeoutMs),
+        timer: setTimeout(() => waiter.wake(), Math.max(0, timeoutMs)),
+        wake: () => {
+          clearTimeout(waiter.timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
       };
-      const timer = setTimeout(wake, Math.max(0, timeoutMs));
-      this.waiters.add(wake);
+      this.waiters.add(waiter);
     });
   }
 

@@ -374,9 +374,8 @@ export class Worker {
       permanentReason: outcome.deadReason,
     });
     if (code === 'retry') {
-      // Claim once more to learn the retry's due time (nextDueAt); otherwise an idle loop would sleep
-      // through it until the idle poll.
-      this.waker.notify();
+      // No claim needed to learn the retry's due time: when it comes first, fail publishes it ('due:<ms>')
+      // to every idle worker of the queue, this one included.
       this.metrics.retried.labels(q).inc();
       logger.warn(
         { reason: outcome.reason, error: outcome.error, retryDelayMs },

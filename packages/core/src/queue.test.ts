@@ -312,6 +312,32 @@ describe('Queue against a real Redis', () => {
     });
   });
 
+  it("tells idle workers when a delayed or retried task comes first ('due:<ms>'), and nothing for a later one", async () => {
+    const { queue } = freshQueue(redis);
+    // Single-node and cluster clients both have duplicate(), with signatures TypeScript cannot unify.
+    const subscriber = (redis.duplicate as () => RedisClient).call(redis);
+    const messages: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+    await subscriber.subscribe(queue.keys.wakeChannel);
+    try {
+      await enqueue(queue, { delayMs: 500 });
+      await enqueue(queue, { delayMs: 800 }); // later than the first: workers already wake before it
+      await enqueue(queue, { delayMs: 900 }, { delayMs: 200 }); // a batch: its earliest, once
+      const [now] = await enqueue(queue, {}); // pending was empty: the claim-now message
+      const { tasks } = await queue.claim(1, LEASE);
+      expect(tasks.map((t) => t.id)).toEqual([now]);
+      const fail = (retryDelayMs: number) => ({ id: now!, token: tasks[0]!.token, error: 'x', retryDelayMs });
+      expect(await queue.fail([fail(300)])).toEqual(['retry']); // the retry set was empty
+      // The end mark comes from a script too (pending is empty again): on a cluster, messages from one
+      // node keep their order, those published through another node may not.
+      await enqueue(queue, {});
+      await waitFor(() => messages.filter((m) => m === '1').length === 2);
+      expect(messages).toEqual(['due:500', 'due:200', '1', 'due:300', '1']);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   it('does not let a scheduled task be claimed before its time', async () => {
     const { queue, clock } = freshQueue(redis);
     const [delayed] = await enqueue(queue, { delayMs: 10_000 });

@@ -174,7 +174,7 @@ export class Queue {
   async fail(items: FailItem[]): Promise<FailCode[]> {
     if (items.length === 0) return [];
     const k = this.keys;
-    const args: (string | number)[] = [this.now(), ERROR_HISTORY_MAX];
+    const args: (string | number)[] = [this.now(), ERROR_HISTORY_MAX, k.wakeChannel];
     for (const i of items) {
       args.push(
         this.localId(i.id),

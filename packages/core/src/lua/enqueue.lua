@@ -9,7 +9,8 @@
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
-  ARGV[3] wake channel
+  ARGV[3] wake channel: '1' when a pending list was empty, 'due:<ms>' when a scheduled task now comes
+          first (see wake_for_due)
   ARGV[4..] 12 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
             previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
@@ -37,6 +38,7 @@ local wake_channel = ARGV[3]
 local FIELDS = 12
 
 local woke = false
+local scheduled_due = due_tracker(scheduled_key)
 local depth = 0
 if max_depth > 0 then
   depth = pending_total(pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
@@ -96,6 +98,7 @@ local function enqueue_one(i)
     fields[#fields + 1] = 'scheduled'
     fields[#fields + 1] = 'runAt'
     fields[#fields + 1] = due
+    track_due(scheduled_due, due)
     redis.call('ZADD', scheduled_key, due, id)
   else
     fields[#fields + 1] = 'pending'
@@ -115,4 +118,5 @@ end
 if woke then
   redis.call('PUBLISH', wake_channel, '1')
 end
+wake_for_due(wake_channel, scheduled_due, now)
 return { now, results }

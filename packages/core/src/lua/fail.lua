@@ -9,7 +9,8 @@
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most entries kept in the error history
-  ARGV[3..] 5 fields per task: id, lease token, error message, retry delay ms,
+  ARGV[3] wake channel: 'due:<ms>' when a retry now comes first (see wake_for_due)
+  ARGV[4..] 5 fields per task: id, lease token, error message, retry delay ms,
             dead reason when permanent ('' = retryable; 'max_attempts' is used when attempts run out)
 
   Returns one code per task: 'retry', 'dead', 'not_found', 'lease_lost'.
@@ -23,9 +24,11 @@ local task_prefix = KEYS[4]
 
 local now = resolve_now(ARGV[1])
 local history_max = tonumber(ARGV[2])
+local wake_channel = ARGV[3]
 
+local retry_due = due_tracker(retry_key)
 local results = {}
-for i = 3, #ARGV, 5 do
+for i = 4, #ARGV, 5 do
   local id, token, message, delay_ms, permanent_reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local task_key = task_prefix .. id
   local code = check_lease(task_key, token)
@@ -42,6 +45,7 @@ for i = 3, #ARGV, 5 do
       code = 'dead'
     else
       local run_at = now + tonumber(delay_ms)
+      track_due(retry_due, run_at)
       redis.call('ZADD', retry_key, run_at, id)
       redis.call('HSET', task_key, 'status', 'retry', 'runAt', run_at)
       code = 'retry'
@@ -49,4 +53,5 @@ for i = 3, #ARGV, 5 do
   end
   results[#results + 1] = code
 end
+wake_for_due(wake_channel, retry_due, now)
 return results

@@ -70,17 +70,48 @@ local function promote_due(set_key, pending_prefix, task_prefix, now, limit)
   return moved
 end
 
+-- The score of the first entry of a sorted set, or -1 when it is empty.
+local function first_score(key)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if first[2] then
+    return tonumber(first[2])
+  end
+  return -1
+end
+
 -- Where the next scheduled or retry task becomes due (ms), or -1 when none is waiting.
 local function next_due(scheduled_key, retry_key)
   local best = -1
   for _, key in ipairs({ scheduled_key, retry_key }) do
-    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if first[2] then
-      local at = tonumber(first[2])
-      if best < 0 or at < best then
-        best = at
-      end
+    local at = first_score(key)
+    if at >= 0 and (best < 0 or at < best) then
+      best = at
     end
   end
   return best
+end
+
+-- Idle workers sleep until the earliest scheduled or retry due time their last claim reported. A script
+-- that adds entries to such a set tracks the earliest one it adds (due_tracker, track_due before each
+-- ZADD) and calls wake_for_due at its end: when that entry comes before every earlier one of the set,
+-- 'due:<ms from now>' tells the workers to wake then, without a claim. A later entry needs no message:
+-- they already wake for an earlier one.
+local function due_tracker(set_key)
+  return { key = set_key, before = nil, added = -1 }
+end
+
+local function track_due(tracker, due_at)
+  if tracker.before == nil then
+    tracker.before = first_score(tracker.key) -- read once, before the first ZADD of this script
+  end
+  if tracker.added < 0 or due_at < tracker.added then
+    tracker.added = due_at
+  end
+end
+
+local function wake_for_due(wake_channel, tracker, now)
+  local added, before = tracker.added, tracker.before
+  if added >= 0 and (before < 0 or added < before) then
+    redis.call('PUBLISH', wake_channel, 'due:' .. math.max(0, added - now))
+  end
 end
