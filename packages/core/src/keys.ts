@@ -22,6 +22,8 @@ export interface QueueKeys {
   taskPrefix: string;
   /** Prefix of idempotency keys: `tq:{q}:idem:<key>`. */
   idempotencyPrefix: string;
+  /** Prefix of redrive snapshots: `tq:{q}:redrive:<nonce>`, a ZSET of the dead tasks a redrive started with. */
+  redrivePrefix: string;
   /** Pub/sub channel idle workers wait on; published when pending goes from empty to non-empty. */
   wakeChannel: string;
 }
@@ -40,6 +42,7 @@ export function queueKeys(queue: string): QueueKeys {
     meta: `${base}meta`,
     taskPrefix: `${base}task:`,
     idempotencyPrefix: `${base}idem:`,
+    redrivePrefix: `${base}redrive:`,
     wakeChannel: `${base}wake`,
   };
 }

@@ -23,7 +23,7 @@ type Action =
   | { kind: 'claim'; count: number; leaseMs: number }
   | { kind: 'completeAndClaim'; pick: number; count: number; leaseMs: number }
   | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
-  | { kind: 'reap' | 'promote' }
+  | { kind: 'reap' | 'promote' | 'requeueDead' }
   | { kind: 'cancel'; pick: number }
   | { kind: 'advance'; ms: number };
 
@@ -50,7 +50,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     pick: fc.nat(),
     permanent: fc.boolean(),
   }),
-  fc.record({ kind: fc.constantFrom('reap' as const, 'promote' as const) }),
+  fc.record({ kind: fc.constantFrom('reap' as const, 'promote' as const, 'requeueDead' as const) }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
 );
@@ -153,6 +153,13 @@ describe('Queue invariants under random operation sequences', () => {
               case 'promote':
                 await queue.promote();
                 break;
+              case 'requeueDead': {
+                // The redrive of all: each task dead at the start back in pending once, attempts reset.
+                const before = await expectConsistent(queue, ids);
+                const { requeued } = await queue.requeueDead(undefined, 2);
+                expect(requeued.sort()).toEqual(ids.filter((id) => before[id] === 'dead').sort());
+                break;
+              }
               case 'cancel': {
                 if (ids.length === 0) break;
                 await queue.cancel(ids[a.pick % ids.length]!).catch((e: { code?: string }) => {

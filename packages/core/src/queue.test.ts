@@ -465,6 +465,39 @@ describe('Queue against a real Redis', () => {
     ).toEqual({ [ids[0]!]: 'pending', [ids[2]!]: 'pending' });
   });
 
+  it('requeues all only the tasks dead when the call started, each once, while redriven tasks die again meanwhile', async () => {
+    const { queue } = freshQueue(redis);
+    const ids = await enqueue(queue, ...Array.from({ length: 200 }, () => ({ maxAttempts: 1 })));
+    const first = (await queue.claim(200, LEASE)).tasks;
+    await queue.fail(first.map((t) => ({ ...t, error: 'boom', retryDelayMs: 0 })));
+    // A worker that fails each redriven task permanently once (and completes it if it comes back), at work
+    // while the redrive runs.
+    let redriving = true;
+    const killed = new Set<string>();
+    const worker = (async () => {
+      while (redriving) {
+        const { tasks } = await queue.claim(10, LEASE);
+        if (tasks.length === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        const again = tasks.filter((t) => killed.has(t.id));
+        const fresh = tasks.filter((t) => !killed.has(t.id));
+        await queue.complete(again);
+        await queue.fail(
+          fresh.map((t) => ({ ...t, error: 'again', retryDelayMs: 0, permanentReason: 'permanent' })),
+        );
+        for (const t of fresh) killed.add(t.id);
+      }
+    })();
+    const { requeued } = await queue.requeueDead(undefined, 1).finally(() => (redriving = false));
+    await worker;
+    expect(killed.size).toBeGreaterThan(0); // tasks did die again during the call
+    expect(requeued).toHaveLength(ids.length);
+    expect(new Set(requeued)).toEqual(new Set(ids));
+    expect((await redis.keys(`${queue.keys.redrivePrefix}*`)).length).toBe(0); // the snapshot is gone
+  });
+
   it('repairs a task hash that says running without a lease, and drops running ids without a task', async () => {
     const { queue } = freshQueue(redis);
     const [id, ghost] = await enqueue(queue, {}, {});

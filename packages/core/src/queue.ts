@@ -26,6 +26,8 @@ import type {
 
 /** Most entries kept in a task's error history. */
 export const ERROR_HISTORY_MAX = 10;
+/** How long a redrive's snapshot of the dead set is kept, ms: longer than any redrive takes. */
+const REDRIVE_SNAPSHOT_TTL_MS = 600_000;
 /** Most tasks sent in one enqueue script call (a batch is split into calls of this size). */
 const ENQUEUE_CHUNK = 500;
 /** Entries a task-list page examines at most by default (see `Queue.listTasks`). */
@@ -337,26 +339,34 @@ export class Queue {
     return { state, total, scanned, next: nextCursor, tasks };
   }
 
-  /** The redrive: dead tasks back to pending with fresh attempts. All of them when `ids` is omitted. */
+  /**
+   * The redrive: dead tasks back to pending with fresh attempts. Without `ids`, every task that was dead
+   * when the call started (a snapshot, taken in Redis by the first script call): a task that is redriven
+   * and dies again during the call stays dead, so one call never redrives a task twice.
+   */
   async requeueDead(ids?: string[], batch = 1000): Promise<{ requeued: string[]; notDead: string[] }> {
     const k = this.keys;
+    const snapshot = k.redrivePrefix + newLeaseNonce();
     const requeued: string[] = [];
     const notDead: string[] = [];
-    const run = async (localIds: string[]) => {
-      const [r, m] = (await this.run(
+    const run = async (mode: 'ids' | 'start' | 'next', localIds: string[] = []) => {
+      const [r, m, left] = (await this.run(
         'requeue_dead',
-        [k.pendingPrefix, k.dead, k.taskPrefix],
-        [this.now(), k.wakeChannel, batch, ...localIds],
-      )) as [string[], string[]];
+        [k.pendingPrefix, k.dead, k.taskPrefix, snapshot],
+        [this.now(), k.wakeChannel, batch, mode, REDRIVE_SNAPSHOT_TTL_MS, ...localIds],
+      )) as [string[], string[], number];
       requeued.push(...r.map((id) => this.fullId(id)));
       notDead.push(...m.map((id) => this.fullId(id)));
-      return r.length + m.length;
+      return left;
     };
     if (ids) {
       for (let i = 0; i < ids.length; i += batch)
-        await run(ids.slice(i, i + batch).map((id) => this.localId(id)));
+        await run(
+          'ids',
+          ids.slice(i, i + batch).map((id) => this.localId(id)),
+        );
     } else {
-      while ((await run([])) > 0);
+      for (let left = await run('start'); left > 0; left = await run('next'));
     }
     return { requeued, notDead };
   }

@@ -20,7 +20,7 @@ const SCRIPTS = {
   promote: 4,
   cancel: 5,
   stats: 9,
-  requeue_dead: 3,
+  requeue_dead: 4,
   purge_dead: 2,
   trim: 4,
   repair: 3,
