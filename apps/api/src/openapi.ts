@@ -1,5 +1,5 @@
 import { DEFAULT_SCAN_BUDGET, MAX_CURSOR_CHARS, TASK_STATES } from '@tq/core';
-import { LIMITS, batchSubmissionSchema, taskSubmissionSchema } from '@tq/task';
+import { LIMITS, MAX_WORKERS_LISTED, batchSubmissionSchema, taskSubmissionSchema } from '@tq/task';
 import { z } from 'zod';
 import { ENVELOPE_SLACK_BYTES, MAX_JSON_DEPTH } from './json-body';
 import { MAX_IDS } from './request-params';
@@ -277,6 +277,48 @@ export const openApiDocument = {
           '404': response('NotFound'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/workers': {
+      get: {
+        operationId: 'listWorkers',
+        summary: 'The live workers, from their heartbeats',
+        description:
+          'Workers write a heartbeat every HEARTBEAT_INTERVAL_MS (5 s by default) that lives three intervals: a ' +
+          'worker that stops (killed, or cut off from Redis) disappears within that time; one that stops ' +
+          'gracefully disappears at once. Sorted by host, then id.',
+        parameters: [
+          {
+            name: 'queue',
+            in: 'query',
+            required: false,
+            description: 'Only the workers that claim from this queue.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Most workers in the answer.',
+            schema: { type: 'integer', minimum: 1, maximum: MAX_WORKERS_LISTED, default: MAX_WORKERS_LISTED },
+          },
+        ],
+        responses: {
+          '200': json(
+            {
+              type: 'object',
+              required: ['total', 'workers'],
+              properties: {
+                total: { type: 'integer', minimum: 0, description: 'Live workers, of every queue.' },
+                workers: { type: 'array', items: ref('Worker') },
+              },
+            },
+            'The workers.',
+          ),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
           '503': response('Unavailable'),
         },
       },
@@ -565,6 +607,40 @@ export const openApiDocument = {
             description: 'Pass it as cursor for the next page; null when the walk reached the end.',
           },
           tasks: { type: 'array', items: ref('TaskSummary') },
+        },
+      },
+      Worker: {
+        type: 'object',
+        required: [
+          'id',
+          'host',
+          'pid',
+          'queues',
+          'concurrency',
+          'busySlots',
+          'version',
+          'startedAt',
+          'lastBeatAt',
+          'expiresAt',
+          'runningTaskIds',
+        ],
+        properties: {
+          id: { type: 'string', description: 'Unique per worker process: <host>-<pid>-<random>.' },
+          host: { type: 'string' },
+          pid: { type: 'integer' },
+          queues: { type: 'array', items: { type: 'string' } },
+          concurrency: { type: 'integer', minimum: 1, description: 'Slots: tasks it runs at once at most.' },
+          busySlots: { type: 'integer', minimum: 0, description: 'Slots busy at its last heartbeat.' },
+          version: { type: 'string', description: 'The version of @tq/worker it runs.' },
+          startedAt: timestamp,
+          lastBeatAt: { ...timestamp, description: 'Its last heartbeat (Redis time).' },
+          expiresAt: { ...timestamp, description: 'When it leaves the list unless it beats again.' },
+          runningTaskIds: {
+            type: 'array',
+            maxItems: 100,
+            items: { type: 'string' },
+            description: 'Tasks it runs now, at most 100 (busySlots says how many).',
+          },
         },
       },
       DeadIds: {

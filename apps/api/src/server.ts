@@ -19,6 +19,7 @@ import { taskBatchRoutes } from './routes/task-batch';
 import { taskRoutes } from './routes/tasks';
 import { queueTaskRoutes } from './routes/queue-tasks';
 import { queueRoutes } from './routes/queues';
+import { workerRoutes } from './routes/workers';
 
 /** What the HTTP app needs; main.ts builds them from the config, tests from a test Redis. */
 export interface ServerDeps {
@@ -63,6 +64,7 @@ export function createServer(deps: ServerDeps): Express {
     queueRoutes,
     queueTaskRoutes,
     deadLetterRoutes,
+    workerRoutes,
   ]) {
     app.use(routes(context));
   }

@@ -29,6 +29,7 @@ const schema = z
     BACKOFF_CAP_MS: intVar(HOUR_MS, 0, 30 * 24 * HOUR_MS),
     IDLE_POLL_MS: intVar(5000, 10, HOUR_MS),
     SHUTDOWN_TIMEOUT_MS: intVar(25_000, 0, HOUR_MS),
+    HEARTBEAT_INTERVAL_MS: intVar(5000, 100, 10 * 60_000),
     METRICS_PORT: intVar(9101, 0, 65535),
     HTTP_TASK_ALLOWED_HOSTS: listVar([]).refine(
       (hosts) =>

@@ -28,6 +28,7 @@ runBackgroundService('worker', loadConfig, async (config, { logger, redis, regis
     backoff: { baseMs: config.BACKOFF_BASE_MS, capMs: config.BACKOFF_CAP_MS },
     idlePollMs: config.IDLE_POLL_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     logger,
     registry,
   });

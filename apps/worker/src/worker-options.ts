@@ -25,6 +25,8 @@ export interface WorkerOptions {
   idlePollMs?: number;
   /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */
   shutdownTimeoutMs?: number;
+  /** Between heartbeats to the live-worker registry (GET /workers); a record lives 3 of them. Default 5000. */
+  heartbeatIntervalMs?: number;
   /** Default: silent. */
   logger?: Logger;
   /** Where the tq_* metrics go. Default: a new registry, exposed as `worker.registry`. */

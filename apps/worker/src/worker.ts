@@ -1,6 +1,9 @@
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
+  MAX_LISTED_RUNNING,
   Queue,
+  WorkerRegistry,
   type AckCode,
   type ClaimResult,
   type ClaimedTask,
@@ -13,6 +16,7 @@ import { Registry } from 'prom-client';
 import { AckBuffer } from './ack-buffer';
 import { Deadlines } from './deadlines';
 import { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
+import { Heartbeat, WORKER_VERSION, newWorkerId } from './heartbeat';
 import { LeaseKeeper } from './lease-keeper';
 import { WorkerMetrics } from './metrics';
 import { runTask, type Outcome } from './run-task';
@@ -43,6 +47,10 @@ export class Worker {
   private readonly logger: Logger;
   private readonly waker: Waker;
   private readonly keeper: LeaseKeeper;
+  private readonly heartbeat: Heartbeat;
+  /** This worker's id in the live-worker registry (GET /workers). */
+  readonly id = newWorkerId();
+  private startedAt = 0;
   /** Handler timeouts. */
   private readonly deadlines: Deadlines;
   /** Lease expiries on this worker's clock: the handler stops when the lease may have ended. */
@@ -105,6 +113,22 @@ export class Worker {
       onLost: (entry, code) => this.loseLease(entry, code),
       logger: this.logger.child({ component: 'lease-keeper' }),
     });
+    this.heartbeat = new Heartbeat({
+      registry: new WorkerRegistry(options.redis, options.clock),
+      intervalMs: options.heartbeatIntervalMs ?? 5000,
+      info: () => ({
+        id: this.id,
+        host: hostname(),
+        pid: process.pid,
+        queues: names,
+        concurrency: this.concurrency,
+        busySlots: this.running.size,
+        startedAt: this.startedAt,
+        version: WORKER_VERSION,
+        runningTaskIds: [...this.running.values()].slice(0, MAX_LISTED_RUNNING).map((e) => e.task.id),
+      }),
+      logger: this.logger.child({ component: 'heartbeat' }),
+    });
     this.deadlines = new Deadlines(
       () => this.running.values(),
       (entry) => entry.deadline,
@@ -131,9 +155,12 @@ export class Worker {
     await this.waker.start();
     if (this.stopping) return; // stop() came while subscribing
     this.keeper.start();
+    this.startedAt = Date.now();
+    this.heartbeat.start();
     this.loop = this.claimLoop();
     this.logger.info(
       {
+        workerId: this.id,
         queues: [...this.queues.keys()],
         concurrency: this.concurrency,
         visibilityTimeoutMs: this.visibilityMs,
@@ -188,6 +215,7 @@ export class Worker {
     this.leases.stop();
     await this.acks.drain();
     await this.keeper.stop();
+    if (this.startedAt > 0) await this.heartbeat.stop();
     await this.waker.stop();
     this.logger.info('worker stopped');
   }

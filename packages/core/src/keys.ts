@@ -6,6 +6,17 @@
 /** The set of known queue names. Never touched inside a multi-key script (it has no queue tag). */
 export const QUEUES_KEY = 'tq:queues';
 
+/**
+ * The live-worker registry (ADR 0016): a ZSET of worker ids scored by when each one's record expires,
+ * and one record per worker, a STRING with a TTL. Both carry the hash tag `{tq.workers}`, which no queue
+ * name can spell (queue names have no dot), so they share one Cluster slot and one script reads both.
+ */
+export const WORKER_KEYS = {
+  index: 'tq:{tq.workers}:index',
+  /** Prefix of the records: `tq:{tq.workers}:worker:<worker id>`. */
+  recordPrefix: 'tq:{tq.workers}:worker:',
+} as const;
+
 /** The keys and channel of one queue. */
 export interface QueueKeys {
   /** Prefix of the pending LISTs, one per priority 0..9: `tq:{q}:pending:<priority>`. */

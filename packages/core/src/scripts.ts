@@ -25,6 +25,8 @@ const SCRIPTS = {
   trim: 4,
   repair: 3,
   list_tasks: 2,
+  heartbeat: 2,
+  list_workers: 2,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

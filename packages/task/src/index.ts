@@ -5,8 +5,10 @@ export {
   LIMITS,
   batchSubmissionSchema,
   fieldErrors,
+  MAX_WORKERS_LISTED,
   taskListQuerySchema,
   taskSubmissionSchema,
+  workerListQuerySchema,
   type FieldError,
   type TaskListQuery,
   type TaskSubmission,
@@ -18,4 +20,12 @@ export {
   type TaskPage,
   type TaskServiceOptions,
 } from './service';
-export { toTask, toTaskSummary, type Task, type TaskStatus, type TaskSummary } from './task';
+export {
+  toTask,
+  toTaskSummary,
+  toWorkerView,
+  type Task,
+  type TaskStatus,
+  type TaskSummary,
+  type WorkerView,
+} from './task';

@@ -2,6 +2,7 @@ import {
   Queue,
   QUEUES_KEY,
   TqError,
+  WorkerRegistry,
   listQueues,
   parseTaskId,
   type Clock,
@@ -14,11 +15,15 @@ import {
 /** Task storage over the core queues: one `Queue` per name, found from the task id. */
 export class TaskRepository {
   private readonly queues = new Map<string, Queue>();
+  /** The live-worker registry. */
+  readonly workers: WorkerRegistry;
 
   constructor(
     readonly redis: RedisClient,
     private readonly clock?: Clock,
-  ) {}
+  ) {
+    this.workers = new WorkerRegistry(redis, clock);
+  }
 
   /** The queue named `name` (validated). */
   queue(name: string): Queue {

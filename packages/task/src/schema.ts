@@ -21,6 +21,9 @@ export const LIMITS = {
 /** Defaults applied to a submission. */
 export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
 
+const TYPE_ERROR =
+  'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)';
+
 /** The largest time a JavaScript Date holds (year 275760). */
 const MAX_EPOCH_MS = 8.64e15;
 const RUN_AT_ERROR =
@@ -39,10 +42,7 @@ export const taskSubmissionSchema = z
     {
       type: z
         .string({ error: 'type is required and must be a string, e.g. "email"' })
-        .regex(LIMITS.typePattern, {
-          error:
-            'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
-        }),
+        .regex(LIMITS.typePattern, { error: TYPE_ERROR }),
       payload: z.unknown().optional(),
       queue: z
         .string({ error: 'queue must be a string' })
@@ -94,19 +94,30 @@ export const batchSubmissionSchema = z.strictObject(
   { error: 'the body must be a JSON object {"tasks": [...]}' },
 );
 
+/** A `limit` query parameter: a whole number from 1 to `max` (a string in a query string), default `fallback`. */
+const limitParam = (max: number, fallback: number) => {
+  const error = `limit must be a whole number from 1 to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error }).default(fallback);
+};
+
+/** A query string's parameters: unknown ones are refused, with `hint` added when one of them is `hinted`. */
+const queryObject = <Shape extends z.ZodRawShape>(shape: Shape, hinted?: { name: string; hint: string }) =>
+  z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter ${issue.keys.join(', ')}` +
+          (hinted && issue.keys.includes(hinted.name) ? `: ${hinted.hint}` : '')
+        : 'the query must be an object',
+  });
+
 /**
  * Which page of a queue's tasks to list (the query of `GET /queues/:name/tasks`): numbers may come as
  * strings, as a query string holds them. Unknown fields are refused, so a typo is not silently ignored.
  */
-export const taskListQuerySchema = z.strictObject(
+export const taskListQuerySchema = queryObject(
   {
     state: z.enum(TASK_STATES, { error: `state is required and must be one of ${TASK_STATES.join(', ')}` }),
-    limit: z.coerce
-      .number({ error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
-      .int({ error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
-      .min(1, { error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
-      .max(LIMITS.maxPageLimit, { error: `limit must be a whole number from 1 to ${LIMITS.maxPageLimit}` })
-      .default(50),
+    limit: limitParam(LIMITS.maxPageLimit, 50),
     cursor: z
       .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
       .min(1, { error: 'cursor must not be empty: omit it for the first page' })
@@ -116,24 +127,25 @@ export const taskListQuerySchema = z.strictObject(
       .optional(),
     type: z
       .string({ error: 'type must be a string' })
-      .regex(LIMITS.typePattern, {
-        error:
-          'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)',
-      })
+      .regex(LIMITS.typePattern, { error: TYPE_ERROR })
       .optional(),
   },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown parameter ${issue.keys.join(', ')}` +
-          (issue.keys.includes('offset')
-            ? ': pages are cursor-based; pass the nextCursor of a page as cursor'
-            : '')
-        : 'the query must be an object',
-  },
+  { name: 'offset', hint: 'pages are cursor-based; pass the nextCursor of a page as cursor' },
 );
 
 export type TaskListQuery = z.input<typeof taskListQuerySchema>;
+
+/** Most workers one read of the registry returns. */
+export const MAX_WORKERS_LISTED = 1000;
+
+/** The query of `GET /workers`: only the workers of one queue, at most `limit` of them. */
+export const workerListQuerySchema = queryObject({
+  queue: z
+    .string({ error: 'queue must be a string' })
+    .regex(QUEUE_NAME_PATTERN, { error: 'queue must be 1-64 letters, digits, "_" or "-"' })
+    .optional(),
+  limit: limitParam(MAX_WORKERS_LISTED, MAX_WORKERS_LISTED),
+});
 
 /** One problem with a field: where (a dotted path, '' for the whole body) and what is wrong. */
 export interface FieldError {

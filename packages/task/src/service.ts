@@ -15,12 +15,14 @@ import {
   LIMITS,
   batchSubmissionSchema,
   fieldErrors,
+  MAX_WORKERS_LISTED,
   taskListQuerySchema,
   taskSubmissionSchema,
+  workerListQuerySchema,
   type FieldError,
   type TaskSubmission,
 } from './schema';
-import { toTask, toTaskSummary, type Task, type TaskSummary } from './task';
+import { toTask, toTaskSummary, toWorkerView, type Task, type TaskSummary, type WorkerView } from './task';
 
 export interface TaskServiceOptions {
   /** Largest serialized payload accepted, bytes. Default 1 MiB. */
@@ -185,6 +187,25 @@ export class TaskService {
       scanned: page.scanned,
       nextCursor: page.next,
       tasks: page.tasks.map(toTaskSummary),
+    };
+  }
+
+  /**
+   * The live workers (`query` as `workerListQuerySchema` reads it: an optional queue, a limit), by host and
+   * id; `total` counts every live worker. Throws `invalid` with per-field errors.
+   */
+  async listWorkers(query: unknown): Promise<{ total: number; workers: WorkerView[] }> {
+    const parsed = workerListQuerySchema.safeParse(query);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
+    const { queue, limit } = parsed.data;
+    const { total, workers } = await this.repository.workers.list(MAX_WORKERS_LISTED);
+    return {
+      total,
+      workers: workers
+        .filter((w) => queue === undefined || w.queues.includes(queue))
+        .sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id))
+        .slice(0, limit)
+        .map(toWorkerView),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
+import type { LiveWorker, TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
 
 export type { TaskStatus };
 
@@ -101,5 +101,40 @@ export function toTaskSummary(record: TaskSummaryRecord): TaskSummary {
     lastError: record.lastError ?? null,
     deadReason: record.deadReason ?? null,
     leaseExpiresAt: iso(record.leaseExpiresAt),
+  };
+}
+
+/** A live worker as the API shows it (GET /workers). */
+export interface WorkerView {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  busySlots: number;
+  version: string;
+  startedAt: string;
+  /** Its last heartbeat (Redis time). */
+  lastBeatAt: string;
+  /** When it disappears from the list unless it beats again. */
+  expiresAt: string;
+  /** Tasks it runs now (at most 100; busySlots says how many). */
+  runningTaskIds: string[];
+}
+
+/** Turns a registry record into the API's view of a worker. */
+export function toWorkerView(w: LiveWorker): WorkerView {
+  return {
+    id: w.id,
+    host: w.host,
+    pid: w.pid,
+    queues: w.queues,
+    concurrency: w.concurrency,
+    busySlots: w.busySlots,
+    version: w.version,
+    startedAt: iso(w.startedAt)!,
+    lastBeatAt: iso(w.lastBeatAt)!,
+    expiresAt: iso(w.expiresAt)!,
+    runningTaskIds: w.runningTaskIds,
   };
 }
