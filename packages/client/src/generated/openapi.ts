@@ -198,6 +198,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live workers, from their heartbeats
+         * @description Workers write a heartbeat every HEARTBEAT_INTERVAL_MS (5 s by default) that lives three intervals: a worker that stops (killed, or cut off from Redis) disappears within that time; one that stops gracefully disappears at once. Sorted by host, then id.
+         */
+        get: operations["listWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -381,6 +401,33 @@ export type components = {
             /** @description Pass it as cursor for the next page; null when the walk reached the end. */
             nextCursor: string | null;
             tasks: components["schemas"]["TaskSummary"][];
+        };
+        Worker: {
+            /** @description Unique per worker process: <host>-<pid>-<random>. */
+            id: string;
+            host: string;
+            pid: number;
+            queues: string[];
+            /** @description Slots: tasks it runs at once at most. */
+            concurrency: number;
+            /** @description Slots busy at its last heartbeat. */
+            busySlots: number;
+            /** @description The version of @tq/worker it runs. */
+            version: string;
+            /** Format: date-time */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description Its last heartbeat (Redis time).
+             */
+            lastBeatAt: string;
+            /**
+             * Format: date-time
+             * @description When it leaves the list unless it beats again.
+             */
+            expiresAt: string;
+            /** @description Tasks it runs now, at most 100 (busySlots says how many). */
+            runningTaskIds: string[];
         };
         /** @description Omit the body (or ids) to act on every dead task of the queue. */
         DeadIds: {
@@ -888,6 +935,38 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listWorkers: {
+        parameters: {
+            query?: {
+                /** @description Only the workers that claim from this queue. */
+                queue?: string;
+                /** @description Most workers in the answer. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Live workers, of every queue. */
+                        total: number;
+                        workers: components["schemas"]["Worker"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             503: components["responses"]["Unavailable"];
         };
     };
