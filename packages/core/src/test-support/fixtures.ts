@@ -33,52 +33,60 @@ export async function enqueue(queue: Queue, ...tasks: Partial<NewTask>[]): Promi
 
 const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
+const ZSET_STATES = ['scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
+
 /**
- * Where Redis holds `id`: every structure that contains it. The invariant is that this is exactly one
- * state and that the task hash says the same.
+ * Where Redis holds each of `ids`: every structure that contains it, and its hash's status, read in one
+ * pipeline (one round trip, so the randomized test stays fast on a busy machine). The invariant is that
+ * each id is in exactly one state and that the task hash says the same.
  */
+export async function whereAre(
+  queue: Queue,
+  ids: string[],
+): Promise<{ states: TaskStatus[]; hashStatus: string | null }[]> {
+  const k = queue.keys;
+  const pipeline = queue.redis.pipeline();
+  for (const id of ids) {
+    const localId = id.slice(id.indexOf('.') + 1);
+    for (let p = 0; p < 10; p++) pipeline.call('LPOS', `${k.pendingPrefix}${p}`, localId, 'COUNT', 0);
+    for (const state of ZSET_STATES) pipeline.zscore(k[state], localId);
+    pipeline.hget(`${k.taskPrefix}${localId}`, 'status');
+  }
+  const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+  const per = 10 + ZSET_STATES.length + 1;
+  return ids.map((_, i) => {
+    const r = replies.slice(i * per, (i + 1) * per);
+    const states: TaskStatus[] = [];
+    for (let p = 0; p < 10; p++) for (const _pos of r[p] as number[]) states.push('pending');
+    ZSET_STATES.forEach((state, z) => {
+      if (r[10 + z] !== null) states.push(state);
+    });
+    return { states, hashStatus: r[per - 1] as string | null };
+  });
+}
+
+/** Where Redis holds `id` (see {@link whereAre}). */
 export async function whereIs(
   queue: Queue,
   id: string,
 ): Promise<{ states: TaskStatus[]; hashStatus: string | null }> {
-  const localId = id.slice(id.indexOf('.') + 1);
-  const k = queue.keys;
-  const states: TaskStatus[] = [];
-  for (let p = 0; p < 10; p++) {
-    const positions = (await queue.redis.call(
-      'LPOS',
-      `${k.pendingPrefix}${p}`,
-      localId,
-      'COUNT',
-      0,
-    )) as number[];
-    for (let i = 0; i < positions.length; i++) states.push('pending');
-  }
-  const zsets = {
-    scheduled: k.scheduled,
-    running: k.running,
-    retry: k.retry,
-    dead: k.dead,
-    done: k.done,
-    canceled: k.canceled,
-  };
-  for (const [state, key] of Object.entries(zsets)) {
-    if ((await queue.redis.zscore(key, localId)) !== null) states.push(state as TaskStatus);
-  }
-  const hashStatus = await queue.redis.hget(`${k.taskPrefix}${localId}`, 'status');
-  return { states, hashStatus };
+  return (await whereAre(queue, [id]))[0]!;
 }
 
 /** Asserts the invariant for each id: in exactly one state, and the hash agrees. */
 export async function expectConsistent(queue: Queue, ids: string[]): Promise<Record<string, TaskStatus>> {
   const out: Record<string, TaskStatus> = {};
-  for (const id of ids) {
-    const { states, hashStatus } = await whereIs(queue, id);
+  const places = await whereAre(queue, ids);
+  ids.forEach((id, i) => {
+    const { states, hashStatus } = places[i]!;
     if (states.length !== 1 || states[0] !== hashStatus) {
       throw new Error(`task ${id} is in [${states.join(', ')}] but its hash says ${hashStatus}`);
     }
     out[id] = states[0]!;
-  }
+  });
   return out;
 }
 
