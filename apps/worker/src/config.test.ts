@@ -16,6 +16,7 @@ describe('worker config', () => {
       SHUTDOWN_TIMEOUT_MS: 25_000,
       METRICS_PORT: 9101,
       HTTP_TASK_ALLOWED_HOSTS: [],
+      HTTP_TASK_ALLOW_PRIVATE_ADDRESSES: false,
       HANDLER_MODULES: [],
     });
   });

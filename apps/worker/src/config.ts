@@ -1,5 +1,5 @@
 import { QUEUE_NAME_PATTERN } from '@tq/core';
-import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 import { parseAllowedHost } from './handlers/http';
 
@@ -46,6 +46,8 @@ const schema = z
           'must be a comma-separated list of host names or host:port (e.g. api.example.com,10.0.0.5:8080)',
       },
     ),
+    /** Let allowlisted DNS names resolve to loopback, private and link-local addresses. */
+    HTTP_TASK_ALLOW_PRIVATE_ADDRESSES: boolVar(false),
     SMTP_URL: optionalVar().refine((url) => url === undefined || /^smtps?:\/\/.+/.test(url), {
       error:
         'must be an smtp:// or smtps:// URL, e.g. smtps://mail.example.com:465 (a user and password go before the host, URL-encoded)',

@@ -9,6 +9,7 @@ runBackgroundService('worker', loadConfig, async (config, { logger, redis, regis
   const handlers = loadHandlers(
     {
       httpAllowedHosts: config.HTTP_TASK_ALLOWED_HOSTS,
+      httpAllowPrivateAddresses: config.HTTP_TASK_ALLOW_PRIVATE_ADDRESSES,
       smtpUrl: config.SMTP_URL,
       emailFrom: config.EMAIL_FROM,
       emailDefaultTo: config.EMAIL_DEFAULT_TO,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, describeEnvValue, intVar, listVar, parseEnv, stringVar } from './env';
+import { ConfigError, boolVar, describeEnvValue, intVar, listVar, parseEnv, stringVar } from './env';
 
 const schema = z.object({
   PORT: intVar(8080, 1, 65535),
@@ -60,5 +60,24 @@ describe('describeEnvValue', () => {
       SOME_URL: z.string().refine(() => false, { error: 'cannot reach redis://u:pw@h:1' }),
     });
     expect(() => parseEnv(schema, { SOME_URL: 'x' })).toThrow('SOME_URL="x": cannot reach redis://***@h:1');
+  });
+});
+
+describe('boolVar', () => {
+  const schema = z.object({ FLAG: boolVar(false) });
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['1', true],
+    ['TRUE', true],
+    ['yes', true],
+    ['0', false],
+    ['off', false],
+  ])('reads %p as %p', (raw, expected) => {
+    expect(parseEnv(schema, { FLAG: raw }).FLAG).toBe(expected);
+  });
+
+  it('refuses anything else, saying what is accepted', () => {
+    expect(() => parseEnv(schema, { FLAG: 'maybe' })).toThrow('FLAG="maybe": must be 1 or 0');
   });
 });

@@ -70,6 +70,21 @@ export function listVar(defaultValue: string[] = []) {
     );
 }
 
+/** A yes/no variable: 1, true, yes, on or 0, false, no, off (any case); unset or blank is the default. */
+export function boolVar(defaultValue: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim().toLowerCase();
+      if (value === undefined || value === '') return defaultValue;
+      if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+      if (['0', 'false', 'no', 'off'].includes(value)) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be 1 or 0 (also true/false, yes/no, on/off)' });
+      return z.NEVER;
+    });
+}
+
 /** A string variable with a default. */
 export function stringVar(defaultValue: string) {
   return z

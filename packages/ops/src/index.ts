@@ -1,4 +1,13 @@
-export { ConfigError, describeEnvValue, intVar, listVar, logLevelVar, parseEnv, stringVar } from './env';
+export {
+  ConfigError,
+  boolVar,
+  describeEnvValue,
+  intVar,
+  listVar,
+  logLevelVar,
+  parseEnv,
+  stringVar,
+} from './env';
 export { createLogger, withSafeErrors, type Logger } from './logger';
 export { serializeError, type LoggedError } from './log-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server';

@@ -14,7 +14,8 @@ describe('tasks end to end', () => {
     stack = await Stack.start();
     await stack.startApi();
     worker = await stack.startWorker('worker', {
-      HTTP_TASK_ALLOWED_HOSTS: '127.0.0.1',
+      // A host without a port allows only 80/443: the target's port is listed.
+      HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${target.port}`,
       BACKOFF_BASE_MS: '50',
       BACKOFF_CAP_MS: '200',
       VISIBILITY_TIMEOUT_MS: '2000',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PermanentError } from '@tq/core';
 import { createLogger } from '@tq/ops';
 import type { HandlerContext } from '../types';
-import { createHttpHandler, parseAllowedHost } from './http';
+import { addressRange, createHttpHandler, parseAllowedHost } from './http';
 
 interface Seen {
   method: string;
@@ -46,7 +46,7 @@ describe('http handler', () => {
     signal,
     logger: createLogger('test', 'silent'),
   });
-  const handler = () => createHttpHandler(['127.0.0.1']);
+  const handler = () => createHttpHandler([`127.0.0.1:${port}`]);
 
   it('POSTs a JSON body by default and returns the status and body', async () => {
     reply = { status: 201, body: 'created' };
@@ -100,12 +100,113 @@ describe('http handler', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('accepts host:port entries that match the port, default ports included', async () => {
+  it('accepts host:port entries that match the port', async () => {
     await createHttpHandler([`127.0.0.1:${port}`])(ctx({ url: `http://127.0.0.1:${port}/` }));
     expect(seen).toHaveLength(1);
     expect(parseAllowedHost('[::1]:8080')).toEqual({ hostname: '[::1]', port: '8080' });
     expect(parseAllowedHost('API.example.com')).toEqual({ hostname: 'api.example.com', port: undefined });
     expect(() => parseAllowedHost('http://x')).toThrow('not a host name or host:port');
+  });
+
+  it('reads an entry without a port as the default port only, never as every port of the host', async () => {
+    const refused = createHttpHandler(['127.0.0.1'])(ctx({ url: `http://127.0.0.1:${port}/` }));
+    await expect(refused).rejects.toThrow(
+      new PermanentError(
+        `host 127.0.0.1:${port} is not in HTTP_TASK_ALLOWED_HOSTS; add it to allow this task ` +
+          `(an entry without a port allows only port 80; list 127.0.0.1:${port})`,
+      ),
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  describe('requests that can never succeed fail permanently, before anything is sent', () => {
+    const cases: [what: string, payload: unknown, message: string][] = [
+      [
+        'credentials in the url',
+        { url: `http://user:s3cret@127.0.0.1:PORT/` },
+        'the url carries a user or password (user:password@host): send credentials in a header such as Authorization',
+      ],
+      [
+        'a CR LF in a header value',
+        { url: 'http://127.0.0.1:PORT/', headers: { 'x-note': 'a\r\nX-Injected: 1' } },
+        'header x-note: its value contains a CR, LF or NUL character, which HTTP forbids (header injection)',
+      ],
+      [
+        'a NUL in a header value',
+        { url: 'http://127.0.0.1:PORT/', headers: { 'x-note': 'a\u0000b' } },
+        'header x-note: its value contains a CR, LF or NUL character',
+      ],
+      [
+        'a character outside Latin-1 in a header value',
+        { url: 'http://127.0.0.1:PORT/', headers: { 'x-note': 'snow ☃' } },
+        'header x-note: its value has characters HTTP headers cannot carry',
+      ],
+      [
+        'a header name that is not a token',
+        { url: 'http://127.0.0.1:PORT/', headers: { 'bad name': 'x' } },
+        'header name "bad name" is not an HTTP token',
+      ],
+      ...['Transfer-Encoding', 'content-length', 'Host', 'Connection', 'upgrade', 'TE', 'expect'].map(
+        (name) =>
+          [
+            `the ${name} header`,
+            { url: 'http://127.0.0.1:PORT/', headers: { [name]: name === 'Host' ? 'internal' : 'chunked' } },
+            `header ${name} is set by the worker (it frames, routes or holds the connection); remove it from the payload`,
+          ] as [string, unknown, string],
+      ),
+    ];
+    it.each(cases)('%s', async (_what, payload, message) => {
+      const withPort = JSON.parse(JSON.stringify(payload).replace('PORT', String(port))) as unknown;
+      const error = await handler()(ctx(withPort)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermanentError);
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).not.toContain('s3cret');
+      expect(seen).toHaveLength(0);
+    });
+  });
+
+  describe('DNS names resolving to non-public addresses', () => {
+    it('refuses a name that resolves to loopback, naming the address and the way to allow it', async () => {
+      const error = await createHttpHandler([`localhost:${port}`])(
+        ctx({ url: `http://localhost:${port}/` }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermanentError);
+      expect((error as Error).message).toMatch(
+        /^host localhost resolves to (127\.0\.0\.1|::1) \(loopback, not a public address\); .* HTTP_TASK_ALLOW_PRIVATE_ADDRESSES=1$/,
+      );
+      expect(seen).toHaveLength(0);
+    });
+
+    it('calls it with HTTP_TASK_ALLOW_PRIVATE_ADDRESSES', async () => {
+      const result = await createHttpHandler([`localhost:${port}`], { allowPrivateAddresses: true })(
+        ctx({ url: `http://localhost:${port}/hook` }),
+      );
+      expect(result).toEqual({ status: 200, body: '' });
+      expect(seen[0]).toMatchObject({ url: '/hook' });
+    });
+
+    it('lets an allowlisted IP address through: the operator named it', async () => {
+      await createHttpHandler([`127.0.0.1:${port}`])(ctx({ url: `http://127.0.0.1:${port}/` }));
+      expect(seen).toHaveLength(1);
+    });
+
+    it.each([
+      ['127.0.0.1', 'loopback'],
+      ['10.1.2.3', 'private'],
+      ['172.16.0.1', 'private'],
+      ['192.168.1.1', 'private'],
+      ['169.254.169.254', 'linkLocal'],
+      ['100.64.0.1', 'carrierGradeNat'],
+      ['0.0.0.0', 'unspecified'],
+      ['::1', 'loopback'],
+      ['fe80::1', 'linkLocal'],
+      ['fd00::1', 'uniqueLocal'],
+      ['::ffff:10.0.0.1', 'private'],
+      ['8.8.8.8', 'unicast'],
+      ['2606:4700::1111', 'unicast'],
+    ])('classifies %s as %s', (address, range) => {
+      expect(addressRange(address)).toBe(range);
+    });
   });
 
   it('fails permanently on an invalid payload', async () => {
@@ -127,9 +228,9 @@ describe('http handler', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await createHttpHandler(['127.0.0.1'])(ctx({ url: `http://127.0.0.1:${deadPort}/` })).catch(
-      (e: unknown) => e,
-    );
+    const error = await createHttpHandler([`127.0.0.1:${deadPort}`])(
+      ctx({ url: `http://127.0.0.1:${deadPort}/` }),
+    ).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(PermanentError);
     expect(String((error as Error).cause)).toMatch(/ECONNREFUSED/);
   });
@@ -139,8 +240,9 @@ describe('http handler', () => {
     const hanging = createServer(() => undefined); // never answers
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     try {
-      const call = createHttpHandler(['127.0.0.1'])(
-        ctx({ url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/` }, controller.signal),
+      const hangingPort = (hanging.address() as AddressInfo).port;
+      const call = createHttpHandler([`127.0.0.1:${hangingPort}`])(
+        ctx({ url: `http://127.0.0.1:${hangingPort}/` }, controller.signal),
       );
       controller.abort(new Error('timed out'));
       await expect(call).rejects.toThrow('timed out');

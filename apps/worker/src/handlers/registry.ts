@@ -10,6 +10,8 @@ import { createHttpHandler } from './http';
 /** What the stock worker's handlers are built from (see config.ts). */
 export interface HandlerSettings {
   httpAllowedHosts: string[];
+  /** HTTP_TASK_ALLOW_PRIVATE_ADDRESSES. Default false. */
+  httpAllowPrivateAddresses?: boolean;
   smtpUrl?: string;
   emailFrom: string;
   emailDefaultTo?: string;
@@ -24,7 +26,9 @@ export interface HandlerSettings {
  */
 export function loadHandlers(settings: HandlerSettings, logger: Logger, cwd = process.cwd()): HandlerMap {
   const handlers: HandlerMap = {
-    http: createHttpHandler(settings.httpAllowedHosts),
+    http: createHttpHandler(settings.httpAllowedHosts, {
+      allowPrivateAddresses: settings.httpAllowPrivateAddresses,
+    }),
     email: createEmailHandler({
       smtpUrl: settings.smtpUrl,
       from: settings.emailFrom,
