@@ -20,6 +20,8 @@ command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required (ht
 { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || apt_install redis-server redis-tools
 # promtool: checks /metrics output, the Prometheus config and the alert rules.
 command -v promtool >/dev/null || apt_install prometheus
+# chromium: the dashboard's browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_install chromium
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "12.4.2" ]; then
   npm install -g pnpm@12.4.2
 fi

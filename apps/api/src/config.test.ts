@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       IDEMPOTENCY_TTL_MS: 86400000,
       REDIS_COMMAND_TIMEOUT_MS: 2000,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      DASHBOARD_DIR: '',
+      CORS_ORIGINS: [],
       LOG_LEVEL: 'info',
     });
   });
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
         API_TOKENS: 'good,bad token',
         MAX_PAYLOAD_BYTES: '0',
         REDIS_COMMAND_TIMEOUT_MS: '2s',
+        CORS_ORIGINS: 'https://ok.example,https://ops.example/ui/',
         LOG_LEVEL: 'loud',
       });
     } catch (e) {
@@ -49,8 +52,12 @@ describe('loadConfig', () => {
       'API_TOKENS',
       'MAX_PAYLOAD_BYTES',
       'REDIS_COMMAND_TIMEOUT_MS',
+      'CORS_ORIGINS',
       'LOG_LEVEL',
     ]);
+    expect(problems.find((p) => p.startsWith('CORS_ORIGINS'))).toMatch(
+      /"https:\/\/ops.example\/ui\/" is not an origin: write scheme:\/\/host\[:port\]/,
+    );
     expect(problems.find((p) => p.startsWith('API_TOKENS'))).toMatch(/token #2 has characters/);
     expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/not a Redis URL/);
   });

@@ -35,6 +35,32 @@ const schema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: intVar(2000, 10, 60_000),
   /** How long a shutdown waits for in-flight requests before closing their connections, ms. */
   SHUTDOWN_TIMEOUT_MS: intVar(10_000, 0, 600_000),
+  /**
+   * Folder of the dashboard's static bundle, served at /ui/ without a token (it holds no data). Default:
+   * apps/dashboard/dist of this checkout; the container image sets its own. Without an index.html there,
+   * /ui/ answers 404 saying how to build it.
+   */
+  DASHBOARD_DIR: stringVar(''),
+  /**
+   * Browser origins (scheme://host[:port], comma-separated) allowed to call the API across origins: a
+   * dashboard served by another static server. Empty: no CORS headers, same-origin pages only.
+   */
+  CORS_ORIGINS: listVar([]).superRefine((origins, ctx) => {
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin: write scheme://host[:port], e.g. https://ops.example.com, without a path or a trailing slash`,
+        });
+      }
+    }
+  }),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -349,6 +349,32 @@ export const openApiDocument = {
         },
       },
     },
+    '/ui/{path}': {
+      get: {
+        operationId: 'dashboard',
+        summary: 'The web dashboard: its static files (docs/dashboard.md)',
+        description:
+          'Public files with no data in them (index.html for an empty path); every API call the page makes ' +
+          'carries the bearer token the operator enters. Served from DASHBOARD_DIR; 404 when it holds no build. ' +
+          'GET /ui (no slash) redirects to ui/.',
+        ...open,
+        parameters: [
+          {
+            name: 'path',
+            in: 'path',
+            required: true,
+            description:
+              'A file of the bundle, e.g. assets/index-C6PJ4qbH.js; may contain slashes; empty for index.html.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': { description: 'The file (text/html, text/javascript, text/css or application/json).' },
+          '301': { description: 'For /ui: Location ui/ (relative, so a proxy prefix is kept).' },
+          '404': response('NotFound'),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'openApi',

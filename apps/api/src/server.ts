@@ -1,6 +1,7 @@
 import type { RedisClient } from '@tq/core';
 import { withSafeErrors, type Logger } from '@tq/ops';
 import type { TaskService } from '@tq/task';
+import cors from 'cors';
 import express, { type Express, type Request } from 'express';
 import type { Registry } from 'prom-client';
 import { createApiMetrics } from './api-metrics';
@@ -11,6 +12,7 @@ import { jsonBody } from './json-body';
 import { observeRequests } from './observe-requests';
 import { HttpProblem } from './problem';
 import type { RouteContext } from './route-context';
+import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -55,6 +57,18 @@ export function createServer(deps: ServerDeps): Express {
   // A task's state changes under its id, and hashing every answer for an ETag costs CPU on the hot path.
   app.disable('etag');
   app.use(observeRequests(metrics, logger.child({ component: 'http' })));
+  if (config.CORS_ORIGINS.length > 0) {
+    // A dashboard (or another page) served from these origins may call the API; it authenticates with
+    // the Authorization header, never cookies, so credentials stay off.
+    app.use(
+      cors({
+        origin: config.CORS_ORIGINS,
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+        exposedHeaders: ['Location', 'Retry-After', 'Idempotent-Replayed', 'WWW-Authenticate'],
+        maxAge: 600,
+      }),
+    );
+  }
   for (const routes of [
     healthRoutes,
     metricsRoutes,
@@ -65,6 +79,7 @@ export function createServer(deps: ServerDeps): Express {
     queueTaskRoutes,
     deadLetterRoutes,
     workerRoutes,
+    dashboardRoutes,
   ]) {
     app.use(routes(context));
   }

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 /** A route the express app serves: method, OpenAPI-style path, and the names of its handlers. */
 export interface ServedRoute {
   method: string;
-  /** `/tasks/{id}` for express's `/tasks/:id`. */
+  /** `/tasks/{id}` for express's `/tasks/:id`, `/ui/{path}` for an optional wildcard `/ui{/*path}`. */
   path: string;
   handlers: string[];
 }
@@ -27,7 +27,7 @@ export function servedRoutes(app: Express): ServedRoute[] {
         for (const method of Object.keys(layer.route.methods)) {
           routes.push({
             method: method.toUpperCase(),
-            path: layer.route.path.replace(/:(\w+)/g, '{$1}'),
+            path: layer.route.path.replace(/:(\w+)/g, '{$1}').replace(/\{\/\*(\w+)\}/g, '/{$1}'),
             handlers: layer.route.stack.map((h) => h.name),
           });
         }

@@ -6,6 +6,7 @@ import {
   randomQueueName,
   startRedisServer,
   waitFor,
+  waitForService,
   type RedisServer,
   type RedisServerOptions,
 } from '@tq/testing';
@@ -300,19 +301,13 @@ export class ChaosStack {
     message: string,
     timeoutMs = 10_000,
   ): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
-    try {
-      return await waitFor(
-        async () => {
-          const value = await predicate();
-          if (!value && service && !service.running)
-            throw new Error(`${service.name} exited: ${JSON.stringify(await service.exited)}`);
-          return value;
-        },
-        { timeoutMs, message, intervalMs: 20 },
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- service logs ---\n${this.tails()}`, { cause: error });
-    }
+    return waitForService(predicate, {
+      service,
+      timeoutMs,
+      message,
+      intervalMs: 20,
+      context: () => this.tails(),
+    });
   }
 
   tails(n = 8): string {

@@ -1,7 +1,13 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from '@tq/testing';
+import {
+  freePort,
+  startRedisServer,
+  waitForService,
+  type RedisServer,
+  type RedisServerOptions,
+} from '@tq/testing';
 import { Service, entryPoint, type ServiceKind } from './service';
 
 /** The handler module the e2e workers load through HANDLER_MODULES (sleep, crash). */
@@ -96,19 +102,13 @@ export class Stack {
     message: string,
     timeoutMs = 10_000,
   ): Promise<Truthy<T>> {
-    try {
-      return await waitFor(
-        async () => {
-          const value = await predicate();
-          if (!value && service && !service.running)
-            throw new Error(`${service.name} exited: ${JSON.stringify(await service.exited)}`);
-          return value;
-        },
-        { timeoutMs, message, intervalMs: 20 },
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- service logs ---\n${this.tails()}`, { cause: error });
-    }
+    return waitForService(predicate, {
+      service,
+      timeoutMs,
+      message,
+      intervalMs: 20,
+      context: () => this.tails(),
+    });
   }
 
   /** The effects recorded so far by the handlers in handlers.js. */

@@ -1,0 +1,173 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { ApiError } from '../api/client';
+import { useCancelTask, usePurgeDead, useRequeueDead, useTask } from '../api/hooks';
+import type { Task } from '../api/types';
+import { ConfirmButton } from '../components/confirm-button';
+import { ErrorNotice, StatusNotice } from '../components/notice';
+import { StateBadge } from '../components/state-badge';
+import { between, formatDuration, formatJson, formatTime } from '../format';
+
+const CANCELABLE = new Set(['pending', 'scheduled', 'retry']);
+
+/** One task: its fields, payload, result, error history, timings and the actions its state allows. */
+export function TaskDetailPage() {
+  const id = useParams().id!;
+  const task = useTask(id);
+  return (
+    <section aria-labelledby="task-title">
+      <h1 id="task-title">
+        Task <span className="mono">{id}</span>
+      </h1>
+      {task.error instanceof ApiError && task.error.status === 404 ? (
+        <p role="alert" className="notice error">
+          No task {id}: it never existed, or its retention window passed (24 h for finished tasks, 14 days for
+          dead ones).
+        </p>
+      ) : (
+        <ErrorNotice error={task.error} what="load the task" />
+      )}
+      {task.data && <TaskView task={task.data} />}
+    </section>
+  );
+}
+
+function TaskView({ task }: { task: Task }) {
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const cancel = useCancelTask();
+  const requeue = useRequeueDead();
+  const purge = usePurgeDead();
+  const busy = cancel.isPending || requeue.isPending || purge.isPending;
+  const waited = between(task.runAt ?? task.createdAt, task.startedAt);
+  const ran = between(task.startedAt, task.finishedAt);
+
+  return (
+    <>
+      <div className="toolbar" role="group" aria-label="Actions on this task">
+        {CANCELABLE.has(task.status) && (
+          <ConfirmButton
+            label="Cancel task"
+            question={`Cancel ${task.id}? It will not run.`}
+            confirm="Cancel task"
+            danger
+            disabled={busy}
+            onConfirm={() => cancel.mutate(task.id, { onSuccess: () => setOutcome('Canceled.') })}
+          />
+        )}
+        {task.status === 'dead' && (
+          <>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                requeue.mutate(
+                  { queue: task.queue, ids: [task.id] },
+                  { onSuccess: () => setOutcome('Requeued: the task is pending again.') },
+                )
+              }
+            >
+              Requeue
+            </button>
+            <ConfirmButton
+              label="Purge"
+              question={`Delete dead task ${task.id} for good?`}
+              confirm="Purge"
+              danger
+              disabled={busy}
+              onConfirm={() =>
+                purge.mutate(
+                  { queue: task.queue, ids: [task.id] },
+                  { onSuccess: () => setOutcome('Purged.') },
+                )
+              }
+            />
+          </>
+        )}
+      </div>
+      <ErrorNotice error={cancel.error ?? requeue.error ?? purge.error} what="act on the task" />
+      <StatusNotice>{outcome}</StatusNotice>
+
+      <dl className="fields">
+        <dt>Status</dt>
+        <dd>
+          <StateBadge state={task.status} />
+          {task.deadReason && <span> ({task.deadReason})</span>}
+        </dd>
+        <dt>Queue</dt>
+        <dd>
+          <Link
+            to={task.status === 'dead' ? `/dead/${encodeURIComponent(task.queue)}` : '/queues'}
+            className="mono"
+          >
+            {task.queue}
+          </Link>
+        </dd>
+        <dt>Type</dt>
+        <dd className="mono">{task.type}</dd>
+        <dt>Priority</dt>
+        <dd>
+          {task.priority}{' '}
+          <span className="hint">(0–9; 9 is claimed first. In BullMQ a lower number runs first.)</span>
+        </dd>
+        <dt>Attempts</dt>
+        <dd>
+          {task.attempt} of {task.maxAttempts}
+        </dd>
+        <dt>Timeout</dt>
+        <dd>{task.timeoutMs === null ? "the worker's default" : formatDuration(task.timeoutMs)}</dd>
+        <dt>Idempotency key</dt>
+        <dd className="mono">{task.idempotencyKey ?? '—'}</dd>
+      </dl>
+
+      <h2>Timings</h2>
+      <dl className="fields">
+        <dt>Created</dt>
+        <dd>{formatTime(task.createdAt)}</dd>
+        <dt>Run at</dt>
+        <dd>{formatTime(task.runAt)}</dd>
+        <dt>Started (last attempt)</dt>
+        <dd>{formatTime(task.startedAt)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatTime(task.finishedAt)}</dd>
+        <dt>Waited before its last start</dt>
+        <dd>{formatDuration(waited)}</dd>
+        <dt>Last attempt ran</dt>
+        <dd>{formatDuration(ran)}</dd>
+      </dl>
+
+      <h2>Payload</h2>
+      <pre className="json" tabIndex={0} aria-label="Payload">
+        {formatJson(task.payload)}
+      </pre>
+      <h2>Result</h2>
+      <pre className="json" tabIndex={0} aria-label="Result">
+        {task.result === null ? '—' : formatJson(task.result)}
+      </pre>
+
+      <h2>Errors</h2>
+      {task.errors.length === 0 ? (
+        <p>No attempt failed.</p>
+      ) : (
+        <table className="data">
+          <caption className="visually-hidden">Failed attempts, the last 10</caption>
+          <thead>
+            <tr>
+              <th scope="col">Attempt</th>
+              <th scope="col">At</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {task.errors.map((e) => (
+              <tr key={`${e.attempt}-${e.at}`}>
+                <td className="num">{e.attempt}</td>
+                <td>{formatTime(e.at)}</td>
+                <td className="error-text">{e.error}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,327 @@
+import { createServer, type Server } from 'node:http';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { freePort } from '@tq/testing';
+import type { Browser, Page } from 'playwright-core';
+import { Api, type QueueJson, type TaskJson } from './support/api';
+import { launchBrowser, newTab, screenshot, seriousViolations, type PageWatch } from './support/browser';
+import { RedisMonitor } from './support/redis-monitor';
+import { DASHBOARD_DIST, Stack } from './support/stack';
+
+const TOKEN = 'browser-admin-token';
+/** Chrome reports every non-2xx answer to fetch as a console error; expected only where a test provokes one. */
+const HTTP_ERROR = /Failed to load resource: the server responded with a status of/;
+
+let stack: Stack;
+let browser: Browser;
+let api: Api;
+let staticServer: Server;
+let staticOrigin: string;
+
+/** Signs in a fresh tab with the token and opens `hash` (e.g. "#/queues"). */
+async function signedIn(hash = '#/'): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
+  const { context, page, watch } = await newTab(browser);
+  try {
+    await page.goto(`${stack.apiUrl}/ui/${hash}`);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('navigation', { name: 'Pages', exact: true }).waitFor();
+  } catch (error) {
+    await context.close(); // a tab left open would go on polling (and count in the Redis load test)
+    throw error;
+  }
+  return { page, watch, close: () => context.close() };
+}
+
+/** The checks every page gets: no serious/critical axe violation, no console error; then its screenshot. */
+async function checkPage(page: Page, watch: PageWatch, name: string): Promise<void> {
+  expect([name, await seriousViolations(page)]).toEqual([name, []]);
+  expect([name, watch.unexpected()]).toEqual([name, []]);
+  await screenshot(page, name);
+}
+
+async function submit(body: object): Promise<TaskJson> {
+  return api.ok<TaskJson>('POST', '/tasks', body);
+}
+
+async function queue(name: string): Promise<QueueJson> {
+  return api.ok<QueueJson>('GET', `/queues/${name}`);
+}
+
+let failOnce: TaskJson;
+let brokenTask: TaskJson;
+let doneTask: TaskJson;
+
+beforeAll(async () => {
+  stack = await Stack.start();
+  api = new Api(() => stack.apiUrl, TOKEN);
+  // A second origin serving the same bundle with a config.json that points at the API (CORS).
+  const staticPort = await freePort();
+  staticOrigin = `http://127.0.0.1:${staticPort}`;
+  await stack.startApi({ API_TOKENS: TOKEN, CORS_ORIGINS: staticOrigin });
+  // Fast retries, so a task with 3 attempts is dead within a second.
+  await stack.startWorker('worker-1', {
+    QUEUES: 'mail,images,reports',
+    BACKOFF_BASE_MS: '20',
+    BACKOFF_CAP_MS: '50',
+    WORKER_CONCURRENCY: '4',
+  });
+  await stack.startReaper();
+  staticServer = await serveElsewhere(staticPort, stack.apiUrl);
+  browser = await launchBrowser();
+
+  // Real data for every page: finished, dead, scheduled and paused-pending tasks in three queues.
+  const work = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      submit({ type: 'work', queue: 'mail', payload: { to: `user${i}@example.com` } }),
+    ),
+  );
+  doneTask = work[0]!;
+  failOnce = await submit({
+    type: 'fail-once',
+    queue: 'mail',
+    maxAttempts: 1,
+    payload: { to: 'ada@example.com' },
+  });
+  brokenTask = await submit({
+    type: 'broken',
+    queue: 'mail',
+    maxAttempts: 3,
+    payload: { template: 'welcome-v2' },
+  });
+  for (let i = 0; i < 3; i++)
+    await submit({ type: 'report', queue: 'reports', delayMs: 3_600_000, priority: i * 4 });
+  await api.ok('POST', '/tasks', {
+    type: 'thumbnail',
+    queue: 'images',
+    payload: { src: 's3://bucket/a.png' },
+  });
+  await api.ok('POST', '/queues/images/pause');
+  for (let i = 0; i < 4; i++)
+    await submit({ type: 'thumbnail', queue: 'images', payload: { src: `s3://bucket/${i}.png` } });
+  await stack.until(
+    undefined,
+    async () => {
+      const mail = await queue('mail');
+      return mail.counts.done === 12 && mail.counts.dead === 2;
+    },
+    'seed tasks finished',
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  staticServer?.closeAllConnections();
+  await new Promise<void>((resolve) => (staticServer ? staticServer.close(() => resolve()) : resolve()));
+  await stack?.close();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('without a token shows the prompt and no data', async () => {
+    const { context, page, watch } = await newTab(browser);
+    try {
+      await page.goto(`${stack.apiUrl}/ui/`);
+      await page.getByLabel('API token').waitFor();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to tq');
+      const text = await page.locator('body').innerText();
+      for (const name of ['mail', 'images', 'reports', 'pending']) expect(text).not.toContain(name);
+      // The page knew from config.json that a token is needed: it asked the API nothing.
+      expect(watch.requests.filter((r) => !r.url.startsWith(`${stack.apiUrl}/ui/`))).toEqual([]);
+      expect(watch.unexpected()).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'token-prompt');
+
+      // A wrong token is refused (the API's 401 is the one console error here), and still shows nothing.
+      await page.getByLabel('API token').fill('not-the-token');
+      await page.getByRole('button', { name: 'Use token' }).click();
+      await page.getByText('The API refused that token').waitFor();
+      expect(await page.locator('body').innerText()).not.toContain('mail');
+      expect(watch.unexpected([HTTP_ERROR])).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('Overview: totals per state and the oldest pending task per queue', async () => {
+    const { page, watch, close } = await signedIn('#/');
+    try {
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.locator('.tile.state-done .tile-value', { hasText: '12' }).waitFor();
+      await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
+      await checkPage(page, watch, 'overview');
+    } finally {
+      await close();
+    }
+  });
+
+  it('Queues: pausing a queue from the UI shows as paused through the API, and resuming undoes it', async () => {
+    const { page, watch, close } = await signedIn('#/queues');
+    try {
+      await page.getByRole('button', { name: 'Pause queue reports' }).click();
+      await stack.until(
+        undefined,
+        async () => (await queue('reports')).paused,
+        'reports paused through the API',
+      );
+      await page.getByRole('button', { name: 'Resume queue reports' }).waitFor();
+      await page.getByRole('button', { name: 'Resume queue reports' }).click();
+      await stack.until(
+        undefined,
+        async () => !(await queue('reports')).paused,
+        'reports resumed through the API',
+      );
+      await page.getByRole('button', { name: 'Pause queue reports' }).waitFor();
+      await checkPage(page, watch, 'queues');
+    } finally {
+      await close();
+    }
+  });
+
+  it('Dead letters: a failing task shows up, and Requeue makes it done', async () => {
+    const { page, watch, close } = await signedIn('#/dead/mail');
+    try {
+      const row = page.getByRole('row').filter({ hasText: failOnce.id });
+      await row.waitFor();
+      expect(await row.innerText()).toContain(`upstream answered 503 on the first try of ${failOnce.id}`);
+      await page.getByRole('row').filter({ hasText: brokenTask.id }).waitFor();
+      await checkPage(page, watch, 'dead-letters');
+
+      await page.getByRole('checkbox', { name: `Select ${failOnce.id}` }).check();
+      await page.getByRole('button', { name: 'Requeue selected (1)' }).click();
+      await page.getByRole('status').filter({ hasText: 'Requeued 1' }).waitFor();
+      await stack.until(
+        undefined,
+        async () => (await api.ok<TaskJson>('GET', `/tasks/${failOnce.id}`)).status === 'done',
+        'requeued task done',
+      );
+      // The list drops it; the broken one stays.
+      await row.waitFor({ state: 'detached' });
+      expect(await page.getByRole('row').filter({ hasText: brokenTask.id }).count()).toBe(1);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('search by id opens the task, with its payload, error history and actions', async () => {
+    const { page, watch, close } = await signedIn('#/');
+    try {
+      await page.getByLabel('Task id').fill(brokenTask.id);
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('heading', { name: `Task ${brokenTask.id}` }).waitFor();
+      await page.getByText('"template": "welcome-v2"').waitFor();
+      // Three failed attempts, each with its message.
+      for (const attempt of [1, 2, 3])
+        await page.getByText(`template "welcome-v2" not found (attempt ${attempt})`).waitFor();
+      await page.getByRole('button', { name: 'Requeue' }).waitFor();
+      await checkPage(page, watch, 'task-detail');
+
+      await page.getByLabel('Task id').fill(doneTask.id);
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('heading', { name: `Task ${doneTask.id}` }).waitFor();
+      await page.getByText('"ok": true').waitFor();
+      expect(watch.unexpected()).toEqual([]);
+
+      // Not an id: said at once, nothing requested.
+      await page.getByLabel('Task id').fill('nope');
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('alert').filter({ hasText: 'A task id looks like' }).waitFor();
+    } finally {
+      await close();
+    }
+  });
+
+  it('sends the token in the Authorization header of every API call and never in a URL', async () => {
+    const { page, watch, close } = await signedIn('#/queues');
+    try {
+      await page.getByRole('cell', { name: 'reports', exact: true }).waitFor();
+      await page.getByRole('link', { name: 'Dead letters' }).click();
+      await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+      const apiCalls = watch.requests.filter((r) => !r.url.includes('/ui/'));
+      expect(apiCalls.length).toBeGreaterThan(0);
+      for (const r of apiCalls) expect(r).toEqual({ url: r.url, authorization: `Bearer ${TOKEN}` });
+      for (const r of watch.requests) expect(r.url).not.toContain(TOKEN);
+      // sessionStorage only: nothing in localStorage or cookies.
+      expect(await page.evaluate('window.localStorage.length')).toBe(0);
+      expect(await page.context().cookies()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('one open tab costs at most a few Redis commands per second', async () => {
+    // The Overview polls the most; REDIS_LOAD_PAGES="#/,#/queues,…" measures other pages too (docs/dashboard.md).
+    const pages = (process.env.REDIS_LOAD_PAGES ?? '#/').split(',');
+    const windowMs = Number(process.env.REDIS_LOAD_WINDOW_MS ?? 20_000);
+    const monitor = await RedisMonitor.start(stack.redis.url);
+    try {
+      for (const hash of pages) {
+        const { page, close } = await signedIn(hash);
+        try {
+          await page.getByRole('heading', { level: 1 }).waitFor();
+          // The window is the measurement itself (4 polls of 5 s), not a wait for something to happen.
+          const count = await monitor.count(windowMs);
+          const perSecond = count.executed / count.seconds;
+          process.stdout.write(
+            `redis load of one tab on ${hash}: ${(count.sent / count.seconds).toFixed(2)} commands/s sent, ` +
+              `${perSecond.toFixed(2)}/s executed (scripts' calls included) over ${count.seconds.toFixed(1)} s ` +
+              `with 3 queues: ${JSON.stringify(count.byName)}\n`,
+          );
+          expect(count.sent).toBeGreaterThan(0); // the tab did poll while measured
+          // One poll every 5 s of GET /queues = SMEMBERS + one stats script per queue (3 here) of about
+          // 30 O(1) calls: 0.8 sent and about 19 executed per second. A slow machine polls less, never more;
+          // the bounds leave room for one extra poll (a focus refetch) in the window.
+          expect(count.sent / count.seconds).toBeLessThanOrEqual(2);
+          expect(perSecond).toBeLessThanOrEqual(30);
+        } finally {
+          await close();
+        }
+      }
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  it('works from another static server pointed at the API (config.json + CORS_ORIGINS)', async () => {
+    const { context, page, watch } = await newTab(browser);
+    try {
+      await page.goto(`${staticOrigin}/`);
+      await page.getByLabel('API token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Use token' }).click();
+      await page.getByRole('link', { name: 'Queues' }).click();
+      await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
+      expect(watch.requests.some((r) => r.url.startsWith(`${stack.apiUrl}/queues`))).toBe(true);
+      expect(watch.unexpected([HTTP_ERROR])).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/**
+ * A plain static file server on another origin with a copy of the bundle whose config.json names the
+ * API: what an operator gets with nginx or a CDN. (Test scaffolding, not a product part.)
+ */
+async function serveElsewhere(port: number, apiUrl: string): Promise<Server> {
+  const root = mkdtempSync(join(tmpdir(), 'tq-dashboard-static-'));
+  cpSync(DASHBOARD_DIST, root, { recursive: true });
+  writeFileSync(join(root, 'config.json'), JSON.stringify({ apiUrl: `${apiUrl}/` }));
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.json': 'application/json',
+  };
+  const server = createServer((req, res) => {
+    const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    try {
+      const body = readFileSync(join(root, path));
+      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
