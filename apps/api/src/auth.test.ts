@@ -1,21 +1,30 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomQueueName } from '@tq/testing';
 import { servedRoutes } from './test-support/served-routes';
 import { call, startTestApi, type TestApi } from './test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ API_TOKENS: 'first-token, second-token' });
+  // A dashboard bundle to serve: its files are open like the probes.
+  const dashboard = mkdtempSync(join(tmpdir(), 'tq-auth-ui-'));
+  writeFileSync(join(dashboard, 'index.html'), '<!doctype html><title>tq</title>');
+  api = await startTestApi({ API_TOKENS: 'first-token, second-token', DASHBOARD_DIR: dashboard });
 });
 afterAll(() => api.close());
 
-const OPEN = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+const OPEN = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /ui/{path}']);
 
 describe('bearer auth (API_TOKENS set)', () => {
-  it('refuses every served route but /healthz, /readyz and /metrics without a token: 401 + WWW-Authenticate', async () => {
+  it('refuses every served route but /healthz, /readyz, /metrics and the dashboard files without a token: 401 + WWW-Authenticate', async () => {
     const routes = servedRoutes(api.app);
     const queue = randomQueueName();
     for (const { method, path } of routes) {
-      const url = path.replace('{id}', `${queue}.01JD3Z5Q6M8W2K4N7P9R1T3V5X`).replace('{name}', queue);
+      const url = path
+        .replace('{id}', `${queue}.01JD3Z5Q6M8W2K4N7P9R1T3V5X`)
+        .replace('{name}', queue)
+        .replace('{path}', '');
       const res = await call(api, method, url);
       if (OPEN.has(`${method} ${path}`)) {
         expect([method, path, res.status]).toEqual([method, path, 200]);

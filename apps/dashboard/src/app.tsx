@@ -12,6 +12,7 @@ import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { QueuesPage } from './pages/queues';
 import { TaskDetailPage } from './pages/task-detail';
+import { TasksPage } from './pages/tasks';
 
 type AuthState = { need: false } | { need: true; reason: 'missing' | 'refused' };
 
@@ -76,6 +77,7 @@ export function App({ config }: { config: DashboardConfig }) {
                 <Route path="/queues" element={<QueuesPage />} />
                 <Route path="/dead" element={<DeadLettersPage />} />
                 <Route path="/dead/:queue" element={<DeadLettersPage />} />
+                <Route path="/tasks" element={<TasksPage />} />
                 <Route path="/tasks/:id" element={<TaskDetailPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>

@@ -178,6 +178,50 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  it('Tasks: one queue and state at a time, paged by cursor, filtered by type', async () => {
+    const { page, watch, close } = await signedIn('#/tasks?queue=mail&state=done&limit=5');
+    try {
+      const rows = page.locator('table.data tbody tr');
+      const ids = async () => (await rows.locator('td:first-child').allInnerTexts()).map((t) => t.trim());
+      await page.getByText('Page 1: 5 shown of 12').waitFor();
+      const first = await ids();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByText('Page 2: 5 shown of 12').waitFor();
+      const second = await ids();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByText('Page 3: 2 shown of 12').waitFor();
+      const third = await ids();
+      // Every done task of the queue exactly once, newest first across the pages.
+      expect(new Set([...first, ...second, ...third]).size).toBe(12);
+      expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await page.getByText('Page 2: 5 shown of 12').waitFor();
+      expect(await ids()).toEqual(second);
+
+      // Another state from the tabs; a type filter that matches nothing in it.
+      await page
+        .getByRole('navigation', { name: 'Task states' })
+        .getByRole('button', { name: /^dead/ })
+        .click();
+      await page.getByRole('row').filter({ hasText: brokenTask.id }).waitFor();
+      await page.getByLabel('Type', { exact: true }).fill('work');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByText('No dead tasks of type work in mail.').waitFor();
+      await page.getByRole('button', { name: 'Clear filter' }).click();
+      await page.getByRole('row').filter({ hasText: brokenTask.id }).waitFor();
+
+      await page
+        .getByRole('navigation', { name: 'Task states' })
+        .getByRole('button', { name: /^scheduled/ })
+        .click();
+      await page.getByRole('combobox', { name: 'Queue' }).selectOption('reports');
+      await page.getByText('Page 1: 3 shown of 3').waitFor();
+      await checkPage(page, watch, 'tasks');
+    } finally {
+      await close();
+    }
+  });
+
   it('Dead letters: a failing task shows up, and Requeue makes it done', async () => {
     const { page, watch, close } = await signedIn('#/dead/mail');
     try {

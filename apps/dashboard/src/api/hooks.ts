@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context';
 import { POLL_MS, TASK_POLL_MS } from './live';
-import type { DeadPage, QueueView, RequeueAnswer, Task } from './types';
+import type { QueueView, RequeueAnswer, Task, TaskPage, TaskState } from './types';
 
 const FINAL = new Set(['done', 'dead', 'canceled']);
 
@@ -25,14 +25,25 @@ export function useTask(id: string) {
   });
 }
 
-export function useDeadPage(queue: string | undefined, offset: number, limit: number) {
+/** One page of a queue's tasks in `state`, from `cursor` (null: the first page). */
+export function useTaskPage(
+  queue: string | undefined,
+  state: TaskState,
+  options: { cursor: string | null; limit: number; type?: string },
+) {
   const api = useApi();
+  const { cursor, limit, type } = options;
   return useQuery({
-    queryKey: ['dead', queue, offset, limit],
-    queryFn: () => api.get<DeadPage>(`/queues/${encodeURIComponent(queue!)}/dead`, { offset, limit }),
+    queryKey: ['tasks', queue, state, type ?? null, cursor, limit],
+    queryFn: () =>
+      api.get<TaskPage>(`/queues/${encodeURIComponent(queue!)}/tasks`, { state, limit, cursor, type }),
     enabled: queue !== undefined,
     refetchInterval: POLL_MS,
-    placeholderData: (previous) => (previous?.queue === queue ? previous : undefined),
+    // While the next page loads, keep showing this one (same list only).
+    placeholderData: (previous) =>
+      previous?.queue === queue && previous?.state === state && previous?.type === (type ?? null)
+        ? previous
+        : undefined,
   });
 }
 

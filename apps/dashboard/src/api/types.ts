@@ -1,6 +1,11 @@
 /** The shapes of the API's answers that the dashboard reads (docs/api.md, GET /openapi.json). */
 // Type-only imports of the API's own types: nothing of @tq/task enters the bundle.
-import type { Task as ApiTask, TaskStatus } from '@tq/task';
+import type {
+  Task as ApiTask,
+  TaskPage as ApiTaskPage,
+  TaskStatus,
+  TaskSummary as ApiTaskSummary,
+} from '@tq/task';
 
 export type TaskState = TaskStatus;
 
@@ -32,14 +37,11 @@ export interface QueueView {
 /** GET /tasks/:id */
 export type Task = ApiTask;
 
-/** GET /queues/:name/dead */
-export interface DeadPage {
-  queue: string;
-  total: number;
-  offset: number;
-  limit: number;
-  tasks: Task[];
-}
+/** A task as lists show it (no payload, result or error history). */
+export type TaskSummary = ApiTaskSummary;
+
+/** GET /queues/:name/tasks?state= and GET /queues/:name/dead: one page, with the cursor of the next. */
+export type TaskPage = ApiTaskPage;
 
 /** POST /queues/:name/dead/requeue */
 export interface RequeueAnswer {

@@ -7,6 +7,7 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}\.[0-9A-HJKMNP-TV-Z]{26}$/i;
 const PAGES = [
   { to: '/', label: 'Overview', end: true },
   { to: '/queues', label: 'Queues', end: false },
+  { to: '/tasks', label: 'Tasks', end: true },
   { to: '/dead', label: 'Dead letters', end: false },
 ];
 

@@ -1,29 +1,27 @@
 import type { RowSelectionState } from '@tanstack/react-table';
-import { createColumnHelper } from '@tanstack/react-table';
-import { useEffect, useId, useMemo, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { useDeadPage, usePurgeDead, useQueues, useRequeueDead } from '../api/hooks';
-import type { Task } from '../api/types';
+import { useEffect, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { useCursorPager } from '../api/cursor-pager';
+import { usePurgeDead, useQueues, useRequeueDead, useTaskPage } from '../api/hooks';
 import { ConfirmButton } from '../components/confirm-button';
-import { DataTable } from '../components/data-table';
 import { ErrorNotice, StatusNotice } from '../components/notice';
-import { formatCount, formatTime } from '../format';
+import { QueueSelect } from '../components/queue-select';
+import { Pager, TaskTable } from '../components/task-table';
+import { formatCount } from '../format';
 
 const PAGE_SIZE = 50;
-const column = createColumnHelper<Task>();
 
 /** The dead letters of one queue: page through them, select some or all, requeue or purge. */
 export function DeadLettersPage() {
   const { queue } = useParams();
   const navigate = useNavigate();
   const queues = useQueues();
-  const [offset, setOffset] = useState(0);
+  const pager = useCursorPager(queue ?? '');
   const [selected, setSelected] = useState<RowSelectionState>({});
   const [outcome, setOutcome] = useState<string | null>(null);
-  const dead = useDeadPage(queue, offset, PAGE_SIZE);
+  const dead = useTaskPage(queue, 'dead', { cursor: pager.cursor, limit: PAGE_SIZE });
   const requeue = useRequeueDead();
   const purge = usePurgeDead();
-  const selectId = useId();
 
   // Without a queue in the URL, open the first queue that has dead letters (else the first queue).
   useEffect(() => {
@@ -33,32 +31,9 @@ export function DeadLettersPage() {
   }, [queue, queues.data, navigate]);
 
   useEffect(() => {
-    setOffset(0);
     setSelected({});
     setOutcome(null);
   }, [queue]);
-
-  const columns = useMemo(
-    () => [
-      column.accessor('id', {
-        header: 'Task',
-        cell: (c) => (
-          <Link className="mono" to={`/tasks/${encodeURIComponent(c.getValue())}`}>
-            {c.getValue()}
-          </Link>
-        ),
-      }),
-      column.accessor('type', { header: 'Type' }),
-      column.accessor('deadReason', { header: 'Why dead', cell: (c) => c.getValue() ?? '—' }),
-      column.accessor((t) => `${t.attempt}/${t.maxAttempts}`, { id: 'attempts', header: 'Attempts' }),
-      column.accessor('lastError', {
-        header: 'Last error',
-        cell: (c) => <span className="error-text">{c.getValue() ?? '—'}</span>,
-      }),
-      column.accessor('finishedAt', { header: 'Died at', cell: (c) => formatTime(c.getValue()) }),
-    ],
-    [],
-  );
 
   if (!queue) {
     return (
@@ -96,18 +71,12 @@ export function DeadLettersPage() {
     <section aria-labelledby="dead-title">
       <h1 id="dead-title">Dead letters</h1>
       <div className="toolbar">
-        <label htmlFor={selectId}>Queue</label>
-        <select
-          id={selectId}
+        <QueueSelect
+          queues={queues.data}
           value={queue}
-          onChange={(e) => void navigate(`/dead/${encodeURIComponent(e.target.value)}`)}
-        >
-          {(queues.data ?? [{ name: queue, counts: { dead: total } }]).map((q) => (
-            <option key={q.name} value={q.name}>
-              {q.name} ({formatCount(q.counts.dead)} dead)
-            </option>
-          ))}
-        </select>
+          state="dead"
+          onChange={(name) => void navigate(`/dead/${encodeURIComponent(name)}`)}
+        />
       </div>
       <p className="hint">
         Requeue sends a task back to pending with fresh attempts; purge deletes it for good. Dead tasks are
@@ -147,45 +116,26 @@ export function DeadLettersPage() {
       </div>
       {dead.data && (
         <>
-          <DataTable
+          <TaskTable
             caption={`Dead letters of ${queue}`}
-            rows={dead.data.tasks}
-            columns={columns}
-            rowId={(t) => t.id}
+            state="dead"
+            tasks={dead.data.tasks}
             empty="No dead letters in this queue."
-            selection={{ selected, onChange: setSelected, label: (t) => `Select ${t.id}` }}
+            selection={{ selected, onChange: setSelected }}
           />
           <Pager
-            from={total === 0 ? 0 : offset + 1}
-            to={offset + dead.data.tasks.length}
+            label="Pages of dead letters"
+            pageNumber={pager.pageNumber}
+            shown={dead.data.tasks.length}
             total={total}
-            onPrevious={offset > 0 ? () => setOffset(Math.max(0, offset - PAGE_SIZE)) : undefined}
-            onNext={offset + PAGE_SIZE < total ? () => setOffset(offset + PAGE_SIZE) : undefined}
+            scanned={dead.data.scanned}
+            hasNext={dead.data.nextCursor !== null}
+            onFirst={pager.first}
+            onPrevious={pager.previous}
+            onNext={() => dead.data?.nextCursor && pager.next(dead.data.nextCursor)}
           />
         </>
       )}
     </section>
-  );
-}
-
-function Pager(props: {
-  from: number;
-  to: number;
-  total: number;
-  onPrevious?: () => void;
-  onNext?: () => void;
-}) {
-  return (
-    <nav className="pager" aria-label="Pages of dead letters">
-      <button type="button" disabled={!props.onPrevious} onClick={props.onPrevious}>
-        Previous page
-      </button>
-      <span>
-        {formatCount(props.from)}–{formatCount(props.to)} of {formatCount(props.total)}
-      </span>
-      <button type="button" disabled={!props.onNext} onClick={props.onNext}>
-        Next page
-      </button>
-    </nav>
   );
 }
