@@ -86,6 +86,8 @@ interface PagerProps {
   /** Entries the page examined (more than shown when a type filter skipped some). */
   scanned: number;
   hasNext: boolean;
+  /** The rows shown are still the previous page's while this one loads. */
+  loading: boolean;
   onFirst: () => void;
   onPrevious: () => void;
   onNext: () => void;
@@ -101,11 +103,13 @@ export function Pager(props: PagerProps) {
       <button type="button" disabled={props.pageNumber === 1} onClick={props.onPrevious}>
         Previous page
       </button>
-      <span>
-        Page {props.pageNumber}: {formatCount(props.shown)} shown of {formatCount(props.total)}
-        {props.scanned > props.shown && ` (${formatCount(props.scanned)} examined)`}
+      <span role="status">
+        {props.loading
+          ? `Loading page ${props.pageNumber}…`
+          : `Page ${props.pageNumber}: ${formatCount(props.shown)} shown of ${formatCount(props.total)}`}
+        {!props.loading && props.scanned > props.shown && ` (${formatCount(props.scanned)} examined)`}
       </span>
-      <button type="button" disabled={!props.hasNext} onClick={props.onNext}>
+      <button type="button" disabled={props.loading || !props.hasNext} onClick={props.onNext}>
         Next page
       </button>
     </nav>

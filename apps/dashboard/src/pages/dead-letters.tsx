@@ -130,6 +130,7 @@ export function DeadLettersPage() {
             total={total}
             scanned={dead.data.scanned}
             hasNext={dead.data.nextCursor !== null}
+            loading={dead.isPlaceholderData}
             onFirst={pager.first}
             onPrevious={pager.previous}
             onNext={() => dead.data?.nextCursor && pager.next(dead.data.nextCursor)}

@@ -125,6 +125,7 @@ export function TasksPage() {
                 total={page.data.total}
                 scanned={page.data.scanned}
                 hasNext={page.data.nextCursor !== null}
+                loading={page.isPlaceholderData}
                 onFirst={pager.first}
                 onPrevious={pager.previous}
                 onNext={() => page.data?.nextCursor && pager.next(page.data.nextCursor)}

@@ -269,6 +269,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/ui/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web dashboard: its static files (docs/dashboard.md)
+         * @description Public files with no data in them (index.html for an empty path); every API call the page makes carries the bearer token the operator enters. Served from DASHBOARD_DIR; 404 when it holds no build. GET /ui (no slash) redirects to ui/.
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1029,6 +1049,35 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file of the bundle, e.g. assets/index-C6PJ4qbH.js; may contain slashes; empty for index.html. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (text/html, text/javascript, text/css or application/json). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description For /ui: Location ui/ (relative, so a proxy prefix is kept). */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
         };
     };
     openApi: {
