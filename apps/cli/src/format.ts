@@ -1,4 +1,4 @@
-import type { QueueStats, Task, TaskSummary } from '@tq/client';
+import type { QueueStats, Task, TaskSummary, WorkerInfo } from '@tq/client';
 
 /** Left-aligned columns separated by two spaces; the first row is the header. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -77,6 +77,21 @@ export function queueDetails(q: QueueStats): string {
     ['oldest pending', age(q.oldestPendingAgeMs)],
     ['expired leases', q.expiredLeases],
   ]);
+}
+
+export function workerTable(workers: WorkerInfo[], now = Date.now()): string {
+  return table(
+    ['WORKER', 'HOST', 'PID', 'QUEUES', 'BUSY', 'UP', 'LAST BEAT'],
+    workers.map((w) => [
+      w.id,
+      w.host,
+      w.pid,
+      w.queues.join(','),
+      `${w.busySlots}/${w.concurrency}`,
+      age(now - Date.parse(w.startedAt)),
+      `${age(now - Date.parse(w.lastBeatAt))} ago`,
+    ]),
+  );
 }
 
 /** A duration for people: 850ms, 12s, 3m4s, 2h5m. */

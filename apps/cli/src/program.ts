@@ -2,7 +2,7 @@ import { TqApiError, TqClient, type Task, type TaskStatus, type TaskSubmission }
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { details, queueDetails, queueTable, taskDetails, taskTable } from './format';
+import { details, queueDetails, queueTable, taskDetails, taskTable, workerTable } from './format';
 
 /** Where the CLI writes; main.ts passes the process's streams. */
 export interface Io {
@@ -243,6 +243,18 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const { client, print } = context(command);
       const purged = await client.purgeDead(queue, selection(ids, o.all, 'purge'));
       print({ purged }, () => `purged ${purged}`);
+    });
+
+  program
+    .command('workers')
+    .description('the live workers: host, pid, queues, busy slots, last heartbeat')
+    .option('-q, --queue <name>', 'only the workers that claim from this queue')
+    .action(async (o: { queue?: string }, command: Command) => {
+      const { client, print } = context(command);
+      const list = await client.workers({ queue: o.queue });
+      print(list, () =>
+        list.workers.length ? `${workerTable(list.workers)}\n${list.total} live` : 'no live workers',
+      );
     });
 
   program

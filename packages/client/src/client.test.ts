@@ -99,6 +99,8 @@ describe('TqClient against a real API', () => {
     expect((await tq.queues()).map((q) => q.name)).toContain(paused);
     expect(await tq.queue(paused)).toMatchObject({ paused: true, counts: { pending: 1 } });
     expect(await tq.resume(paused)).toMatchObject({ paused: false });
+    const { workers } = await tq.workers({ queue });
+    expect(workers).toEqual([expect.objectContaining({ queues: [queue, deadQueue], pid: process.pid })]);
   });
 
   it('waitFor gives up after its timeout with the last state it read', async () => {

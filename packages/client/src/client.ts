@@ -18,6 +18,7 @@ import {
   type Task,
   type TaskStatus,
   type TaskSubmission,
+  type WorkerList,
 } from './types.js';
 
 /** Options of {@link TqClient}. */
@@ -284,6 +285,18 @@ export class TqClient {
       options.signal,
     );
     return purged;
+  }
+
+  /** The live workers (from their heartbeats), of every queue or of one. */
+  workers({
+    queue,
+    limit,
+    signal,
+  }: CallOptions & { queue?: string; limit?: number } = {}): Promise<WorkerList> {
+    return this.call(
+      (s) => this.api.GET('/workers', { params: { query: { queue, limit } }, signal: s }),
+      signal,
+    );
   }
 
   /**

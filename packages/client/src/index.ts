@@ -34,5 +34,7 @@ export {
   type TaskStatus,
   type TaskSubmission,
   type TaskSummary,
+  type WorkerInfo,
+  type WorkerList,
 } from './types.js';
 export type { paths, components, operations } from './generated/openapi.js';

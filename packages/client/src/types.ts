@@ -16,6 +16,13 @@ export type QueueStats = Schemas['Queue'];
 export type TaskSummary = Schemas['TaskSummary'];
 /** A page of a task list: the tasks, the state's total, and `nextCursor` for the next page (null at the end). */
 export type TaskPage = Schemas['TaskPage'];
+/** A live worker process, from its last heartbeat: host, pid, queues, slots busy, running task ids. */
+export type WorkerInfo = Schemas['Worker'];
+/** What `workers` answers: the live workers, and how many there are in all. */
+export interface WorkerList {
+  total: number;
+  workers: WorkerInfo[];
+}
 /** An RFC 9457 problem details body, as the API answers every error. */
 export type ProblemDetails = Schemas['Problem'];
 /** One problem with one request field: a dotted path ('' for the whole body) and why. */

@@ -53,7 +53,7 @@ describe('the tq CLI against the real services', () => {
     expect(await json('task', 'get', String(added.id))).toMatchObject({ status: 'done' });
   });
 
-  it('lists queues and tasks, pauses and resumes', async () => {
+  it('lists queues, tasks and workers, pauses and resumes', async () => {
     const paused = randomQueueName('cli-paused');
     const added = await json('task', 'add', 'email', '{"to":"a@example.com"}', '-q', paused);
     expect(added.payload).toEqual({ to: 'a@example.com' });
@@ -70,6 +70,9 @@ describe('the tq CLI against the real services', () => {
 
     expect(await json('queue', 'resume', paused)).toMatchObject({ paused: false });
     expect(await json('queue', 'stats', paused)).toMatchObject({ paused: false, counts: { pending: 1 } });
+    const workers = await json('workers', '--queue', queue);
+    expect(workers).toMatchObject({ workers: [{ queues: [queue], concurrency: expect.any(Number) }] });
+    expect((await tq('workers')).stdout).toMatch(/^WORKER\s+HOST\s+PID/);
     const stats = await json('stats');
     expect((stats.queues as { name: string }[]).map((q) => q.name)).toEqual(
       expect.arrayContaining([queue, paused]),
