@@ -1,4 +1,5 @@
 import type { RedisClient } from '@tq/core';
+import type { Logger } from '@tq/ops';
 import type { TaskService } from '@tq/task';
 import type { RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
@@ -12,6 +13,8 @@ export interface RouteContext {
   config: ApiConfig;
   registry: Registry;
   metrics: ApiMetrics;
+  /** The app's logger (errors through withSafeErrors). */
+  logger: Logger;
   /** Requires a bearer token (lets everything through when API_TOKENS is empty). Every route but the ops ones. */
   auth: RequestHandler;
   /** Reads a JSON body into req.body (see json-body.ts). */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createRedis, type RedisClient } from '@tq/core';
-import { randomQueueName, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import { logSink, randomQueueName, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import pino from 'pino';
 import { loadConfig } from './config';
 import { runApi, type RunningApi } from './run-api';
@@ -83,6 +83,28 @@ describe('runApi', () => {
     await waitFor(async () => (await apiConnections()) === 0, {
       message: 'the API closed its Redis connection',
     });
+  });
+});
+
+describe('runApi at start', () => {
+  const AUTH_OFF = 'authentication is off: API_TOKENS is empty';
+
+  it('warns that authentication is off when API_TOKENS is empty, and not when it is set', async () => {
+    for (const [tokens, warnings] of [
+      ['', 1],
+      ['t0ken-a', 0],
+    ] as const) {
+      const sink = logSink();
+      const own = await runApi(
+        loadConfig({ REDIS_URL: redisServer.url, PORT: '0', API_TOKENS: tokens }),
+        pino({ level: 'info' }, sink.stream),
+      );
+      await own.stop();
+      const warned = sink.find(AUTH_OFF);
+      expect(warned).toHaveLength(warnings);
+      if (warnings) expect(warned[0]).toMatchObject({ level: 40 });
+      expect(JSON.stringify(sink.lines)).not.toContain('t0ken-a');
+    }
   });
 });
 

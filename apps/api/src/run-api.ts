@@ -48,6 +48,12 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'listening');
+  if (config.API_TOKENS.length === 0) {
+    logger.warn(
+      'authentication is off: API_TOKENS is empty, so anyone who reaches this port can submit, read and ' +
+        'delete tasks; set API_TOKENS to a comma-separated list of bearer tokens',
+    );
+  }
 
   const stop = async () => {
     // Reverse of the start order. 1. Stop accepting connections and let in-flight requests finish:

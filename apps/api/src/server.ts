@@ -47,6 +47,7 @@ export function createServer(deps: ServerDeps): Express {
   const metrics = createApiMetrics(deps.registry, deps.redis, logger);
   const context: RouteContext = {
     ...deps,
+    logger,
     metrics,
     auth: bearerAuth(config.API_TOKENS),
     json: jsonBody({ maxPayloadBytes: config.MAX_PAYLOAD_BYTES }),

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import { createRedis, type RedisClient } from '@tq/core';
 import { createLogger } from '@tq/ops';
-import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import { logSink, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import { closeHarnesses, deferred, startHarness } from './test-support/harness';
 
 let server: RedisServer;
@@ -20,26 +19,15 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** A logger whose JSON lines land in `lines`. */
-function capturingLogger(lines: Record<string, unknown>[]) {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return createLogger('worker', 'info', sink);
-}
-
 describe('a failed acknowledgement', () => {
   it("is logged without the Redis command's arguments (the handler's result, the script)", async () => {
     const secret = 'sk_live_result_the_handler_returned';
-    const lines: Record<string, unknown>[] = [];
+    const logs = logSink();
+    const lines = logs.lines;
     const gate = deferred();
     const h = await startHarness({
       redisUrl: server.url,
-      logger: capturingLogger(lines),
+      logger: createLogger('worker', 'info', logs.stream),
       handlers: { charge: () => gate.promise.then(() => ({ apiKey: secret })) },
     });
     const id = await h.enqueue('charge', null);
@@ -50,9 +38,7 @@ describe('a failed acknowledgement', () => {
     await admin.replicaof('127.0.0.1', 1);
     try {
       gate.resolve();
-      const logged = await waitFor(() =>
-        lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('acknowledging the task failed')),
-      );
+      const logged = await waitFor(() => logs.find('acknowledging the task failed')[0]);
       expect(logged.err).toMatchObject({ type: 'ReplyError', message: expect.stringMatching(/READONLY/) });
       expect((logged.err as { command?: string }).command).toMatch(/^eval/);
     } finally {

@@ -54,7 +54,15 @@ export function runBackgroundService<C extends ServiceConfig>(
     const ops = await startOpsServer({
       port: config.METRICS_PORT,
       registry,
-      ready: async () => (await redis.ping()) === 'PONG',
+      // The probe answers a generic 503; why Redis did not answer goes to the log.
+      ready: () =>
+        redis.ping().then(
+          (reply) => reply === 'PONG',
+          (error: unknown) => {
+            logger.warn({ err: error }, 'not ready: Redis did not answer PING');
+            return false;
+          },
+        ),
     });
     logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
     const part = await start(config, { logger, redis, registry, ops });

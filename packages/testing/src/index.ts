@@ -6,3 +6,4 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { waitForService, type WaitForServiceOptions } from './wait-for-service';
 export { freePort } from './free-port';
 export { ChildService, spawnTracked, type ChildServiceOptions, type Exit } from './child-service';
+export { logSink, type LogSink } from './log-sink';

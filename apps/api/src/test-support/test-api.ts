@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { EPOCH_KEY, createRedis, type RedisClient } from '@tq/core';
-import { waitFor } from '@tq/testing';
+import { logSink, waitFor } from '@tq/testing';
 import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -31,20 +30,14 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ REDIS_URL: process.env.REDIS_URL, PORT: '0', ...env });
   const redis = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', () => {}); // outages are what some tests are about
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const sink = logSink();
+  const logs = sink.lines;
   const registry = new Registry();
   const app = createServer({
     service: createTaskService(redis, config),
     redis,
     config,
-    logger: pino({ level: config.LOG_LEVEL }, sink),
+    logger: pino({ level: config.LOG_LEVEL }, sink.stream),
     registry,
   });
   const server = await new Promise<Server>((resolve) => {
