@@ -13,6 +13,7 @@ import { OverviewPage } from './pages/overview';
 import { QueuesPage } from './pages/queues';
 import { TaskDetailPage } from './pages/task-detail';
 import { TasksPage } from './pages/tasks';
+import { WorkersPage } from './pages/workers';
 
 type AuthState = { need: false } | { need: true; reason: 'missing' | 'refused' };
 
@@ -79,6 +80,7 @@ export function App({ config }: { config: DashboardConfig }) {
                 <Route path="/dead/:queue" element={<DeadLettersPage />} />
                 <Route path="/tasks" element={<TasksPage />} />
                 <Route path="/tasks/:id" element={<TaskDetailPage />} />
+                <Route path="/workers" element={<WorkersPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             )}

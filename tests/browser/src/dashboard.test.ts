@@ -148,6 +148,7 @@ describe('the dashboard in Chromium', () => {
     try {
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.locator('.tile.state-done .tile-value', { hasText: '12' }).waitFor();
+      await page.getByRole('link', { name: '1', exact: true }).waitFor(); // workers alive
       await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
       await checkPage(page, watch, 'overview');
     } finally {
@@ -242,6 +243,32 @@ describe('the dashboard in Chromium', () => {
       // The list drops it; the broken one stays.
       await row.waitFor({ state: 'detached' });
       expect(await page.getByRole('row').filter({ hasText: brokenTask.id }).count()).toBe(1);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('Workers: the live workers with their running tasks; a killed worker disappears within its TTL', async () => {
+    // A second worker with a short heartbeat: its record expires 3 × 500 ms after its last beat.
+    const doomed = await stack.startWorker('worker-2', { QUEUES: 'images', HEARTBEAT_INTERVAL_MS: '500' });
+    const longTask = await submit({ type: 'work', queue: 'reports', payload: { ms: 600_000 } });
+    const { page, watch, close } = await signedIn('#/workers');
+    try {
+      const rows = page.locator('table.data tbody tr');
+      await page.getByRole('link', { name: longTask.id }).waitFor({ timeout: 30_000 });
+      await page.getByText('2 live workers').waitFor({ timeout: 30_000 });
+      expect(await rows.count()).toBe(2);
+      await checkPage(page, watch, 'workers');
+
+      doomed.signal('SIGKILL');
+      const killedAt = Date.now();
+      await doomed.exited;
+      await page.getByText('1 live worker,').waitFor({ timeout: 30_000 });
+      // Gone within its TTL (1.5 s) plus one poll of the page (5 s), with room for a loaded machine.
+      expect(Date.now() - killedAt).toBeLessThan(20_000);
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().innerText()).toContain('mail, images, reports');
       expect(watch.unexpected()).toEqual([]);
     } finally {
       await close();

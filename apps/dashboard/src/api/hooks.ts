@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context';
 import { POLL_MS, TASK_POLL_MS } from './live';
-import type { QueueView, RequeueAnswer, Task, TaskPage, TaskState } from './types';
+import type { QueueView, RequeueAnswer, Task, TaskPage, TaskState, WorkerList } from './types';
 
 const FINAL = new Set(['done', 'dead', 'canceled']);
 
@@ -10,6 +10,16 @@ export function useQueues() {
   return useQuery({
     queryKey: ['queues'],
     queryFn: async () => (await api.get<{ queues: QueueView[] }>('/queues')).queues,
+    refetchInterval: POLL_MS,
+  });
+}
+
+/** The live workers (one script call on the API, whatever their number). */
+export function useWorkers() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['workers'],
+    queryFn: () => api.get<WorkerList>('/workers'),
     refetchInterval: POLL_MS,
   });
 }

@@ -1,6 +1,7 @@
 /** The shapes of the API's answers that the dashboard reads (docs/api.md, GET /openapi.json). */
 // Type-only imports of the API's own types: nothing of @tq/task enters the bundle.
 import type {
+  WorkerView,
   Task as ApiTask,
   TaskPage as ApiTaskPage,
   TaskStatus,
@@ -48,3 +49,11 @@ export interface RequeueAnswer {
   requeued: string[];
   notDead: string[];
 }
+
+/** GET /workers: the live workers, from their heartbeats. */
+export interface WorkerList {
+  total: number;
+  workers: Worker[];
+}
+
+export type Worker = WorkerView;

@@ -9,6 +9,7 @@ const PAGES = [
   { to: '/queues', label: 'Queues', end: false },
   { to: '/tasks', label: 'Tasks', end: true },
   { to: '/dead', label: 'Dead letters', end: false },
+  { to: '/workers', label: 'Workers', end: true },
 ];
 
 interface LayoutProps {

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { useQueues } from '../api/hooks';
+import { useQueues, useWorkers } from '../api/hooks';
 import { TASK_STATES, type QueueView, type StateCounts } from '../api/types';
 import { ErrorNotice } from '../components/notice';
 import { formatCount, formatDuration } from '../format';
@@ -10,14 +10,33 @@ function totals(queues: QueueView[]): StateCounts {
   return sum;
 }
 
-/** The whole system at a glance: totals per state and the oldest pending task of each queue. */
+/** The whole system at a glance: workers alive, totals per state and the oldest pending task of each queue. */
 export function OverviewPage() {
   const queues = useQueues();
+  const workers = useWorkers();
   const sum = queues.data ? totals(queues.data) : undefined;
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ErrorNotice error={queues.error} what="load the queues" />
+      <ErrorNotice error={workers.error} what="load the workers" />
+      {workers.data && (
+        <ul className="tiles">
+          <li className="tile">
+            <span className="tile-label">workers alive</span>
+            <span className="tile-value">
+              <Link to="/workers">{formatCount(workers.data.total)}</Link>
+            </span>
+          </li>
+          <li className="tile">
+            <span className="tile-label">busy slots</span>
+            <span className="tile-value">
+              {formatCount(workers.data.workers.reduce((n, w) => n + w.busySlots, 0))} /{' '}
+              {formatCount(workers.data.workers.reduce((n, w) => n + w.concurrency, 0))}
+            </span>
+          </li>
+        </ul>
+      )}
       {sum && (
         <>
           <h2>Tasks per state</h2>
