@@ -18,6 +18,9 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
     ['memory.pending', systems],
     ['memory.finished', systems],
     ['idle.sent', systems],
+    ...['memory', 'enqueue', 'cpu.producer', 'cpu.redis']
+      .flatMap((what) => [`idem.${what}.without`, `idem.${what}.generated`])
+      .map((id): [string, Column[]] => [id, ['tq']]),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { queueKeys } from '@tq/core';
 import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import {
   TqBadRequestError,
@@ -28,6 +29,10 @@ describe('TqClient against a real API', () => {
     expect(task).toMatchObject({ queue, type: 'echo', payload: 'hello world', status: 'pending' });
     // The client gave the submit a compact generated key, so its retries could not store it twice.
     expect(task.idempotencyKey).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    // ...and asked the API to remember that key for minutes, not the API's 24 h window.
+    const ttl = await stack.redis.pttl(queueKeys(queue).idempotencyPrefix + task.idempotencyKey!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600_000);
     const done = await tq.waitFor(task.id, { timeoutMs: 20_000 });
     expect(done).toMatchObject({ id: task.id, status: 'done', result: { echoed: 'hello world' } });
     expect(await tq.get(task.id)).toEqual(done);

@@ -97,6 +97,8 @@ export class TqClient {
   private readonly baseUrl: string;
   private readonly requestTimeoutMs: number;
   private readonly retry: RetryPolicy;
+  /** How long the API keeps a key this client generated, ms. */
+  private readonly generatedKeyTtlMs: number;
 
   constructor(options: TqClientOptions) {
     if (!/^https?:\/\//i.test(options.url)) {
@@ -107,6 +109,10 @@ export class TqClient {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    // Twice the longest time this client can spend retrying one submit, and at least 10 minutes.
+    const retryHorizonMs =
+      (this.retry.retries + 1) * (this.requestTimeoutMs + Math.max(this.retry.maxDelayMs, 1000));
+    this.generatedKeyTtlMs = Math.max(600_000, 2 * retryHorizonMs);
     const custom = options.fetch;
     this.api = createClient<paths>({
       baseUrl: this.baseUrl,
@@ -124,14 +130,16 @@ export class TqClient {
    * no answer and 503 with one Idempotency-Key, so a retry never stores a second task.
    */
   submit(task: TaskSubmission, options: SubmitOptions = {}): Promise<Task> {
-    const key = task.idempotencyKey ?? options.idempotencyKey ?? generateIdempotencyKey();
+    const given = task.idempotencyKey ?? options.idempotencyKey;
+    const key = given ?? generateIdempotencyKey();
+    const body = given === undefined ? this.withGeneratedKeyWindow(task) : task;
     return withRetries(
       this.retry,
       () =>
         this.call<Task>(
           (signal) =>
             this.api.POST('/tasks', {
-              body: task,
+              body,
               params: { header: { 'Idempotency-Key': key } },
               signal,
             }),
@@ -148,7 +156,11 @@ export class TqClient {
    */
   submitBatch(tasks: TaskSubmission[], options: CallOptions = {}): Promise<BatchResult> {
     const body = {
-      tasks: tasks.map((t) => (t.idempotencyKey ? t : { ...t, idempotencyKey: generateIdempotencyKey() })),
+      tasks: tasks.map((t) =>
+        t.idempotencyKey
+          ? t
+          : { ...this.withGeneratedKeyWindow(t), idempotencyKey: generateIdempotencyKey() },
+      ),
     };
     return withRetries(
       this.retry,
@@ -297,6 +309,15 @@ export class TqClient {
       (s) => this.api.GET('/workers', { params: { query: { queue, limit } }, signal: s }),
       signal,
     );
+  }
+
+  /**
+   * A generated key only has to outlive this client's retries, so it asks the API to remember it for
+   * `generatedKeyTtlMs` instead of the API's whole IDEMPOTENCY_TTL_MS (24 h): a key costs Redis memory for
+   * as long as it is remembered (docs/client.md has the figures).
+   */
+  private withGeneratedKeyWindow(task: TaskSubmission): TaskSubmission {
+    return task.idempotencyTtlMs === undefined ? { ...task, idempotencyTtlMs: this.generatedKeyTtlMs } : task;
   }
 
   /**

@@ -14,6 +14,8 @@ export const LIMITS = {
   /** Default size limit of a serialized payload: 1 MiB, like SQS. */
   defaultMaxPayloadBytes: 1024 * 1024,
   maxBatch: 1000,
+  /** Longest idempotency window a submission may ask for: 30 days, like IDEMPOTENCY_TTL_MS. */
+  maxIdempotencyTtlMs: 30 * 24 * 3600_000,
   /** Most tasks in one page of a task list. */
   maxPageLimit: 1000,
 } as const;
@@ -67,6 +69,13 @@ export const taskSubmissionSchema = z
         .regex(LIMITS.idempotencyKeyPattern, {
           error: 'idempotencyKey must be 1-255 printable ASCII characters',
         })
+        .optional(),
+      // A key only needs to outlive its sender's retries: @tq/client asks for a short window for the keys
+      // it generates, so they leave Redis long before the API's IDEMPOTENCY_TTL_MS (24 h).
+      idempotencyTtlMs: int('idempotencyTtlMs', 1000, LIMITS.maxIdempotencyTtlMs)
+        .describe(
+          "Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter.",
+        )
         .optional(),
     },
     {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRedis, newTaskId, Queue, type RedisClient } from '@tq/core';
+import { createRedis, newTaskId, Queue, queueKeys, type RedisClient } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { TaskRepository } from './repository';
 import { TaskService } from './service';
@@ -34,6 +34,28 @@ describe('TaskService against a real Redis', () => {
     expect(task.status).toBe('scheduled');
     expect(Date.parse(task.runAt!) - Date.parse(task.createdAt)).toBe(60_000);
     expect(await service.get(task.id)).toEqual(task);
+  });
+
+  it('remembers a key for its idempotencyTtlMs when shorter than the window, and only with a key', async () => {
+    const queue = randomQueueName();
+    const idem = (key: string) => redis.pttl(queueKeys(queue).idempotencyPrefix + key);
+    await service.submit({ type: 'x', queue, idempotencyKey: 'short', idempotencyTtlMs: 5000 });
+    expect(await idem('short')).toBeGreaterThan(0);
+    expect(await idem('short')).toBeLessThanOrEqual(5000);
+    // The window is the API's at most: a longer ask is capped, no ask gets the default (24 h).
+    await service.submit({ type: 'x', queue, idempotencyKey: 'long', idempotencyTtlMs: 30 * 24 * 3600_000 });
+    expect(await idem('long')).toBeLessThanOrEqual(24 * 3600_000);
+    expect(await idem('long')).toBeGreaterThan(23 * 3600_000);
+    // The TTL is not part of the submission: a replay that asks for another one is the same task.
+    const first = await service.submit({ type: 'x', queue, idempotencyKey: 'same' }, undefined);
+    const again = await service.submit({ type: 'x', queue, idempotencyKey: 'same', idempotencyTtlMs: 2000 });
+    expect(again).toMatchObject({ created: false, task: { id: first.task.id } });
+    await expect(service.submit({ type: 'x', queue, idempotencyTtlMs: 5000 })).rejects.toMatchObject({
+      code: 'invalid',
+      details: {
+        errors: [{ field: 'idempotencyTtlMs', message: expect.stringContaining('needs an idempotency key') }],
+      },
+    });
   });
 
   it('replays an idempotent submission and refuses the key with another body', async () => {

@@ -260,6 +260,11 @@ export class TaskService {
         errors: [{ field: 'payload', message }],
       });
     }
+    if (submission.idempotencyTtlMs !== undefined && idempotencyKey === undefined) {
+      throw invalid([
+        { field: 'idempotencyTtlMs', message: 'idempotencyTtlMs needs an idempotency key (field or header)' },
+      ]);
+    }
     const queue = submission.queue ?? DEFAULTS.queue;
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
     if (runAt !== undefined && runAt > Date.now() + LIMITS.maxDelayMs) {
@@ -292,7 +297,7 @@ export class TaskService {
         timeoutMs: submission.timeoutMs,
         idempotencyKey,
         ...fingerprints,
-        idempotencyWindowMs: this.idempotencyWindowMs,
+        idempotencyWindowMs: Math.min(submission.idempotencyTtlMs ?? Infinity, this.idempotencyWindowMs),
       },
     };
   }

@@ -321,6 +321,8 @@ export type components = {
             maxAttempts?: number;
             timeoutMs?: number;
             idempotencyKey?: string;
+            /** @description Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter. */
+            idempotencyTtlMs?: number;
         };
         BatchSubmission: {
             tasks: components["schemas"]["TaskSubmission"][];
