@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { freePort } from '@tq/testing';
+import { freePort, type ChildService } from '@tq/testing';
 import type { Browser, Page } from 'playwright-core';
 import { Api, type QueueJson, type TaskJson } from './support/api';
 import { launchBrowser, newTab, screenshot, seriousViolations, type PageWatch } from './support/browser';
@@ -49,6 +49,7 @@ async function queue(name: string): Promise<QueueJson> {
   return api.ok<QueueJson>('GET', `/queues/${name}`);
 }
 
+let worker1: ChildService;
 let failOnce: TaskJson;
 let brokenTask: TaskJson;
 let doneTask: TaskJson;
@@ -61,7 +62,7 @@ beforeAll(async () => {
   staticOrigin = `http://127.0.0.1:${staticPort}`;
   await stack.startApi({ API_TOKENS: TOKEN, CORS_ORIGINS: staticOrigin });
   // Fast retries, so a task with 3 attempts is dead within a second.
-  await stack.startWorker('worker-1', {
+  worker1 = await stack.startWorker('worker-1', {
     QUEUES: 'mail,images,reports',
     BACKOFF_BASE_MS: '20',
     BACKOFF_CAP_MS: '50',
@@ -269,6 +270,11 @@ describe('the dashboard in Chromium', () => {
       expect(Date.now() - killedAt).toBeLessThan(20_000);
       expect(await rows.count()).toBe(1);
       expect(await rows.first().innerText()).toContain('mail, images, reports');
+
+      // The running task's page names the worker that runs it.
+      await page.getByRole('link', { name: longTask.id }).click();
+      await page.getByRole('heading', { name: `Task ${longTask.id}` }).waitFor();
+      await page.getByRole('link', { name: `pid ${worker1.pid})` }).waitFor();
       expect(watch.unexpected()).toEqual([]);
     } finally {
       await close();

@@ -15,12 +15,13 @@ export function useQueues() {
 }
 
 /** The live workers (one script call on the API, whatever their number). */
-export function useWorkers() {
+export function useWorkers({ enabled = true }: { enabled?: boolean } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: ['workers'],
     queryFn: () => api.get<WorkerList>('/workers'),
     refetchInterval: POLL_MS,
+    enabled,
   });
 }
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { useCancelTask, usePurgeDead, useRequeueDead, useTask } from '../api/hooks';
+import { useCancelTask, usePurgeDead, useRequeueDead, useTask, useWorkers } from '../api/hooks';
 import type { Task } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { ErrorNotice, StatusNotice } from '../components/notice';
@@ -38,6 +38,12 @@ function TaskView({ task }: { task: Task }) {
   const requeue = useRequeueDead();
   const purge = usePurgeDead();
   const busy = cancel.isPending || requeue.isPending || purge.isPending;
+  // The worker running it now, from the live-worker registry (asked only while the task runs).
+  const workers = useWorkers({ enabled: task.status === 'running' });
+  const runner =
+    task.status === 'running'
+      ? workers.data?.workers.find((w) => w.runningTaskIds.includes(task.id))
+      : undefined;
   const waited = between(task.runAt ?? task.createdAt, task.startedAt);
   const ran = between(task.startedAt, task.finishedAt);
 
@@ -109,6 +115,20 @@ function TaskView({ task }: { task: Task }) {
           {task.priority}{' '}
           <span className="hint">(0–9; 9 is claimed first. In BullMQ a lower number runs first.)</span>
         </dd>
+        {task.status === 'running' && (
+          <>
+            <dt>Running on</dt>
+            <dd>
+              {runner ? (
+                <Link to="/workers" className="mono">
+                  {runner.id} ({runner.host}, pid {runner.pid})
+                </Link>
+              ) : (
+                'a worker that has not reported it yet (or whose heartbeat stopped)'
+              )}
+            </dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
           {task.attempt} of {task.maxAttempts}
