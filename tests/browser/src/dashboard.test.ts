@@ -166,8 +166,9 @@ describe('the dashboard in Chromium', () => {
         async () => (await queue('reports')).paused,
         'reports paused through the API',
       );
-      await page.getByRole('button', { name: 'Resume queue reports' }).waitFor();
-      await page.getByRole('button', { name: 'Resume queue reports' }).click();
+      // By keyboard this time: focus the button and press Enter.
+      await page.getByRole('button', { name: 'Resume queue reports' }).focus();
+      await page.keyboard.press('Enter');
       await stack.until(
         undefined,
         async () => !(await queue('reports')).paused,
@@ -232,6 +233,16 @@ describe('the dashboard in Chromium', () => {
       expect(await row.innerText()).toContain(`upstream answered 503 on the first try of ${failOnce.id}`);
       await page.getByRole('row').filter({ hasText: brokenTask.id }).waitFor();
       await checkPage(page, watch, 'dead-letters');
+
+      // Purge all asks first in a modal dialog that Escape closes, and nothing is purged.
+      await page.getByRole('button', { name: /^Purge all/ }).focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      expect(await dialog.innerText()).toContain('Delete all 2 dead tasks of mail for good?');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await queue('mail')).counts.dead).toBe(2);
 
       await page.getByRole('checkbox', { name: `Select ${failOnce.id}` }).check();
       await page.getByRole('button', { name: 'Requeue selected (1)' }).click();
