@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import type { paths } from './generated/openapi.js';
 import { generateIdempotencyKey } from './idempotency-key.js';
+import { followTask, type FollowOutcome } from './task-events.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import {
   isFinished,
@@ -20,6 +21,9 @@ import {
   type TaskSubmission,
   type WorkerList,
 } from './types.js';
+
+/** Pause before reconnecting a task's event stream that was cut, ms (the API's own `retry:`). */
+const RECONNECT_MS = 1000;
 
 /** Options of {@link TqClient}. */
 export interface TqClientOptions {
@@ -56,7 +60,10 @@ export interface SubmitOptions extends CallOptions {
 export interface WaitOptions extends CallOptions {
   /** Give up with TqTimeoutError after this long, ms. Default 30000. */
   timeoutMs?: number;
-  /** The longest pause between two reads of the task, ms. Default 1000 (the first ones are shorter). */
+  /**
+   * Where the API has no event stream for the task: the longest pause between two reads of it, ms.
+   * Default 1000 (the first ones are shorter).
+   */
   pollIntervalMs?: number;
 }
 
@@ -97,6 +104,8 @@ export class TqClient {
   private readonly baseUrl: string;
   private readonly requestTimeoutMs: number;
   private readonly retry: RetryPolicy;
+  private readonly headers: Record<string, string>;
+  private readonly fetch: (request: Request) => Promise<Response>;
   /** How long the API keeps a key this client generated, ms. */
   private readonly generatedKeyTtlMs: number;
 
@@ -113,16 +122,13 @@ export class TqClient {
     const retryHorizonMs =
       (this.retry.retries + 1) * (this.requestTimeoutMs + Math.max(this.retry.maxDelayMs, 1000));
     this.generatedKeyTtlMs = Math.max(600_000, 2 * retryHorizonMs);
-    const custom = options.fetch;
-    this.api = createClient<paths>({
-      baseUrl: this.baseUrl,
-      headers: {
-        ...options.headers,
-        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-      },
-      // Resolved per request, so a global fetch installed after the client was made is used.
-      fetch: custom ?? ((request: Request) => globalThis.fetch(request)),
-    });
+    this.headers = {
+      ...options.headers,
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+    };
+    // Resolved per request, so a global fetch installed after the client was made is used.
+    this.fetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+    this.api = createClient<paths>({ baseUrl: this.baseUrl, headers: this.headers, fetch: this.fetch });
   }
 
   /**
@@ -187,14 +193,53 @@ export class TqClient {
   }
 
   /**
-   * Waits until the task is finished (done, dead or canceled) and answers it. Throws TqTimeoutError
-   * (with the last state read) after `timeoutMs`; a short outage of the API meanwhile is waited out.
+   * Waits until the task is finished (done, dead or canceled) and answers it. Follows the task's event
+   * stream (`GET /tasks/:id/events`), reconnecting where it left off when the stream is cut; where the
+   * API has no stream for it (an older API, events off for the queue, too many streams) it reads the task
+   * at growing intervals instead. Throws TqTimeoutError (with the last state seen) after `timeoutMs`; a
+   * short outage of the API meanwhile is waited out.
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Task> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const maxInterval = options.pollIntervalMs ?? 1000;
     const deadline = Date.now() + timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const url = `${this.baseUrl}/tasks/${encodeURIComponent(id)}/events`;
     let last: Task | undefined;
+    let lastEventId: string | undefined;
+    try {
+      for (;;) {
+        let outcome: FollowOutcome;
+        try {
+          outcome = await followTask(this.fetch, url, this.headers, signal, lastEventId, (task) => {
+            last = task;
+          });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          break; // no answer: polling waits an outage out
+        }
+        if (outcome.kind === 'finished') return outcome.task;
+        if (outcome.kind === 'refused') break;
+        lastEventId = outcome.lastEventId ?? lastEventId;
+        await delay(Math.min(RECONNECT_MS, Math.max(0, deadline - Date.now())), signal);
+      }
+      return await this.poll(id, deadline, options, last);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout.aborted || error instanceof TqTimeoutError) {
+        const seen = error instanceof TqTimeoutError ? (error.task ?? last) : last;
+        throw new TqTimeoutError(
+          `task ${id} did not finish within ${timeoutMs} ms` + (seen ? ` (it is ${seen.status})` : ''),
+          seen,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** waitFor without a stream: reads the task at growing intervals (50 ms doubling to pollIntervalMs). */
+  private async poll(id: string, deadline: number, options: WaitOptions, last?: Task): Promise<Task> {
+    const maxInterval = options.pollIntervalMs ?? 1000;
     for (let interval = Math.min(50, maxInterval); ; interval = Math.min(maxInterval, interval * 2)) {
       try {
         last = await this.get(id, options);
@@ -204,12 +249,7 @@ export class TqClient {
         if (!transient) throw error;
       }
       const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new TqTimeoutError(
-          `task ${id} did not finish within ${timeoutMs} ms` + (last ? ` (it is ${last.status})` : ''),
-          last,
-        );
-      }
+      if (left <= 0) throw new TqTimeoutError(`task ${id} is not finished (it is ${last?.status})`, last);
       await delay(Math.min(interval, left), options.signal);
     }
   }
