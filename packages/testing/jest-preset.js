@@ -19,7 +19,7 @@ function withRedis(overrides = {}) {
     ...base,
     globalSetup: '@tq/testing/jest-global-setup',
     globalTeardown: '@tq/testing/jest-global-teardown',
-    testTimeout: 30000,
+    testTimeout: 60000,
     ...overrides,
   };
 }

@@ -424,7 +424,6 @@ describe('bad input', () => {
       await stalled;
       yield '"}';
     }
-    const started = Date.now();
     const res = await answer(
       await fetch(`${api.url}/tasks`, {
         method: 'POST',
@@ -442,7 +441,6 @@ describe('bad input', () => {
       detail: expect.stringMatching(/over 66536 bytes/),
     });
     expect(sent).toBe(128 * 1024);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await redis.dbsize()).toBe(before);
   });
 

@@ -3,8 +3,12 @@ import { randomQueueName, startRedisServer, waitFor, type RedisServer } from '@t
 import { call, startTestApi, type TestApi } from './test-support/test-api';
 
 const TIMEOUT_MS = 500;
-/** How much later than REDIS_COMMAND_TIMEOUT_MS a 503 may come: timers, the event loop, HTTP. */
-const SLACK_MS = 400;
+/**
+ * How much later than REDIS_COMMAND_TIMEOUT_MS a 503 may come: timers, the event loop and HTTP, on a
+ * loaded 2-core machine (docs/testing.md). What these bounds catch is an answer that waits for Redis
+ * instead: forever (down), or until a CLIENT PAUSE of 10 s ends (hanging), both far above 3 s.
+ */
+const SLACK_MS = 2500;
 
 let redisServer: RedisServer;
 let api: TestApi;
@@ -96,11 +100,12 @@ describe('when Redis goes away', () => {
       const [res, ms] = await timed(() => call(api, 'POST', '/tasks', { body: { type: 'email', queue } }));
       expect(res.status).toBe(503);
       expect(res.body.type).toBe('urn:tq:problem:unavailable');
-      expect(ms).toBeLessThan(TIMEOUT_MS);
+      expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
       expect(await admin.dbsize()).toBe(before);
       expect(api.logs).toContainEqual(
         expect.objectContaining({
           msg: 'redis unavailable',
+          // Redis's own refusal, answered at once: not the command timeout.
           error: expect.objectContaining({ message: expect.stringMatching(/OOM/) }),
         }),
       );
@@ -131,7 +136,7 @@ describe('when Redis goes away', () => {
     const body = { type: 'email', queue };
     const headers = { 'Idempotency-Key': `retry-${queue}` };
     expect((await call(api, 'POST', '/tasks', { body: { type: 'email', queue } })).status).toBe(201);
-    await admin.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+    await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
     const [first, ms] = await timed(() => call(api, 'POST', '/tasks', { body, headers })).finally(() =>
       admin.call('CLIENT', 'UNPAUSE'),
     );

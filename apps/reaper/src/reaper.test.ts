@@ -182,15 +182,19 @@ describe('Reaper', () => {
     const server = await startRedisServer();
     const privateRedis = createRedis(server.url);
     try {
-      const named = new Queue(privateRedis, randomQueueName('found'));
+      // Enqueued on a clock 60 s behind, so the age (read on Redis TIME) cannot be 0 by accident.
+      const enqueuedAt = Date.now() - 60_000;
+      const name = randomQueueName('found');
+      const named = new Queue(privateRedis, name, new ManualClock(enqueuedAt));
       await named.enqueue([{ id: newTaskId(named.name), type: 'job', payload: 'null', maxAttempts: 1 }]);
       const r = new Reaper({ redis: privateRedis });
       expect(await r.runPass()).toBe(true);
-      expect(await metric(r.registry, 'tq_queue_depth', { queue: named.name, state: 'pending' })).toBe(1);
-      expect(await metric(r.registry, 'tq_queue_paused', { queue: named.name })).toBe(0);
-      expect(
-        await metric(r.registry, 'tq_queue_oldest_pending_age_seconds', { queue: named.name }),
-      ).toBeGreaterThanOrEqual(0);
+      const readAt = Date.now();
+      expect(await metric(r.registry, 'tq_queue_depth', { queue: name, state: 'pending' })).toBe(1);
+      expect(await metric(r.registry, 'tq_queue_paused', { queue: name })).toBe(0);
+      const ageSeconds = await metric(r.registry, 'tq_queue_oldest_pending_age_seconds', { queue: name });
+      expect(ageSeconds).toBeGreaterThanOrEqual(60);
+      expect(ageSeconds).toBeLessThanOrEqual((readAt - enqueuedAt) / 1000);
     } finally {
       await privateRedis.quit();
       await server.stop();

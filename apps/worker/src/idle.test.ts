@@ -32,7 +32,9 @@ describe('idle worker', () => {
     console.log(
       `wake latency, enqueue -> handler start, 10 rounds: median ${latencies[5]!.toFixed(1)} ms, max ${latencies[9]!.toFixed(1)} ms`,
     );
-    expect(latencies[9]).toBeLessThan(200);
+    // Polling would take up to idlePollMs (60 s); a wake message takes milliseconds (bench/ measures
+    // how many). 10 s tells the two apart with room for a loaded machine.
+    expect(latencies[9]).toBeLessThan(10_000);
   });
 
   // Before a due time reached idle workers, a delayed task waited for the idle poll (60 s here). The

@@ -52,11 +52,13 @@ describe('stop()', () => {
   });
 
   it('returns at once when nothing is running', async () => {
-    const h = await startHarness({ shutdownTimeoutMs: 10_000, handlers: {} });
+    const h = await startHarness({ shutdownTimeoutMs: 30_000, handlers: {} });
     await waitFor(() => h.worker.status().waiting);
     const started = Date.now();
     await h.worker.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // A stop that waited for the shutdown timeout would take 30 s; an idle worker's takes milliseconds,
+    // and 10 s leaves room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('can be stopped before it started, and then refuses to start', async () => {

@@ -26,15 +26,25 @@ describe('Waker', () => {
     await waiting; // would time the test out if the message were missed
   });
 
+  /** Whether `promise` has settled once the callbacks already queued have run (no timing involved). */
+  const settledNow = (promise: Promise<void>): Promise<boolean> =>
+    Promise.race([
+      promise.then(() => true),
+      new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
+    ]);
+
   it('never misses a message that arrived after the generation was read (the lost wake-up race)', async () => {
     const since = waker.generation; // read before a claim...
-    const delivered = new Promise<void>((resolve) => {
-      const poll = () => (waker.generation !== since ? resolve() : setImmediate(poll));
-      poll();
-    });
-    await redis.publish(channel, '1'); // ...a message lands while the claim is in flight...
+    // ...a message lands while the claim is in flight: seen through the subscriber connection itself
+    // (the Waker's listener was added first, so it has run when this one runs), not through the
+    // generation, which is what is under test...
+    const delivered = new Promise<void>((resolve) => subscriber.once('message', () => resolve()));
+    await redis.publish(channel, '1');
     await delivered;
-    await waker.wait(since, 60_000); // ...and the wait that follows returns at once
+    // ...and the wait that follows, with the generation read before the message, ends at once.
+    expect(await settledNow(waker.wait(since, 60_000))).toBe(true);
+    // Without a message in between, the same wait would block (the check above can fail).
+    expect(await settledNow(waker.wait(waker.generation, 60_000))).toBe(false);
   });
 
   it('ends a wait when the due time a message announces comes, not before (no early claim)', async () => {

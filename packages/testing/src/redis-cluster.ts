@@ -1,3 +1,4 @@
+import { REDIS_START_TIMEOUT_MS } from './deadlines';
 import { redisCli } from './redis-cli';
 import { startRedisServer, type RedisServer } from './redis-server';
 import { waitFor } from './wait-for';
@@ -12,12 +13,11 @@ export interface RedisCluster {
 }
 
 const MASTERS = 3;
-const READY_TIMEOUT_MS = 10_000;
 
 /**
  * Starts three cluster-enabled redis-servers (no persistence, no replicas), joins them with
  * `redis-cli --cluster create` (REDIS_CLI_BIN or `redis-cli`), and resolves once every node reports
- * `cluster_state:ok` (10 s deadline). On failure every node started so far is stopped.
+ * `cluster_state:ok` (REDIS_START_TIMEOUT_MS, 30 s). On failure every node started so far is stopped.
  */
 export async function startRedisCluster(): Promise<RedisCluster> {
   const results = await Promise.allSettled(
@@ -34,7 +34,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       timeoutMs: 30_000,
     });
     await waitFor(async () => (await Promise.all(servers.map(isClusterOk))).every(Boolean), {
-      timeoutMs: READY_TIMEOUT_MS,
+      timeoutMs: REDIS_START_TIMEOUT_MS,
       intervalMs: 50,
       message: 'Redis Cluster did not reach cluster_state:ok on every node',
     });

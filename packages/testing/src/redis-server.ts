@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REDIS_START_TIMEOUT_MS } from './deadlines';
 import { freePort } from './free-port';
 
 /** Options for {@link startRedisServer}. */
@@ -39,7 +40,6 @@ export interface RedisServer {
 }
 
 const READY = 'Ready to accept connections';
-const START_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 5000;
 const PORT_RACE_RETRIES = 3;
 const CLUSTER_ARGS = [
@@ -55,7 +55,7 @@ const NOT_FOUND =
 
 /**
  * Spawns a private redis-server (REDIS_SERVER_BIN or `redis-server` on PATH) and resolves once it accepts
- * connections (5 s deadline). Persistence is off unless asked for. Servers still running when the process exits
+ * connections (REDIS_START_TIMEOUT_MS, 30 s). Persistence is off unless asked for. Servers still running when the process exits
  * or gets SIGINT/SIGTERM/SIGHUP are killed and their temp dirs removed.
  */
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
@@ -184,8 +184,8 @@ function untilReady(child: ChildProcess): Promise<void> {
     const onError = (err: NodeJS.ErrnoException): void =>
       finish(err.code === 'ENOENT' ? new Error(NOT_FOUND) : err);
     const timer = setTimeout(
-      () => finish(new Error(`redis-server not ready within ${START_TIMEOUT_MS} ms:\n${output}`)),
-      START_TIMEOUT_MS,
+      () => finish(new Error(`redis-server not ready within ${REDIS_START_TIMEOUT_MS} ms:\n${output}`)),
+      REDIS_START_TIMEOUT_MS,
     );
     function finish(err?: Error): void {
       clearTimeout(timer);

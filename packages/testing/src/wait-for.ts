@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WAIT_FOR_TIMEOUT_MS } from './deadlines';
 
 /** Options for {@link waitFor}. */
 export interface WaitForOptions {
-  /** Give up after this many milliseconds; default 5000. */
+  /** Give up after this many milliseconds; default {@link WAIT_FOR_TIMEOUT_MS} (15000). */
   timeoutMs?: number;
   /** Pause between polls in milliseconds; default 10. */
   intervalMs?: number;
@@ -19,7 +20,7 @@ type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
  */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 10, message = 'condition' }: WaitForOptions = {},
+  { timeoutMs = WAIT_FOR_TIMEOUT_MS, intervalMs = 10, message = 'condition' }: WaitForOptions = {},
 ): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

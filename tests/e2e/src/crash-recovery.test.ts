@@ -65,7 +65,6 @@ describe('crash recovery end to end', () => {
           undefined,
           async () => (await getTask(stack.apiUrl, id)).status === 'dead' && ('dead' as const),
           'dead',
-          15_000,
         ),
       ]);
       if (outcome === 'dead') {

@@ -1,4 +1,4 @@
-import { Queue } from '@tq/core';
+import { ManualClock, Queue, newTaskId } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
 
@@ -17,11 +17,16 @@ async function submit(queue: string, extra: object = {}): Promise<string> {
 describe('queues', () => {
   it('GET /queues/:name counts tasks per state and says the oldest pending age', async () => {
     const queue = randomQueueName();
-    await submit(queue);
-    await submit(queue);
+    await submit(queue); // claimed below: the head of the list
+    // The task left pending is enqueued on a clock 60 s behind, so its age (read on Redis TIME) is known.
+    const enqueuedAt = Date.now() - 60_000;
+    await new Queue(api.redis, queue, new ManualClock(enqueuedAt)).enqueue([
+      { id: newTaskId(queue), type: 'email', payload: 'null', maxAttempts: 1 },
+    ]);
     await submit(queue, { delayMs: 60_000 });
     await new Queue(api.redis, queue).claim(1, 30_000);
     const res = await call(api, 'GET', `/queues/${queue}`);
+    const readAt = Date.now();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       name: queue,
@@ -30,7 +35,8 @@ describe('queues', () => {
       waiting: 2,
       expiredLeases: 0,
     });
-    expect(res.body.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
+    expect(res.body.oldestPendingAgeMs).toBeGreaterThanOrEqual(60_000);
+    expect(res.body.oldestPendingAgeMs).toBeLessThanOrEqual(readAt - enqueuedAt);
   });
 
   it('GET /queues lists every queue that has received a task', async () => {

@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** tests/chaos/results: per-scenario JSON, the combined report, service logs (gitignored but report.md). */
-export const RESULTS_DIR = join(__dirname, '..', '..', 'results');
+/**
+ * tests/chaos/results: per-scenario JSON, the combined report, service logs (gitignored but report.md).
+ * CHAOS_RESULTS_DIR moves it (the harness's own tests write elsewhere).
+ */
+export const RESULTS_DIR = process.env.CHAOS_RESULTS_DIR ?? join(__dirname, '..', '..', 'results');
 /** Written by the global setup: which selection ran and when it started. */
 const RUN_FILE = join(RESULTS_DIR, 'run.json');
 

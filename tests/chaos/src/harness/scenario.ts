@@ -25,6 +25,12 @@ export interface ScenarioMeta {
   ci: boolean;
   /** Whether DESIGN §2 promises lost = 0 here. */
   noLossPromised: boolean;
+  /**
+   * What the scenario needs from this machine, checked when the file is collected (only if selected):
+   * undefined when it can run, else why not. A scenario that cannot run shows as skipped in jest's
+   * summary and in the report, never as passed.
+   */
+  unavailable?: () => string | undefined;
 }
 
 function selected(meta: ScenarioMeta): boolean {
@@ -92,7 +98,7 @@ export class Scenario {
   }
 
   /** Records that the scenario cannot run here, and why (printed too: a skip is never silent). */
-  skip(reason: string): void {
+  recordSkip(reason: string): void {
     this.note(`SKIPPED: ${reason}`);
     this.result.skipped = reason;
     this.result.passed = true;
@@ -121,8 +127,9 @@ export class Scenario {
 }
 
 /**
- * `describe` for a scenario file, or a loud skip when TQ_CHAOS does not select it. `body` gets the
- * Scenario that collects the file's summary.
+ * `describe` for a scenario file, or a loud skip (jest counts its test as skipped) when TQ_CHAOS does not
+ * select it or the machine lacks what it needs (`meta.unavailable`). `body` gets the Scenario that
+ * collects the file's summary.
  */
 export function scenario(meta: ScenarioMeta, body: (s: Scenario) => void): void {
   if (!selected(meta)) {
@@ -130,10 +137,20 @@ export function scenario(meta: ScenarioMeta, body: (s: Scenario) => void): void 
       SELECTION === ''
         ? 'TQ_CHAOS is not set (use TQ_CHAOS=ci, all, or a list of scenario ids)'
         : `not in TQ_CHAOS=${SELECTION}`;
-    describe.skip(`${meta.id} ${meta.title} (skipped: ${why})`, () => {
-      it('is skipped', () => undefined);
-    });
+    skipped(meta, why);
+    return;
+  }
+  const missing = meta.unavailable?.();
+  if (missing !== undefined) {
+    new Scenario(meta).recordSkip(missing);
+    skipped(meta, missing);
     return;
   }
   describe(`${meta.id} ${meta.title}`, () => body(new Scenario(meta)));
+}
+
+function skipped(meta: ScenarioMeta, why: string): void {
+  describe(`${meta.id} ${meta.title}`, () => {
+    it.skip(`skipped: ${why}`, () => undefined);
+  });
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { Queue, createRedis, type QueueStats, type RedisClient, type TaskRecord } from '@tq/core';
 import {
+  SERVICE_START_TIMEOUT_MS,
   freePort,
   randomQueueName,
   startRedisServer,
@@ -108,7 +109,6 @@ export class ChaosStack {
         (await fetch(`${this.apiUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))
           ?.status === 200,
       `${name} ready`,
-      15_000,
     );
     return api;
   }
@@ -137,7 +137,7 @@ export class ChaosStack {
     { wait = true, wrapperEnv = {} }: { wait?: boolean; wrapperEnv?: Record<string, string> } = {},
   ): Promise<Service> {
     const worker = this.spawn(name, 'worker', await this.workerEnv(env), wrapperEnv);
-    if (wait) await this.until(worker, () => worker.logged('worker started'), `${name} started`, 15_000);
+    if (wait) await this.until(worker, () => worker.logged('worker started'), `${name} started`);
     return worker;
   }
 
@@ -172,7 +172,7 @@ export class ChaosStack {
       },
       wrapperEnv,
     );
-    if (wait) await this.until(reaper, () => reaper.logged('reaper started'), `${name} started`, 15_000);
+    if (wait) await this.until(reaper, () => reaper.logged('reaper started'), `${name} started`);
     return reaper;
   }
 
@@ -299,7 +299,7 @@ export class ChaosStack {
     service: Service | undefined,
     predicate: () => T | Promise<T>,
     message: string,
-    timeoutMs = 10_000,
+    timeoutMs = SERVICE_START_TIMEOUT_MS,
   ): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
     return waitForService(predicate, {
       service,
@@ -369,7 +369,7 @@ export class WorkerPool {
   async start(): Promise<void> {
     const first = await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
     await Promise.all(
-      first.map((w) => this.stack.until(w, () => w.logged('worker started'), `${w.name} started`, 15_000)),
+      first.map((w) => this.stack.until(w, () => w.logged('worker started'), `${w.name} started`)),
     );
   }
 
@@ -410,14 +410,17 @@ export class WorkerPool {
     return kill;
   }
 
+  /** Live workers that have started and were not signaled yet: what terminateRandom picks from. */
+  terminable(): Service[] {
+    return [...this.current].filter((w) => w.running && !this.signaled.has(w) && w.logged('worker started'));
+  }
+
   /**
    * SIGTERMs one live, started worker picked at random (not one already signaled; one for which
    * `prefer` holds, when there is one) and waits for it to exit; undefined when there is none right now.
    */
   async terminateRandom(prefer: (w: Service) => boolean = () => true): Promise<Termination | undefined> {
-    const started = [...this.current].filter(
-      (w) => w.running && !this.signaled.has(w) && w.logged('worker started'),
-    );
+    const started = this.terminable();
     const preferred = started.filter(prefer);
     const from = preferred.length > 0 ? preferred : started;
     const victim = from[Math.floor(Math.random() * from.length)];

@@ -11,6 +11,7 @@ const meta = {
   ],
   ci: false,
   noLossPromised: true,
+  unavailable: () => libfaketime().reason,
 };
 
 scenario(meta, (s) => {
@@ -18,11 +19,7 @@ scenario(meta, (s) => {
   afterAll(() => stack.close());
 
   it('reaps nothing early and runs every task exactly once', async () => {
-    const lib = libfaketime();
-    if (!lib.path) {
-      s.skip(lib.reason ?? 'libfaketime is missing');
-      return;
-    }
+    const lib = libfaketime(); // found: meta.unavailable checked it when the file was collected
     await s.run(async () => {
       // redis-server keeps the real time (it crashes under libfaketime); only the Node services skew.
       await stack.startRedis();

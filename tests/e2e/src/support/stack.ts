@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  SERVICE_START_TIMEOUT_MS,
   freePort,
   startRedisServer,
   waitForService,
@@ -53,7 +54,6 @@ export class Stack {
     return api;
   }
 
-  /** Starts a worker with the e2e handler module and waits until it claims. */
   /**
    * Starts a worker and waits for its "worker started" log line. With `mayDieAtOnce`, a worker that exits
    * first is returned too: logs are written asynchronously, so one that claims a task that SIGKILLs it can
@@ -95,12 +95,16 @@ export class Stack {
     return service;
   }
 
-  /** waitFor, failing early if `service` exits, and with every service's recent logs in the error. */
+  /**
+   * waitFor, failing early if `service` exits, and with every service's recent logs in the error. The
+   * default deadline is sized for a loaded machine (SERVICE_START_TIMEOUT_MS); tests that measure a time
+   * assert it themselves.
+   */
   async until<T>(
     service: Service | undefined,
     predicate: () => T | Promise<T>,
     message: string,
-    timeoutMs = 10_000,
+    timeoutMs = SERVICE_START_TIMEOUT_MS,
   ): Promise<Truthy<T>> {
     return waitForService(predicate, {
       service,
