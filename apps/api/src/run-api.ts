@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRedis } from '@tq/core';
-import type { Logger } from '@tq/ops';
+import { closeRedis, createRedis } from '@tq/core';
+import { CLOSE_TIMEOUT_MS, type Logger } from '@tq/ops';
 import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
 import { createServer } from './server';
@@ -73,8 +73,7 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     await closed;
     clearTimeout(timer);
     // QUIT waits for a reply, which an unreachable Redis never sends: then just drop the socket.
-    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-    else redis.disconnect();
+    await closeRedis(redis, CLOSE_TIMEOUT_MS);
   };
   let stopping: Promise<void> | undefined;
   return { port, server, stop: () => (stopping ??= stop()) };

@@ -1,5 +1,5 @@
-import type { RedisClient } from '@tq/core';
-import type { Logger } from '@tq/ops';
+import { closeRedis, type RedisClient } from '@tq/core';
+import { CLOSE_TIMEOUT_MS, type Logger } from '@tq/ops';
 
 const RESUBSCRIBE_DELAY_MS = 2000;
 /** Prefix of a wake message saying a scheduled or retry task falls due in that many ms. */
@@ -135,14 +135,10 @@ export class Waker {
     });
   }
 
-  /** Ends all waits for good and closes the subscriber connection. */
+  /** Ends all waits for good and closes the subscriber connection (never waiting on a dead one). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.notify();
-    try {
-      await this.subscriber.quit();
-    } catch {
-      this.subscriber.disconnect(); // already closed or unreachable: nothing left to say to Redis
-    }
+    await closeRedis(this.subscriber, CLOSE_TIMEOUT_MS);
   }
 }

@@ -10,7 +10,14 @@ import {
   type FailCode,
   type RedisClient,
 } from '@tq/core';
-import { createLogger, withSafeErrors, type Logger } from '@tq/ops';
+import {
+  CLOSE_TIMEOUT_MS,
+  SHUTDOWN_MARGIN_MS,
+  createLogger,
+  settleBy,
+  withSafeErrors,
+  type Logger,
+} from '@tq/ops';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '@tq/task';
 import { Registry } from 'prom-client';
 import { AckBuffer } from './ack-buffer';
@@ -173,6 +180,8 @@ export class Worker {
    * Graceful stop: claims nothing more at once; lets running handlers finish for up to shutdownTimeoutMs
    * while their leases are still extended; then releases the rest to pending (no attempt spent) and aborts
    * their signals; waits for every acknowledgement; closes the subscriber. Leaves `redis` open.
+   * Resolves within shutdownTimeoutMs + SHUTDOWN_MARGIN_MS (2 s) whatever Redis does: what Redis has not
+   * confirmed by then (Redis down) is left to lease expiry and the reaper, never lost.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -193,13 +202,15 @@ export class Worker {
       { running: this.running.size, shutdownTimeoutMs: this.shutdownTimeoutMs },
       'stopping: no more claims',
     );
-    // The grace period counts from the signal: a claim stuck on an unreachable Redis eats into it.
+    // The grace period counts from the signal: a claim stuck on an unreachable Redis eats into it, and is
+    // not waited for past it (a claim answered later gives its tasks straight back: startTask).
     const deadline = Date.now() + this.shutdownTimeoutMs;
+    // Releasing, the last acknowledgements and closing the subscriber get the margin after it.
+    const acksBy = deadline + SHUTDOWN_MARGIN_MS - CLOSE_TIMEOUT_MS;
     this.waker.notify();
     this.wakeClaimLoop();
-    await this.starting;
-    await this.loop;
-    if (this.running.size > 0) {
+    await settleBy(deadline, Promise.all([this.starting, this.loop]));
+    if (this.running.size > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -213,9 +224,12 @@ export class Worker {
     for (const entry of [...this.running.values()]) this.releaseRunning(entry);
     this.deadlines.stop();
     this.leases.stop();
-    await this.acks.drain();
-    await this.keeper.stop();
-    if (this.startedAt > 0) await this.heartbeat.stop();
+    const lastWrites = [this.acks.drain(), this.keeper.stop()];
+    if (this.startedAt > 0) lastWrites.push(this.heartbeat.stop());
+    if (!(await settleBy(acksBy, Promise.all(lastWrites))))
+      this.logger.warn(
+        'Redis did not confirm the last acknowledgements in time: those tasks run again after their lease expires',
+      );
     await this.waker.stop();
     this.logger.info('worker stopped');
   }

@@ -1,4 +1,5 @@
-import { parseRedisUrl } from './connection';
+import { startRedisServer, waitFor } from '@tq/testing';
+import { closeRedis, createRedis, parseRedisUrl } from './connection';
 
 describe('parseRedisUrl', () => {
   it.each([
@@ -46,5 +47,33 @@ describe('parseRedisUrl', () => {
 
   it('asks for the master name of a Sentinel URL', () => {
     expect(() => parseRedisUrl('redis+sentinel://s1:26379')).toThrow(/needs the master name/);
+  });
+});
+
+describe('closeRedis', () => {
+  it('sends QUIT on a live connection', async () => {
+    const redis = createRedis(process.env.REDIS_URL!);
+    await redis.ping();
+    const quit = jest.spyOn(redis, 'quit');
+    await closeRedis(redis);
+    expect(quit).toHaveBeenCalledTimes(1);
+    await waitFor(() => redis.status === 'end', { message: 'the connection closing' });
+  });
+
+  it('never waits on a dead connection: it drops it at once', async () => {
+    const server = await startRedisServer();
+    // A QUIT on the dead link would wait for this command timeout: the test's own timeout comes first.
+    const redis = createRedis(server.url, { commandTimeoutMs: 120_000 });
+    try {
+      await redis.ping();
+      await server.kill();
+      await waitFor(() => redis.status !== 'ready', { message: 'the client noticing the dead server' });
+      const quit = jest.spyOn(redis, 'quit');
+      await closeRedis(redis, 120_000);
+      expect(quit).not.toHaveBeenCalled();
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
   });
 });

@@ -47,6 +47,26 @@ export function createRedis(url: string, options: ConnectionOptions = {}): Redis
   }
 }
 
+/**
+ * Closes a connection without ever waiting on a dead one: QUIT (which lets replies already on their way
+ * arrive) only while the connection is ready and for at most `timeoutMs` (default 1000); otherwise, or
+ * when QUIT fails or takes longer, drops the socket. Never throws.
+ */
+export async function closeRedis(redis: RedisClient, timeoutMs = 1000): Promise<void> {
+  if (redis.status === 'ready' && timeoutMs > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const quit = redis.quit().then(
+      () => true,
+      () => false,
+    );
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const quitted = await Promise.race([quit, late]);
+    clearTimeout(timer);
+    if (quitted) return;
+  }
+  redis.disconnect();
+}
+
 interface ParsedUrl {
   kind: 'single' | 'sentinel' | 'cluster';
   hosts: { host: string; port: number }[];

@@ -1,6 +1,6 @@
 export { ManualClock, type Clock } from './clock';
 export { EPOCH_KEY, EpochWatcher } from './epoch';
-export { createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
+export { closeRedis, createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
 export { PermanentError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
 export { QUEUES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';

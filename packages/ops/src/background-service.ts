@@ -1,10 +1,10 @@
-import { createRedis, type RedisClient } from '@tq/core';
+import { closeRedis, createRedis, type RedisClient } from '@tq/core';
 import { Registry } from 'prom-client';
 import { createLogger, type Logger } from './logger';
 import { startOpsServer, type OpsServer } from './ops-server';
 import { collectProcessMetrics } from './process-metrics';
 import { observeRedis } from './redis-health';
-import { exitOnStartupError, onShutdown } from './shutdown';
+import { CLOSE_TIMEOUT_MS, SHUTDOWN_MARGIN_MS, exitOnStartupError, onShutdown, settleBy } from './shutdown';
 
 /** What a background service (worker, reaper) shares: logs, one Redis connection, metrics, /metrics. */
 export interface ServiceContext {
@@ -19,6 +19,8 @@ export interface ServiceConfig {
   REDIS_URL: string;
   METRICS_PORT: number;
   LOG_LEVEL: string;
+  /** How long the part's stop may take before the service closes anyway; plus SHUTDOWN_MARGIN_MS. Default 0. */
+  SHUTDOWN_TIMEOUT_MS?: number;
 }
 
 /** A running part of a service: it is stopped on SIGTERM/SIGINT before Redis closes. */
@@ -30,7 +32,9 @@ export interface Stoppable {
  * Runs a background service: validates its config (exit 1 naming each bad variable), connects to Redis,
  * serves /metrics, /healthz and /readyz on METRICS_PORT, starts the service's part with `start`, and on
  * SIGTERM/SIGINT stops in reverse order of start: the part first (it may still need Redis to finish or
- * release its work), then the ops server, then Redis.
+ * release its work), then the ops server, then Redis. The whole stop ends within SHUTDOWN_TIMEOUT_MS +
+ * SHUTDOWN_MARGIN_MS whatever Redis does, and exits 0 unless something threw: a part still stopping at
+ * the deadline (Redis unreachable) is left behind with a warning; nothing waits on a dead connection.
  */
 export function runBackgroundService<C extends ServiceConfig>(
   name: string,
@@ -66,12 +70,23 @@ export function runBackgroundService<C extends ServiceConfig>(
     });
     logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
     const part = await start(config, { logger, redis, registry, ops });
-    onShutdown(logger, async () => {
-      await part.stop();
-      await ops.close();
-      stopObservingRedis();
-      await redis.quit();
-    });
+    const limitMs = (config.SHUTDOWN_TIMEOUT_MS ?? 0) + SHUTDOWN_MARGIN_MS;
+    onShutdown(
+      logger,
+      async () => {
+        const deadline = Date.now() + limitMs;
+        if (!(await settleBy(deadline - CLOSE_TIMEOUT_MS, part.stop())))
+          logger.warn(
+            { limitMs },
+            'shutdown deadline reached before the stop finished (is Redis down?): exiting',
+          );
+        await ops.close();
+        stopObservingRedis();
+        await closeRedis(redis, Math.min(CLOSE_TIMEOUT_MS, deadline - Date.now()));
+      },
+      // Everything above is bounded; past this something is stuck that should not be.
+      { backstopMs: limitMs + 1000 },
+    );
   };
   run().catch((error: unknown) => exitOnStartupError(name, error));
 }

@@ -13,7 +13,14 @@ export { serializeError, type LoggedError } from './log-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server';
 export { collectProcessMetrics } from './process-metrics';
 export { observeRedis } from './redis-health';
-export { exitOnStartupError, onShutdown } from './shutdown';
+export {
+  CLOSE_TIMEOUT_MS,
+  SHUTDOWN_MARGIN_MS,
+  exitOnStartupError,
+  onShutdown,
+  settleBy,
+  type ShutdownOptions,
+} from './shutdown';
 export {
   runBackgroundService,
   type ServiceConfig,
