@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of infra/ and docs/operations.md: Prometheus configs and alert rules (promtool, with unit
 # tests), the metric contract, Kubernetes manifests (kustomize-rendered, then JSON schemas, field names and
-# tq's rules), compose.yaml (compose-spec schema and rules), the Dockerfile and the Grafana dashboard.
+# tq's rules), compose.yaml (compose-spec schema and rules: loopback bindings, Redis maxmemory under its
+# memory limit), the Dockerfile (Node 24, tini, turbo once), the Node range against every locked
+# dependency's engines, and the Grafana dashboard.
 # No Docker engine, cluster or network beyond the package registries is needed. Runs every check, prints
 # each, and exits non-zero if any failed. Safe to run again: installs only what is missing.
 set -euo pipefail
@@ -117,6 +119,7 @@ run "compose.yaml" node infra/validate/compose.mjs infra/compose.yaml
 echo
 echo "== docker"
 run "Dockerfile and .dockerignore" node infra/validate/dockerfile.mjs infra/docker/Dockerfile .dockerignore
+run "Node versions (engines) vs every locked dependency" node infra/validate/engines.mjs
 
 echo
 echo "== grafana"

@@ -15,7 +15,10 @@ apt_install() {
     { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"; }
 }
 
-command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required (https://nodejs.org)" >&2; exit 1; }
+command -v node >/dev/null || { echo "setup: Node.js 20.19 or newer is required (https://nodejs.org)" >&2; exit 1; }
+# Building and testing need 20.19+ (eslint 10); the services themselves run on 20.12+ (ADR 0010).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  { echo "setup: Node.js $(node --version) is too old to build and test tq: 20.19 or newer is required" >&2; exit 1; }
 # redis-server and redis-cli: the tests start private servers and clusters; start-local.sh may start one.
 { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || apt_install redis-server redis-tools
 # promtool: checks /metrics output, the Prometheus config and the alert rules.

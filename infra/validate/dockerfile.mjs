@@ -1,7 +1,9 @@
 // Checks infra/docker/Dockerfile and the root .dockerignore offline (no Docker engine or hadolint here):
 // parsed with dockerfile-ast, then the rules the images rely on: multi-stage turbo prune -> pnpm install ->
-// pnpm deploy, pnpm and turbo pinned to the versions of the root package.json, a slim Node 20 runtime as a
-// non-root user, CMD in exec form so that SIGTERM reaches node, STOPSIGNAL, EXPOSE and OCI labels.
+// pnpm deploy, pnpm and turbo installed once in the base stage at the versions of the root package.json, a
+// slim Node 24 (Active LTS) runtime without npm/corepack/yarn as a non-root user, under tini so that SIGTERM
+// reaches node and zombies are reaped, STOPSIGNAL, EXPOSE, OCI labels, and a .dockerignore that keeps
+// build outputs and local .env files out of the context.
 //
 //   node infra/validate/dockerfile.mjs infra/docker/Dockerfile .dockerignore
 import { existsSync, readFileSync } from 'node:fs';
@@ -75,22 +77,33 @@ for (const stage of stages) {
 const pnpmVersion = rootPackage.packageManager.replace(/^pnpm@/, '');
 const turboVersion = rootPackage.devDependencies.turbo;
 const runs = all('RUN').map(([i, s]) => text(i, s));
+const base = stages[0];
+const baseRuns = base.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => text(i, base));
+const globalInstall = baseRuns.find((r) => /npm (i|install) -g /.test(r)) ?? '';
 report.expect(
-  runs.some(
-    (r) => r.includes(`npm i -g pnpm@${pnpmVersion}`) || r.includes(`npm install -g pnpm@${pnpmVersion}`),
-  ),
+  globalInstall.includes(`pnpm@${pnpmVersion}`),
   where,
-  `pnpm must be installed with npm at ${pnpmVersion} (packageManager of package.json)`,
+  `the base stage must install pnpm@${pnpmVersion} with npm (packageManager of package.json)`,
 );
 report.expect(
-  !instructions.some((i) => /corepack/.test(i.getArgumentsContent() ?? '')),
+  globalInstall.includes(`turbo@${turboVersion}`),
+  where,
+  `the base stage must install turbo@${turboVersion} with npm, once (devDependencies.turbo of package.json)`,
+);
+report.expect(
+  !runs.some((r) => /(dlx|npx|pnpm exec) turbo/.test(r)),
+  where,
+  'turbo is installed once in the base stage: no pnpm dlx / npx turbo in later stages',
+);
+report.expect(
+  !instructions.some((i) => /corepack +(enable|prepare|use|install|pnpm)/.test(i.getArgumentsContent() ?? '')),
   where,
   'corepack must not be used',
 );
 report.expect(
-  runs.some((r) => r.includes(`turbo@${turboVersion} prune @tq/`) && r.includes('--docker')),
+  runs.some((r) => /(^|&& )turbo prune @tq\//.test(r) && r.includes('--docker')),
   where,
-  `stage 1 must run turbo@${turboVersion} prune @tq/<app> --docker (turbo of package.json)`,
+  'the prune stage must run turbo prune @tq/<app> --docker',
 );
 report.expect(
   runs.some((r) => /pnpm install --frozen-lockfile/.test(r)),
@@ -98,7 +111,7 @@ report.expect(
   'pnpm install --frozen-lockfile',
 );
 report.expect(
-  runs.some((r) => /pnpm turbo run build --filter=@tq\//.test(r)),
+  runs.some((r) => /turbo run build --filter=@tq\//.test(r)),
   where,
   'builds with turbo',
 );
@@ -147,6 +160,9 @@ const needed = [
 ];
 for (const path of needed) report.expect(!ignored(path), rel(dockerignorePath), `must not exclude ${path}`);
 const mustIgnore = [
+  '.env',
+  '.env.local',
+  'infra/.env',
   'node_modules',
   'apps/api/node_modules',
   'packages/core/dist',
@@ -161,10 +177,22 @@ const runtime = stages.at(-1);
 const last = (keyword) => runtime.instructions.filter((i) => i.getKeyword() === keyword).at(-1);
 const runtimeImage = expand(runtime.from.getArgumentsContent(), globalArgs).split(/\s+/)[0];
 report.expect(
-  runtimeImage === 'node:20-bookworm-slim',
+  /^node:24-[a-z]+-slim$/.test(runtimeImage),
   where,
-  `runtime must be node:20-bookworm-slim, not ${runtimeImage}`,
+  `runtime must be a slim Node 24 (Active LTS) image such as node:24-bookworm-slim, not ${runtimeImage}`,
 );
+const runtimeRuns = runtime.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => text(i, runtime));
+report.expect(
+  runtimeRuns.some((r) => /apt-get install [^&]*\btini\b/.test(r)),
+  where,
+  'the runtime stage must install tini (PID 1: signals and zombie reaping)',
+);
+for (const tool of ['npm', 'corepack', 'npx'])
+  report.expect(
+    runtimeRuns.some((r) => new RegExp(`rm -rf [^&]*/usr/local/bin/${tool}\\b`).test(r)),
+    where,
+    `the runtime stage must remove ${tool} (a service does not need it)`,
+  );
 const user = last('USER') ? text(last('USER'), runtime).split(':')[0] : 'root';
 report.expect(!['root', '0', ''].includes(user), where, `runtime must run as a non-root USER (is ${user})`);
 const cmd = last('CMD');
@@ -174,7 +202,12 @@ report.expect(
   where,
   'CMD must be the exec form ["node", "dist/main.js"] (a shell would swallow SIGTERM)',
 );
-report.expect(!last('ENTRYPOINT'), where, 'no ENTRYPOINT: node must be PID 1');
+const entrypoint = last('ENTRYPOINT')?.getJSONStrings?.().map((s) => s.getJSONValue());
+report.expect(
+  JSON.stringify(entrypoint) === JSON.stringify(['/usr/bin/tini', '--']),
+  where,
+  'ENTRYPOINT must be the exec form ["/usr/bin/tini", "--"]: an init forwards SIGTERM to node and reaps zombies',
+);
 report.expect(
   last('STOPSIGNAL') && text(last('STOPSIGNAL'), runtime) === 'SIGTERM',
   where,
