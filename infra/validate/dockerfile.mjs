@@ -96,7 +96,9 @@ report.expect(
   'turbo is installed once in the base stage: no pnpm dlx / npx turbo in later stages',
 );
 report.expect(
-  !instructions.some((i) => /corepack +(enable|prepare|use|install|pnpm)/.test(i.getArgumentsContent() ?? '')),
+  !instructions.some((i) =>
+    /corepack +(enable|prepare|use|install|pnpm)/.test(i.getArgumentsContent() ?? ''),
+  ),
   where,
   'corepack must not be used',
 );
@@ -202,7 +204,9 @@ report.expect(
   where,
   'CMD must be the exec form ["node", "dist/main.js"] (a shell would swallow SIGTERM)',
 );
-const entrypoint = last('ENTRYPOINT')?.getJSONStrings?.().map((s) => s.getJSONValue());
+const entrypoint = last('ENTRYPOINT')
+  ?.getJSONStrings?.()
+  .map((s) => s.getJSONValue());
 report.expect(
   JSON.stringify(entrypoint) === JSON.stringify(['/usr/bin/tini', '--']),
   where,
