@@ -97,6 +97,7 @@ check_kubernetes() {
   fi
   "${kustomize_build[@]}" infra/k8s/base >"$work/base.yaml"
   "${kustomize_build[@]}" infra/k8s/overlays/example >"$work/example.yaml"
+  "${kustomize_build[@]}" infra/k8s/overlays/two-pools >"$work/two-pools.yaml"
   # Components are rendered through an overlay made here; kustomize wants relative paths.
   mkdir -p "$work/hpa"
   local k8s
@@ -104,9 +105,14 @@ check_kubernetes() {
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s/base]\ncomponents: [%s/components/hpa]\n' \
     "$k8s" "$k8s" >"$work/hpa/kustomization.yaml"
   "${kustomize_build[@]}" "$work/hpa" >"$work/base-with-hpa.yaml"
-  echo "   rendered: base, overlays/example, base + components/hpa"
+  mkdir -p "$work/netpol"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: tq\nresources: [%s/overlays/two-pools]\ncomponents: [%s/components/network-policy]\n' \
+    "$(realpath --relative-to="$work/netpol" infra/k8s)" "$(realpath --relative-to="$work/netpol" infra/k8s)" >"$work/netpol/kustomization.yaml"
+  "${kustomize_build[@]}" "$work/netpol" >"$work/with-network-policy.yaml"
+  echo "   rendered: base, overlays/example, overlays/two-pools (+ components/network-policy), base + components/hpa"
   node infra/validate/k8s.mjs --promql-out "$work/k8s-promql.yml" \
-    "$work/base.yaml" --complete "$work/example.yaml" "$work/base-with-hpa.yaml" &&
+    "$work/base.yaml" --complete "$work/example.yaml" --complete "$work/two-pools.yaml" \
+    --complete "$work/with-network-policy.yaml" "$work/base-with-hpa.yaml" &&
     promtool check rules "$work/k8s-promql.yml" >/dev/null &&
     echo "   KEDA queries: parsed by promtool"
 }

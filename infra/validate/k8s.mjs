@@ -4,7 +4,9 @@
 //  2. fields: the same objects as TypeScript literals of the models' types, so a misspelt field
 //     (`readinesProbe`) is an excess-property error; the JSON schemas allow unknown fields;
 //  3. rules tq relies on: probes, resources, security context, grace period vs SHUTDOWN_TIMEOUT_MS,
-//     selectors and references that resolve, autoscaler targets, scrape annotations.
+//     selectors and references that resolve, autoscaler targets, scrape annotations; worker pools whose
+//     selectors never overlap, whose tq.dev/pool label is their WORKER_POOL, and whose KEDA queries see
+//     only their own queues (backlog) and their own pool's workers (busy slots).
 //
 //   node infra/validate/k8s.mjs [--promql-out FILE] [--complete | --unrendered] RENDERED.yaml [...]
 //
@@ -126,6 +128,37 @@ for (const render of renders) {
     return undefined;
   };
 
+  const policies = inRender.filter((o) => o.kind === 'NetworkPolicy');
+  const matchesSelector = (selector, labels = {}) =>
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    (selector?.matchExpressions ?? []).every((e) =>
+      e.operator === 'In'
+        ? e.values.includes(labels[e.key])
+        : e.operator === 'NotIn'
+          ? !e.values.includes(labels[e.key])
+          : e.operator === 'Exists'
+            ? e.key in labels
+            : !(e.key in labels),
+    );
+
+  // Worker pools: Deployments of the worker image, one per set of queues (worker-pool/, overlays/two-pools).
+  const isWorker = (w) => w.spec.template.metadata?.labels?.['app.kubernetes.io/name'] === 'tq-worker';
+  for (const a of workloads) {
+    for (const b of workloads)
+      report.expect(
+        a === b || !selects(a.spec.selector.matchLabels, b),
+        at(a),
+        `its selector also selects the pods of ${at(b)} (give each worker pool its own tq.dev/pool label)`,
+      );
+    if (!isWorker(a) || render.unrendered) continue;
+    const pool = envValue(a.spec.template.spec.containers[0], 'WORKER_POOL');
+    report.expect(
+      pool !== undefined && a.spec.template.metadata.labels['tq.dev/pool'] === pool,
+      at(a),
+      `pod label tq.dev/pool (${a.spec.template.metadata.labels['tq.dev/pool']}) must equal WORKER_POOL (${pool})`,
+    );
+  }
+
   for (const w of workloads) {
     const pod = w.spec.template.spec;
     const tq = /^tq-/.test(w.spec.template.metadata?.labels?.['app.kubernetes.io/name'] ?? '');
@@ -216,14 +249,37 @@ for (const render of renders) {
         where,
         'livenessProbe must GET /healthz (not Redis)',
       );
-      const portVar = w.metadata.name === 'tq-api' ? 'PORT' : 'METRICS_PORT';
-      const served = envValue(c, portVar);
+      const portVars = w.metadata.name === 'tq-api' ? ['PORT', 'METRICS_PORT'] : ['METRICS_PORT'];
       const declared = c.ports?.map((p) => String(p.containerPort)) ?? [];
-      report.expect(
-        declared.includes(served),
-        where,
-        `${portVar}=${served} is not a containerPort (${declared})`,
-      );
+      for (const portVar of portVars) {
+        const port = envValue(c, portVar);
+        if (port !== undefined)
+          report.expect(
+            declared.includes(port),
+            where,
+            `${portVar}=${port} is not a containerPort (${declared})`,
+          );
+      }
+      // Where /metrics is served: METRICS_PORT when set (the API's is optional), else the API's PORT.
+      const served = envValue(c, 'METRICS_PORT') ?? envValue(c, 'PORT');
+      if (policies.length > 0 && !render.unrendered) {
+        // With NetworkPolicies in the render, /metrics must be open to chosen peers only.
+        const metricsPort = c.ports?.find((p) => String(p.containerPort) === served);
+        const rules = policies
+          .filter((np) => matchesSelector(np.spec.podSelector, w.spec.template.metadata.labels))
+          .flatMap((np) => np.spec.ingress ?? []);
+        const covering = rules.filter(
+          (r) => !r.ports || r.ports.some((p) => p.port === metricsPort?.name || String(p.port) === served),
+        );
+        report.expect(
+          covering.length > 0 && covering.every((r) => (r.from ?? []).length > 0),
+          where,
+          `/metrics (port ${served}) must be reachable only from listed peers (Prometheus) by a NetworkPolicy` +
+            (w.metadata.name === 'tq-api' && envValue(c, 'METRICS_PORT') === undefined
+              ? ': set METRICS_PORT so it is not the client port'
+              : ''),
+        );
+      }
       const annotations = w.spec.template.metadata?.annotations ?? {};
       report.expect(
         annotations['prometheus.io/scrape'] === 'true',
@@ -240,7 +296,7 @@ for (const render of renders) {
         where,
         'prometheus.io/path must be /metrics',
       );
-      if (w.metadata.name === 'tq-worker' && !render.unrendered) {
+      if (isWorker(w) && !render.unrendered) {
         const shutdownMs = Number(envValue(c, 'SHUTDOWN_TIMEOUT_MS'));
         const graceMs = (pod.terminationGracePeriodSeconds ?? 30) * 1000;
         report.expect(
@@ -290,13 +346,56 @@ for (const render of renders) {
       report.expect(scalers.length === 1, at(o), `${target.metadata.name} has ${scalers.length} autoscalers`);
     }
     if (o.kind === 'ScaledObject') {
+      const target = named('Deployment', o.spec.scaleTargetRef.name);
+      const container = target?.spec.template.spec.containers[0];
+      const pool = container && !render.unrendered ? envValue(container, 'WORKER_POOL') : undefined;
+      const queues = container && !render.unrendered ? envValue(container, 'QUEUES') : undefined;
       for (const trigger of o.spec.triggers.filter((t) => t.type === 'prometheus')) {
         const where = `${at(o)} trigger ${trigger.name}`;
-        checkMetricNames(report, where, trigger.metadata.query);
-        queries.push({ where, expr: trigger.metadata.query });
+        const query = trigger.metadata.query;
+        checkMetricNames(report, where, query);
+        queries.push({ where, expr: query });
+        if (pool === undefined || queues === undefined) continue;
+        // Each pool's autoscaler must see only its own work: slots of its pool, depth of its queues.
+        for (const selector of matchersOf(query, /tq_worker_(busy_)?slots/))
+          report.expect(
+            selector.pool?.op === '=' && selector.pool.value === pool,
+            where,
+            `the slot metric must select pool="${pool}" (WORKER_POOL of ${target.metadata.name}), or it counts every pool's workers: ${query}`,
+          );
+        for (const selector of matchersOf(query, /tq_queue_depth/)) {
+          const selected = queueSet(selector.queue);
+          const wanted = [...new Set(queues.split(',').map((q) => q.trim()))].sort().join(',');
+          report.expect(
+            selected === wanted,
+            where,
+            `the backlog must select exactly the queues of ${target.metadata.name} (QUEUES=${queues}), not ${selected ?? 'every queue'}: ${query}`,
+          );
+        }
       }
     }
   }
+}
+
+/** The label matchers of every selector of a metric matching `metric` in a PromQL expression. */
+function matchersOf(expr, metric) {
+  const found = [];
+  for (const m of expr.matchAll(/\b(tq_[a-z0-9_]+)(\{([^}]*)\})?/g)) {
+    if (!metric.test(m[1])) continue;
+    const matchers = {};
+    for (const [, label, op, value] of (m[3] ?? '').matchAll(/([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*"([^"]*)"/g))
+      matchers[label] = { op, value };
+    found.push(matchers);
+  }
+  return found;
+}
+
+/** The queues a `queue` matcher selects, sorted and comma-joined, when it is `=` or a plain `=~` list. */
+function queueSet(matcher) {
+  if (!matcher) return undefined;
+  if (matcher.op === '=') return matcher.value;
+  if (matcher.op !== '=~' || !/^[\w-]+(\|[\w-]+)*$/.test(matcher.value)) return undefined;
+  return [...new Set(matcher.value.split('|'))].sort().join(',');
 }
 
 if (promqlOut) writePromqlAsRules(promqlOut, queries);

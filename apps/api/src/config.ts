@@ -7,6 +7,15 @@ const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 const schema = z.object({
   PORT: intVar(8080, 0, 65535),
+  /**
+   * Serve /metrics (with /healthz and /readyz) on this port instead of PORT, so a NetworkPolicy can open
+   * it to Prometheus alone. Unset (default): /metrics is a route of PORT.
+   */
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()))
+    .pipe(intVar(0, 0, 65535).optional()),
   REDIS_URL: stringVar('redis://localhost:6379').superRefine((url, ctx) => {
     try {
       parseRedisUrl(url);

@@ -110,6 +110,35 @@ describe('runApi at start', () => {
   });
 });
 
+describe('runApi with METRICS_PORT', () => {
+  it('serves /metrics on that port only, so a NetworkPolicy can open it to Prometheus alone', async () => {
+    const separate = await runApi(
+      loadConfig({ REDIS_URL: redisServer.url, PORT: '0', METRICS_PORT: '0' }),
+      pino({ level: 'silent' }),
+    );
+    try {
+      expect(separate.metricsPort).toEqual(expect.any(Number));
+      expect(separate.metricsPort).not.toBe(separate.port);
+      const onApiPort = await fetch(`http://127.0.0.1:${separate.port}/metrics`);
+      expect(onApiPort.status).toBe(404);
+      await onApiPort.text();
+      const text = await (await fetch(`http://127.0.0.1:${separate.metricsPort}/metrics`)).text();
+      // The API port answered that 404 (as an unmatched route), and its metrics are here.
+      expect(text).toMatch(/^tq_http_requests_total\{route="unmatched",method="GET",status="404"\} 1$/m);
+      expect((await fetch(`http://127.0.0.1:${separate.metricsPort}/readyz`)).status).toBe(200);
+    } finally {
+      await separate.stop();
+    }
+    await expect(fetch(`http://127.0.0.1:${separate.metricsPort}/metrics`)).rejects.toThrow();
+  });
+
+  it('is off by default: /metrics is a route of PORT', () => {
+    expect(api.metricsPort).toBeUndefined();
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT=.*must be a whole number/);
+  });
+});
+
 function openConnections({ server }: RunningApi): Promise<number> {
   return new Promise((resolve, reject) =>
     server.getConnections((error, count) => (error ? reject(error) : resolve(count))),

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeRedis, createRedis } from '@tq/core';
-import { CLOSE_TIMEOUT_MS, type Logger } from '@tq/ops';
+import { CLOSE_TIMEOUT_MS, startOpsServer, type Logger, type OpsServer } from '@tq/ops';
 import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
 import { createServer } from './server';
@@ -11,6 +11,8 @@ import { createTaskService } from './task-service';
 export interface RunningApi {
   /** The port it listens on (PORT, or the one picked for PORT=0). */
   port: number;
+  /** Where /metrics is served when METRICS_PORT is set (the port picked for 0), else undefined. */
+  metricsPort: number | undefined;
   server: Server;
   /** Stops gracefully; see runApi. Safe to call twice. */
   stop(): Promise<void>;
@@ -27,13 +29,17 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   });
   // Connection errors only (replies reject their command): ioredis reconnects by itself; say so once per attempt.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  const app = createServer({
-    service: createTaskService(redis, config),
-    redis,
-    config,
-    logger,
-    registry: new Registry(),
-  });
+  const registry = new Registry();
+  const app = createServer({ service: createTaskService(redis, config), redis, config, logger, registry });
+  let ops: OpsServer | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    ops = await startOpsServer({
+      port: config.METRICS_PORT,
+      registry,
+      ready: async () => (await redis.ping()) === 'PONG',
+    });
+    logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
+  }
 
   let closing = false;
   const server = createHttpServer(app);
@@ -72,9 +78,10 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     }, config.SHUTDOWN_TIMEOUT_MS);
     await closed;
     clearTimeout(timer);
+    await ops?.close();
     // QUIT waits for a reply, which an unreachable Redis never sends: then just drop the socket.
     await closeRedis(redis, CLOSE_TIMEOUT_MS);
   };
   let stopping: Promise<void> | undefined;
-  return { port, server, stop: () => (stopping ??= stop()) };
+  return { port, metricsPort: ops?.port, server, stop: () => (stopping ??= stop()) };
 }

@@ -72,7 +72,8 @@ export function createServer(deps: ServerDeps): Express {
   }
   for (const routes of [
     healthRoutes,
-    metricsRoutes,
+    // With METRICS_PORT, /metrics is served there instead (runApi).
+    ...(config.METRICS_PORT === undefined ? [metricsRoutes] : []),
     openApiRoutes,
     taskRoutes,
     taskBatchRoutes,

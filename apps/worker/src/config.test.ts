@@ -6,6 +6,7 @@ describe('worker config', () => {
     expect(loadConfig({})).toMatchObject({
       REDIS_URL: 'redis://localhost:6379',
       QUEUES: ['default'],
+      WORKER_POOL: 'default',
       WORKER_CONCURRENCY: 10,
       CLAIM_BATCH: 20,
       VISIBILITY_TIMEOUT_MS: 30_000,
@@ -55,6 +56,13 @@ describe('worker config', () => {
     const message = (error as ConfigError).message;
     expect(message).toContain('SMTP_URL="smtp:/***@mail.example.com": must be an smtp://');
     for (const secret of ['hunter2', 'mailer', 's3cret']) expect(message).not.toContain(secret);
+  });
+
+  it('takes a worker pool name, the pool label of the slot metrics', () => {
+    expect(loadConfig({ WORKER_POOL: 'emails' }).WORKER_POOL).toBe('emails');
+    expect(() => loadConfig({ WORKER_POOL: 'emails{x="1"}' })).toThrow(
+      /WORKER_POOL=.*must be a worker pool name/,
+    );
   });
 
   it('wants BACKOFF_CAP_MS at least BACKOFF_BASE_MS', () => {

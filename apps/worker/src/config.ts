@@ -21,6 +21,9 @@ const schema = z
         error: 'must be a comma-separated list of queue names (1-64 letters, digits, "_" or "-")',
       },
     ),
+    WORKER_POOL: stringVar('default').refine((pool) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(pool), {
+      error: 'must be a worker pool name: 1-63 letters, digits, "_", "." or "-", e.g. emails',
+    }),
     WORKER_CONCURRENCY: intVar(10, 1, 10_000),
     CLAIM_BATCH: intVar(20, 1, 1000),
     VISIBILITY_TIMEOUT_MS: intVar(30_000, 100, 12 * HOUR_MS),

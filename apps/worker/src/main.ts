@@ -21,6 +21,7 @@ runBackgroundService('worker', loadConfig, async (config, { logger, redis, regis
   const worker = createWorker({
     redis,
     queues: config.QUEUES,
+    pool: config.WORKER_POOL,
     handlers,
     concurrency: config.WORKER_CONCURRENCY,
     claimBatch: config.CLAIM_BATCH,

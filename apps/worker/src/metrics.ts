@@ -9,38 +9,59 @@ const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 /** Dead-letter reasons kept as label values; a handler's own PermanentError reasons count as 'permanent'. */
 const DEAD_REASONS = new Set(['max_attempts', 'permanent', 'unknown_type', 'decode_error']);
 
+/** The `type` label of a task whose type has no registered handler: producers choose types freely. */
+export const OTHER_TYPE = 'other';
+
 /**
- * The series of one queue that every task touches, resolved once: prom-client's labels() validates the
- * labels and allocates a child on every call.
+ * The series of one queue and task type that every task touches, resolved once: prom-client's labels()
+ * validates the labels and allocates a child on every call.
  */
-export interface QueueSeries {
+export interface TaskSeries {
   started: Counter.Internal;
   completed: Counter.Internal;
   waitSeconds: Histogram.Internal<'queue'>;
   endToEndSeconds: Histogram.Internal<'queue'>;
-  /** tq_task_run_seconds of this queue with the given outcome. */
-  runSeconds(outcome: string): Histogram.Internal<'queue' | 'outcome'>;
+  /** tq_task_run_seconds of this queue and type with the given outcome. */
+  runSeconds(outcome: string): Histogram.Internal<'queue' | 'outcome' | 'type'>;
+  /** tq_tasks_failed_total of this queue and type with the given reason. */
+  failed(reason: string): Counter.Internal;
+}
+
+/** Where {@link WorkerMetrics} gets its bounded label values. */
+export interface WorkerMetricsOptions {
+  /** The configured queues. */
+  queues: string[];
+  /** The registered handler types: the `type` label's values, besides {@link OTHER_TYPE}. */
+  types: string[];
+  /** The worker pool this process belongs to (WORKER_POOL): the `pool` label of the slot gauges. */
+  pool: string;
+  slots: number;
+  busySlots: () => number;
 }
 
 /**
- * The worker's Prometheus metrics. Every label value is bounded: queues come from the configuration,
- * reasons and outcomes from closed sets.
+ * The worker's Prometheus metrics. Every label value is bounded: queues come from the configuration, types
+ * from the registered handlers (anything else is `other`), the pool from WORKER_POOL, reasons and outcomes
+ * from closed sets.
  */
 export class WorkerMetrics {
   readonly started: Counter<'queue'>;
-  readonly completed: Counter<'queue'>;
-  readonly failed: Counter<'queue' | 'reason'>;
+  readonly completed: Counter<'queue' | 'type'>;
+  readonly failed: Counter<'queue' | 'reason' | 'type'>;
   readonly retried: Counter<'queue'>;
   readonly deadLettered: Counter<'queue' | 'reason'>;
   readonly released: Counter<'queue'>;
   readonly staleAcks: Counter<'queue' | 'operation'>;
   readonly leaseExtensions: Counter<'queue'>;
   readonly waitSeconds: Histogram<'queue'>;
-  readonly runSeconds: Histogram<'queue' | 'outcome'>;
+  readonly runSeconds: Histogram<'queue' | 'outcome' | 'type'>;
   readonly endToEndSeconds: Histogram<'queue'>;
-  private readonly series = new Map<string, QueueSeries>();
+  private readonly types: Set<string>;
+  private readonly series = new Map<string, Map<string, TaskSeries>>();
 
-  constructor(registry: Registry, queues: string[], slots: number, busySlots: () => number) {
+  constructor(registry: Registry, options: WorkerMetricsOptions) {
+    const { queues, pool, slots, busySlots } = options;
+    this.types = new Set(options.types);
     const registers = [registry];
     this.started = new Counter({
       name: 'tq_tasks_started_total',
@@ -50,14 +71,14 @@ export class WorkerMetrics {
     });
     this.completed = new Counter({
       name: 'tq_tasks_completed_total',
-      help: 'Tasks completed (acknowledged done).',
-      labelNames: ['queue'],
+      help: 'Tasks completed (acknowledged done), by queue and task type (registered handlers; others: other).',
+      labelNames: ['queue', 'type'],
       registers,
     });
     this.failed = new Counter({
       name: 'tq_tasks_failed_total',
-      help: 'Failed attempts by reason: error, timeout, unknown_type, permanent, decode_error.',
-      labelNames: ['queue', 'reason'],
+      help: 'Failed attempts by reason (error, timeout, unknown_type, permanent, decode_error) and task type.',
+      labelNames: ['queue', 'reason', 'type'],
       registers,
     });
     this.retried = new Counter({
@@ -99,8 +120,8 @@ export class WorkerMetrics {
     });
     this.runSeconds = new Histogram({
       name: 'tq_task_run_seconds',
-      help: 'Handler run time by outcome: success, error, timeout, unknown_type, permanent, decode_error, lease_lost, released.',
-      labelNames: ['queue', 'outcome'],
+      help: 'Handler run time by outcome (success, error, timeout, unknown_type, permanent, decode_error, lease_lost, released) and task type.',
+      labelNames: ['queue', 'outcome', 'type'],
       buckets: RUN_BUCKETS,
       registers,
     });
@@ -111,46 +132,57 @@ export class WorkerMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    // The pool label lets one autoscaler per worker pool (a Deployment for a set of queues) see only its
+    // own workers' slots (infra/k8s/components/keda).
     new Gauge({
       name: 'tq_worker_slots',
-      help: 'Tasks this worker runs at once at most (WORKER_CONCURRENCY).',
+      help: 'Tasks this worker runs at once at most (WORKER_CONCURRENCY), by worker pool (WORKER_POOL).',
+      labelNames: ['pool'],
       registers,
-    }).set(slots);
+    })
+      .labels(pool)
+      .set(slots);
     new Gauge({
       name: 'tq_worker_busy_slots',
-      help: 'Tasks this worker is running now.',
+      help: 'Tasks this worker is running now, by worker pool (WORKER_POOL).',
+      labelNames: ['pool'],
       registers,
       collect() {
-        this.set(busySlots());
+        this.labels(pool).set(busySlots());
       },
     });
     // Series exist from the start, so rate() and absent() work before the first task.
     for (const queue of queues) {
-      for (const counter of [this.started, this.completed, this.retried, this.leaseExtensions])
-        counter.labels(queue).inc(0);
+      for (const counter of [this.started, this.retried, this.leaseExtensions]) counter.labels(queue).inc(0);
+      for (const type of [...this.types, OTHER_TYPE]) this.completed.labels(queue, type).inc(0);
     }
   }
 
-  /** The hot series of `queue`, made on first use. */
-  forQueue(queue: string): QueueSeries {
-    let series = this.series.get(queue);
+  /** The `type` label of a task type: itself when a handler is registered for it, else `other`. */
+  typeLabel(type: string): string {
+    return this.types.has(type) ? type : OTHER_TYPE;
+  }
+
+  /** The hot series of a task of `type` in `queue`, made on first use. */
+  forTask(queue: string, type: string): TaskSeries {
+    let byType = this.series.get(queue);
+    if (!byType) {
+      byType = new Map();
+      this.series.set(queue, byType);
+    }
+    // Keyed by the label, so unregistered types share one entry: the cache is as bounded as the series.
+    const label = this.typeLabel(type);
+    let series = byType.get(label);
     if (!series) {
-      const run = new Map<string, Histogram.Internal<'queue' | 'outcome'>>();
       series = {
         started: this.started.labels(queue),
-        completed: this.completed.labels(queue),
+        completed: this.completed.labels(queue, label),
         waitSeconds: this.waitSeconds.labels(queue),
         endToEndSeconds: this.endToEndSeconds.labels(queue),
-        runSeconds: (outcome) => {
-          let child = run.get(outcome);
-          if (!child) {
-            child = this.runSeconds.labels(queue, outcome);
-            run.set(outcome, child);
-          }
-          return child;
-        },
+        runSeconds: memo((outcome) => this.runSeconds.labels(queue, outcome, label)),
+        failed: memo((reason) => this.failed.labels(queue, reason, label)),
       };
-      this.series.set(queue, series);
+      byType.set(label, series);
     }
     return series;
   }
@@ -159,4 +191,17 @@ export class WorkerMetrics {
   static deadReasonLabel(reason: string): string {
     return DEAD_REASONS.has(reason) ? reason : 'permanent';
   }
+}
+
+/** `make(key)` once per key, then the same value: label children are looked up on every task. */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
 }

@@ -10,6 +10,12 @@ export interface WorkerOptions {
   redis: RedisClient;
   /** Queues to claim from, in turn. Default ['default']. */
   queues?: string[];
+  /**
+   * The worker pool (one Deployment serving one set of queues) this worker belongs to: the `pool` label
+   * of tq_worker_slots and tq_worker_busy_slots, so each pool's autoscaler sees its own workers. Default
+   * 'default'.
+   */
+  pool?: string;
   handlers: HandlerMap;
   /** Tasks run at once. Default 10. */
   concurrency?: number;

@@ -102,7 +102,13 @@ export class Worker {
       component: 'worker',
     });
     this.registry = options.registry ?? new Registry();
-    this.metrics = new WorkerMetrics(this.registry, names, this.concurrency, () => this.running.size);
+    this.metrics = new WorkerMetrics(this.registry, {
+      queues: names,
+      types: Object.keys(options.handlers),
+      pool: options.pool ?? 'default',
+      slots: this.concurrency,
+      busySlots: () => this.running.size,
+    });
     this.acks = new AckBuffer(this.queues);
     // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber =
@@ -356,7 +362,7 @@ export class Worker {
     this.running.set(task.token, entry);
     this.deadlines.add(entry);
     this.leases.add(entry);
-    const series = this.metrics.forQueue(task.queue);
+    const series = this.metrics.forTask(task.queue, task.type);
     series.started.inc();
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
     // The task's child logger is made only when something is logged.
@@ -389,7 +395,7 @@ export class Worker {
   private async acknowledge(entry: RunningTask, outcome: Outcome, runSeconds: number): Promise<void> {
     const { task } = entry;
     const q = task.queue;
-    const series = this.metrics.forQueue(q);
+    const series = this.metrics.forTask(q, task.type);
     if (outcome.kind === 'success') {
       series.runSeconds('success').observe(runSeconds);
       const code = await this.acks.complete(q, {
@@ -406,7 +412,7 @@ export class Worker {
     if (outcome.kind === 'abandoned') return;
     const { logger } = entry;
     series.runSeconds(outcome.reason).observe(runSeconds);
-    this.metrics.failed.labels(q, outcome.reason).inc();
+    series.failed(outcome.reason).inc();
     const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     const code: FailCode = await this.acks.fail(q, {
       id: task.id,
@@ -437,7 +443,7 @@ export class Worker {
     this.running.delete(entry.task.token);
     this.slotFreed();
     this.metrics
-      .forQueue(entry.task.queue)
+      .forTask(entry.task.queue, entry.task.type)
       .runSeconds('lease_lost')
       .observe((performance.now() - entry.startedAt) / 1000);
     if (code !== 'expired') this.stale(entry, 'extend', code);
@@ -455,7 +461,7 @@ export class Worker {
     entry.abandoned = 'released';
     this.running.delete(task.token);
     this.metrics
-      .forQueue(task.queue)
+      .forTask(task.queue, task.type)
       .runSeconds('released')
       .observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new ShutdownError());

@@ -115,11 +115,14 @@ describe('tasks end to end', () => {
     );
   });
 
-  it("exposes the worker's counters on /metrics", async () => {
+  it("exposes the worker's counters on /metrics, by task type and worker pool", async () => {
     const port = worker.entries().find((e) => typeof e.port === 'number')?.port as number;
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(text).toMatch(/^tq_tasks_completed_total\{queue="default"\} [1-9]/m);
+    expect(text).toMatch(/^tq_tasks_completed_total\{queue="default",type="email"\} [1-9]/m);
+    // A type no handler is registered for is folded into `other`: producers cannot grow the series.
+    expect(text).toMatch(/^tq_tasks_failed_total\{queue="default",reason="unknown_type",type="other"\} 2$/m);
+    expect(text).not.toMatch(/no\.such\.type/);
     expect(text).toMatch(/^tq_tasks_dead_lettered_total\{queue="default",reason="unknown_type"\} 1$/m);
-    expect(text).toMatch(/^tq_worker_slots 10$/m);
+    expect(text).toMatch(/^tq_worker_slots\{pool="default"\} 10$/m);
   });
 });

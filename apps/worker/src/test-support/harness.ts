@@ -65,7 +65,7 @@ export async function closeHarnesses(): Promise<void> {
   await Promise.all(open.splice(0).map((h) => h.close()));
 }
 
-/** The value of one series of a counter or gauge, or the count of a histogram (0 when absent). */
+/** The sum of the series `labels` select of a counter or gauge, or of a histogram's counts (0 when none). */
 export async function metricValue(
   registry: Registry,
   name: string,
@@ -74,12 +74,15 @@ export async function metricValue(
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
-  const match = values.find((v) => {
-    const series = (v as { metricName?: string }).metricName;
-    if (series !== undefined && series !== `${name}_count`) return false;
-    return Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want);
-  });
-  return match?.value ?? 0;
+  // Summed over the series the labels select, like PromQL's sum(): a counter by queue and type read by
+  // queue alone counts every type.
+  return values
+    .filter((v) => {
+      const series = (v as { metricName?: string }).metricName;
+      if (series !== undefined && series !== `${name}_count`) return false;
+      return Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want);
+    })
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 /** A promise with its resolve function, for handlers the test lets finish. */
