@@ -66,7 +66,7 @@ describe('worker shutdown with Redis down', () => {
     expect(await getTask(stack.apiUrl, long.id)).toMatchObject({ status: 'done', attempt: 2 });
   });
 
-  it('exits 0 at once when idle: it never waits on the dead connection', async () => {
+  it('exits 0 within the same bound when idle: it never waits on the dead connection', async () => {
     const worker = await stack.startWorker('worker-idle', {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
@@ -77,8 +77,9 @@ describe('worker shutdown with Redis down', () => {
     const exitMs = exit.at - termAt;
     console.log(`Redis down, idle: worker exited ${exit.code} ${exitMs} ms after SIGTERM`);
     expect(exit).toMatchObject({ code: 0, signal: null });
-    // Idle, nothing waits for the grace period: closing takes at most the margin.
-    expect(exitMs).toBeLessThan(SHUTDOWN_MARGIN_MS + OBSERVER_SLACK_MS);
+    // Usually milliseconds; up to SHUTDOWN_TIMEOUT_MS when an idle poll's claim was waiting on the dead
+    // link (it is not waited for past the timeout), never the old QUIT wait and exit 1.
+    expect(exitMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + SHUTDOWN_MARGIN_MS + OBSERVER_SLACK_MS);
     await stack.redis.restart();
   });
 });
