@@ -1,5 +1,11 @@
 import { DEFAULT_SCAN_BUDGET, MAX_CURSOR_CHARS, TASK_STATES } from '@tq/core';
-import { LIMITS, MAX_WORKERS_LISTED, batchSubmissionSchema, taskSubmissionSchema } from '@tq/task';
+import {
+  LIMITS,
+  MAX_HISTORY_MINUTES,
+  MAX_WORKERS_LISTED,
+  batchSubmissionSchema,
+  taskSubmissionSchema,
+} from '@tq/task';
 import { z } from 'zod';
 import { ENVELOPE_SLACK_BYTES, MAX_JSON_DEPTH } from './json-body';
 import { MAX_IDS } from './request-params';
@@ -319,6 +325,40 @@ export const openApiDocument = {
           ),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/stats/history': {
+      get: {
+        operationId: 'getHistory',
+        summary: 'Processed and failed attempts per minute, for one queue or all',
+        description:
+          'Counted in Redis by the scripts that end attempts (complete, fail, and the reaper for expired leases) ' +
+          'and kept 24 h, so this works without Prometheus. processed counts every attempt that ended ' +
+          '(completed or failed); failed the failed ones (retried, dead, lease expired). The last point is the ' +
+          'current minute, still counting.',
+        parameters: [
+          {
+            name: 'queue',
+            in: 'query',
+            required: false,
+            description: 'One queue; without it, the sum over every queue.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          },
+          {
+            name: 'minutes',
+            in: 'query',
+            required: false,
+            description: 'How many minutes, the current one included.',
+            schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_MINUTES, default: 60 },
+          },
+        ],
+        responses: {
+          '200': json(ref('History'), 'One point per minute, oldest first.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
           '503': response('Unavailable'),
         },
       },
@@ -666,6 +706,38 @@ export const openApiDocument = {
             maxItems: 100,
             items: { type: 'string' },
             description: 'Tasks it runs now, at most 100 (busySlots says how many).',
+          },
+        },
+      },
+      History: {
+        type: 'object',
+        required: ['queue', 'minutes', 'from', 'now', 'totals', 'points'],
+        properties: {
+          queue: { ...nullable({ type: 'string' }), description: 'The queue, or null for every queue.' },
+          minutes: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_MINUTES },
+          from: { ...timestamp, description: 'Start of the first minute.' },
+          now: { ...timestamp, description: 'Redis time of the read.' },
+          totals: {
+            type: 'object',
+            required: ['processed', 'failed'],
+            properties: { processed: { type: 'integer' }, failed: { type: 'integer' } },
+          },
+          points: {
+            type: 'array',
+            maxItems: MAX_HISTORY_MINUTES,
+            items: {
+              type: 'object',
+              required: ['at', 'processed', 'failed'],
+              properties: {
+                at: { ...timestamp, description: 'Start of the minute.' },
+                processed: {
+                  type: 'integer',
+                  minimum: 0,
+                  description: 'Attempts that ended (completed or failed).',
+                },
+                failed: { type: 'integer', minimum: 0, description: 'Attempts that failed.' },
+              },
+            },
           },
         },
       },

@@ -21,6 +21,7 @@ import { taskBatchRoutes } from './routes/task-batch';
 import { taskRoutes } from './routes/tasks';
 import { queueTaskRoutes } from './routes/queue-tasks';
 import { queueRoutes } from './routes/queues';
+import { statsRoutes } from './routes/stats';
 import { workerRoutes } from './routes/workers';
 
 /** What the HTTP app needs; main.ts builds them from the config, tests from a test Redis. */
@@ -81,6 +82,7 @@ export function createServer(deps: ServerDeps): Express {
     queueTaskRoutes,
     deadLetterRoutes,
     workerRoutes,
+    statsRoutes,
     dashboardRoutes,
   ]) {
     app.use(routes(context));

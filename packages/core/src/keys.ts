@@ -35,6 +35,8 @@ export interface QueueKeys {
   idempotencyPrefix: string;
   /** Prefix of redrive snapshots: `tq:{q}:redrive:<nonce>`, a ZSET of the dead tasks a redrive started with. */
   redrivePrefix: string;
+  /** Prefix of the per-hour counts of ended attempts: `tq:{q}:history:<hour since the epoch>`. */
+  historyPrefix: string;
   /** Pub/sub channel idle workers wait on; published when pending goes from empty to non-empty. */
   wakeChannel: string;
 }
@@ -53,6 +55,7 @@ export function queueKeys(queue: string): QueueKeys {
     meta: `${base}meta`,
     taskPrefix: `${base}task:`,
     idempotencyPrefix: `${base}idem:`,
+    historyPrefix: `${base}history:`,
     redrivePrefix: `${base}redrive:`,
     wakeChannel: `${base}wake`,
   };

@@ -68,6 +68,8 @@ describe('Queue invariants under random operation sequences', () => {
           const leases: Lease[] = [];
           // The model: the one token that may act on each task right now.
           const current = new Map<string, string>();
+          // The model of the per-minute history: attempts that ended, and those that failed.
+          const ended = { processed: 0, failed: 0 };
 
           const expectCodes = (lease: Lease, code: string) => {
             const valid = current.get(lease.id) === lease.token;
@@ -112,6 +114,7 @@ describe('Queue invariants under random operation sequences', () => {
                 if (lease) {
                   expectCodes(lease, codes[0]!);
                   if (codes[0] !== 'lease_lost') current.delete(lease.id);
+                  if (codes[0] === 'ok') ended.processed++;
                 }
                 for (const t of claim.tasks) {
                   expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
@@ -142,11 +145,18 @@ describe('Queue invariants under random operation sequences', () => {
                         ? await queue.extend([lease], 1000)
                         : await queue.release([lease]);
                 expectCodes(lease, code!);
+                if (code === 'ok' && a.kind === 'complete') ended.processed++;
+                if (code === 'retry' || code === 'dead') {
+                  ended.processed++;
+                  ended.failed++;
+                }
                 if (code !== 'lease_lost' && a.kind !== 'extend') current.delete(lease.id);
                 break;
               }
               case 'reap': {
                 const { recovered, dead } = await queue.reap();
+                ended.processed += recovered.length + dead.length;
+                ended.failed += recovered.length + dead.length;
                 for (const id of [...recovered, ...dead]) current.delete(id);
                 break;
               }
@@ -180,6 +190,10 @@ describe('Queue invariants under random operation sequences', () => {
             const record = (await queue.getTask(id))!;
             expect(record.attempt).toBeLessThanOrEqual(record.maxAttempts);
           }
+          // Every ended attempt was counted once, in the per-minute history.
+          const history = await queue.history(1440);
+          const total = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+          expect({ processed: total(history.processed), failed: total(history.failed) }).toEqual(ended);
           // Paging through each state lists exactly its tasks, in its order.
           for (const state of STATES) {
             const { ids: listed } = await listAll(queue, state, { limit: pageSize });

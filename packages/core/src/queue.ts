@@ -14,6 +14,7 @@ import type {
   FailItem,
   Lease,
   ListTasksOptions,
+  QueueHistory,
   NewTask,
   QueueStats,
   ReapResult,
@@ -148,7 +149,7 @@ export class Queue {
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     const [codes, now, nextDueAt, rows] = (await this.run(
       'complete_and_claim',
-      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.done, k.meta, k.taskPrefix],
+      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.done, k.meta, k.taskPrefix, k.historyPrefix],
       args,
     )) as [AckCode[], ...ClaimReply];
     return { codes, claim: this.claimResult(now, nextDueAt, rows) };
@@ -169,7 +170,11 @@ export class Queue {
     const k = this.keys;
     const args: (string | number)[] = [this.now()];
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
-    return (await this.run('complete', [k.running, k.done, k.taskPrefix], args)) as AckCode[];
+    return (await this.run(
+      'complete',
+      [k.running, k.done, k.taskPrefix, k.historyPrefix],
+      args,
+    )) as AckCode[];
   }
 
   /** Records failed attempts: each task goes to retry after its delay, or to dead. */
@@ -186,7 +191,11 @@ export class Queue {
         i.permanentReason ?? '',
       );
     }
-    return (await this.run('fail', [k.running, k.retry, k.dead, k.taskPrefix], args)) as FailCode[];
+    return (await this.run(
+      'fail',
+      [k.running, k.retry, k.dead, k.taskPrefix, k.historyPrefix],
+      args,
+    )) as FailCode[];
   }
 
   /** Gives running tasks back to the front of pending without spending an attempt. */
@@ -203,7 +212,7 @@ export class Queue {
     const k = this.keys;
     const [recovered, dead, orphans] = (await this.run(
       'reap',
-      [k.pendingPrefix, k.running, k.dead, k.taskPrefix],
+      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix],
       [this.now(), limit, k.wakeChannel, ERROR_HISTORY_MAX],
     )) as [string[], string[], number];
     return {
@@ -272,6 +281,20 @@ export class Queue {
       oldestPendingAgeMs: oldest < 0 ? null : Math.max(0, now - oldest),
       expiredLeases: expired,
     };
+  }
+
+  /**
+   * Attempts that ended (completed or failed) and failed ones, per minute, over the last `minutes` (1..1440),
+   * oldest first, the current minute last. Kept 24 h after each hour ends.
+   */
+  async history(minutes: number): Promise<QueueHistory> {
+    const [now, processed, failed] = (await this.run(
+      'history',
+      [this.keys.historyPrefix],
+      [this.now(), minutes],
+    )) as [number, number[], number[]];
+    const firstMinuteAt = (Math.floor(now / 60_000) - minutes + 1) * 60_000;
+    return { queue: this.name, now, firstMinuteAt, processed, failed };
   }
 
   /** The task's stored record, or null. */

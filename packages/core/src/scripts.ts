@@ -12,11 +12,11 @@ const SCRIPTS = {
   enqueue: 5,
   claim: 6,
   extend: 2,
-  complete: 3,
-  complete_and_claim: 7,
-  fail: 4,
+  complete: 4,
+  complete_and_claim: 8,
+  fail: 5,
   release: 3,
-  reap: 4,
+  reap: 5,
   promote: 4,
   cancel: 5,
   stats: 9,
@@ -27,6 +27,7 @@ const SCRIPTS = {
   list_tasks: 2,
   heartbeat: 2,
   list_workers: 2,
+  history: 1,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

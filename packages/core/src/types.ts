@@ -94,6 +94,19 @@ export interface QueueStats {
   expiredLeases: number;
 }
 
+/** Ended attempts per minute of one queue (see `Queue.history`). */
+export interface QueueHistory {
+  queue: string;
+  /** Redis (or injected) time of the read, ms. */
+  now: number;
+  /** Start of the first minute, ms. */
+  firstMinuteAt: number;
+  /** Attempts that ended (completed or failed), one count per minute, oldest first. */
+  processed: number[];
+  /** Attempts that failed (retry, dead, lease expired), per minute. */
+  failed: number[];
+}
+
 export interface TaskRecord {
   id: string;
   queue: string;

@@ -5,7 +5,9 @@ export {
   LIMITS,
   batchSubmissionSchema,
   fieldErrors,
+  MAX_HISTORY_MINUTES,
   MAX_WORKERS_LISTED,
+  historyQuerySchema,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,
@@ -21,9 +23,11 @@ export {
   type TaskServiceOptions,
 } from './service';
 export {
+  toHistoryView,
   toTask,
   toTaskSummary,
   toWorkerView,
+  type HistoryView,
   type Task,
   type TaskStatus,
   type TaskSummary,

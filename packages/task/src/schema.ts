@@ -103,9 +103,9 @@ export const batchSubmissionSchema = z.strictObject(
   { error: 'the body must be a JSON object {"tasks": [...]}' },
 );
 
-/** A `limit` query parameter: a whole number from 1 to `max` (a string in a query string), default `fallback`. */
-const limitParam = (max: number, fallback: number) => {
-  const error = `limit must be a whole number from 1 to ${max}`;
+/** A query parameter `name`: a whole number from 1 to `max` (a string in a query string), default `fallback`. */
+const countParam = (name: string, max: number, fallback: number) => {
+  const error = `${name} must be a whole number from 1 to ${max}`;
   return z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error }).default(fallback);
 };
 
@@ -126,7 +126,7 @@ const queryObject = <Shape extends z.ZodRawShape>(shape: Shape, hinted?: { name:
 export const taskListQuerySchema = queryObject(
   {
     state: z.enum(TASK_STATES, { error: `state is required and must be one of ${TASK_STATES.join(', ')}` }),
-    limit: limitParam(LIMITS.maxPageLimit, 50),
+    limit: countParam('limit', LIMITS.maxPageLimit, 50),
     cursor: z
       .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
       .min(1, { error: 'cursor must not be empty: omit it for the first page' })
@@ -147,13 +147,26 @@ export type TaskListQuery = z.input<typeof taskListQuerySchema>;
 /** Most workers one read of the registry returns. */
 export const MAX_WORKERS_LISTED = 1000;
 
-/** The query of `GET /workers`: only the workers of one queue, at most `limit` of them. */
-export const workerListQuerySchema = queryObject({
-  queue: z
+/** An optional `queue` query parameter. */
+const queueParam = () =>
+  z
     .string({ error: 'queue must be a string' })
     .regex(QUEUE_NAME_PATTERN, { error: 'queue must be 1-64 letters, digits, "_" or "-"' })
-    .optional(),
-  limit: limitParam(MAX_WORKERS_LISTED, MAX_WORKERS_LISTED),
+    .optional();
+
+/** The query of `GET /workers`: only the workers of one queue, at most `limit` of them. */
+export const workerListQuerySchema = queryObject({
+  queue: queueParam(),
+  limit: countParam('limit', MAX_WORKERS_LISTED, MAX_WORKERS_LISTED),
+});
+
+/** The longest history window, minutes (24 h: what Redis keeps). */
+export const MAX_HISTORY_MINUTES = 1440;
+
+/** The query of `GET /stats/history`: one queue (else all of them) over the last `minutes`. */
+export const historyQuerySchema = queryObject({
+  queue: queueParam(),
+  minutes: countParam('minutes', MAX_HISTORY_MINUTES, 60),
 });
 
 /** One problem with a field: where (a dotted path, '' for the whole body) and what is wrong. */

@@ -16,13 +16,23 @@ import {
   batchSubmissionSchema,
   fieldErrors,
   MAX_WORKERS_LISTED,
+  historyQuerySchema,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,
   type FieldError,
   type TaskSubmission,
 } from './schema';
-import { toTask, toTaskSummary, toWorkerView, type Task, type TaskSummary, type WorkerView } from './task';
+import {
+  toHistoryView,
+  toTask,
+  toTaskSummary,
+  toWorkerView,
+  type HistoryView,
+  type Task,
+  type TaskSummary,
+  type WorkerView,
+} from './task';
 
 export interface TaskServiceOptions {
   /** Largest serialized payload accepted, bytes. Default 1 MiB. */
@@ -207,6 +217,21 @@ export class TaskService {
         .slice(0, limit)
         .map(toWorkerView),
     };
+  }
+
+  /**
+   * Attempts that ended (processed) and failed per minute, for one queue or summed over all of them, over
+   * the last `minutes` (`query` as `historyQuerySchema` reads it). Throws `invalid`, or `not_found` for an
+   * unknown queue.
+   */
+  async history(query: unknown): Promise<HistoryView> {
+    const parsed = historyQuerySchema.safeParse(query);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
+    const { queue, minutes } = parsed.data;
+    if (queue !== undefined) await this.assertQueue(queue);
+    const names = queue === undefined ? await this.repository.queueNames() : [queue];
+    const reads = await Promise.all(names.map((name) => this.repository.queue(name).history(minutes)));
+    return toHistoryView(queue ?? null, minutes, reads);
   }
 
   /** The redrive: the given dead tasks (or all) back to pending with fresh attempts. */

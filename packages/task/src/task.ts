@@ -1,4 +1,4 @@
-import type { LiveWorker, TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
+import type { LiveWorker, QueueHistory, TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
 
 export type { TaskStatus };
 
@@ -136,5 +136,47 @@ export function toWorkerView(w: LiveWorker): WorkerView {
     lastBeatAt: iso(w.lastBeatAt)!,
     expiresAt: iso(w.expiresAt)!,
     runningTaskIds: w.runningTaskIds,
+  };
+}
+
+/** Ended attempts per minute as the API shows them (GET /stats/history). */
+export interface HistoryView {
+  /** The queue, or null for the sum over every queue. */
+  queue: string | null;
+  minutes: number;
+  /** Start of the first minute. */
+  from: string;
+  /** Redis time of the read; the last minute is still counting. */
+  now: string;
+  totals: { processed: number; failed: number };
+  /** One point per minute, oldest first: attempts that ended (completed or failed), and failed ones. */
+  points: { at: string; processed: number; failed: number }[];
+}
+
+/**
+ * Sums per-queue histories minute by minute into the window of the latest read (each queue's script reads
+ * Redis time on its own; one read a few ms before a minute began just has nothing in that minute).
+ */
+export function toHistoryView(queue: string | null, minutes: number, reads: QueueHistory[]): HistoryView {
+  const now = Math.max(0, ...reads.map((r) => r.now));
+  const from = (Math.floor(now / 60_000) - minutes + 1) * 60_000;
+  const processed = new Array<number>(minutes).fill(0);
+  const failed = new Array<number>(minutes).fill(0);
+  for (const read of reads) {
+    read.processed.forEach((count, i) => {
+      const slot = (read.firstMinuteAt - from) / 60_000 + i;
+      if (slot < 0 || slot >= minutes) return;
+      processed[slot] = processed[slot]! + count;
+      failed[slot] = failed[slot]! + (read.failed[i] ?? 0);
+    });
+  }
+  const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    queue,
+    minutes,
+    from: iso(from)!,
+    now: iso(now)!,
+    totals: { processed: total(processed), failed: total(failed) },
+    points: processed.map((p, i) => ({ at: iso(from + i * 60_000)!, processed: p, failed: failed[i]! })),
   };
 }

@@ -218,6 +218,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/stats/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Processed and failed attempts per minute, for one queue or all
+         * @description Counted in Redis by the scripts that end attempts (complete, fail, and the reaper for expired leases) and kept 24 h, so this works without Prometheus. processed counts every attempt that ended (completed or failed); failed the failed ones (retried, dead, lease expired). The last point is the current minute, still counting.
+         */
+        get: operations["getHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -450,6 +470,36 @@ export type components = {
             expiresAt: string;
             /** @description Tasks it runs now, at most 100 (busySlots says how many). */
             runningTaskIds: string[];
+        };
+        History: {
+            /** @description The queue, or null for every queue. */
+            queue: string | null;
+            minutes: number;
+            /**
+             * Format: date-time
+             * @description Start of the first minute.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Redis time of the read.
+             */
+            now: string;
+            totals: {
+                processed: number;
+                failed: number;
+            };
+            points: {
+                /**
+                 * Format: date-time
+                 * @description Start of the minute.
+                 */
+                at: string;
+                /** @description Attempts that ended (completed or failed). */
+                processed: number;
+                /** @description Attempts that failed. */
+                failed: number;
+            }[];
         };
         /** @description Omit the body (or ids) to act on every dead task of the queue. */
         DeadIds: {
@@ -989,6 +1039,35 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getHistory: {
+        parameters: {
+            query?: {
+                /** @description One queue; without it, the sum over every queue. */
+                queue?: string;
+                /** @description How many minutes, the current one included. */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per minute, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -4,6 +4,7 @@
   KEYS[1] running      tq:{q}:running
   KEYS[2] done         tq:{q}:done      ZSET score = finished-at ms (retention trims it)
   KEYS[3] task prefix  tq:{q}:task:
+  KEYS[4] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2..] triples: id, lease token, result JSON ('' = none)
@@ -12,15 +13,23 @@
 ]]
 -- @include common
 -- @include complete
+-- @include history
 
 local running_key = KEYS[1]
 local done_key = KEYS[2]
 local task_prefix = KEYS[3]
+local history_prefix = KEYS[4]
 
 local now = resolve_now(ARGV[1])
 
 local results = {}
+local completed = 0
 for i = 2, #ARGV, 3 do
-  results[#results + 1] = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  if code == 'ok' then
+    completed = completed + 1
+  end
+  results[#results + 1] = code
 end
+count_ended(history_prefix, now, completed, 0)
 return results

@@ -10,6 +10,7 @@
   KEYS[5] done            tq:{q}:done      ZSET score = finished-at ms (retention trims it)
   KEYS[6] meta            tq:{q}:meta      HASH (field paused)
   KEYS[7] task prefix     tq:{q}:task:
+  KEYS[8] history prefix  tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
@@ -25,6 +26,7 @@
 -- @include common
 -- @include complete
 -- @include claim
+-- @include history
 
 local pending_prefix = KEYS[1]
 local scheduled_key = KEYS[2]
@@ -33,6 +35,7 @@ local running_key = KEYS[4]
 local done_key = KEYS[5]
 local meta_key = KEYS[6]
 local task_prefix = KEYS[7]
+local history_prefix = KEYS[8]
 
 local now = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
@@ -42,9 +45,15 @@ local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
 
 local codes = {}
+local completed = 0
 for i = 7, #ARGV, 3 do
-  codes[#codes + 1] = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  if code == 'ok' then
+    completed = completed + 1
+  end
+  codes[#codes + 1] = code
 end
+count_ended(history_prefix, now, completed, 0)
 local claimed = claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
   count, lease_ms, nonce, promote_limit, wake_channel)
 return { codes, claimed[1], claimed[2], claimed[3] }

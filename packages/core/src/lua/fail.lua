@@ -6,6 +6,7 @@
   KEYS[2] retry        tq:{q}:retry     ZSET score = next attempt ms
   KEYS[3] dead         tq:{q}:dead      ZSET score = dead-at ms
   KEYS[4] task prefix  tq:{q}:task:
+  KEYS[5] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most entries kept in the error history
@@ -16,11 +17,13 @@
   Returns one code per task: 'retry', 'dead', 'not_found', 'lease_lost'.
 ]]
 -- @include common
+-- @include history
 
 local running_key = KEYS[1]
 local retry_key = KEYS[2]
 local dead_key = KEYS[3]
 local task_prefix = KEYS[4]
+local history_prefix = KEYS[5]
 
 local now = resolve_now(ARGV[1])
 local history_max = tonumber(ARGV[2])
@@ -28,6 +31,7 @@ local wake_channel = ARGV[3]
 
 local retry_due = due_tracker(retry_key)
 local results = {}
+local failed = 0
 for i = 4, #ARGV, 5 do
   local id, token, message, delay_ms, permanent_reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local task_key = task_prefix .. id
@@ -50,8 +54,10 @@ for i = 4, #ARGV, 5 do
       redis.call('HSET', task_key, 'status', 'retry', 'runAt', run_at)
       code = 'retry'
     end
+    failed = failed + 1
   end
   results[#results + 1] = code
 end
 wake_for_due(wake_channel, retry_due, now)
+count_ended(history_prefix, now, failed, failed)
 return results

@@ -7,6 +7,7 @@
   KEYS[2] running         tq:{q}:running
   KEYS[3] dead            tq:{q}:dead
   KEYS[4] task prefix     tq:{q}:task:
+  KEYS[5] history prefix  tq:{q}:history:  (per-hour counts: an expired lease is a failed attempt)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most expired leases to handle in this call
@@ -16,11 +17,13 @@
   Returns {recovered ids, dead ids, orphans dropped (running ids without a task in running state)}.
 ]]
 -- @include common
+-- @include history
 
 local pending_prefix = KEYS[1]
 local running_key = KEYS[2]
 local dead_key = KEYS[3]
 local task_prefix = KEYS[4]
+local history_prefix = KEYS[5]
 
 local now = resolve_now(ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -51,4 +54,5 @@ for _, id in ipairs(expired) do
   end
 end
 wake_if_was_empty(was_empty, #recovered, wake_channel)
+count_ended(history_prefix, now, #recovered + #dead, #recovered + #dead)
 return { recovered, dead, orphans }
