@@ -150,6 +150,17 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.locator('.tile.state-done .tile-value', { hasText: '12' }).waitFor();
       await page.getByRole('link', { name: '1', exact: true }).waitFor(); // workers alive
+      // The per-minute chart, described for screen readers with the totals GET /stats/history gives.
+      const { totals } = await api.ok<{ totals: { processed: number; failed: number } }>(
+        'GET',
+        '/stats/history?minutes=60',
+      );
+      expect(totals.processed).toBeGreaterThanOrEqual(16); // 12 done, 1 + 3 failed attempts
+      await page
+        .getByRole('img', {
+          name: `Chart of attempts per minute over the last 60 minutes: ${totals.processed} processed, ${totals.failed} failed.`,
+        })
+        .waitFor();
       await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
       await checkPage(page, watch, 'overview');
     } finally {

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context';
-import { POLL_MS, TASK_POLL_MS } from './live';
-import type { QueueView, RequeueAnswer, Task, TaskPage, TaskState, WorkerList } from './types';
+import { HISTORY_POLL_MS, POLL_MS, TASK_POLL_MS } from './live';
+import type { History, QueueView, RequeueAnswer, Task, TaskPage, TaskState, WorkerList } from './types';
 
 const FINAL = new Set(['done', 'dead', 'canceled']);
 
@@ -22,6 +22,16 @@ export function useWorkers({ enabled = true }: { enabled?: boolean } = {}) {
     queryFn: () => api.get<WorkerList>('/workers'),
     refetchInterval: POLL_MS,
     enabled,
+  });
+}
+
+/** Processed and failed per minute over the last `minutes`, every queue summed. */
+export function useHistory(minutes: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['history', minutes],
+    queryFn: () => api.get<History>('/stats/history', { minutes }),
+    refetchInterval: HISTORY_POLL_MS,
   });
 }
 

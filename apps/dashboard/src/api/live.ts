@@ -7,3 +7,6 @@ export const POLL_MS = 5000;
 
 /** A task that may still change (not done, dead or canceled) refreshes faster on its detail page. */
 export const TASK_POLL_MS = 2000;
+
+/** Per-minute history changes slowly: its chart refreshes less often than the counts. */
+export const HISTORY_POLL_MS = 15_000;

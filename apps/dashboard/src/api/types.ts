@@ -57,3 +57,13 @@ export interface WorkerList {
 }
 
 export type Worker = WorkerView;
+
+/** GET /stats/history: attempts ended (processed) and failed per minute, oldest first. */
+export interface History {
+  queue: string | null;
+  minutes: number;
+  from: string;
+  now: string;
+  totals: { processed: number; failed: number };
+  points: { at: string; processed: number; failed: number }[];
+}

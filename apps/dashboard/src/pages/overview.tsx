@@ -1,8 +1,12 @@
 import { Link } from 'react-router';
-import { useQueues, useWorkers } from '../api/hooks';
+import { useMemo } from 'react';
+import { useHistory, useQueues, useWorkers } from '../api/hooks';
+import { TimeChart, type ChartSeries } from '../components/chart';
 import { TASK_STATES, type QueueView, type StateCounts } from '../api/types';
 import { ErrorNotice } from '../components/notice';
 import { formatCount, formatDuration } from '../format';
+
+const HISTORY_MINUTES = 60;
 
 function totals(queues: QueueView[]): StateCounts {
   const sum = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts;
@@ -14,12 +18,23 @@ function totals(queues: QueueView[]): StateCounts {
 export function OverviewPage() {
   const queues = useQueues();
   const workers = useWorkers();
+  const history = useHistory(HISTORY_MINUTES);
+  const chart = useMemo(() => {
+    if (!history.data) return undefined;
+    const points = history.data.points;
+    const series: ChartSeries[] = [
+      { label: 'processed', stroke: '#0b5cad', values: points.map((p) => p.processed) },
+      { label: 'failed', stroke: '#a4161a', values: points.map((p) => p.failed) },
+    ];
+    return { times: points.map((p) => new Date(p.at).getTime() / 1000), series };
+  }, [history.data]);
   const sum = queues.data ? totals(queues.data) : undefined;
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ErrorNotice error={queues.error} what="load the queues" />
       <ErrorNotice error={workers.error} what="load the workers" />
+      <ErrorNotice error={history.error} what="load the history" />
       {workers.data && (
         <ul className="tiles">
           <li className="tile">
@@ -36,6 +51,21 @@ export function OverviewPage() {
             </span>
           </li>
         </ul>
+      )}
+      {history.data && chart && (
+        <>
+          <h2>Processed and failed per minute, last {HISTORY_MINUTES} minutes</h2>
+          <p className="hint">
+            {formatCount(history.data.totals.processed)} attempts ended,{' '}
+            {formatCount(history.data.totals.failed)} of them failed (retried, dead or lease expired). The
+            last minute is still counting.
+          </p>
+          <TimeChart
+            times={chart.times}
+            series={chart.series}
+            summary={`Chart of attempts per minute over the last ${HISTORY_MINUTES} minutes: ${history.data.totals.processed} processed, ${history.data.totals.failed} failed.`}
+          />
+        </>
       )}
       {sum && (
         <>
