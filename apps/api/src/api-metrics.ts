@@ -1,5 +1,5 @@
 import type { RedisClient } from '@tq/core';
-import { collectProcessMetrics, observeRedis, type Logger } from '@tq/ops';
+import { QueueLabels, collectProcessMetrics, observeRedis, type Logger } from '@tq/ops';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** Why a task submission was refused: the `reason` label of tq_tasks_rejected_total. */
@@ -10,12 +10,19 @@ export const REJECT_REASONS = [
   'unauthorized',
   'conflict',
   'queue_full',
+  'queue_not_allowed',
+  'queue_limit',
   'unavailable',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-/** The API's metrics. Labels are bounded: a route is its express pattern or "unmatched". */
+/**
+ * The API's metrics. Labels are bounded: a route is its express pattern or "unmatched"; a queue is its name
+ * for the first METRICS_MAX_QUEUES queues seen, "~other" past them (`queueLabel`).
+ */
 export interface ApiMetrics {
+  /** The `queue` label value of a queue. */
+  queueLabel(queue: string): string;
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
   enqueued: Counter<'queue'>;
@@ -27,7 +34,13 @@ export interface ApiMetrics {
  * Registers the API's metrics, the process and Node.js defaults, and the Redis health metrics on `registry`
  * (a dedicated one, so tests and embedders never collide on the global registry).
  */
-export function createApiMetrics(registry: Registry, redis: RedisClient, logger: Logger): ApiMetrics {
+export function createApiMetrics(
+  registry: Registry,
+  redis: RedisClient,
+  logger: Logger,
+  maxQueues = 100,
+): ApiMetrics {
+  const queues = new QueueLabels(maxQueues);
   collectProcessMetrics(registry);
   observeRedis(registry, redis, logger);
   const labelNames = ['route', 'method', 'status'] as const;
@@ -40,6 +53,7 @@ export function createApiMetrics(registry: Registry, redis: RedisClient, logger:
   // Every reason exists from the start, so rate() and alerts see a 0 before the first refusal.
   for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
   return {
+    queueLabel: (queue) => queues.label(queue),
     httpRequests: new Counter({
       name: 'tq_http_requests_total',
       help: 'HTTP requests answered, by route pattern, method and status.',

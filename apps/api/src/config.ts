@@ -2,6 +2,9 @@ import { parseRedisUrl } from '@tq/core';
 import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 
+/** An entry of QUEUE_NAMES_ALLOWED: a queue name, or one with `*` standing for any run of name characters. */
+const QUEUE_PATTERN = /^[A-Za-z0-9_*-]{1,64}$/;
+
 /** RFC 6750 b64token: what may follow "Bearer " in an Authorization header. */
 const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -38,6 +41,14 @@ const schema = z.object({
   MAX_PAYLOAD_BYTES: intVar(1024 * 1024, 1, 64 * 1024 * 1024),
   /** Waiting tasks per queue above which POST /tasks answers 429. 0 = no limit. */
   QUEUE_MAX_DEPTH: intVar(0, 0),
+  /** Queue names or `*` patterns tasks may be submitted to; empty = any valid name. */
+  QUEUE_NAMES_ALLOWED: listVar([]).refine((entries) => entries.every((e) => QUEUE_PATTERN.test(e)), {
+    error: 'must be a comma-separated list of queue names or patterns (letters, digits, "_", "-" and "*")',
+  }),
+  /** Most queues tq may hold (tq:queues); a submission creating one more gets 403. 0 = no limit. */
+  QUEUE_MAX_COUNT: intVar(1000, 0, 10_000_000),
+  /** Most queues with their own series in /metrics; the rest share queue="~other". */
+  METRICS_MAX_QUEUES: intVar(100, 0, 100_000),
   /** How long an idempotency key is remembered, ms (default 24 h). */
   IDEMPOTENCY_TTL_MS: intVar(24 * 3600_000, 1000, 30 * 24 * 3600_000),
   /** Longest wait for a Redis reply, ms, reconnects included; past it a request gets 503. */

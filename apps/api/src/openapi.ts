@@ -89,6 +89,7 @@ export const openApiDocument = {
           },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('QueueRefused'),
           '409': response('Conflict'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
@@ -171,6 +172,21 @@ export const openApiDocument = {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      delete: {
+        operationId: 'deleteQueue',
+        summary: 'Delete a queue that holds no task',
+        description:
+          'Removes the queue from tq:queues (GET /queues, the reaper) and deletes its settings, when it holds ' +
+          'no task in any of its seven states; 409 names the counts otherwise. A later submission creates it anew.',
+        responses: {
+          '204': { description: 'Deleted.' },
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
           '503': response('Unavailable'),
         },
       },
@@ -508,6 +524,10 @@ export const openApiDocument = {
       ),
       UnsupportedMediaType: problemResponse('The body is not application/json (UTF-8, not content-encoded).'),
       QueueFull: problemResponse('The queue is over QUEUE_MAX_DEPTH waiting tasks: back off.', retryAfter),
+      QueueRefused: problemResponse(
+        'The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds ' +
+          'QUEUE_MAX_COUNT queues (queue-limit-reached).',
+      ),
       Unavailable: problemResponse(
         'Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry.',
         retryAfter,

@@ -40,6 +40,8 @@ export type ProblemKind =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'queue-full'
+  | 'queue-not-allowed'
+  | 'queue-limit-reached'
   | 'internal'
   | 'unavailable';
 
@@ -61,6 +63,8 @@ export const PROBLEMS: Readonly<Record<ProblemKind, ProblemSpec>> = {
     reason: 'unsupported_media_type',
   },
   'queue-full': { status: 429, title: 'Queue full', reason: 'queue_full', retryAfter: true },
+  'queue-not-allowed': { status: 403, title: 'Queue not allowed', reason: 'queue_not_allowed' },
+  'queue-limit-reached': { status: 403, title: 'Queue limit reached', reason: 'queue_limit' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable', reason: 'unavailable', retryAfter: true },
 };
@@ -77,6 +81,8 @@ export const PROBLEM_OF_CODE: Readonly<Record<TqErrorCode, ProblemKind>> = {
   too_large: 'payload-too-large',
   queue_full: 'queue-full',
   unavailable: 'unavailable',
+  queue_not_allowed: 'queue-not-allowed',
+  queue_limit: 'queue-limit-reached',
 };
 
 /** The `type` URI of a problem kind. */

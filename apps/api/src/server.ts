@@ -45,7 +45,7 @@ export function createServer(deps: ServerDeps): Express {
   // Whatever logger the caller gives, errors are logged without their data (an ioredis error carries
   // the command's arguments: the payload).
   const logger = withSafeErrors(deps.logger);
-  const metrics = createApiMetrics(deps.registry, deps.redis, logger);
+  const metrics = createApiMetrics(deps.registry, deps.redis, logger, config.METRICS_MAX_QUEUES);
   const context: RouteContext = {
     ...deps,
     logger,

@@ -12,6 +12,14 @@ const schema = z.object({
   }),
   REAPER_BATCH_SIZE: intVar(1000, 1, 100_000),
   REAPER_MAX_PER_PASS: intVar(10_000, 1, 10_000_000),
+  /** Most queues with due work handled per pass, most overdue first. */
+  REAPER_DUE_QUEUES_PER_PASS: intVar(1000, 1, 1_000_000),
+  /** Most queues swept (retention, gauges, idle removal, repair) per pass, in turn. */
+  REAPER_SWEEP_QUEUES_PER_PASS: intVar(1000, 1, 1_000_000),
+  /** An empty queue without settings leaves tq:queues after this long; 0 = never. */
+  QUEUE_IDLE_REMOVE_AFTER_MS: intVar(3_600_000, 0, 365 * DAY_MS),
+  /** Most queues with their own series in /metrics; the rest share queue="~other". */
+  METRICS_MAX_QUEUES: intVar(100, 0, 100_000),
   RETENTION_FINISHED_MAX_AGE_MS: intVar(DEFAULT_RETENTION.finishedMaxAgeMs, 0, 3650 * DAY_MS),
   RETENTION_FINISHED_MAX_COUNT: intVar(DEFAULT_RETENTION.finishedMaxCount, 0),
   RETENTION_DEAD_MAX_AGE_MS: intVar(DEFAULT_RETENTION.deadMaxAgeMs, 0, 3650 * DAY_MS),

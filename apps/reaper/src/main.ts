@@ -18,6 +18,10 @@ runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry })
     repairIntervalMs: config.REPAIR_INTERVAL_MS,
     batchSize: config.REAPER_BATCH_SIZE,
     maxPerPass: config.REAPER_MAX_PER_PASS,
+    dueQueuesPerPass: config.REAPER_DUE_QUEUES_PER_PASS,
+    sweepQueuesPerPass: config.REAPER_SWEEP_QUEUES_PER_PASS,
+    idleRemoveAfterMs: config.QUEUE_IDLE_REMOVE_AFTER_MS,
+    metricsMaxQueues: config.METRICS_MAX_QUEUES,
     logger,
     registry,
   });

@@ -1,6 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The reaper's Prometheus metrics. Queue labels come from `tq:queues` (queue names the API validated). */
+const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
+
+/**
+ * The reaper's Prometheus metrics. Queue labels come from `tq:queues` (queue names the API validated), and
+ * at most METRICS_MAX_QUEUES of them have their own series: the others share `queue="~other"`, so a flood
+ * of queues cannot flood the metrics.
+ */
 export class ReaperMetrics {
   readonly depth: Gauge<'queue' | 'state'>;
   readonly oldestPendingAge: Gauge<'queue'>;
@@ -14,6 +20,8 @@ export class ReaperMetrics {
   readonly lastSuccess: Gauge;
   readonly passDuration: Histogram;
   readonly passFailures: Counter;
+  readonly queuesDue: Gauge;
+  readonly queuesRemoved: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -82,10 +90,33 @@ export class ReaperMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.queuesDue = new Gauge({
+      name: 'tq_reaper_queues_due',
+      help: 'Queues with due work (expired leases, due scheduled or retry tasks) handled in the last pass.',
+      registers,
+    });
+    this.queuesRemoved = new Counter({
+      name: 'tq_reaper_queues_removed_total',
+      help: 'Empty queues removed from tq:queues after QUEUE_IDLE_REMOVE_AFTER_MS.',
+      registers,
+    });
+    this.queuesRemoved.inc(0);
     this.passFailures = new Counter({
       name: 'tq_reaper_pass_failures_total',
       help: 'Passes in which some step failed (Redis unreachable); retried at the next interval.',
       registers,
     });
+  }
+
+  /** Removes a queue's series (a queue that is gone); its counters too unless `countersToo` is false. */
+  removeQueue(queue: string, { countersToo = true } = {}): void {
+    for (const state of STATES) this.depth.remove({ queue, state });
+    for (const gauge of [this.oldestPendingAge, this.paused, this.expiredLeases]) gauge.remove({ queue });
+    if (!countersToo) return;
+    this.recovered.remove({ queue });
+    this.orphansRepaired.remove({ queue });
+    this.deadLettered.remove({ queue, reason: 'lease_expired' });
+    for (const from of ['scheduled', 'retry']) this.promoted.remove({ queue, from });
+    for (const state of ['done', 'canceled', 'dead']) this.trimmed.remove({ queue, state });
   }
 }

@@ -4,10 +4,11 @@ import {
   Queue,
   listQueues,
   type Clock,
+  type QueueStats,
   type RedisClient,
   type RetentionPolicy,
 } from '@tq/core';
-import { createLogger, withSafeErrors, type Logger } from '@tq/ops';
+import { OTHER_QUEUES, QueueLabels, createLogger, withSafeErrors, type Logger } from '@tq/ops';
 import { Registry } from 'prom-client';
 import { ReaperMetrics } from './metrics';
 
@@ -28,6 +29,14 @@ export interface ReaperOptions {
   batchSize?: number;
   /** Most entries one step (reap, promote, trim) handles per queue per pass. Default 10000. */
   maxPerPass?: number;
+  /** Most queues with due work (expired leases, due scheduled or retry tasks) handled per pass, most overdue first. Default 1000. */
+  dueQueuesPerPass?: number;
+  /** Most queues swept (retention, gauges, idle removal, repair) per pass, in turn. Default 1000. */
+  sweepQueuesPerPass?: number;
+  /** A queue seen empty (and without settings or a serving worker) this long leaves `tq:queues`; 0 never. Default 3600000. */
+  idleRemoveAfterMs?: number;
+  /** Most queues with their own series in the metrics; the others share queue="~other". Default 100. */
+  metricsMaxQueues?: number;
   /** Default: silent. */
   logger?: Logger;
   /** Where the metrics go. Default: a new registry, exposed as `reaper.registry`. */
@@ -40,10 +49,20 @@ export interface ReaperOptions {
 
 const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
+/** What one `due` look found: Redis time and the earliest due entry (null = nothing waiting). */
+interface Look {
+  queue: Queue;
+  now: number;
+  earliest: number | null;
+}
+
 /**
- * Recovers tasks of dead workers: every interval, for each queue, returns expired leases to pending (or
- * dead), promotes due tasks, applies retention, repairs orphans now and then, and publishes queue gauges.
- * Every step is one atomic script, so any number of replicas may run at once.
+ * Recovers tasks of dead workers. Every interval it looks at every queue with one O(1) script (`due`), then
+ * returns expired leases to pending (or dead) and promotes due tasks in the queues that have due work, most
+ * overdue first, up to `dueQueuesPerPass` queues; and sweeps `sweepQueuesPerPass` queues in turn: retention,
+ * gauges, removal of queues idle for `idleRemoveAfterMs`, and now and then the orphan repair. The work of a
+ * pass is bounded whatever the number of queues. Every step is one atomic script, so any number of replicas
+ * may run at once.
  */
 export class Reaper {
   readonly registry: Registry;
@@ -54,8 +73,19 @@ export class Reaper {
   private readonly batchSize: number;
   private readonly maxPerPass: number;
   private readonly repairIntervalMs: number;
+  private readonly dueQueuesPerPass: number;
+  private readonly sweepQueuesPerPass: number;
+  private readonly idleRemoveAfterMs: number;
   private readonly random: () => number;
-  private nextRepairAt: number;
+  private readonly labels: QueueLabels;
+  /** Per queue: the last stats a sweep read (the gauges are made from them). */
+  private readonly stats = new Map<string, QueueStats>();
+  /** Per queue: when a sweep first saw it empty, in a row (Date.now ms). */
+  private readonly emptySince = new Map<string, number>();
+  /** Per queue: when its next orphan repair is due (Date.now ms). */
+  private readonly repairAt = new Map<string, number>();
+  /** Where the next sweep starts in the sorted list of queues. */
+  private sweepFrom = 0;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<boolean> | undefined;
   private running = false;
@@ -70,10 +100,11 @@ export class Reaper {
       component: 'reaper',
     });
     this.registry = options.registry ?? new Registry();
+    this.dueQueuesPerPass = options.dueQueuesPerPass ?? 1000;
+    this.sweepQueuesPerPass = options.sweepQueuesPerPass ?? 1000;
+    this.idleRemoveAfterMs = options.idleRemoveAfterMs ?? 3_600_000;
+    this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
     this.metrics = new ReaperMetrics(this.registry);
-    // The first repair comes at a random point of the first interval, so replicas started together
-    // do not all SCAN at once, and a reaper that restarts often still repairs.
-    this.nextRepairAt = Date.now() + this.random() * this.repairIntervalMs;
   }
 
   /** Runs a pass now, then one every interval (±20%) until stop(). */
@@ -115,53 +146,112 @@ export class Reaper {
     const started = performance.now();
     let ok = true;
     let names: string[] = [...(this.options.queues ?? [])];
+    let listed = this.options.discoverQueues === false;
     try {
-      if (this.options.discoverQueues !== false)
-        names = [...new Set([...(await listQueues(this.options.redis)), ...names])];
+      if (!listed) {
+        names = [...new Set([...(await listQueues(this.options.redis)), ...names])].sort();
+        listed = true;
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'listing queues failed; the pass goes on with REAPER_QUEUES only');
       ok = false;
     }
-    const repair = this.repairIntervalMs > 0 && Date.now() >= this.nextRepairAt;
-    if (repair) this.nextRepairAt = Date.now() + this.repairIntervalMs;
-    const results = await Promise.all(names.map((name) => this.tend(name, repair)));
-    ok &&= results.every(Boolean);
+    if (listed) this.forgetQueuesNotIn(names);
+
+    // Every queue gets one O(1) look; only those with due work get the reap and promote scripts, the most
+    // overdue first, so a pass stays bounded and a queue's recovery does not wait behind thousands of idle ones.
+    const looks = await Promise.all(names.map((name) => this.look(name)));
+    ok &&= looks.every((look) => look !== undefined);
+    const due = looks
+      .filter(
+        (look): look is Look => look !== undefined && look.earliest !== null && look.earliest <= look.now,
+      )
+      .sort((a, b) => a.earliest! - b.earliest!)
+      .slice(0, this.dueQueuesPerPass);
+    const handled = await Promise.all(due.map((look) => this.handleDue(look.queue)));
+    ok &&= handled.every(Boolean);
+
+    // Retention, gauges, idle removal and repair for the next slice of queues, in turn.
+    const swept = await Promise.all(this.nextSweep(names).map((name) => this.sweep(name)));
+    ok &&= swept.every(Boolean);
+    this.publishOthers();
+
     this.metrics.passDuration.observe((performance.now() - started) / 1000);
+    this.metrics.queuesDue.set(due.length);
     if (ok) this.metrics.lastSuccess.set(Date.now() / 1000);
     else this.metrics.passFailures.inc();
     return ok;
   }
 
-  /** All steps for one queue; a failure is logged and the next pass tries again. */
-  private async tend(q: string, repair: boolean): Promise<boolean> {
+  /** The queue's due look, or undefined (logged) when it failed. */
+  private async look(name: string): Promise<Look | undefined> {
     try {
-      const queue = this.queue(q); // throws for a malformed name someone added to tq:queues
+      const queue = this.queue(name); // throws for a malformed name someone added to tq:queues
+      return { queue, ...(await queue.due()) };
+    } catch (error) {
+      this.logger.error({ err: error, queue: name }, 'looking at the queue failed; retrying next interval');
+      return undefined;
+    }
+  }
+
+  /** The queues this pass sweeps: `sweepQueuesPerPass` of the sorted list, from where the last one stopped. */
+  private nextSweep(names: string[]): string[] {
+    if (names.length <= this.sweepQueuesPerPass) return names;
+    const from = this.sweepFrom % names.length;
+    this.sweepFrom = from + this.sweepQueuesPerPass;
+    const slice = names.slice(from, from + this.sweepQueuesPerPass);
+    return slice.concat(names.slice(0, this.sweepQueuesPerPass - slice.length));
+  }
+
+  /** Recovers expired leases and promotes due tasks of one queue; a failure is logged and retried next pass. */
+  private async handleDue(queue: Queue): Promise<boolean> {
+    const q = queue.name;
+    const label = this.labels.label(q);
+    return this.guarded(q, async () => {
       const reaped = await this.reap(queue);
       const promoted = await this.drain(async () => {
         const p = await queue.promote(this.batchSize);
-        this.metrics.promoted.labels(q, 'scheduled').inc(p.scheduled);
-        this.metrics.promoted.labels(q, 'retry').inc(p.retry);
+        this.metrics.promoted.labels(label, 'scheduled').inc(p.scheduled);
+        this.metrics.promoted.labels(label, 'retry').inc(p.retry);
         return Math.max(p.scheduled, p.retry);
       });
+      if (reaped.recovered + reaped.dead + reaped.orphans > 0 || promoted > 0)
+        this.logger.info({ queue: q, ...reaped, promoted }, 'expired leases and due tasks handled');
+    });
+  }
+
+  /** Retention, orphan repair when due, gauges and idle removal for one queue. */
+  private async sweep(q: string): Promise<boolean> {
+    const label = this.labels.label(q);
+    return this.guarded(q, async () => {
+      const queue = this.queue(q);
       await this.drain(async () => {
         const t = await queue.trim(this.options.retention ?? DEFAULT_RETENTION, this.batchSize);
-        this.metrics.trimmed.labels(q, 'done').inc(t.done);
-        this.metrics.trimmed.labels(q, 'canceled').inc(t.canceled);
-        this.metrics.trimmed.labels(q, 'dead').inc(t.dead);
+        this.metrics.trimmed.labels(label, 'done').inc(t.done);
+        this.metrics.trimmed.labels(label, 'canceled').inc(t.canceled);
+        this.metrics.trimmed.labels(label, 'dead').inc(t.dead);
         return Math.max(t.done, t.canceled, t.dead);
       });
-      if (repair) {
+      if (this.repairDue(q)) {
         const repaired = await queue.repair(this.batchSize);
-        this.metrics.orphansRepaired.labels(q).inc(repaired.length);
+        this.metrics.orphansRepaired.labels(label).inc(repaired.length);
         if (repaired.length > 0)
           this.logger.warn(
             { queue: q, tasks: repaired },
             'running tasks without a lease put back in pending',
           );
       }
-      if (reaped.recovered + reaped.dead + reaped.orphans > 0 || promoted > 0)
-        this.logger.info({ queue: q, ...reaped }, 'expired leases handled');
-      await this.publishStats(queue);
+      const stats = await queue.stats();
+      this.stats.set(q, stats);
+      if (this.labels.has(q)) this.publishStats(q, stats);
+      await this.removeIfIdle(queue, stats);
+    });
+  }
+
+  /** Runs one queue's step; a failure is logged, and the next pass tries again. */
+  private async guarded(q: string, step: () => Promise<void>): Promise<boolean> {
+    try {
+      await step();
       return true;
     } catch (error) {
       this.logger.error(
@@ -172,17 +262,69 @@ export class Reaper {
     }
   }
 
+  /**
+   * Whether the queue's orphan repair (a SCAN of its task hashes) is due. A queue's first repair comes at a
+   * random point of the first interval, so replicas started together do not all SCAN at once, and a reaper
+   * that restarts often still repairs.
+   */
+  private repairDue(q: string): boolean {
+    if (this.repairIntervalMs <= 0) return false;
+    const now = Date.now();
+    const at = this.repairAt.get(q) ?? now + this.random() * this.repairIntervalMs;
+    const due = now >= at;
+    this.repairAt.set(q, due ? now + this.repairIntervalMs : at);
+    return due;
+  }
+
+  /** Removes from `tq:queues` a queue seen empty, without settings, for idleRemoveAfterMs (not REAPER_QUEUES). */
+  private async removeIfIdle(queue: Queue, stats: QueueStats): Promise<void> {
+    const q = queue.name;
+    const empty = Object.values(stats.counts).every((n) => n === 0) && !stats.paused;
+    if (!empty || this.idleRemoveAfterMs <= 0 || this.options.queues?.includes(q)) {
+      this.emptySince.delete(q);
+      return;
+    }
+    const since = this.emptySince.get(q) ?? Date.now();
+    this.emptySince.set(q, since);
+    if (Date.now() - since < this.idleRemoveAfterMs) return;
+    const { code } = await queue.remove('idle');
+    this.emptySince.delete(q);
+    if (code === 'removed') {
+      this.metrics.queuesRemoved.inc();
+      this.forget(q);
+      this.logger.info({ queue: q, idleMs: Date.now() - since }, 'empty queue removed from tq:queues (idle)');
+    }
+  }
+
+  /** Drops what the reaper keeps about queues no longer in the registry, their series included. */
+  private forgetQueuesNotIn(names: string[]): void {
+    const present = new Set(names);
+    for (const q of this.queues.keys()) if (!present.has(q)) this.forget(q);
+  }
+
+  private forget(q: string): void {
+    this.queues.delete(q);
+    this.stats.delete(q);
+    this.emptySince.delete(q);
+    this.repairAt.delete(q);
+    if (this.labels.has(q)) {
+      this.metrics.removeQueue(q);
+      this.labels.forget(q);
+    }
+  }
+
   private async reap(queue: Queue): Promise<{ recovered: number; dead: number; orphans: number }> {
     const q = queue.name;
+    const label = this.labels.label(q);
     const totals = { recovered: 0, dead: 0, orphans: 0 };
     await this.drain(async () => {
       const r = await queue.reap(this.batchSize);
       totals.recovered += r.recovered.length;
       totals.dead += r.dead.length;
       totals.orphans += r.orphans;
-      this.metrics.recovered.labels(q).inc(r.recovered.length);
-      this.metrics.deadLettered.labels(q, 'lease_expired').inc(r.dead.length);
-      this.metrics.orphansRepaired.labels(q).inc(r.orphans);
+      this.metrics.recovered.labels(label).inc(r.recovered.length);
+      this.metrics.deadLettered.labels(label, 'lease_expired').inc(r.dead.length);
+      this.metrics.orphansRepaired.labels(label).inc(r.orphans);
       if (r.dead.length > 0)
         this.logger.warn(
           { queue: q, tasks: r.dead },
@@ -203,12 +345,44 @@ export class Reaper {
     }
   }
 
-  private async publishStats(queue: Queue): Promise<void> {
-    const s = await queue.stats();
-    for (const state of STATES) this.metrics.depth.labels(queue.name, state).set(s.counts[state]);
-    this.metrics.oldestPendingAge.labels(queue.name).set((s.oldestPendingAgeMs ?? 0) / 1000);
-    this.metrics.paused.labels(queue.name).set(s.paused ? 1 : 0);
-    this.metrics.expiredLeases.labels(queue.name).set(s.expiredLeases);
+  /** The gauges of one queue with its own series. */
+  private publishStats(q: string, s: QueueStats): void {
+    this.setGauges(q, s.counts, (s.oldestPendingAgeMs ?? 0) / 1000, s.paused ? 1 : 0, s.expiredLeases);
+  }
+
+  /**
+   * The gauges of `queue="~other"`: the queues past metricsMaxQueues together (depths and expired leases
+   * summed, the oldest pending age and paused as the maximum), from each one's last sweep.
+   */
+  private publishOthers(): void {
+    const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as QueueStats['counts'];
+    let age = 0;
+    let paused = 0;
+    let expired = 0;
+    let any = false;
+    for (const [q, s] of this.stats) {
+      if (this.labels.has(q)) continue;
+      any = true;
+      for (const state of STATES) counts[state] += s.counts[state];
+      age = Math.max(age, (s.oldestPendingAgeMs ?? 0) / 1000);
+      paused = Math.max(paused, s.paused ? 1 : 0);
+      expired += s.expiredLeases;
+    }
+    if (any) this.setGauges(OTHER_QUEUES, counts, age, paused, expired);
+    else this.metrics.removeQueue(OTHER_QUEUES, { countersToo: false });
+  }
+
+  private setGauges(
+    label: string,
+    counts: QueueStats['counts'],
+    ageSeconds: number,
+    paused: number,
+    expired: number,
+  ): void {
+    for (const state of STATES) this.metrics.depth.labels(label, state).set(counts[state]);
+    this.metrics.oldestPendingAge.labels(label).set(ageSeconds);
+    this.metrics.paused.labels(label).set(paused);
+    this.metrics.expiredLeases.labels(label).set(expired);
   }
 
   private queue(name: string): Queue {

@@ -8,8 +8,18 @@
  * - `too_large`: the payload is over the size limit
  * - `queue_full`: the queue is over its depth limit, retry later
  * - `unavailable`: Redis did not answer in time or refused the operation; the outcome may be unknown, retry
+ * - `queue_not_allowed`: the queue's name is not in the operator's allowlist
+ * - `queue_limit`: a new queue, and the registry already holds the most queues allowed
  */
-export type TqErrorCode = 'invalid' | 'not_found' | 'conflict' | 'too_large' | 'queue_full' | 'unavailable';
+export type TqErrorCode =
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'queue_full'
+  | 'unavailable'
+  | 'queue_not_allowed'
+  | 'queue_limit';
 
 /** An error with a code from the closed set above and a message written for the user. */
 export class TqError extends Error {

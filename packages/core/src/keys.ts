@@ -27,8 +27,15 @@ export interface QueueKeys {
   dead: string;
   done: string;
   canceled: string;
-  /** HASH of queue settings (paused). */
+  /** HASH of queue settings (paused). Any field keeps an empty queue from idle removal. */
   meta: string;
+  /**
+   * STRING "1" while the queue is in `tq:queues`: the enqueue script writes nothing without it, so a task
+   * is never stored in a queue that was removed from the registry (the producer registers it first).
+   */
+  registered: string;
+  /** STRING with a TTL, refreshed by every worker serving the queue: keeps an empty queue from idle removal. */
+  served: string;
   /** Prefix of task hashes: `tq:{q}:task:<local id>`. */
   taskPrefix: string;
   /** Prefix of idempotency keys: `tq:{q}:idem:<key>`. */
@@ -53,6 +60,8 @@ export function queueKeys(queue: string): QueueKeys {
     done: `${base}done`,
     canceled: `${base}canceled`,
     meta: `${base}meta`,
+    registered: `${base}registered`,
+    served: `${base}served`,
     taskPrefix: `${base}task:`,
     idempotencyPrefix: `${base}idem:`,
     historyPrefix: `${base}history:`,

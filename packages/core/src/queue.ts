@@ -18,6 +18,7 @@ import type {
   NewTask,
   QueueStats,
   ReapResult,
+  RemoveResult,
   RetentionPolicy,
   TaskPageRecord,
   TaskRecord,
@@ -68,49 +69,69 @@ export class Queue {
     this.keys = queueKeys(name);
   }
 
-  /** Stores tasks (pending, or scheduled when delayed). `maxDepth` 0 means no depth limit. */
-  async enqueue(tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
-    // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
-    const k = this.keys;
-    // Registered before anything is written, so no task is ever stored in a queue the reaper cannot find.
-    await this.register();
+  /**
+   * Stores tasks (pending, or scheduled when delayed). `maxDepth` 0 means no depth limit. A queue that is
+   * not in `tq:queues` (new, or removed while empty) is added to it before anything is written, unless the
+   * registry already holds `maxQueues` queues (0 = no limit): then it throws `queue_limit`, writing nothing.
+   */
+  async enqueue(tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
     // Chunks go out together: ioredis pipelines them on the connection, so Redis never waits for us.
     const chunks: Promise<EnqueueOutcome[]>[] = [];
     for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
-      const args: (string | number)[] = [this.now(), maxDepth, k.wakeChannel];
-      for (const t of tasks.slice(i, i + ENQUEUE_CHUNK)) {
-        args.push(
-          this.ownLocalId(t.id),
-          t.type,
-          t.payload,
-          t.priority ?? 0,
-          t.runAt ?? '',
-          t.delayMs ?? '',
-          t.maxAttempts,
-          t.timeoutMs ?? '',
-          t.idempotencyKey ?? '',
-          t.fingerprint ?? '',
-          t.previousFingerprint ?? '',
-          t.idempotencyWindowMs ?? 0,
-        );
-      }
-      chunks.push(
-        this.run(
-          'enqueue',
-          [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix],
-          args,
-        ).then((reply) => {
-          const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
-          return rows.map(([status, localId]) => ({
-            status,
-            id: localId ? this.fullId(localId) : '',
-            at: Number(now),
-          }));
-        }),
-      );
+      chunks.push(this.enqueueChunk(tasks.slice(i, i + ENQUEUE_CHUNK), maxDepth, maxQueues));
     }
     // Promise.all handles every chunk's rejection, also those after the first.
     return (await Promise.all(chunks)).flat();
+  }
+
+  private async enqueueChunk(
+    tasks: NewTask[],
+    maxDepth: number,
+    maxQueues: number,
+  ): Promise<EnqueueOutcome[]> {
+    const k = this.keys;
+    const keys = [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix, k.registered];
+    const fields: (string | number)[] = [];
+    for (const t of tasks) {
+      fields.push(
+        this.ownLocalId(t.id),
+        t.type,
+        t.payload,
+        t.priority ?? 0,
+        t.runAt ?? '',
+        t.delayMs ?? '',
+        t.maxAttempts,
+        t.timeoutMs ?? '',
+        t.idempotencyKey ?? '',
+        t.fingerprint ?? '',
+        t.previousFingerprint ?? '',
+        t.idempotencyWindowMs ?? 0,
+      );
+    }
+    const send = (justRegistered: boolean) =>
+      this.run('enqueue', keys, [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields]);
+    let reply = (await send(false)) as [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
+    if (reply[1] === 'unregistered') {
+      // Not in the registry: add it (or refuse, when full) before the first write, then write.
+      if (Number(await this.run('register', [QUEUES_KEY], [this.name, maxQueues])) !== 1) {
+        throw new TqError(
+          'queue_limit',
+          `queue ${this.name} is new and tq already holds ${maxQueues} queues, the most allowed: use an existing queue, or delete empty ones (DELETE /queues/:name)`,
+          { queue: this.name, maxQueues },
+        );
+      }
+      reply = (await send(true)) as typeof reply;
+      // And once more after the write: a removal that took the name out of the registry between the two
+      // calls (its queue was still empty then) must not leave this queue hidden from the reaper.
+      await this.redis.sadd(QUEUES_KEY, this.name);
+    }
+    const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
+    // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
+    return rows.map(([status, localId]) => ({
+      status,
+      id: localId ? this.fullId(localId) : '',
+      at: Number(now),
+    }));
   }
 
   /**
@@ -460,21 +481,95 @@ export class Queue {
   }
 
   /**
-   * Adds the queue to `tq:queues`, where the reaper and `GET /queues` find it. Skipped when this process did
-   * so in the last 30 s; concurrent calls share one SADD. Rejects when Redis refuses: the queue then counts
-   * as unregistered, so the next call tries again (enqueue and the worker's claim call it first).
+   * A worker's registration of a queue it serves: adds it to `tq:queues`, where the reaper finds it, and
+   * marks it served for three times the interval (an empty queue a worker serves is never removed as idle).
+   * Skipped when this process did so in the last 30 s; concurrent calls share one round trip. Rejects when
+   * Redis refuses: the next call tries again.
    */
   register(): Promise<void> {
     if (Date.now() - this.registeredAt < REGISTER_EVERY_MS) return Promise.resolve();
     this.registering ??= this.redis
+      .multi()
       .sadd(QUEUES_KEY, this.name)
-      .then(() => {
+      .set(this.keys.served, '1', 'PX', 3 * REGISTER_EVERY_MS)
+      .exec()
+      .then((replies) => {
+        const failed = replies?.find(([error]) => error)?.[0];
+        if (failed) throw failed;
         this.registeredAt = Date.now();
       })
       .finally(() => {
         this.registering = undefined;
       });
     return this.registering;
+  }
+
+  /**
+   * Removes the queue from `tq:queues` when it holds no task in any of its seven states: `delete` (an
+   * operator's call; its settings are deleted too) or `idle` (automatic: never a queue with settings or
+   * one a worker serves). One script checks and unmarks the queue; the name leaves the registry before
+   * that script and comes back when it refuses, so an enqueue racing the removal either makes it refuse or
+   * registers the queue again itself. Returns why it did not remove, with the counts per state.
+   */
+  async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    const check = await this.removeScript(mode, true);
+    if (check.code !== 'removed') return check;
+    await this.redis.srem(QUEUES_KEY, this.name);
+    try {
+      const result = await this.removeScript(mode, false);
+      if (result.code !== 'removed') await this.redis.sadd(QUEUES_KEY, this.name);
+      return result;
+    } catch (error) {
+      // Not known to be removed: put the name back (if Redis lets us) rather than risk hiding the queue.
+      await this.redis.sadd(QUEUES_KEY, this.name).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async removeScript(mode: 'delete' | 'idle', dry: boolean): Promise<RemoveResult> {
+    const k = this.keys;
+    const [code, ...counts] = (await this.run(
+      'remove_queue',
+      [
+        k.pendingPrefix,
+        k.scheduled,
+        k.running,
+        k.retry,
+        k.dead,
+        k.done,
+        k.canceled,
+        k.meta,
+        k.registered,
+        k.served,
+      ],
+      [mode, dry ? '1' : '0'],
+    )) as [RemoveResult['code'], ...number[]];
+    const [pending, scheduled, running, retry, dead, done, canceled] = counts.map(Number);
+    return {
+      code,
+      counts: {
+        pending: pending!,
+        scheduled: scheduled!,
+        running: running!,
+        retry: retry!,
+        dead: dead!,
+        done: done!,
+        canceled: canceled!,
+      },
+    };
+  }
+
+  /**
+   * The reaper's O(1) look at the queue: Redis time, and the earliest lease deadline, scheduled run time or
+   * retry time (null when none is waiting). Work is due when `earliest <= now`.
+   */
+  async due(): Promise<{ now: number; earliest: number | null }> {
+    const k = this.keys;
+    const [now, earliest] = (await this.run('due', [k.running, k.scheduled, k.retry], [this.now()])) as [
+      number,
+      number,
+    ];
+    return { now: Number(now), earliest: Number(earliest) < 0 ? null : Number(earliest) };
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */

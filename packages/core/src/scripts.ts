@@ -9,7 +9,10 @@ const LUA_DIR = join(__dirname, 'lua');
 
 /** Every script, by file name, with its number of KEYS. */
 const SCRIPTS = {
-  enqueue: 5,
+  enqueue: 6,
+  register: 1,
+  remove_queue: 10,
+  due: 3,
   claim: 6,
   extend: 2,
   complete: 4,

@@ -191,3 +191,9 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   deadMaxAgeMs: 14 * 24 * 3600_000,
   deadMaxCount: 100_000,
 };
+
+/** What `Queue.remove` did: `removed`, or why not, with the tasks per state at that instant. */
+export interface RemoveResult {
+  code: 'removed' | 'not_empty' | 'settings' | 'served';
+  counts: QueueStats['counts'];
+}

@@ -13,6 +13,7 @@ export { serializeError, type LoggedError } from './log-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server';
 export { collectProcessMetrics } from './process-metrics';
 export { observeRedis } from './redis-health';
+export { OTHER_QUEUES, QueueLabels } from './queue-labels';
 export {
   CLOSE_TIMEOUT_MS,
   SHUTDOWN_MARGIN_MS,

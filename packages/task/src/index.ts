@@ -18,6 +18,7 @@ export {
 export {
   TaskService,
   type BatchItemResult,
+  type QueuePolicy,
   type SubmitResult,
   type TaskPage,
   type TaskServiceOptions,

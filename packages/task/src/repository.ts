@@ -35,9 +35,9 @@ export class TaskRepository {
     return queue;
   }
 
-  /** Stores tasks of one queue. */
-  add(queue: string, tasks: NewTask[], maxDepth = 0): Promise<EnqueueOutcome[]> {
-    return this.queue(queue).enqueue(tasks, maxDepth);
+  /** Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no limit). */
+  add(queue: string, tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
+    return this.queue(queue).enqueue(tasks, maxDepth, maxQueues);
   }
 
   /** The record of task `id`, or null when no such task is stored. */

@@ -41,6 +41,19 @@ export interface TaskServiceOptions {
   idempotencyWindowMs?: number;
   /** Waiting tasks (pending + scheduled + retry) above which a queue refuses new ones. 0 = no limit (default). */
   maxQueueDepth?: number;
+  /** Which queues submissions may name and create. Default: any valid name, no limit. */
+  queuePolicy?: QueuePolicy;
+}
+
+/** Which queues submissions may use: a bound on what anyone who can submit can make tq hold. */
+export interface QueuePolicy {
+  /**
+   * Queue names, or patterns where `*` stands for any run of name characters (`tenant-*`), that tasks may
+   * be submitted to. Empty (default): any valid name.
+   */
+  allowed?: string[];
+  /** Most queues `tq:queues` may hold; a submission that would create one more is refused. 0 = no limit. */
+  maxQueues?: number;
 }
 
 /** The result of one submission. `created` is false for an idempotent replay. */
@@ -83,6 +96,9 @@ export class TaskService {
   private readonly maxPayloadBytes: number;
   private readonly idempotencyWindowMs: number;
   private readonly maxQueueDepth: number;
+  private readonly maxQueues: number;
+  private readonly allowedQueues: RegExp | undefined;
+  private readonly allowedList: string[];
 
   constructor(
     readonly repository: TaskRepository,
@@ -91,6 +107,9 @@ export class TaskService {
     this.maxPayloadBytes = options.maxPayloadBytes ?? LIMITS.defaultMaxPayloadBytes;
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
     this.maxQueueDepth = options.maxQueueDepth ?? 0;
+    this.maxQueues = options.queuePolicy?.maxQueues ?? 0;
+    this.allowedList = options.queuePolicy?.allowed ?? [];
+    this.allowedQueues = queuePattern(this.allowedList);
   }
 
   /**
@@ -100,7 +119,12 @@ export class TaskService {
    */
   async submit(body: unknown, headerKey?: string): Promise<SubmitResult> {
     const prepared = this.prepare(body, headerKey);
-    const [outcome] = await this.repository.add(prepared.queue, [prepared.task], this.maxQueueDepth);
+    const [outcome] = await this.repository.add(
+      prepared.queue,
+      [prepared.task],
+      this.maxQueueDepth,
+      this.maxQueues,
+    );
     return this.settle(prepared, outcome!);
   }
 
@@ -122,11 +146,20 @@ export class TaskService {
     });
     await Promise.all(
       [...byQueue].map(async ([queue, group]) => {
-        const outcomes = await this.repository.add(
-          queue,
-          group.map((g) => g.prepared.task),
-          this.maxQueueDepth,
-        );
+        let outcomes: EnqueueOutcome[];
+        try {
+          outcomes = await this.repository.add(
+            queue,
+            group.map((g) => g.prepared.task),
+            this.maxQueueDepth,
+            this.maxQueues,
+          );
+        } catch (error) {
+          // A queue the policy refuses (too many queues): each of its items is refused, the others go on.
+          if (!(error instanceof TqError)) throw error;
+          for (const { index } of group) results.push(refused(index, error));
+          return;
+        }
         await Promise.all(
           group.map(async ({ index, prepared }, i) => {
             try {
@@ -240,6 +273,26 @@ export class TaskService {
     return this.repository.queue(name).requeueDead(ids);
   }
 
+  /**
+   * Deletes a queue that holds no task in any of its seven states: it leaves `tq:queues` (and so
+   * `GET /queues` and the reaper's gauges), and its settings (paused) are deleted. Throws `not_found` for an
+   * unknown queue, `conflict` naming the counts when it holds tasks. Submitting to it again creates it anew.
+   */
+  async deleteQueue(name: string): Promise<void> {
+    await this.assertQueue(name);
+    const { code, counts } = await this.repository.queue(name).remove('delete');
+    if (code === 'removed') return;
+    const held = Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ');
+    throw new TqError(
+      'conflict',
+      `queue ${name} still holds tasks (${held}): cancel or purge them, or wait for them to finish and for retention to delete them, then delete the queue`,
+      { counts },
+    );
+  }
+
   /** Deletes the given dead tasks (or all). Returns how many. */
   async purgeDead(name: string, ids?: string[]): Promise<number> {
     await this.assertQueue(name);
@@ -291,6 +344,10 @@ export class TaskService {
       ]);
     }
     const queue = submission.queue ?? DEFAULTS.queue;
+    if (this.allowedQueues && !this.allowedQueues.test(queue)) {
+      const message = `queue ${JSON.stringify(queue)} is not one the operator allows; allowed: ${this.allowedList.join(', ')}`;
+      throw new TqError('queue_not_allowed', message, { errors: [{ field: 'queue', message }] });
+    }
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
     if (runAt !== undefined && runAt > Date.now() + LIMITS.maxDelayMs) {
       throw invalid([
@@ -389,6 +446,17 @@ export class TaskService {
         );
     }
   }
+}
+
+/** One RegExp matching the allowed names and patterns (`*` = any run of name characters); none = all. */
+function queuePattern(allowed: string[]): RegExp | undefined {
+  if (allowed.length === 0) return undefined;
+  const alternatives = allowed.map((entry) => entry.split('*').map(escapeRegExp).join('[A-Za-z0-9_-]*'));
+  return new RegExp(`^(?:${alternatives.join('|')})$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A refused batch item from a TqError. Anything else is a bug, and fails the whole batch. */

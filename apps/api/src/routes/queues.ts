@@ -5,7 +5,8 @@ import type { RouteContext } from '../route-context';
 
 /**
  * GET /queues, GET /queues/:name (counts per state, oldest pending age, paused),
- * POST /queues/:name/pause and /resume (workers stop or resume claiming; enqueueing goes on).
+ * POST /queues/:name/pause and /resume (workers stop or resume claiming; enqueueing goes on),
+ * DELETE /queues/:name (a queue that holds no task: 204; 409 with the counts otherwise).
  * A queue exists once it has received a task; others are 404.
  */
 export function queueRoutes({ service, auth }: RouteContext): Router {
@@ -17,6 +18,11 @@ export function queueRoutes({ service, auth }: RouteContext): Router {
 
   router.get('/queues/:name', auth, async (req: Request, res: Response) => {
     res.json(toQueueView(await service.queueStats(queueNameParam(req))));
+  });
+
+  router.delete('/queues/:name', auth, async (req: Request, res: Response) => {
+    await service.deleteQueue(queueNameParam(req));
+    res.status(204).end();
   });
 
   router.post('/queues/:name/pause', auth, async (req: Request, res: Response) => {

@@ -40,7 +40,9 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
       if ('task' in result) {
         if (result.created) created++;
         else replayed++;
-        (result.created ? metrics.enqueued : metrics.replays).inc({ queue: result.task.queue });
+        (result.created ? metrics.enqueued : metrics.replays).inc({
+          queue: metrics.queueLabel(result.task.queue),
+        });
         return { index: result.index, status: result.created ? 201 : 200, task: result.task };
       }
       const problem = toProblem(result);

@@ -10,7 +10,7 @@ export function taskRoutes({ service, metrics, auth, json }: RouteContext): Rout
 
   router.post('/tasks', auth, json, async (req: Request, res: Response) => {
     const { task, created } = await service.submit(req.body, req.get('Idempotency-Key'));
-    (created ? metrics.enqueued : metrics.replays).inc({ queue: task.queue });
+    (created ? metrics.enqueued : metrics.replays).inc({ queue: metrics.queueLabel(task.queue) });
     res.location(`/tasks/${encodeURIComponent(task.id)}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.status(created ? 201 : 200).json(task);

@@ -93,7 +93,11 @@ export type paths = {
         get: operations["getQueue"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a queue that holds no task
+         * @description Removes the queue from tq:queues (GET /queues, the reaper) and deletes its settings, when it holds no task in any of its seven states; 409 names the counts otherwise. A later submission creates it anew.
+         */
+        delete: operations["deleteQueue"];
         options?: never;
         head?: never;
         patch?: never;
@@ -593,6 +597,15 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds QUEUE_MAX_COUNT queues (queue-limit-reached). */
+        QueueRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry. */
         Unavailable: {
             headers: {
@@ -668,6 +681,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["QueueRefused"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -815,6 +829,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };

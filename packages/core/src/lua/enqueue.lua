@@ -6,17 +6,22 @@
   KEYS[3] retry             tq:{q}:retry      ZSET (counted for the depth limit)
   KEYS[4] task prefix       tq:{q}:task:      (task hashes <prefix><id> derived from it)
   KEYS[5] idempotency prefix tq:{q}:idem:     (<prefix><key> STRING "<fingerprint> <id>", PX window)
+  KEYS[6] registered        tq:{q}:registered STRING "1" while the queue is in tq:queues
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
   ARGV[3] wake channel: '1' when a pending list was empty, 'due:<ms>' when a scheduled task now comes
           first (see wake_for_due)
-  ARGV[4..] 12 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+  ARGV[4] '1' when the caller has just added the queue to tq:queues: set KEYS[6] and write; '0': write
+          only if KEYS[6] is set
+  ARGV[5..] 12 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
             previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
             a match), idempotency window ms
 
-  Returns {now, results}: one {status, id} per task; status is
+  Returns {now, 'unregistered'} and writes nothing when KEYS[6] is missing and ARGV[4] is '0' (the queue
+  was removed from tq:queues, or never added): the caller registers it and calls again with '1'.
+  Otherwise {now, results}: one {status, id} per task; status is
     'created'  the task was stored (id = the new id)
     'existing' the idempotency key was seen with the same fingerprint, or the previous one (id = the earlier task)
     'conflict' the idempotency key was seen with another fingerprint (id = the earlier task)
@@ -31,11 +36,19 @@ local scheduled_key = KEYS[2]
 local retry_key = KEYS[3]
 local task_prefix = KEYS[4]
 local idem_prefix = KEYS[5]
+local registered_key = KEYS[6]
 
 local now = resolve_now(ARGV[1])
 local max_depth = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
+local just_registered = ARGV[4] == '1'
 local FIELDS = 12
+
+if just_registered then
+  redis.call('SET', registered_key, '1')
+elseif redis.call('EXISTS', registered_key) == 0 then
+  return { now, 'unregistered' }
+end
 
 local woke = false
 local scheduled_due = due_tracker(scheduled_key)
@@ -112,7 +125,7 @@ local function enqueue_one(i)
   return { 'created', id }
 end
 
-for i = 4, #ARGV, FIELDS do
+for i = 5, #ARGV, FIELDS do
   results[#results + 1] = enqueue_one(i)
 end
 if woke then

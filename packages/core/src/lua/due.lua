@@ -1,0 +1,27 @@
+--[[
+  due: the reaper's cheap look at one queue: the earliest lease deadline, scheduled run time and retry
+  time, so a pass runs the reap and promote scripts only for queues with due work, most overdue first.
+  Reads three ZSET heads: O(1).
+
+  KEYS[1] running    tq:{q}:running
+  KEYS[2] scheduled  tq:{q}:scheduled
+  KEYS[3] retry      tq:{q}:retry
+
+  ARGV[1] now ms ('' = Redis TIME)
+
+  Returns {now, earliest of the three heads (ms, -1 = all empty)}.
+]]
+-- @include common
+
+local now = resolve_now(ARGV[1])
+local earliest = -1
+for i = 1, 3 do
+  local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  if head[2] then
+    local at = tonumber(head[2])
+    if earliest < 0 or at < earliest then
+      earliest = at
+    end
+  end
+end
+return { now, earliest }

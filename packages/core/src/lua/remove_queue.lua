@@ -1,0 +1,61 @@
+--[[
+  remove_queue: the queue-side half of removing a queue from tq:queues. Checks that the queue holds no
+  task in any of its seven states and, for an idle removal, no settings and no serving worker; then
+  (unless dry) deletes its `registered` marker, so the next enqueue registers the queue again before it
+  writes. The caller removes the name from tq:queues BEFORE the non-dry call and adds it back when that
+  call refuses: an enqueue that lands before the call makes it refuse, one after it registers again.
+
+  KEYS[1] pending prefix  tq:{q}:pending:   (lists <prefix>0..9)
+  KEYS[2] scheduled       tq:{q}:scheduled
+  KEYS[3] running         tq:{q}:running
+  KEYS[4] retry           tq:{q}:retry
+  KEYS[5] dead            tq:{q}:dead
+  KEYS[6] done            tq:{q}:done
+  KEYS[7] canceled        tq:{q}:canceled
+  KEYS[8] meta            tq:{q}:meta        settings (paused, …)
+  KEYS[9] registered      tq:{q}:registered
+  KEYS[10] served         tq:{q}:served      set while a worker serves the queue
+
+  ARGV[1] mode: 'delete' (an operator's DELETE: settings go too) or 'idle' (automatic: never a queue with
+          settings or a serving worker)
+  ARGV[2] '1' = dry run: check only
+
+  Returns {code, pending, scheduled, running, retry, dead, done, canceled}; code is
+    'removed'   (or would be, when dry)
+    'not_empty' some state holds a task
+    'settings'  idle mode: the queue has settings (meta)
+    'served'    idle mode: a worker serves the queue
+]]
+-- @include common
+
+local pending_prefix = KEYS[1]
+local meta_key = KEYS[8]
+local registered_key = KEYS[9]
+local served_key = KEYS[10]
+local mode = ARGV[1]
+local dry = ARGV[2] == '1'
+
+local counts = { pending_total(pending_prefix) }
+for i = 2, 7 do
+  counts[#counts + 1] = redis.call('ZCARD', KEYS[i])
+end
+local code = 'removed'
+for _, n in ipairs(counts) do
+  if n > 0 then
+    code = 'not_empty'
+  end
+end
+if code == 'removed' and mode == 'idle' then
+  if redis.call('EXISTS', meta_key) == 1 then
+    code = 'settings'
+  elseif redis.call('EXISTS', served_key) == 1 then
+    code = 'served'
+  end
+end
+if code == 'removed' and not dry then
+  redis.call('DEL', registered_key)
+  if mode == 'delete' then
+    redis.call('DEL', meta_key)
+  end
+end
+return { code, unpack(counts) }
