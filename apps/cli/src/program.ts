@@ -259,15 +259,29 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('stats')
-    .description('totals over every queue, then each queue')
-    .action(async (_o: object, command: Command) => {
+    .description('attempts processed and failed in the last hour, totals per state, then each queue')
+    .option('-q, --queue <name>', 'only this queue')
+    .option('--minutes <n>', 'how far back the processed and failed counts go', integer, 60)
+    .action(async (o: { queue?: string; minutes: number }, command: Command) => {
       const { client, print } = context(command);
-      const queues = await client.queues();
+      const [all, history] = await Promise.all([
+        o.queue ? client.queue(o.queue).then((q) => [q]) : client.queues(),
+        client.statsHistory({ queue: o.queue, minutes: o.minutes }),
+      ]);
       const totals: Record<string, number> = {};
-      for (const q of queues)
+      for (const q of all)
         for (const [state, n] of Object.entries(q.counts)) totals[state] = (totals[state] ?? 0) + (n ?? 0);
-      print({ totals, queues }, () =>
-        [details([['queues', queues.length], ...Object.entries(totals)]), '', queueTable(queues)].join('\n'),
+      print({ history, totals, queues: all }, () =>
+        [
+          details([
+            [`processed (${history.minutes} min)`, history.totals.processed],
+            [`failed (${history.minutes} min)`, history.totals.failed],
+            ['queues', all.length],
+            ...Object.entries(totals),
+          ]),
+          '',
+          queueTable(all),
+        ].join('\n'),
       );
     });
 

@@ -104,6 +104,9 @@ describe('TqClient against a real API', () => {
     expect((await tq.queues()).map((q) => q.name)).toContain(paused);
     expect(await tq.queue(paused)).toMatchObject({ paused: true, counts: { pending: 1 } });
     expect(await tq.resume(paused)).toMatchObject({ paused: false });
+    const history = await tq.statsHistory({ queue, minutes: 5 });
+    expect(history).toMatchObject({ queue, minutes: 5, totals: { processed: expect.any(Number) } });
+    expect(history.points).toHaveLength(5);
     const { workers } = await tq.workers({ queue });
     expect(workers).toEqual([expect.objectContaining({ queues: [queue, deadQueue], pid: process.pid })]);
   });

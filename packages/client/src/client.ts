@@ -15,6 +15,7 @@ import {
   isFinished,
   type BatchResult,
   type QueueStats,
+  type StatsHistory,
   type TaskPage,
   type Task,
   type TaskStatus,
@@ -347,6 +348,18 @@ export class TqClient {
   }: CallOptions & { queue?: string; limit?: number } = {}): Promise<WorkerList> {
     return this.call(
       (s) => this.api.GET('/workers', { params: { query: { queue, limit } }, signal: s }),
+      signal,
+    );
+  }
+
+  /** Attempts processed and failed per minute over the last `minutes` (one queue, or all), with totals. */
+  statsHistory({
+    queue,
+    minutes,
+    signal,
+  }: CallOptions & { queue?: string; minutes?: number } = {}): Promise<StatsHistory> {
+    return this.call(
+      (s) => this.api.GET('/stats/history', { params: { query: { queue, minutes } }, signal: s }),
       signal,
     );
   }

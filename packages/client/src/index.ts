@@ -29,6 +29,7 @@ export {
   type FieldError,
   type ProblemDetails,
   type QueueStats,
+  type StatsHistory,
   type Task,
   type TaskPage,
   type TaskStatus,

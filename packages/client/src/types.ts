@@ -23,6 +23,8 @@ export interface WorkerList {
   total: number;
   workers: WorkerInfo[];
 }
+/** Attempts processed and failed per minute (the last point is the current minute), with totals. */
+export type StatsHistory = Schemas['History'];
 /** An RFC 9457 problem details body, as the API answers every error. */
 export type ProblemDetails = Schemas['Problem'];
 /** One problem with one request field: a dotted path ('' for the whole body) and why. */

@@ -77,6 +77,12 @@ describe('the tq CLI against the real services', () => {
     expect((stats.queues as { name: string }[]).map((q) => q.name)).toEqual(
       expect.arrayContaining([queue, paused]),
     );
+    // The seed task of the first test was processed on `queue` within the hour.
+    expect(await json('stats', '--queue', queue)).toMatchObject({
+      history: { queue, totals: { processed: expect.any(Number) } },
+      queues: [{ name: queue }],
+    });
+    expect((await tq('stats', '-q', queue)).stdout).toMatch(/^processed \(60 min\)\s+[1-9]/m);
   });
 
   it('requeues a dead task, and purges it', async () => {
