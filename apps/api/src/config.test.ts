@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       PORT: 8080,
       REDIS_URL: 'redis://localhost:6379',
       API_TOKENS: [],
+      API_PRODUCER_TOKENS: [],
       MAX_PAYLOAD_BYTES: 1048576,
       QUEUE_MAX_DEPTH: 0,
       QUEUE_NAMES_ALLOWED: [],
@@ -21,12 +22,25 @@ describe('loadConfig', () => {
     });
   });
 
-  it('parses set values; API_TOKENS is a comma list', () => {
+  it('parses set values; API_TOKENS and API_PRODUCER_TOKENS are comma lists of token or name:token', () => {
     expect(
-      loadConfig({ PORT: '9000', API_TOKENS: 'abc, def,', QUEUE_MAX_DEPTH: '10000', LOG_LEVEL: 'debug' }),
+      loadConfig({
+        PORT: '9000',
+        API_TOKENS: 'abc, ops:def,',
+        API_PRODUCER_TOKENS: 'billing:ghi, jkl',
+        QUEUE_MAX_DEPTH: '10000',
+        LOG_LEVEL: 'debug',
+      }),
     ).toMatchObject({
       PORT: 9000,
-      API_TOKENS: ['abc', 'def'],
+      API_TOKENS: [
+        { name: 'admin-1', token: 'abc', scope: 'admin' },
+        { name: 'ops', token: 'def', scope: 'admin' },
+      ],
+      API_PRODUCER_TOKENS: [
+        { name: 'billing', token: 'ghi', scope: 'producer' },
+        { name: 'producer-2', token: 'jkl', scope: 'producer' },
+      ],
       QUEUE_MAX_DEPTH: 10000,
       LOG_LEVEL: 'debug',
     });
@@ -61,8 +75,34 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('CORS_ORIGINS'))).toMatch(
       /"https:\/\/ops.example\/ui\/" is not an origin: write scheme:\/\/host\[:port\]/,
     );
-    expect(problems.find((p) => p.startsWith('API_TOKENS'))).toMatch(/token #2 has characters/);
+    expect(problems.find((p) => p.startsWith('API_TOKENS'))).toMatch(
+      /entry #2: the token has characters a bearer token cannot carry/,
+    );
     expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/not a Redis URL/);
+  });
+
+  it('refuses a token given twice or in both lists, a name used twice, and a bad name, without echoing a token', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    const both = problems({ API_TOKENS: 'ops:s3cret-one', API_PRODUCER_TOKENS: 'ci:s3cret-one' });
+    expect(both).toEqual([
+      expect.stringMatching(/^API_PRODUCER_TOKENS=.*token "ci" is the same token as "ops"/),
+    ]);
+    expect(problems({ API_TOKENS: 'a:s3cret-one,a:s3cret-two' })).toEqual([
+      expect.stringMatching(/^API_TOKENS=.*the name "a" is used twice/),
+    ]);
+    expect(problems({ API_PRODUCER_TOKENS: 'bad name:s3cret-one' })).toEqual([
+      expect.stringMatching(/^API_PRODUCER_TOKENS=.*entry #1: the name before ":" must be/),
+    ]);
+    expect([...both, ...problems({ API_TOKENS: 'a:s3cret-one,a:s3cret-two' })].join('\n')).not.toMatch(
+      /s3cret/,
+    );
   });
 
   it('never shows a token or a Redis password when the configuration is bad', () => {
@@ -73,7 +113,9 @@ describe('loadConfig', () => {
       error = e;
     }
     const message = (error as ConfigError).message;
-    expect(message).toContain('API_TOKENS=(value hidden: it may hold a secret): token #2 has characters');
+    expect(message).toContain(
+      'API_TOKENS=(value hidden: it may hold a secret): entry #2: the token has characters',
+    );
     expect(message).toContain('REDIS_URL="redis:/***@cache:6379"');
     for (const secret of ['valid-token-1', 'bad token', 'hunter2']) expect(message).not.toContain(secret);
   });

@@ -8,6 +8,46 @@ const QUEUE_PATTERN = /^[A-Za-z0-9_*-]{1,64}$/;
 /** RFC 6750 b64token: what may follow "Bearer " in an Authorization header. */
 const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** What a token may do: a producer submits and reads; an admin also changes queues and tasks. */
+export type TokenScope = 'producer' | 'admin';
+
+/** A configured bearer token. `name` is what logs say, never the token. */
+export interface ApiToken {
+  name: string;
+  token: string;
+  scope: TokenScope;
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A list of bearer tokens: `token` or `name:token` per entry (a colon cannot occur in a bearer token, so
+ * the two are told apart); unnamed ones are called `<scope>-<position>`. Errors name the position, never
+ * echo a token.
+ */
+function tokenListVar(scope: TokenScope) {
+  return listVar([]).transform((entries, ctx): ApiToken[] =>
+    entries.map((entry, i) => {
+      const colon = entry.indexOf(':');
+      const name = colon < 0 ? `${scope}-${i + 1}` : entry.slice(0, colon);
+      const token = entry.slice(colon + 1);
+      if (!TOKEN_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry #${i + 1}: the name before ":" must be 1-64 letters, digits, "_", "." or "-"`,
+        });
+      }
+      if (!BEARER_TOKEN.test(token)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry #${i + 1}: the token has characters a bearer token cannot carry (RFC 6750)`,
+        });
+      }
+      return { name, token, scope };
+    }),
+  );
+}
+
 const schema = z.object({
   PORT: intVar(8080, 0, 65535),
   /**
@@ -26,17 +66,13 @@ const schema = z.object({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
-  /** Comma-separated bearer tokens; empty turns authentication off. */
-  API_TOKENS: listVar([]).superRefine((tokens, ctx) => {
-    const bad = tokens.findIndex((t) => !BEARER_TOKEN.test(t));
-    if (bad >= 0) {
-      // The value is a secret: name the position, never echo the token.
-      ctx.addIssue({
-        code: 'custom',
-        message: `token #${bad + 1} has characters a bearer token cannot carry (RFC 6750)`,
-      });
-    }
-  }),
+  /**
+   * Admin bearer tokens, comma-separated, each `token` or `name:token` (the name goes in the audit log):
+   * everything, including pause/resume, redrive, purge, cancel and the other task actions.
+   */
+  API_TOKENS: tokenListVar('admin'),
+  /** Producer bearer tokens, the same way: submit tasks and read everything, change nothing else. */
+  API_PRODUCER_TOKENS: tokenListVar('producer'),
   /** Largest serialized task payload, bytes (1 MiB like SQS). Request bodies may be 64 KiB larger. */
   MAX_PAYLOAD_BYTES: intVar(1024 * 1024, 1, 64 * 1024 * 1024),
   /** Waiting tasks per queue above which POST /tasks answers 429. 0 = no limit. */
@@ -85,9 +121,32 @@ const schema = z.object({
 });
 
 /** The API's configuration, parsed from the environment once at start. */
-export type ApiConfig = z.infer<typeof schema>;
+export type ApiConfig = z.infer<typeof checked>;
+
+// One token, one scope and one name: a token in both lists, or a name used twice, is a mistake to report.
+const checked = schema.superRefine((config, ctx) => {
+  const tokens = [...config.API_TOKENS, ...config.API_PRODUCER_TOKENS];
+  const seen = new Map<string, ApiToken>();
+  const names = new Set<string>();
+  for (const t of tokens) {
+    const variable = t.scope === 'admin' ? 'API_TOKENS' : 'API_PRODUCER_TOKENS';
+    const earlier = seen.get(t.token);
+    if (earlier) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `token "${t.name}" is the same token as "${earlier.name}": give each token one name and one scope`,
+      });
+    }
+    seen.set(t.token, t);
+    if (names.has(t.name)) {
+      ctx.addIssue({ code: 'custom', path: [variable], message: `the name "${t.name}" is used twice` });
+    }
+    names.add(t.name);
+  }
+});
 
 /** Parses and validates the API's environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return parseEnv(schema, env);
+  return parseEnv(checked, env);
 }

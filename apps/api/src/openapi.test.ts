@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from './openapi';
-import { documentedRoutes, routeDifferences, servedRoutes } from './test-support/served-routes';
+import { documentedRoutes, routeDifferences, servedAccess, servedRoutes } from './test-support/served-routes';
 import { call, startTestApi, type TestApi } from './test-support/test-api';
 
 let api: TestApi;
@@ -19,10 +19,19 @@ describe('the OpenAPI document', () => {
     expect(routeDifferences(served, documentedRoutes(openApiDocument))).toEqual([]);
     expect(
       served
-        .filter((r) => !r.handlers.includes('requireBearerToken'))
+        .filter((r) => servedAccess(r) === 'open')
         .map((r) => `${r.method} ${r.path}`)
         .sort(),
     ).toEqual([...OPEN_ROUTES].sort());
+    // Every route that changes queues or tasks, submitting aside, needs an admin token.
+    for (const r of served) {
+      const changes = r.method !== 'GET' && !['/tasks', '/tasks/batch'].includes(r.path);
+      expect([r.method, r.path, servedAccess(r)]).toEqual([
+        r.method,
+        r.path,
+        changes ? 'admin' : servedAccess(r),
+      ]);
+    }
   });
 
   it('the check fails when a route is missing on either side or its auth differs', () => {
@@ -33,11 +42,17 @@ describe('the OpenAPI document', () => {
       'served but not documented: DELETE /tasks/{id}',
     ]);
     expect(
-      routeDifferences(served, [...documented, { method: 'PUT', path: '/tasks/{id}', needsToken: true }]),
+      routeDifferences(served, [...documented, { method: 'PUT', path: '/tasks/{id}', access: 'token' }]),
     ).toEqual(['documented but not served: PUT /tasks/{id}']);
-    const openQueues = documented.map((d) => (d.path === '/queues' ? { ...d, needsToken: false } : d));
+    const openQueues = documented.map((d) => (d.path === '/queues' ? { ...d, access: 'open' as const } : d));
     expect(routeDifferences(served, openQueues)).toEqual([
-      'GET /queues: needs a token but is documented open',
+      'GET /queues: served as token but documented as open',
+    ]);
+    const producerPause = documented.map((d) =>
+      d.path === '/queues/{name}/pause' ? { ...d, access: 'token' as const } : d,
+    );
+    expect(routeDifferences(served, producerPause)).toEqual([
+      'POST /queues/{name}/pause: served as admin but documented as token',
     ]);
   });
 
@@ -61,7 +76,8 @@ describe('the OpenAPI document', () => {
       };
       expect(op.operationId).toEqual(expect.any(String));
       expect(Object.keys(op.responses).length).toBeGreaterThan(0);
-      if (route.needsToken) expect(op.responses).toHaveProperty('401');
+      if (route.access !== 'open') expect(op.responses).toHaveProperty('401');
+      if (route.access === 'admin') expect(op.responses).toHaveProperty('403');
     }
   });
 

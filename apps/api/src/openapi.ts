@@ -37,8 +37,10 @@ const ids = {
   maxItems: MAX_IDS,
   items: { type: 'string', description: 'A task id of this queue.' },
 };
-/** Open routes: no bearer token needed even when API_TOKENS is set. */
+/** Open routes: no bearer token needed even when tokens are configured. */
 const open = { security: [] };
+/** Routes that need an admin token (API_TOKENS); a producer token gets 403. */
+const adminOnly = { security: [{ bearerAuth: ['admin'] }] };
 const timestamp = { type: 'string', format: 'date-time' };
 const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
 
@@ -134,10 +136,12 @@ export const openApiDocument = {
       },
       delete: {
         operationId: 'cancelTask',
+        ...adminOnly,
         summary: 'Cancel a task that is not running',
         responses: {
           '200': json(ref('Task'), 'Canceled; the task with status "canceled".'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '409': response('Conflict'),
           '503': response('Unavailable'),
@@ -177,6 +181,7 @@ export const openApiDocument = {
       },
       delete: {
         operationId: 'deleteQueue',
+        ...adminOnly,
         summary: 'Delete a queue that holds no task',
         description:
           'Removes the queue from tq:queues (GET /queues, the reaper) and deletes its settings, when it holds ' +
@@ -185,6 +190,7 @@ export const openApiDocument = {
           '204': { description: 'Deleted.' },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '409': response('Conflict'),
           '503': response('Unavailable'),
@@ -195,11 +201,13 @@ export const openApiDocument = {
       parameters: [param('QueueName')],
       post: {
         operationId: 'pauseQueue',
+        ...adminOnly,
         summary: 'Stop workers from claiming tasks of the queue (submissions still succeed)',
         responses: {
           '200': json(ref('Queue'), 'Paused.'),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '503': response('Unavailable'),
         },
@@ -209,11 +217,13 @@ export const openApiDocument = {
       parameters: [param('QueueName')],
       post: {
         operationId: 'resumeQueue',
+        ...adminOnly,
         summary: 'Let workers claim tasks of the queue again',
         responses: {
           '200': json(ref('Queue'), 'Resumed.'),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '503': response('Unavailable'),
         },
@@ -255,6 +265,7 @@ export const openApiDocument = {
       },
       delete: {
         operationId: 'purgeDeadTasks',
+        ...adminOnly,
         summary: 'Delete dead tasks for good: the given ids, or all',
         parameters: [param('Ids')],
         requestBody: { required: false, content: { 'application/json': { schema: ref('DeadIds') } } },
@@ -265,6 +276,7 @@ export const openApiDocument = {
           ),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
@@ -276,6 +288,7 @@ export const openApiDocument = {
       parameters: [param('QueueName')],
       post: {
         operationId: 'requeueDeadTasks',
+        ...adminOnly,
         summary: 'The redrive: dead tasks back to pending with fresh attempts, the given ids or all',
         requestBody: { required: false, content: { 'application/json': { schema: ref('DeadIds') } } },
         responses: {
@@ -296,6 +309,7 @@ export const openApiDocument = {
           ),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': response('Forbidden'),
           '404': response('NotFound'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
@@ -447,7 +461,11 @@ export const openApiDocument = {
       bearerAuth: {
         type: 'http',
         scheme: 'bearer',
-        description: 'One of the API_TOKENS. When API_TOKENS is empty, authentication is off.',
+        description:
+          'A producer token (API_PRODUCER_TOKENS) submits tasks and reads everything; an admin token ' +
+          '(API_TOKENS) may also call the operations whose security names the role "admin" (pause, resume, ' +
+          'redrive, purge, cancel and the other task actions); a producer token gets 403 there. With no token ' +
+          'configured, authentication is off.',
       },
     },
     parameters: {
@@ -512,9 +530,10 @@ export const openApiDocument = {
       BadRequest: problemResponse(
         'Malformed JSON, or an invalid field (errors names each field and what is allowed).',
       ),
-      Unauthorized: problemResponse('API_TOKENS is set and the bearer token is missing or wrong.', {
+      Unauthorized: problemResponse('Tokens are configured and the bearer token is missing or wrong.', {
         'WWW-Authenticate': { schema: { type: 'string' } },
       }),
+      Forbidden: problemResponse('The route needs an admin token; this is a producer token.'),
       NotFound: problemResponse('No such task or queue.'),
       Conflict: problemResponse(
         'The idempotency key was used for a different submission, or the task is running or finished.',

@@ -35,6 +35,7 @@ export type ProblemKind =
   | 'malformed-json'
   | 'invalid-request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not-found'
   | 'conflict'
   | 'payload-too-large'
@@ -54,6 +55,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, ProblemSpec>> = {
   'malformed-json': { status: 400, title: 'Malformed JSON', reason: 'invalid' },
   'invalid-request': { status: 400, title: 'Invalid request', reason: 'invalid' },
   unauthorized: { status: 401, title: 'Unauthorized', reason: 'unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict', reason: 'conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large', reason: 'too_large' },

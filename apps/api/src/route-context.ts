@@ -15,8 +15,15 @@ export interface RouteContext {
   metrics: ApiMetrics;
   /** The app's logger (errors through withSafeErrors). */
   logger: Logger;
-  /** Requires a bearer token (lets everything through when API_TOKENS is empty). Every route but the ops ones. */
+  /**
+   * Requires a bearer token of either scope (lets everything through when no token is configured): the
+   * routes that submit and read. Every route but the ops ones and the dashboard's files.
+   */
   auth: RequestHandler;
+  /** Requires an admin token and logs the request (see auth.ts): the routes that change queues or tasks. */
+  admin: RequestHandler;
+  /** Whether any token is configured. */
+  authEnabled: boolean;
   /** Reads a JSON body into req.body (see json-body.ts). */
   json: RequestHandler;
 }

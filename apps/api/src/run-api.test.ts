@@ -89,16 +89,22 @@ describe('runApi', () => {
 });
 
 describe('runApi at start', () => {
-  const AUTH_OFF = 'authentication is off: API_TOKENS is empty';
+  const AUTH_OFF = 'authentication is off: API_TOKENS and API_PRODUCER_TOKENS are empty';
 
-  it('warns that authentication is off when API_TOKENS is empty, and not when it is set', async () => {
-    for (const [tokens, warnings] of [
-      ['', 1],
-      ['t0ken-a', 0],
+  it('warns that authentication is off when no token is set, and not when one is', async () => {
+    for (const [tokens, producerTokens, warnings] of [
+      ['', '', 1],
+      ['t0ken-a', '', 0],
+      ['', 't0ken-a', 0],
     ] as const) {
       const sink = logSink();
       const own = await runApi(
-        loadConfig({ REDIS_URL: redisServer.url, PORT: '0', API_TOKENS: tokens }),
+        loadConfig({
+          REDIS_URL: redisServer.url,
+          PORT: '0',
+          API_TOKENS: tokens,
+          API_PRODUCER_TOKENS: producerTokens,
+        }),
         pino({ level: 'info' }, sink.stream),
       );
       await own.stop();

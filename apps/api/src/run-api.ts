@@ -54,10 +54,10 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'listening');
-  if (config.API_TOKENS.length === 0) {
+  if (config.API_TOKENS.length + config.API_PRODUCER_TOKENS.length === 0) {
     logger.warn(
-      'authentication is off: API_TOKENS is empty, so anyone who reaches this port can submit, read and ' +
-        'delete tasks; set API_TOKENS to a comma-separated list of bearer tokens',
+      'authentication is off: API_TOKENS and API_PRODUCER_TOKENS are empty, so anyone who reaches this port ' +
+        'can submit, read and delete tasks; set API_TOKENS to a comma-separated list of bearer tokens',
     );
   }
 

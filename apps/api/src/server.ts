@@ -46,11 +46,14 @@ export function createServer(deps: ServerDeps): Express {
   // the command's arguments: the payload).
   const logger = withSafeErrors(deps.logger);
   const metrics = createApiMetrics(deps.registry, deps.redis, logger, config.METRICS_MAX_QUEUES);
+  const auth = bearerAuth([...config.API_TOKENS, ...config.API_PRODUCER_TOKENS], logger);
   const context: RouteContext = {
     ...deps,
     logger,
     metrics,
-    auth: bearerAuth(config.API_TOKENS),
+    auth: auth.any,
+    admin: auth.admin,
+    authEnabled: auth.enabled,
     json: jsonBody({ maxPayloadBytes: config.MAX_PAYLOAD_BYTES }),
   };
 

@@ -35,12 +35,12 @@ export function dashboardDir(configured: string): string {
  * relative asset paths resolve. Vite names assets by content hash, so assets/ is cached for a year and the rest
  * (index.html, config.json) revalidated on every load, so an upgrade shows at the next reload.
  */
-export function dashboardRoutes({ config }: RouteContext): Router {
+export function dashboardRoutes({ config, authEnabled }: RouteContext): Router {
   const root = dashboardDir(config.DASHBOARD_DIR);
   // The bundle's config.json, answered by the API itself: the page talks to this API (apiUrl null: the
   // parent of /ui/) and knows whether to ask for a token before its first call, so an operator never
   // sees a request fail just to learn that.
-  const pageConfig = { apiUrl: null, authRequired: config.API_TOKENS.length > 0 };
+  const pageConfig = { apiUrl: null, authRequired: authEnabled };
   const headers = (cacheControl: string) => ({
     'Cache-Control': cacheControl,
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,

@@ -9,7 +9,7 @@ import type { RouteContext } from '../route-context';
  * DELETE /queues/:name (a queue that holds no task: 204; 409 with the counts otherwise).
  * A queue exists once it has received a task; others are 404.
  */
-export function queueRoutes({ service, auth }: RouteContext): Router {
+export function queueRoutes({ service, auth, admin }: RouteContext): Router {
   const router = Router();
 
   router.get('/queues', auth, async (_req: Request, res: Response) => {
@@ -20,16 +20,16 @@ export function queueRoutes({ service, auth }: RouteContext): Router {
     res.json(toQueueView(await service.queueStats(queueNameParam(req))));
   });
 
-  router.delete('/queues/:name', auth, async (req: Request, res: Response) => {
+  router.delete('/queues/:name', admin, async (req: Request, res: Response) => {
     await service.deleteQueue(queueNameParam(req));
     res.status(204).end();
   });
 
-  router.post('/queues/:name/pause', auth, async (req: Request, res: Response) => {
+  router.post('/queues/:name/pause', admin, async (req: Request, res: Response) => {
     res.json(toQueueView(await service.pause(queueNameParam(req))));
   });
 
-  router.post('/queues/:name/resume', auth, async (req: Request, res: Response) => {
+  router.post('/queues/:name/resume', admin, async (req: Request, res: Response) => {
     res.json(toQueueView(await service.resume(queueNameParam(req))));
   });
 

@@ -5,7 +5,7 @@ import type { RouteContext } from '../route-context';
  * POST /tasks (201 + Location; an idempotent replay 200 with Idempotent-Replayed: true),
  * GET /tasks/:id, DELETE /tasks/:id (cancel; 409 when running or finished).
  */
-export function taskRoutes({ service, metrics, auth, json }: RouteContext): Router {
+export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext): Router {
   const router = Router();
 
   router.post('/tasks', auth, json, async (req: Request, res: Response) => {
@@ -20,7 +20,7 @@ export function taskRoutes({ service, metrics, auth, json }: RouteContext): Rout
     res.json(await service.get(String(req.params.id)));
   });
 
-  router.delete('/tasks/:id', auth, async (req: Request, res: Response) => {
+  router.delete('/tasks/:id', admin, async (req: Request, res: Response) => {
     res.json(await service.cancel(String(req.params.id)));
   });
 

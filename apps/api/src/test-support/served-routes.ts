@@ -42,12 +42,21 @@ export function servedRoutes(app: Express): ServedRoute[] {
   return routes;
 }
 
+/** Who may call a route: anyone, any token, or an admin token only. */
+export type Access = 'open' | 'token' | 'admin';
+
 /** What a document's `paths` says about one operation. */
 export interface DocumentedRoute {
   method: string;
   path: string;
-  /** true unless the operation says `security: []`. */
-  needsToken: boolean;
+  /** open: `security: []`; admin: a security requirement naming the role "admin"; token otherwise. */
+  access: Access;
+}
+
+/** Who may call a served route, from its guard. */
+export function servedAccess(route: ServedRoute): Access {
+  if (route.handlers.includes('requireAdminToken')) return 'admin';
+  return route.handlers.includes('requireBearerToken') ? 'token' : 'open';
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -57,13 +66,18 @@ export function documentedRoutes(doc: { paths: Record<string, object> }): Docume
   return Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => METHODS.includes(method))
-      .map(([method, op]) => ({
-        method: method.toUpperCase(),
-        path,
-        needsToken:
-          !Array.isArray((op as { security?: unknown }).security) ||
-          (op as { security: unknown[] }).security.length > 0,
-      })),
+      .map(([method, op]) => {
+        const security = (op as { security?: Record<string, string[]>[] }).security;
+        const access: Access =
+          security === undefined
+            ? 'token'
+            : security.length === 0
+              ? 'open'
+              : security.some((r) => Object.values(r).some((roles) => roles.includes('admin')))
+                ? 'admin'
+                : 'token';
+        return { method: method.toUpperCase(), path, access };
+      }),
   );
 }
 
@@ -79,11 +93,9 @@ export function routeDifferences(served: ServedRoute[], documented: DocumentedRo
       problems.push(`served but not documented: ${key(route)}`);
       continue;
     }
-    const guarded = route.handlers.includes('requireBearerToken');
-    if (guarded !== doc.needsToken) {
-      problems.push(
-        `${key(route)}: ${guarded ? 'needs a token but is documented open' : 'is open but documented as needing a token'}`,
-      );
+    const access = servedAccess(route);
+    if (access !== doc.access) {
+      problems.push(`${key(route)}: served as ${access} but documented as ${doc.access}`);
     }
   }
   for (const doc of documented)
