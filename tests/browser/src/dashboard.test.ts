@@ -10,6 +10,8 @@ import { RedisMonitor } from './support/redis-monitor';
 import { DASHBOARD_DIST, Stack } from './support/stack';
 
 const TOKEN = 'browser-admin-token';
+/** Submits and reads, but may not pause, requeue, purge or cancel (API_PRODUCER_TOKENS). */
+const PRODUCER_TOKEN = 'browser-producer-token';
 /** Chrome reports every non-2xx answer to fetch as a console error; expected only where a test provokes one. */
 const HTTP_ERROR = /Failed to load resource: the server responded with a status of/;
 
@@ -20,11 +22,14 @@ let staticServer: Server;
 let staticOrigin: string;
 
 /** Signs in a fresh tab with the token and opens `hash` (e.g. "#/queues"). */
-async function signedIn(hash = '#/'): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
+async function signedIn(
+  hash = '#/',
+  token = TOKEN,
+): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
   const { context, page, watch } = await newTab(browser);
   try {
     await page.goto(`${stack.apiUrl}/ui/${hash}`);
-    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Use token' }).click();
     await page.getByRole('navigation', { name: 'Pages', exact: true }).waitFor();
   } catch (error) {
@@ -60,7 +65,11 @@ beforeAll(async () => {
   // A second origin serving the same bundle with a config.json that points at the API (CORS).
   const staticPort = await freePort();
   staticOrigin = `http://127.0.0.1:${staticPort}`;
-  await stack.startApi({ API_TOKENS: TOKEN, CORS_ORIGINS: staticOrigin });
+  await stack.startApi({
+    API_TOKENS: TOKEN,
+    API_PRODUCER_TOKENS: PRODUCER_TOKEN,
+    CORS_ORIGINS: staticOrigin,
+  });
   // Fast retries, so a task with 3 attempts is dead within a second.
   worker1 = await stack.startWorker('worker-1', {
     QUEUES: 'mail,images,reports',
@@ -326,6 +335,22 @@ describe('the dashboard in Chromium', () => {
       await page.getByLabel('Task id').fill('nope');
       await page.getByLabel('Task id').press('Enter');
       await page.getByRole('alert').filter({ hasText: 'A task id looks like' }).waitFor();
+    } finally {
+      await close();
+    }
+  });
+
+  it('with a producer token shows the data, and an action says it needs an admin token', async () => {
+    const { page, watch, close } = await signedIn('#/queues', PRODUCER_TOKEN);
+    try {
+      await page.getByRole('cell', { name: 'reports', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Pause queue reports' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'Could not pause or resume the queue' });
+      await alert.waitFor();
+      expect(await alert.innerText()).toContain('(HTTP 403)');
+      expect((await queue('reports')).paused).toBe(false);
+      // The 403 is the one console error (Chrome reports every non-2xx fetch).
+      expect(watch.unexpected([HTTP_ERROR])).toEqual([]);
     } finally {
       await close();
     }
