@@ -4,13 +4,14 @@ import {
   TqBadRequestError,
   TqClient,
   TqConflictError,
+  TqForbiddenError,
   TqNetworkError,
   TqNotFoundError,
   TqTimeoutError,
   TqUnauthorizedError,
   type Task,
 } from './index';
-import { TOKEN, startDroppingProxy, startStack, type TestStack } from './test-support/stack';
+import { PRODUCER_TOKEN, TOKEN, startDroppingProxy, startStack, type TestStack } from './test-support/stack';
 
 const queue = randomQueueName('client');
 const deadQueue = randomQueueName('client-dead');
@@ -87,6 +88,19 @@ describe('TqClient against a real API', () => {
     const refused = await anonymous.queues().catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TqUnauthorizedError);
     expect((refused as Error).message).not.toContain(TOKEN);
+
+    const producer = new TqClient({ url: stack.url, token: PRODUCER_TOKEN });
+    const submitted = await producer.submit({
+      type: 'echo',
+      payload: 'from a producer',
+      queue,
+      delayMs: 60_000,
+    });
+    const forbidden = await producer.pause(queue).catch((e: unknown) => e);
+    expect(forbidden).toBeInstanceOf(TqForbiddenError);
+    expect(forbidden).toMatchObject({ status: 403 });
+    expect((forbidden as Error).message).not.toContain(PRODUCER_TOKEN);
+    await tq.cancel(submitted.id);
 
     const nowhere = new TqClient({ url: 'http://127.0.0.1:1', token: TOKEN, retry: { retries: 0 } });
     const unreachable = await nowhere.get('x').catch((e: unknown) => e);

@@ -6,6 +6,8 @@ import { createLogger } from '@tq/ops';
 import { createWorker, type Worker } from '@tq/worker';
 
 export const TOKEN = 'client-test-token';
+/** A producer token: submits and reads, and gets 403 on admin routes. */
+export const PRODUCER_TOKEN = 'client-test-producer';
 
 /** The API and a worker of this process, on the test Redis (or `redisUrl`). */
 export interface TestStack {
@@ -28,7 +30,16 @@ export async function startStack(
   { redisUrl = process.env.REDIS_URL!, env = {} }: { redisUrl?: string; env?: Record<string, string> } = {},
 ): Promise<TestStack> {
   const logger = createLogger('client-test', 'silent');
-  const api = await runApi(loadConfig({ REDIS_URL: redisUrl, PORT: '0', API_TOKENS: TOKEN, ...env }), logger);
+  const api = await runApi(
+    loadConfig({
+      REDIS_URL: redisUrl,
+      PORT: '0',
+      API_TOKENS: TOKEN,
+      API_PRODUCER_TOKENS: PRODUCER_TOKEN,
+      ...env,
+    }),
+    logger,
+  );
   const redis = createRedis(redisUrl);
   redis.on('error', () => {}); // some tests stop Redis on purpose
   const worker = queues.length > 0 ? createWorker({ redis, queues, handlers, idlePollMs: 200 }) : undefined;
