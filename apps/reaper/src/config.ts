@@ -16,6 +16,11 @@ const schema = z.object({
   REAPER_DUE_QUEUES_PER_PASS: intVar(1000, 1, 1_000_000),
   /** Most queues swept (retention, gauges, idle removal, repair) per pass, in turn. */
   REAPER_SWEEP_QUEUES_PER_PASS: intVar(1000, 1, 1_000_000),
+  /**
+   * A queue with nothing running, scheduled or in retry is looked at this often, not every pass; 0 = every
+   * pass. With thousands of queues set it to at most the workers' shortest VISIBILITY_TIMEOUT_MS.
+   */
+  REAPER_IDLE_LOOK_MS: intVar(0, 0, 3_600_000),
   /** An empty queue without settings leaves tq:queues after this long; 0 = never. */
   QUEUE_IDLE_REMOVE_AFTER_MS: intVar(3_600_000, 0, 365 * DAY_MS),
   /** Most queues with their own series in /metrics; the rest share queue="~other". */

@@ -20,6 +20,7 @@ runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry })
     maxPerPass: config.REAPER_MAX_PER_PASS,
     dueQueuesPerPass: config.REAPER_DUE_QUEUES_PER_PASS,
     sweepQueuesPerPass: config.REAPER_SWEEP_QUEUES_PER_PASS,
+    idleLookMs: config.REAPER_IDLE_LOOK_MS,
     idleRemoveAfterMs: config.QUEUE_IDLE_REMOVE_AFTER_MS,
     metricsMaxQueues: config.METRICS_MAX_QUEUES,
     logger,

@@ -71,7 +71,7 @@ async function queueLabels(registry: Registry, name: string): Promise<Set<string
 describe('Reaper with many queues', () => {
   it('bounds the work of a pass: one O(1) look per queue, reap and promote only where work is due, a slice swept', async () => {
     const queues = await manyQueues(QUEUES);
-    const r = reaper({ sweepQueuesPerPass: 50, dueQueuesPerPass: 10 });
+    const r = reaper({ sweepQueuesPerPass: 50, dueQueuesPerPass: 10, idleLookMs: 0 });
     await r.runPass(); // loads the scripts (EVAL once each)
     for (const q of queues.slice(0, 3)) await abandon(q);
     clock.advance(LEASE_MS + 1);
@@ -83,6 +83,25 @@ describe('Reaper with many queues', () => {
     for (const q of queues.slice(0, 3)) expect((await q.stats()).counts.running).toBe(0);
   });
 
+  it('looks at a queue with nothing running, scheduled or in retry only every idleLookMs; one with a lease every pass', async () => {
+    const queues = await manyQueues(QUEUES);
+    const r = reaper({ sweepQueuesPerPass: 1, idleLookMs: 60_000 });
+    await r.runPass(); // every queue looked at once: all idle
+    await abandon(queues[7]!); // a lease taken after that look: the queue stays unseen until its next look
+    const before = await scriptCalls();
+    await r.runPass();
+    expect((await scriptCalls()) - before).toBe(2); // no look at all; 1 queue swept (trim + stats)
+    const looked = await r.registry.getSingleMetric('tq_reaper_queues_looked')!.get();
+    expect(looked.values[0]!.value).toBe(0);
+    // The lease expires; with an idleLookMs shorter than the lease, a later look finds and recovers it.
+    clock.advance(LEASE_MS + 1);
+    const quick = reaper({ sweepQueuesPerPass: 1, idleLookMs: 1 });
+    await waitFor(async () => {
+      await quick.runPass();
+      return (await queues[7]!.stats()).counts.pending === 1;
+    });
+  });
+
   it('recovers the most overdue queues first when more are due than a pass handles, and the rest next pass', async () => {
     const queues = await manyQueues(40);
     // Leases of queues 0..19 expire one ms apart, queue 19's first.
@@ -91,7 +110,7 @@ describe('Reaper with many queues', () => {
       clock.advance(1);
     }
     clock.advance(LEASE_MS);
-    const r = reaper({ dueQueuesPerPass: 5 });
+    const r = reaper({ dueQueuesPerPass: 5, idleLookMs: 0 });
     await r.runPass();
     const running = async () =>
       (await Promise.all(queues.slice(0, 20).map(async (q) => (await q.stats()).counts.running))).flatMap(

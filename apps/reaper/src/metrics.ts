@@ -21,6 +21,7 @@ export class ReaperMetrics {
   readonly passDuration: Histogram;
   readonly passFailures: Counter;
   readonly queuesDue: Gauge;
+  readonly queuesLooked: Gauge;
   readonly queuesRemoved: Counter;
 
   constructor(registry: Registry) {
@@ -93,6 +94,11 @@ export class ReaperMetrics {
     this.queuesDue = new Gauge({
       name: 'tq_reaper_queues_due',
       help: 'Queues with due work (expired leases, due scheduled or retry tasks) handled in the last pass.',
+      registers,
+    });
+    this.queuesLooked = new Gauge({
+      name: 'tq_reaper_queues_looked',
+      help: 'Queues looked at (one O(1) script each) in the last pass; idle ones only every REAPER_IDLE_LOOK_MS.',
       registers,
     });
     this.queuesRemoved = new Counter({

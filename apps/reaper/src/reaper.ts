@@ -33,6 +33,13 @@ export interface ReaperOptions {
   dueQueuesPerPass?: number;
   /** Most queues swept (retention, gauges, idle removal, repair) per pass, in turn. Default 1000. */
   sweepQueuesPerPass?: number;
+  /**
+   * A queue whose last look found nothing running, scheduled or in retry is looked at again only after this
+   * long (ms, spread by up to -25%), not every pass. Keep it at or below the shortest VISIBILITY_TIMEOUT_MS
+   * of the workers: a lease taken just after a look then still shows at the next look before it expires.
+   * 0 (default) = look at every queue every pass, safe whatever the visibility timeouts.
+   */
+  idleLookMs?: number;
   /** A queue seen empty (and without settings or a serving worker) this long leaves `tq:queues`; 0 never. Default 3600000. */
   idleRemoveAfterMs?: number;
   /** Most queues with their own series in the metrics; the others share queue="~other". Default 100. */
@@ -76,6 +83,9 @@ export class Reaper {
   private readonly dueQueuesPerPass: number;
   private readonly sweepQueuesPerPass: number;
   private readonly idleRemoveAfterMs: number;
+  private readonly idleLookMs: number;
+  /** Per queue whose last look found nothing waiting: when to look again (Date.now ms). */
+  private readonly nextLookAt = new Map<string, number>();
   private readonly random: () => number;
   private readonly labels: QueueLabels;
   /** Per queue: the last stats a sweep read (the gauges are made from them). */
@@ -103,6 +113,7 @@ export class Reaper {
     this.dueQueuesPerPass = options.dueQueuesPerPass ?? 1000;
     this.sweepQueuesPerPass = options.sweepQueuesPerPass ?? 1000;
     this.idleRemoveAfterMs = options.idleRemoveAfterMs ?? 3_600_000;
+    this.idleLookMs = options.idleLookMs ?? 0;
     this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
     this.metrics = new ReaperMetrics(this.registry);
   }
@@ -160,7 +171,16 @@ export class Reaper {
 
     // Every queue gets one O(1) look; only those with due work get the reap and promote scripts, the most
     // overdue first, so a pass stays bounded and a queue's recovery does not wait behind thousands of idle ones.
-    const looks = await Promise.all(names.map((name) => this.look(name)));
+    const now = Date.now();
+    const toLook = names.filter((name) => (this.nextLookAt.get(name) ?? 0) <= now);
+    const looks = await Promise.all(toLook.map((name) => this.look(name)));
+    for (const look of looks) {
+      // Nothing running, scheduled or in retry: no lease can expire before idleLookMs from now has passed.
+      if (look?.earliest === null && this.idleLookMs > 0)
+        this.nextLookAt.set(look.queue.name, now + this.idleLookMs * (0.75 + 0.25 * this.random()));
+      else if (look) this.nextLookAt.delete(look.queue.name);
+    }
+    this.metrics.queuesLooked.set(toLook.length);
     ok &&= looks.every((look) => look !== undefined);
     const due = looks
       .filter(
@@ -307,6 +327,7 @@ export class Reaper {
     this.stats.delete(q);
     this.emptySince.delete(q);
     this.repairAt.delete(q);
+    this.nextLookAt.delete(q);
     if (this.labels.has(q)) {
       this.metrics.removeQueue(q);
       this.labels.forget(q);
