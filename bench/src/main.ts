@@ -5,7 +5,7 @@
  *   node dist/main.js            the full run (~10 min on 2 cores)
  *   node dist/main.js --quick    a smoke run of seconds: checks the harness and its output, not speed
  *   node dist/main.js --profile  CPU profiles of tq's worker and API plus Redis commandstats (results/tmp/)
- * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency, --out DIR, --render RESULTS.json.
+ * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency,events, --out DIR, --render RESULTS.json.
  * Env: BENCH_TQ_WORKER=main|lib|core and BENCH_TQ_API=stand-in force a tq driver; REDIS_SERVER_BIN.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { runProfile } from './profile';
 import { judgeTargets, renderMarkdown, type Results } from './report';
 import { runDrain } from './scenarios/drain';
 import { runEnqueue } from './scenarios/enqueue';
+import { runEvents } from './scenarios/events';
 import { runHttp } from './scenarios/http';
 import { runIdempotency } from './scenarios/idempotency';
 import { runIdle } from './scenarios/idle';
@@ -38,6 +39,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   memory: runMemory,
   idle: runIdle,
   idempotency: runIdempotency,
+  events: runEvents,
 };
 
 interface Args {

@@ -21,6 +21,9 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
     ...['memory', 'enqueue', 'cpu.producer', 'cpu.redis']
       .flatMap((what) => [`idem.${what}.without`, `idem.${what}.generated`])
       .map((id): [string, Column[]] => [id, ['tq']]),
+    ...['enqueue', 'process'].flatMap((what) =>
+      ['auto', 'on'].map((mode): [string, Column[]] => [`events.${what}.${mode}`, ['tq']]),
+    ),
   ];
 }
 

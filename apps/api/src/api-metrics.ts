@@ -1,6 +1,6 @@
 import type { RedisClient } from '@tq/core';
 import { QueueLabels, collectProcessMetrics, observeRedis, type Logger } from '@tq/ops';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Why a task submission was refused: the `reason` label of tq_tasks_rejected_total. */
 export const REJECT_REASONS = [
@@ -81,4 +81,26 @@ export function createApiMetrics(
       registers: [registry],
     }),
   };
+}
+
+/** tq_event_streams (open SSE streams) and tq_event_streams_dropped_total (slow clients cut off), read at scrape. */
+export function observeEventStreams(registry: Registry, streams: EventStreams): void {
+  new Gauge({
+    name: 'tq_event_streams',
+    help: 'Server-sent event streams open on this API process (at most SSE_MAX_CLIENTS).',
+    registers: [registry],
+    collect() {
+      this.set(streams.size);
+    },
+  });
+  let counted = 0;
+  new Counter({
+    name: 'tq_event_streams_dropped_total',
+    help: 'Event streams disconnected because the client read slower than events came (SSE_MAX_BUFFER_BYTES).',
+    registers: [registry],
+    collect() {
+      this.inc(streams.slowDisconnects - counted);
+      counted = streams.slowDisconnects;
+    },
+  });
 }

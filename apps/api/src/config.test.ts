@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: 10000,
       DASHBOARD_DIR: '',
       CORS_ORIGINS: [],
+      SSE_MAX_CLIENTS: 2000,
+      SSE_HEARTBEAT_MS: 15000,
+      SSE_MAX_BUFFER_BYTES: 1048576,
       LOG_LEVEL: 'info',
     });
   });

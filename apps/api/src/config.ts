@@ -117,6 +117,13 @@ const schema = z.object({
       }
     }
   }),
+  /** Open event streams (SSE) this process serves at once; past it GET …/events answers 503. */
+  SSE_MAX_CLIENTS: intVar(2000, 0, 100_000),
+  /** How often an idle event stream gets a keep-alive comment, ms (proxies close silent connections). */
+  SSE_HEARTBEAT_MS: intVar(15_000, 100, 600_000),
+  /** Bytes an event stream may have unsent; a client that reads slower than that is disconnected (it
+   * resumes with Last-Event-ID). */
+  SSE_MAX_BUFFER_BYTES: intVar(1024 * 1024, 1024, 64 * 1024 * 1024),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -43,6 +43,10 @@ const open = { security: [] };
 const adminOnly = { security: [{ bearerAuth: ['admin'] }] };
 const timestamp = { type: 'string', format: 'date-time' };
 const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
+const eventStream = (description: string) => ({
+  description,
+  content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-sent events.' } } },
+});
 
 /**
  * The OpenAPI 3.1 description of the API, served at GET /openapi.json. openapi.test.ts checks that
@@ -75,7 +79,7 @@ export const openApiDocument = {
         description:
           'Stores a task, pending (or scheduled with delayMs / runAt). With an Idempotency-Key header or an ' +
           'idempotencyKey field, a replay of the same submission answers the earlier task with 200.',
-        parameters: [param('IdempotencyKey')],
+        parameters: [param('IdempotencyKey'), param('Traceparent')],
         requestBody: { required: true, content: { 'application/json': { schema: ref('TaskSubmission') } } },
         responses: {
           '201': {
@@ -148,6 +152,27 @@ export const openApiDocument = {
         },
       },
     },
+    '/tasks/{id}/events': {
+      parameters: [param('TaskId')],
+      get: {
+        operationId: 'streamTaskEvents',
+        summary: 'Server-sent events of one task: progress, state changes, then the finished task',
+        description:
+          'A text/event-stream. First a `task` event (the task as GET /tasks/{id} shows it), then `progress` and ' +
+          '`state` events, and when the task is done, dead or canceled a last `task` event with its result; then ' +
+          'the server closes the stream. Reconnect with Last-Event-ID to resume. Keep-alive comments come every ' +
+          'SSE_HEARTBEAT_MS. See docs/client.md for the wire format.',
+        parameters: [param('LastEventId')],
+        responses: {
+          '200': eventStream('The event stream.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': response('EventsOff'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
     '/queues': {
       get: {
         operationId: 'listQueues',
@@ -193,6 +218,54 @@ export const openApiDocument = {
           '403': response('Forbidden'),
           '404': response('NotFound'),
           '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/events': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'streamQueueEvents',
+        summary: 'Server-sent events of a queue: every state change of its tasks',
+        description:
+          'A text/event-stream of `state` events (no progress) until the client leaves. Reconnect with ' +
+          'Last-Event-ID to resume; a `reset` event says events after it were trimmed from the stream. See ' +
+          'docs/client.md for the wire format.',
+        parameters: [param('LastEventId')],
+        responses: {
+          '200': eventStream('The event stream.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': response('EventsOff'),
+          '503': response('Unavailable'),
+        },
+      },
+      put: {
+        operationId: 'setQueueEvents',
+        summary: 'Set when task events are written: auto (while someone listens), on, off',
+        ...adminOnly,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['mode'],
+                additionalProperties: false,
+                properties: { mode: { type: 'string', enum: ['auto', 'on', 'off'] } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': json(ref('Queue'), 'The queue, with its events mode.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
           '503': response('Unavailable'),
         },
       },
@@ -489,6 +562,22 @@ export const openApiDocument = {
         description: 'Instead of the idempotencyKey field (if both are sent they must be equal).',
         schema: { type: 'string', pattern: LIMITS.idempotencyKeyPattern.source },
       },
+      Traceparent: {
+        name: 'traceparent',
+        in: 'header',
+        required: false,
+        description:
+          'W3C Trace Context: the task carries it, and the worker starts its process span as a child. Ignored when ' +
+          'not valid; the traceparent field of the body wins over it.',
+        schema: { type: 'string' },
+      },
+      LastEventId: {
+        name: 'Last-Event-ID',
+        in: 'header',
+        required: false,
+        description: 'Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines).',
+        schema: { type: 'string', pattern: '^[0-9]+-[0-9]+$' },
+      },
       State: {
         name: 'state',
         in: 'query',
@@ -542,6 +631,9 @@ export const openApiDocument = {
         `The payload is over MAX_PAYLOAD_BYTES, or the body over MAX_PAYLOAD_BYTES + ${ENVELOPE_SLACK_BYTES} bytes.`,
       ),
       UnsupportedMediaType: problemResponse('The body is not application/json (UTF-8, not content-encoded).'),
+      EventsOff: problemResponse(
+        'Events are off for the queue (PUT /queues/{name}/events turns them on): poll GET /tasks/{id} instead.',
+      ),
       QueueFull: problemResponse('The queue is over QUEUE_MAX_DEPTH waiting tasks: back off.', retryAfter),
       QueueRefused: problemResponse(
         'The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds ' +
@@ -604,6 +696,14 @@ export const openApiDocument = {
           },
           deadReason: nullable({ type: 'string' }),
           idempotencyKey: nullable({ type: 'string' }),
+          progress: {
+            description:
+              'The last progress a handler reported: a number 0-100 or a JSON object (at most 1024 bytes); null when none.',
+          },
+          traceparent: nullable({
+            type: 'string',
+            description: 'The W3C traceparent the task was submitted with.',
+          }),
         },
       },
       BatchResult: {
@@ -636,7 +736,7 @@ export const openApiDocument = {
       },
       Queue: {
         type: 'object',
-        required: ['name', 'paused', 'counts', 'waiting', 'oldestPendingAgeMs', 'expiredLeases'],
+        required: ['name', 'paused', 'counts', 'waiting', 'oldestPendingAgeMs', 'expiredLeases', 'events'],
         properties: {
           name: { type: 'string' },
           paused: { type: 'boolean' },
@@ -652,6 +752,11 @@ export const openApiDocument = {
           expiredLeases: {
             type: 'integer',
             description: 'Running tasks past their lease, not yet recovered.',
+          },
+          events: {
+            type: 'string',
+            enum: ['auto', 'on', 'off'],
+            description: 'When task events are written: auto (while an event stream is open), on, off.',
           },
         },
       },

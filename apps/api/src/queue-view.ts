@@ -1,4 +1,4 @@
-import type { QueueStats } from '@tq/core';
+import type { EventsMode, QueueStats } from '@tq/core';
 
 /** A queue as the API shows it. */
 export interface QueueView {
@@ -11,6 +11,8 @@ export interface QueueView {
   oldestPendingAgeMs: number | null;
   /** Running tasks whose lease expired and that no reaper has recovered yet. */
   expiredLeases: number;
+  /** When task events are written to the queue's stream: auto (while someone listens), on, off. */
+  events: EventsMode;
 }
 
 /** The API's view of a queue's stats. */
@@ -23,5 +25,6 @@ export function toQueueView(stats: QueueStats): QueueView {
     waiting: pending + scheduled + retry,
     oldestPendingAgeMs: stats.oldestPendingAgeMs,
     expiredLeases: stats.expiredLeases,
+    events: stats.events,
   };
 }

@@ -5,6 +5,7 @@ import type { RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ApiMetrics } from './api-metrics';
 import type { ApiConfig } from './config';
+import type { EventStreams } from './event-streams';
 
 /** What every route module gets from createServer. */
 export interface RouteContext {
@@ -26,4 +27,6 @@ export interface RouteContext {
   authEnabled: boolean;
   /** Reads a JSON body into req.body (see json-body.ts). */
   json: RequestHandler;
+  /** The server-sent event streams of this process. */
+  events: EventStreams;
 }

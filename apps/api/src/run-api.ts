@@ -4,6 +4,7 @@ import { closeRedis, createRedis } from '@tq/core';
 import { CLOSE_TIMEOUT_MS, startOpsServer, type Logger, type OpsServer } from '@tq/ops';
 import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
+import { createEventStreams } from './event-streams';
 import { createServer } from './server';
 import { createTaskService } from './task-service';
 
@@ -30,7 +31,15 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   // Connection errors only (replies reject their command): ioredis reconnects by itself; say so once per attempt.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const registry = new Registry();
-  const app = createServer({ service: createTaskService(redis, config), redis, config, logger, registry });
+  const events = createEventStreams(redis, config, logger);
+  const app = createServer({
+    service: createTaskService(redis, config),
+    redis,
+    config,
+    logger,
+    registry,
+    events,
+  });
   let ops: OpsServer | undefined;
   if (config.METRICS_PORT !== undefined) {
     ops = await startOpsServer({
@@ -69,6 +78,9 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     // commands already sent.
     closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Event streams never finish by themselves: end them now (clients resume elsewhere with Last-Event-ID),
+    // so that they do not hold the shutdown until its timeout.
+    await events.stop();
     const timer = setTimeout(() => {
       logger.warn(
         { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },

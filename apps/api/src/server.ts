@@ -4,16 +4,18 @@ import type { TaskService } from '@tq/task';
 import cors from 'cors';
 import express, { type Express, type Request } from 'express';
 import type { Registry } from 'prom-client';
-import { createApiMetrics } from './api-metrics';
+import { createApiMetrics, observeEventStreams } from './api-metrics';
 import { bearerAuth } from './auth';
 import type { ApiConfig } from './config';
 import { errorHandler } from './error-handler';
+import type { EventStreams } from './event-streams';
 import { jsonBody } from './json-body';
 import { observeRequests } from './observe-requests';
 import { HttpProblem } from './problem';
 import type { RouteContext } from './route-context';
 import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
@@ -33,6 +35,8 @@ export interface ServerDeps {
   logger: Logger;
   /** A dedicated registry: createServer registers the API's metrics and the process defaults on it. */
   registry: Registry;
+  /** The SSE streams (its owner stops it before closing the HTTP server: open streams hold it). */
+  events: EventStreams;
 }
 
 /**
@@ -47,6 +51,7 @@ export function createServer(deps: ServerDeps): Express {
   const logger = withSafeErrors(deps.logger);
   const metrics = createApiMetrics(deps.registry, deps.redis, logger, config.METRICS_MAX_QUEUES);
   const auth = bearerAuth([...config.API_TOKENS, ...config.API_PRODUCER_TOKENS], logger);
+  observeEventStreams(deps.registry, deps.events);
   const context: RouteContext = {
     ...deps,
     logger,
@@ -80,6 +85,7 @@ export function createServer(deps: ServerDeps): Express {
     ...(config.METRICS_PORT === undefined ? [metricsRoutes] : []),
     openApiRoutes,
     taskRoutes,
+    eventRoutes,
     taskBatchRoutes,
     queueRoutes,
     queueTaskRoutes,

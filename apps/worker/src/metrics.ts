@@ -101,7 +101,7 @@ export class WorkerMetrics {
     });
     this.staleAcks = new Counter({
       name: 'tq_stale_acks_total',
-      help: 'Acknowledgements refused because the lease was no longer current (operation: complete, fail, extend, release).',
+      help: 'Acknowledgements refused because the lease was no longer current (operation: complete, fail, extend, release, progress).',
       labelNames: ['queue', 'operation'],
       registers,
     });

@@ -1,3 +1,5 @@
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { contextOf, messagingAttributes, tracer } from '@tq/task';
 import { TaskTimeoutError, permanentReason } from './errors';
 import type { RunningTask } from './running-task';
 import type { HandlerContext, HandlerMap } from './types';
@@ -24,12 +26,50 @@ const ERROR_MAX_CHARS = 2000;
 /** The outcome of an attempt given up by the worker (lease lost or released). */
 const ABANDONED: Outcome = { kind: 'abandoned' };
 
+/** Stores a handler's progress under the entry's lease; false when the lease is no longer ours. */
+export type ReportProgress = (entry: RunningTask, value: unknown) => Promise<boolean>;
+
+/**
+ * Runs one attempt in its `process <queue>` span (a child of the task's traceparent; a no-op without an
+ * OpenTelemetry SDK), and ends the span with the outcome.
+ */
+export async function runTask(
+  entry: RunningTask,
+  handlers: HandlerMap,
+  reportProgress: ReportProgress,
+): Promise<Outcome> {
+  const { task } = entry;
+  const parent = contextOf(task.traceparent);
+  const span = tracer.startSpan(`process ${task.queue}`, { kind: SpanKind.CONSUMER }, parent);
+  // Attributes only for a recording span: building them for the no-op one would cost every task.
+  if (span.isRecording()) {
+    span.setAttributes(
+      messagingAttributes(task.queue, 'process', {
+        'messaging.message.id': task.id,
+        'tq.task.type': task.type,
+        'tq.task.attempt': task.attempt,
+      }),
+    );
+  }
+  const outcome = await context.with(trace.setSpan(parent, span), () =>
+    runAttempt(entry, handlers, reportProgress),
+  );
+  if (outcome.kind === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+  else if (outcome.kind === 'abandoned') span.setStatus({ code: SpanStatusCode.ERROR, message: 'abandoned' });
+  span.end();
+  return outcome;
+}
+
 /**
  * Runs one attempt: decodes the payload, finds the handler, and classifies the result. When the worker
  * aborts the entry (timeout, lease lost, shutdown) the outcome is decided at once by the abort's reason,
  * whatever the handler does afterwards. Never rejects.
  */
-export function runTask(entry: RunningTask, handlers: HandlerMap): Promise<Outcome> {
+function runAttempt(
+  entry: RunningTask,
+  handlers: HandlerMap,
+  reportProgress: ReportProgress,
+): Promise<Outcome> {
   const { task } = entry;
   let payload: unknown;
   try {
@@ -64,6 +104,7 @@ export function runTask(entry: RunningTask, handlers: HandlerMap): Promise<Outco
     get logger() {
       return entry.logger;
     },
+    progress: (value) => reportProgress(entry, value),
   };
   return new Promise<Outcome>((resolve) => {
     // The first to settle wins: a handler that ignores its signal keeps running in the background, and its

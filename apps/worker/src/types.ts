@@ -19,6 +19,13 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** A child logger with queue, taskId, attempt and type set. */
   logger: Logger;
+  /**
+   * Reports progress: a number 0-100 or a small JSON object (at most 1024 bytes serialized), stored on the
+   * task and sent to its event streams. Resolves true when stored, false when this attempt no longer holds
+   * the task (its lease was lost): stop reporting then. Throws for a value of another kind or size. Each call
+   * is one Redis round trip: report steps, not every item.
+   */
+  progress(value: number | Record<string, unknown>): Promise<boolean>;
 }
 
 /**

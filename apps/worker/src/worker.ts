@@ -376,7 +376,7 @@ export class Worker {
   }
 
   private async execute(entry: RunningTask): Promise<void> {
-    const outcome = await runTask(entry, this.options.handlers);
+    const outcome = await runTask(entry, this.options.handlers, this.reportProgress);
     if (entry.abandoned) return; // lease lost or released: the task is someone else's now
     const runSeconds = (performance.now() - entry.startedAt) / 1000;
     this.running.delete(entry.task.token);
@@ -436,6 +436,15 @@ export class Worker {
     } else this.stale(entry, 'fail', code);
   }
 
+  /** ctx.progress(): stored with the attempt's lease token, so a stale attempt's report is refused. */
+  private readonly reportProgress = async (entry: RunningTask, value: unknown): Promise<boolean> => {
+    if (entry.abandoned) return false;
+    const code = await this.queues.get(entry.task.queue)!.progress(entry.task, value);
+    if (code === 'ok') return true;
+    this.stale(entry, 'progress', code);
+    return false;
+  };
+
   /** The lease keeper found the lease gone: abort the handler and never acknowledge this attempt. */
   private loseLease(entry: RunningTask, code: AckCode | 'expired'): void {
     if (entry.abandoned) return;
@@ -481,7 +490,7 @@ export class Worker {
 
   private stale(
     entry: RunningTask,
-    operation: 'complete' | 'fail' | 'extend' | 'release',
+    operation: 'complete' | 'fail' | 'extend' | 'release' | 'progress',
     code: string,
   ): void {
     this.metrics.staleAcks.labels(entry.task.queue, operation).inc();

@@ -18,11 +18,13 @@ import { unfinished, unfinishedCommands } from '../producers';
 import type { WorkerSystem } from '../worker-process';
 import { SYSTEMS, goAll, holdIfTq, prefill, startWorkers, stopAll, waitUntil } from './common';
 
-const QUEUE = 'bench-drain';
+/** The queue every drain uses. */
+export const DRAIN_QUEUE = 'bench-drain';
+const QUEUE = DRAIN_QUEUE;
 const PAYLOAD = 'hello world';
 const SCENARIO = '3 processing';
 
-interface Layout {
+export interface Layout {
   processes: number;
   concurrency: number;
   n: number;
@@ -37,14 +39,19 @@ interface Drain {
   commands: CommandCounts;
 }
 
-/** Prefills, starts the workers, lets them go and times the drain. */
-async function drainOnce(
+/**
+ * Prefills, starts the workers, lets them go and times the drain. `prepare` runs on the empty Redis first
+ * (the events scenario sets the queue's events mode there).
+ */
+export async function drainOnce(
   ctx: Context,
   system: WorkerSystem,
   layout: Layout,
   bullmqKeepCompleted = false,
+  prepare?: () => Promise<void>,
 ): Promise<Drain> {
   await ctx.redis.flushall();
+  await prepare?.();
   await holdIfTq(ctx, system, QUEUE);
   await prefill(ctx, system, QUEUE, layout.n, PAYLOAD);
   const workers = await startWorkers(

@@ -6,7 +6,8 @@ export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './i
 export { QUEUES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
 export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
-export { DEFAULT_SCAN_BUDGET, ERROR_HISTORY_MAX, Queue, listQueues } from './queue';
+export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';
+export { DEFAULT_SCAN_BUDGET, ERROR_HISTORY_MAX, PROGRESS_MAX_BYTES, Queue, listQueues } from './queue';
 export { redactUrl, redactUrls } from './redact';
 export type { RedisClient } from './scripts';
 export { MAX_LISTED_RUNNING, WorkerRegistry, type LiveWorker, type WorkerInfo } from './workers';

@@ -27,7 +27,10 @@ export interface QueueKeys {
   dead: string;
   done: string;
   canceled: string;
-  /** HASH of queue settings (paused). Any field keeps an empty queue from idle removal. */
+  /**
+   * HASH of queue settings: paused, events (on/off; absent = auto), eventsUntil (ms: auto mode's listener
+   * lease). Any field but a lapsed eventsUntil keeps an empty queue from idle removal.
+   */
   meta: string;
   /**
    * STRING "1" while the queue is in `tq:queues`: the enqueue script writes nothing without it, so a task
@@ -36,6 +39,8 @@ export interface QueueKeys {
   registered: string;
   /** STRING with a TTL, refreshed by every worker serving the queue: keeps an empty queue from idle removal. */
   served: string;
+  /** STREAM of task events (state changes, progress), capped with MAXLEN ~ (see lua/lib/events.lua). */
+  events: string;
   /** Prefix of task hashes: `tq:{q}:task:<local id>`. */
   taskPrefix: string;
   /** Prefix of idempotency keys: `tq:{q}:idem:<key>`. */
@@ -62,6 +67,7 @@ export function queueKeys(queue: string): QueueKeys {
     meta: `${base}meta`,
     registered: `${base}registered`,
     served: `${base}served`,
+    events: `${base}events`,
     taskPrefix: `${base}task:`,
     idempotencyPrefix: `${base}idem:`,
     historyPrefix: `${base}history:`,

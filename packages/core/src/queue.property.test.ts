@@ -9,7 +9,7 @@ import {
   newTask,
 } from './test-support/fixtures';
 import type { RedisClient } from './scripts';
-import type { Lease } from './types';
+import type { EventsMode, Lease, TaskStatus } from './types';
 
 let redis: RedisClient;
 beforeAll(() => {
@@ -25,6 +25,9 @@ type Action =
   | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
   | { kind: 'reap' | 'promote' | 'requeueDead' }
   | { kind: 'cancel'; pick: number }
+  | { kind: 'progress'; pick: number; percent: number }
+  | { kind: 'listen'; leaseMs: number }
+  | { kind: 'eventsMode'; mode: EventsMode }
   | { kind: 'advance'; ms: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -52,17 +55,36 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({ kind: fc.constantFrom('reap' as const, 'promote' as const, 'requeueDead' as const) }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constant('progress' as const),
+    pick: fc.nat(),
+    percent: fc.integer({ min: 0, max: 100 }),
+  }),
+  fc.record({ kind: fc.constant('listen' as const), leaseMs: fc.integer({ min: 1, max: 4000 }) }),
+  fc.record({
+    kind: fc.constantFrom('eventsMode' as const),
+    mode: fc.constantFrom<EventsMode>('auto', 'on', 'off'),
+  }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
 );
 
 describe('Queue invariants under random operation sequences', () => {
-  it('keeps every task in exactly one state, with a hash that agrees, and honours only current lease tokens', async () => {
+  it('keeps every task in exactly one state, with a hash that agrees, honours only current lease tokens, and streams each change while events are on', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(action, { minLength: 1, maxLength: 50 }),
+        fc.constantFrom<EventsMode>('auto', 'on', 'off'),
+        fc.array(action, { minLength: 1, maxLength: 25, size: 'medium' }),
         fc.integer({ min: 1, max: 7 }),
-        async (actions, pageSize) => {
+        async (initialMode, actions, pageSize) => {
           const { queue, clock } = freshQueue(redis);
+          // The events model: the mode, and until when (manual clock) an event reader's lease lasts.
+          let mode = initialMode;
+          await queue.setEventsMode(mode);
+          let listenedUntil = -Infinity;
+          let lastEventId = '0-0';
+          let before: Record<string, TaskStatus> = {};
+          // The progress each task's hash must show: the value of the last accepted report.
+          const progress = new Map<string, string>();
           const ids: string[] = [];
           // Every lease ever handed out, including ones a "crashed" worker never acknowledges.
           const leases: Lease[] = [];
@@ -177,6 +199,22 @@ describe('Queue invariants under random operation sequences', () => {
                 });
                 break;
               }
+              case 'progress': {
+                if (leases.length === 0) break;
+                const lease = leases[a.pick % leases.length]!;
+                const code = await queue.progress(lease, a.percent);
+                expectCodes(lease, code);
+                if (code === 'ok') progress.set(lease.id, String(a.percent));
+                break;
+              }
+              case 'listen':
+                expect(await queue.listenEvents(a.leaseMs)).toBe(mode);
+                if (mode === 'auto') listenedUntil = Math.max(listenedUntil, clock.now() + a.leaseMs);
+                break;
+              case 'eventsMode':
+                await queue.setEventsMode(a.mode);
+                mode = a.mode;
+                break;
               case 'advance':
                 clock.advance(a.ms);
                 break;
@@ -185,6 +223,23 @@ describe('Queue invariants under random operation sequences', () => {
             for (const [id, state] of Object.entries(states)) {
               expect([id, state === 'running']).toEqual([id, current.has(id)]);
             }
+            for (const [id, value] of progress) expect((await queue.getTask(id))!.progress).toBe(value);
+
+            // Events: written exactly while the mode says so; then every change of state is in the stream,
+            // and each task's last state event is the state it is in.
+            const { events } = await queue.readEvents(lastEventId);
+            lastEventId = events.at(-1)?.id ?? lastEventId;
+            const writing = mode === 'on' || (mode === 'auto' && listenedUntil > clock.now());
+            const lastState = new Map<string, string>();
+            for (const e of events) if (e.kind !== 'progress') lastState.set(e.taskId, e.kind);
+            if (!writing) expect(events).toEqual([]);
+            else {
+              for (const [id, state] of Object.entries(states)) {
+                if (before[id] !== state) expect([id, lastState.get(id)]).toEqual([id, state]);
+              }
+              for (const [id, kind] of lastState) expect([id, kind]).toEqual([id, states[id]]);
+            }
+            before = states;
           }
           for (const id of ids) {
             const record = (await queue.getTask(id))!;
@@ -201,9 +256,9 @@ describe('Queue invariants under random operation sequences', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
-    // A fixed amount of work (60 runs of up to 50 steps), about a second on a quiet machine; a machine
-    // shared by several test runs has taken over 30 s.
+    // A fixed amount of work (40 runs of up to 25 steps, medium-sized), a few seconds on a quiet machine; a
+    // machine shared by several test runs has taken over 30 s.
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import type {
   ClaimResult,
   ClaimedTask,
   EnqueueOutcome,
+  EventsMode,
   FailCode,
   FailItem,
   Lease,
@@ -21,6 +22,8 @@ import type {
   RemoveResult,
   RetentionPolicy,
   TaskPageRecord,
+  TaskEvent,
+  TaskEventKind,
   TaskRecord,
   TaskStatus,
   TaskSummaryRecord,
@@ -48,6 +51,8 @@ const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
 };
 /** How often a producer or worker re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
 const REGISTER_EVERY_MS = 30_000;
+/** Largest progress value, serialized JSON bytes: progress is for a bar or a step, not for results. */
+export const PROGRESS_MAX_BYTES = 1024;
 
 /**
  * One queue in Redis: turns domain calls into KEYS/ARGV for the scripts, and replies into types.
@@ -90,7 +95,16 @@ export class Queue {
     maxQueues: number,
   ): Promise<EnqueueOutcome[]> {
     const k = this.keys;
-    const keys = [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.idempotencyPrefix, k.registered];
+    const keys = [
+      k.pendingPrefix,
+      k.scheduled,
+      k.retry,
+      k.taskPrefix,
+      k.idempotencyPrefix,
+      k.registered,
+      k.meta,
+      k.events,
+    ];
     const fields: (string | number)[] = [];
     for (const t of tasks) {
       fields.push(
@@ -106,6 +120,7 @@ export class Queue {
         t.fingerprint ?? '',
         t.previousFingerprint ?? '',
         t.idempotencyWindowMs ?? 0,
+        t.traceparent ?? '',
       );
     }
     const send = (justRegistered: boolean) =>
@@ -142,7 +157,7 @@ export class Queue {
     const k = this.keys;
     const [now, nextDueAt, rows] = (await this.run(
       'claim',
-      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix],
+      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix, k.events],
       [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel],
     )) as ClaimReply;
     return this.claimResult(now, nextDueAt, rows);
@@ -170,7 +185,17 @@ export class Queue {
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     const [codes, now, nextDueAt, rows] = (await this.run(
       'complete_and_claim',
-      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.done, k.meta, k.taskPrefix, k.historyPrefix],
+      [
+        k.pendingPrefix,
+        k.scheduled,
+        k.retry,
+        k.running,
+        k.done,
+        k.meta,
+        k.taskPrefix,
+        k.historyPrefix,
+        k.events,
+      ],
       args,
     )) as [AckCode[], ...ClaimReply];
     return { codes, claim: this.claimResult(now, nextDueAt, rows) };
@@ -193,7 +218,7 @@ export class Queue {
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     return (await this.run(
       'complete',
-      [k.running, k.done, k.taskPrefix, k.historyPrefix],
+      [k.running, k.done, k.taskPrefix, k.historyPrefix, k.meta, k.events],
       args,
     )) as AckCode[];
   }
@@ -214,7 +239,7 @@ export class Queue {
     }
     return (await this.run(
       'fail',
-      [k.running, k.retry, k.dead, k.taskPrefix, k.historyPrefix],
+      [k.running, k.retry, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events],
       args,
     )) as FailCode[];
   }
@@ -225,7 +250,11 @@ export class Queue {
     const k = this.keys;
     const args: (string | number)[] = [this.now(), k.wakeChannel];
     for (const l of leases) args.push(this.localId(l.id), l.token);
-    return (await this.run('release', [k.pendingPrefix, k.running, k.taskPrefix], args)) as AckCode[];
+    return (await this.run(
+      'release',
+      [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events],
+      args,
+    )) as AckCode[];
   }
 
   /** Recovers up to `limit` expired leases: back to pending, or dead ('lease_expired') when out of attempts. */
@@ -233,7 +262,7 @@ export class Queue {
     const k = this.keys;
     const [recovered, dead, orphans] = (await this.run(
       'reap',
-      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix],
+      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events],
       [this.now(), limit, k.wakeChannel, ERROR_HISTORY_MAX],
     )) as [string[], string[], number];
     return {
@@ -248,7 +277,7 @@ export class Queue {
     const k = this.keys;
     const [scheduled, retry] = (await this.run(
       'promote',
-      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix],
+      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.meta, k.events],
       [this.now(), limit, k.wakeChannel],
     )) as [number, number];
     return { scheduled, retry };
@@ -262,7 +291,7 @@ export class Queue {
     const k = this.keys;
     const [code, status] = (await this.run(
       'cancel',
-      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix],
+      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix, k.meta, k.events],
       [this.now(), this.localId(id)],
     )) as [string, TaskStatus];
     if (code === 'not_found')
@@ -290,7 +319,8 @@ export class Queue {
       'stats',
       [k.pendingPrefix, k.scheduled, k.running, k.retry, k.dead, k.done, k.canceled, k.meta, k.taskPrefix],
       [this.now()],
-    )) as number[];
+    )) as (number | string)[];
+    const events = r.pop() as EventsMode;
     const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r.map(
       Number,
     ) as [number, number, number, number, number, number, number, number, number, number, number];
@@ -301,6 +331,7 @@ export class Queue {
       paused: paused === 1,
       oldestPendingAgeMs: oldest < 0 ? null : Math.max(0, now - oldest),
       expiredLeases: expired,
+      events,
     };
   }
 
@@ -316,6 +347,78 @@ export class Queue {
     )) as [number, number[], number[]];
     const firstMinuteAt = (Math.floor(now / 60_000) - minutes + 1) * 60_000;
     return { queue: this.name, now, firstMinuteAt, processed, failed };
+  }
+
+  /**
+   * Stores a running task's progress and emits a 'progress' event. `value` is a number 0-100 or a JSON
+   * object of at most PROGRESS_MAX_BYTES serialized; anything else throws `invalid` / `too_large` with
+   * what to send instead. Refused ('lease_lost') for a stale token, like every lease operation.
+   */
+  async progress(lease: Lease, value: unknown): Promise<AckCode> {
+    const json = serializeProgress(value);
+    const k = this.keys;
+    return (await this.run(
+      'progress',
+      [k.taskPrefix, k.meta, k.events],
+      [this.now(), this.localId(lease.id), lease.token, json],
+    )) as AckCode;
+  }
+
+  /**
+   * Sets when transitions are written to the event stream: 'auto' (the default: while an API has event
+   * clients), 'on' or 'off'.
+   */
+  async setEventsMode(mode: EventsMode): Promise<void> {
+    if (mode === 'auto') await this.redis.hdel(this.keys.meta, 'events');
+    else await this.redis.hset(this.keys.meta, 'events', mode);
+  }
+
+  /**
+   * An event reader's lease: in 'auto' mode, transitions are written to the stream for at least `leaseMs`
+   * from now (renew it before it runs out while clients listen). Returns the queue's mode.
+   */
+  async listenEvents(leaseMs: number): Promise<EventsMode> {
+    return (await this.run('events_listen', [this.keys.meta], [this.now(), leaseMs])) as EventsMode;
+  }
+
+  /**
+   * Up to `count` events after stream id `after` (exclusive; '0' = from the oldest kept), oldest first.
+   * `oldest` is the oldest id the stream still holds (null when empty): events between `after` and it
+   * were trimmed.
+   */
+  async readEvents(after: string, count = 1000): Promise<{ events: TaskEvent[]; oldest: string | null }> {
+    const k = this.keys;
+    const [entries, first] = await Promise.all([
+      this.redis.xrange(k.events, `(${after}`, '+', 'COUNT', count),
+      this.redis.xrange(k.events, '-', '+', 'COUNT', 1),
+    ]);
+    return { events: this.toEvents(entries), oldest: first[0]?.[0] ?? null };
+  }
+
+  /** The id of the newest event ('0-0' when the stream is empty or missing). */
+  async lastEventId(): Promise<string> {
+    const [last] = await this.redis.xrevrange(this.keys.events, '+', '-', 'COUNT', 1);
+    return last?.[0] ?? '0-0';
+  }
+
+  /** Turns stream entries of this queue into events. */
+  toEvents(entries: [string, string[]][]): TaskEvent[] {
+    return entries.map(([id, fields]) => {
+      const event: TaskEvent = {
+        id,
+        taskId: '',
+        queue: this.name,
+        kind: 'pending',
+        at: Number(id.slice(0, id.indexOf('-'))),
+      };
+      for (let i = 0; i < fields.length; i += 2) {
+        const value = fields[i + 1]!;
+        if (fields[i] === 't') event.taskId = this.fullId(value);
+        else if (fields[i] === 'e') event.kind = value as TaskEventKind;
+        else if (fields[i] === 'v') event.value = value;
+      }
+      return event;
+    });
   }
 
   /** The task's stored record, or null. */
@@ -396,7 +499,7 @@ export class Queue {
     const run = async (mode: 'ids' | 'start' | 'next', localIds: string[] = []) => {
       const [r, m, left] = (await this.run(
         'requeue_dead',
-        [k.pendingPrefix, k.dead, k.taskPrefix, snapshot],
+        [k.pendingPrefix, k.dead, k.taskPrefix, snapshot, k.meta, k.events],
         [this.now(), k.wakeChannel, batch, mode, REDRIVE_SNAPSHOT_TTL_MS, ...localIds],
       )) as [string[], string[], number];
       requeued.push(...r.map((id) => this.fullId(id)));
@@ -471,7 +574,7 @@ export class Queue {
         const ids = keys.map((key) => key.slice(k.taskPrefix.length));
         const fixed = (await this.run(
           'repair',
-          [k.pendingPrefix, k.running, k.taskPrefix],
+          [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events],
           [this.now(), k.wakeChannel, ...ids],
         )) as string[];
         repaired.push(...fixed.map((id) => this.fullId(id)));
@@ -541,8 +644,9 @@ export class Queue {
         k.meta,
         k.registered,
         k.served,
+        k.events,
       ],
-      [mode, dry ? '1' : '0'],
+      [mode, dry ? '1' : '0', this.now()],
     )) as [RemoveResult['code'], ...number[]];
     const [pending, scheduled, running, retry, dead, done, canceled] = counts.map(Number);
     return {
@@ -576,7 +680,10 @@ export class Queue {
   private claimResult(now: number, nextDueAt: number, rows: string[]): ClaimResult {
     const tasks: ClaimedTask[] = [];
     for (let i = 0; i < rows.length; i += 2) {
-      const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, type] = splitFields(rows[i]!, 8);
+      const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
+        rows[i]!,
+        9,
+      );
       tasks.push({
         id: this.fullId(id!),
         queue: this.name,
@@ -589,6 +696,7 @@ export class Queue {
         createdAt: Number(createdAt),
         readyAt: Number(readyAt),
         startedAt: now,
+        traceparent: traceparent || undefined,
       });
     }
     return { now, nextDueAt: nextDueAt < 0 ? null : nextDueAt, tasks };
@@ -679,5 +787,39 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
     errors: hash.errors ? (JSON.parse(hash.errors) as TaskRecord['errors']) : [],
     deadReason: hash.deadReason,
     idempotencyKey: hash.idempotencyKey,
+    progress: hash.progress,
+    traceparent: hash.traceparent,
   };
+}
+
+/** A progress value as stored: a number 0-100, or a JSON object of at most PROGRESS_MAX_BYTES. */
+function serializeProgress(value: unknown): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0 || value > 100) {
+      throw new TqError('invalid', `progress must be a number from 0 to 100 or a JSON object; got ${value}`);
+    }
+    return String(value);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TqError(
+      'invalid',
+      `progress must be a number from 0 to 100 or a JSON object such as {"done":3,"of":10}; got ${
+        Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value
+      }`,
+    );
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new TqError('invalid', `progress must be serializable as JSON: ${(error as Error).message}`);
+  }
+  const bytes = Buffer.byteLength(json);
+  if (bytes > PROGRESS_MAX_BYTES) {
+    throw new TqError(
+      'too_large',
+      `progress is ${bytes} bytes as JSON; the limit is ${PROGRESS_MAX_BYTES}: report a summary (counts, a step name), not data`,
+    );
+  }
+  return json;
 }

@@ -27,6 +27,8 @@ export interface NewTask {
   previousFingerprint?: string;
   /** How long the idempotency key is remembered, ms. */
   idempotencyWindowMs?: number;
+  /** W3C trace context of the submission (`00-<trace id>-<span id>-<flags>`); stored only when given. */
+  traceparent?: string;
 }
 
 export interface EnqueueOutcome {
@@ -56,6 +58,8 @@ export interface ClaimedTask extends Lease {
   /** When it became runnable (enqueue, due time, or requeue), ms. */
   readyAt: number;
   startedAt: number;
+  /** The submission's W3C traceparent, when it had one. */
+  traceparent?: string;
 }
 
 export interface ClaimResult {
@@ -92,6 +96,31 @@ export interface QueueStats {
   oldestPendingAgeMs: number | null;
   /** Running tasks whose lease has expired and that no reaper has recovered yet. */
   expiredLeases: number;
+  /** Whether transitions are written to the queue's event stream (see {@link EventsMode}). */
+  events: EventsMode;
+}
+
+/**
+ * When a queue's task events are written to its stream: 'auto' (default) while an API has event-stream
+ * clients of the queue (and a minute after), 'on' always, 'off' never. See docs/adr/0020.
+ */
+export type EventsMode = 'auto' | 'on' | 'off';
+
+/** What an event says happened: the status a task moved to, or a progress report. */
+export type TaskEventKind = TaskStatus | 'progress';
+
+/** One entry of a queue's event stream. */
+export interface TaskEvent {
+  /** The stream entry id (`<ms>-<seq>`): orders events; what SSE sends as the event id. */
+  id: string;
+  /** The task id. */
+  taskId: string;
+  queue: string;
+  kind: TaskEventKind;
+  /** When it was written, ms (Redis time; the entry id's first part). */
+  at: number;
+  /** 'running': the attempt; 'dead': the reason; 'progress': the value as JSON. */
+  value?: string;
 }
 
 /** Ended attempts per minute of one queue (see `Queue.history`). */
@@ -129,6 +158,9 @@ export interface TaskRecord {
   errors: { attempt: number; at: number; error: string }[];
   deadReason?: string;
   idempotencyKey?: string;
+  /** The last progress reported by a handler (JSON), from any attempt. */
+  progress?: string;
+  traceparent?: string;
 }
 
 /** What a task list shows of a task: its record without payload, result and error history. */

@@ -34,3 +34,12 @@ export {
   type TaskSummary,
   type WorkerView,
 } from './task';
+export {
+  MESSAGING_SYSTEM,
+  TRACEPARENT_PATTERN,
+  contextOf,
+  formatTraceparent,
+  messagingAttributes,
+  parseTraceparent,
+  tracer,
+} from './trace-context';

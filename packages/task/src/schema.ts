@@ -1,5 +1,6 @@
 import { MAX_CURSOR_CHARS, QUEUE_NAME_PATTERN, TASK_STATES } from '@tq/core';
 import { z } from 'zod';
+import { TRACEPARENT_PATTERN } from './trace-context';
 
 /** Limits of a submission; each is said in the error a user gets past it. */
 export const LIMITS = {
@@ -76,6 +77,13 @@ export const taskSubmissionSchema = z
         .describe(
           "Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter.",
         )
+        .optional(),
+      traceparent: z
+        .string({ error: 'traceparent must be a string' })
+        .regex(TRACEPARENT_PATTERN, {
+          error:
+            'traceparent must be a W3C traceparent: "00-<32 hex trace id>-<16 hex span id>-<2 hex flags>", lowercase',
+        })
         .optional(),
     },
     {

@@ -3,11 +3,14 @@ import {
   isRedisError,
   newTaskId,
   type EnqueueOutcome,
+  type EventsMode,
   type NewTask,
   type QueueStats,
+  type TaskEvent,
   type TaskStatus,
   type TqErrorCode,
 } from '@tq/core';
+import type { Span } from '@opentelemetry/api';
 import { fingerprint, fingerprintV1 } from './fingerprint';
 import type { TaskRepository } from './repository';
 import {
@@ -33,6 +36,7 @@ import {
   type TaskSummary,
   type WorkerView,
 } from './task';
+import { parseTraceparent, startSendSpan } from './trace-context';
 
 export interface TaskServiceOptions {
   /** Largest serialized payload accepted, bytes. Default 1 MiB. */
@@ -89,6 +93,8 @@ interface Prepared {
   queue: string;
   task: NewTask;
   submission: TaskSubmission;
+  /** The submission's producer span (a no-op unless an OpenTelemetry SDK is installed). */
+  span: Span;
 }
 
 /** What the API calls: submit, read, cancel tasks; inspect queues and their dead letters. */
@@ -116,16 +122,23 @@ export class TaskService {
    * Validates and stores one task. With an idempotency key (body field or `headerKey`), a replay of
    * the same submission returns the earlier task (created = false); another submission under the same
    * key throws `conflict`. Throws `invalid` with per-field errors, `queue_full` over the depth limit.
+   * `headerTraceparent` (a request's W3C header) is used when the body has no traceparent, and ignored
+   * when it is not valid, as W3C Trace Context says.
    */
-  async submit(body: unknown, headerKey?: string): Promise<SubmitResult> {
-    const prepared = this.prepare(body, headerKey);
-    const [outcome] = await this.repository.add(
-      prepared.queue,
-      [prepared.task],
-      this.maxQueueDepth,
-      this.maxQueues,
-    );
-    return this.settle(prepared, outcome!);
+  async submit(body: unknown, headerKey?: string, headerTraceparent?: string): Promise<SubmitResult> {
+    const prepared = this.prepare(body, headerKey, headerTraceparent);
+    const { span } = prepared;
+    try {
+      const [outcome] = await this.repository.add(
+        prepared.queue,
+        [prepared.task],
+        this.maxQueueDepth,
+        this.maxQueues,
+      );
+      return await this.settle(prepared, outcome!);
+    } finally {
+      span.end();
+    }
   }
 
   /** Validates and stores up to 1000 tasks; each item succeeds or fails on its own. */
@@ -155,11 +168,13 @@ export class TaskService {
             this.maxQueues,
           );
         } catch (error) {
+          group.forEach((g) => g.prepared.span.end());
           // A queue the policy refuses (too many queues): each of its items is refused, the others go on.
           if (!(error instanceof TqError)) throw error;
           for (const { index } of group) results.push(refused(index, error));
           return;
         }
+        group.forEach((g) => g.prepared.span.end());
         await Promise.all(
           group.map(async ({ index, prepared }, i) => {
             try {
@@ -293,6 +308,25 @@ export class TaskService {
     );
   }
 
+  /** Sets when the queue's transitions are written to its event stream (see EventsMode). */
+  async setEventsMode(name: string, mode: EventsMode): Promise<QueueStats> {
+    await this.assertQueue(name);
+    await this.repository.queue(name).setEventsMode(mode);
+    return this.repository.queue(name).stats();
+  }
+
+  /**
+   * Up to `count` events of queue `name` after stream id `after`, oldest first, and the oldest id the stream
+   * still holds (events between `after` and it were trimmed).
+   */
+  readEvents(
+    name: string,
+    after: string,
+    count?: number,
+  ): Promise<{ events: TaskEvent[]; oldest: string | null }> {
+    return this.repository.queue(name).readEvents(after, count);
+  }
+
   /** Deletes the given dead tasks (or all). Returns how many. */
   async purgeDead(name: string, ids?: string[]): Promise<number> {
     await this.assertQueue(name);
@@ -308,7 +342,7 @@ export class TaskService {
     }
   }
 
-  private prepare(body: unknown, headerKey?: string): Prepared {
+  private prepare(body: unknown, headerKey?: string, headerTraceparent?: string): Prepared {
     const parsed = taskSubmissionSchema.safeParse(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
     const submission = parsed.data;
@@ -348,6 +382,8 @@ export class TaskService {
       const message = `queue ${JSON.stringify(queue)} is not one the operator allows; allowed: ${this.allowedList.join(', ')}`;
       throw new TqError('queue_not_allowed', message, { errors: [{ field: 'queue', message }] });
     }
+    const given =
+      submission.traceparent ?? (parseTraceparent(headerTraceparent) ? headerTraceparent!.trim() : undefined);
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();
     if (runAt !== undefined && runAt > Date.now() + LIMITS.maxDelayMs) {
       throw invalid([
@@ -365,9 +401,12 @@ export class TaskService {
       fingerprint: fingerprint({ ...submission, queue, priority, runAt, maxAttempts }),
       previousFingerprint: fingerprintV1({ ...submission, payload, queue, runAt }),
     };
+    // Last: a span is started only for a submission that passed every check.
+    const { span, traceparent } = startSendSpan(queue, given);
     return {
       queue,
       submission,
+      span,
       task: {
         id: newTaskId(queue),
         type: submission.type,
@@ -380,6 +419,7 @@ export class TaskService {
         idempotencyKey,
         ...fingerprints,
         idempotencyWindowMs: Math.min(submission.idempotencyTtlMs ?? Infinity, this.idempotencyWindowMs),
+        traceparent,
       },
     };
   }
@@ -425,6 +465,7 @@ export class TaskService {
             runAt: status === 'scheduled' ? due : undefined,
             errors: [],
             idempotencyKey: task.idempotencyKey,
+            traceparent: task.traceparent,
           }),
         };
       }

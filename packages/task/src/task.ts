@@ -23,6 +23,10 @@ export interface Task {
   errors: { attempt: number; at: string; error: string }[];
   deadReason: string | null;
   idempotencyKey: string | null;
+  /** The last progress a handler reported (a number 0-100 or an object), from any attempt; null when none. */
+  progress: unknown;
+  /** The W3C traceparent the task was submitted with; null when none. */
+  traceparent: string | null;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -61,6 +65,8 @@ export function toTask(record: TaskRecord): Task {
     })),
     deadReason: record.deadReason ?? null,
     idempotencyKey: record.idempotencyKey ?? null,
+    progress: parseJson(record.progress),
+    traceparent: record.traceparent ?? null,
   };
 }
 

@@ -9,7 +9,11 @@ export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext
   const router = Router();
 
   router.post('/tasks', auth, json, async (req: Request, res: Response) => {
-    const { task, created } = await service.submit(req.body, req.get('Idempotency-Key'));
+    const { task, created } = await service.submit(
+      req.body,
+      req.get('Idempotency-Key'),
+      req.get('traceparent'),
+    );
     (created ? metrics.enqueued : metrics.replays).inc({ queue: metrics.queueLabel(task.queue) });
     res.location(`/tasks/${encodeURIComponent(task.id)}`);
     if (!created) res.set('Idempotent-Replayed', 'true');

@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type ApiConfig } from '../config';
+import { createEventStreams, type EventStreams } from '../event-streams';
 import { createServer } from '../server';
 import { createTaskService } from '../task-service';
 
@@ -17,6 +18,8 @@ export interface TestApi {
   redis: RedisClient;
   config: ApiConfig;
   registry: Registry;
+  /** The API's event streams. */
+  events: EventStreams;
   /** Every log line the API wrote, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -33,12 +36,15 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const sink = logSink();
   const logs = sink.lines;
   const registry = new Registry();
+  const logger = pino({ level: config.LOG_LEVEL }, sink.stream);
+  const events = createEventStreams(redis, config, logger);
   const app = createServer({
     service: createTaskService(redis, config),
     redis,
     config,
-    logger: pino({ level: config.LOG_LEVEL }, sink.stream),
+    logger,
     registry,
+    events,
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -56,8 +62,10 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     redis,
     config,
     registry,
+    events,
     logs,
     close: async () => {
+      await events.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -45,6 +45,7 @@ describe('http handler', () => {
     maxAttempts: 3,
     signal,
     logger: createLogger('test', 'silent'),
+    progress: () => Promise.resolve(true),
   });
   const handler = () => createHttpHandler([`127.0.0.1:${port}`]);
 

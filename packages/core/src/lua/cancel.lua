@@ -6,6 +6,8 @@
   KEYS[3] retry           tq:{q}:retry
   KEYS[4] canceled        tq:{q}:canceled  ZSET score = canceled-at ms
   KEYS[5] task prefix     tq:{q}:task:
+  KEYS[6] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] id
@@ -14,6 +16,7 @@
   'finished' (refused: already done, dead or canceled), 'not_found'.
   Canceling a pending task is O(pending tasks of its priority) (LREM).
 ]]
+-- @include events
 -- @include common
 
 local pending_prefix = KEYS[1]
@@ -21,6 +24,8 @@ local scheduled_key = KEYS[2]
 local retry_key = KEYS[3]
 local canceled_key = KEYS[4]
 local task_prefix = KEYS[5]
+local meta_key = KEYS[6]
+local events_key = KEYS[7]
 
 local now = resolve_now(ARGV[1])
 local id = ARGV[2]
@@ -45,4 +50,5 @@ else
 end
 redis.call('ZADD', canceled_key, now, id)
 redis.call('HSET', task_key, 'status', 'canceled', 'finishedAt', now)
+emit_event(events_target(meta_key, events_key, now), id, 'canceled')
 return { 'canceled', status }

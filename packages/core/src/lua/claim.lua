@@ -9,6 +9,7 @@
   KEYS[4] running         tq:{q}:running   ZSET score = lease deadline ms
   KEYS[5] meta            tq:{q}:meta      HASH (field paused)
   KEYS[6] task prefix     tq:{q}:task:
+  KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
@@ -19,10 +20,11 @@
 
   Returns {now, nextDueAt (-1 = none, or not computed when all `count` tasks were found), tasks}, where
     tasks holds two strings per task (a client pays for every reply element it decodes):
-    "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt> <readyAt> <type>" (the type last:
+    "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt> <readyAt> <traceparent or ''> <type>" (the type last:
     it is the rest of the string), then the payload.
   A pending id without a hash is dropped (orphan repair) and not returned.
 ]]
+-- @include events
 -- @include common
 -- @include claim
 
@@ -32,6 +34,7 @@ local retry_key = KEYS[3]
 local running_key = KEYS[4]
 local meta_key = KEYS[5]
 local task_prefix = KEYS[6]
+local events_key = KEYS[7]
 
 local now = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
@@ -41,4 +44,4 @@ local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
 
 return claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now, count,
-  lease_ms, nonce, promote_limit, wake_channel)
+  lease_ms, nonce, promote_limit, wake_channel, events_target(meta_key, events_key, now))

@@ -5,12 +5,15 @@
   KEYS[2] done         tq:{q}:done      ZSET score = finished-at ms (retention trims it)
   KEYS[3] task prefix  tq:{q}:task:
   KEYS[4] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
+  KEYS[5] meta         tq:{q}:meta      HASH (events mode)
+  KEYS[6] events       tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2..] triples: id, lease token, result JSON ('' = none)
 
   Returns one code per triple: 'ok', 'not_found', 'lease_lost'.
 ]]
+-- @include events
 -- @include common
 -- @include complete
 -- @include history
@@ -19,13 +22,17 @@ local running_key = KEYS[1]
 local done_key = KEYS[2]
 local task_prefix = KEYS[3]
 local history_prefix = KEYS[4]
+local meta_key = KEYS[5]
+local events_key = KEYS[6]
 
 local now = resolve_now(ARGV[1])
+local events = events_target(meta_key, events_key, now)
 
 local results = {}
 local completed = 0
 for i = 2, #ARGV, 3 do
-  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+    events)
   if code == 'ok' then
     completed = completed + 1
   end

@@ -11,6 +11,7 @@
   KEYS[6] meta            tq:{q}:meta      HASH (field paused)
   KEYS[7] task prefix     tq:{q}:task:
   KEYS[8] history prefix  tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
+  KEYS[9] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
@@ -23,6 +24,7 @@
   Returns {codes, now, nextDueAt, tasks}: `codes` one per triple, 'ok', 'not_found' or 'lease_lost', as
   complete returns them; the rest as claim returns it.
 ]]
+-- @include events
 -- @include common
 -- @include complete
 -- @include claim
@@ -36,6 +38,7 @@ local done_key = KEYS[5]
 local meta_key = KEYS[6]
 local task_prefix = KEYS[7]
 local history_prefix = KEYS[8]
+local events_key = KEYS[9]
 
 local now = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
@@ -43,11 +46,13 @@ local lease_ms = tonumber(ARGV[3])
 local nonce = ARGV[4]
 local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
+local events = events_target(meta_key, events_key, now)
 
 local codes = {}
 local completed = 0
 for i = 7, #ARGV, 3 do
-  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+    events)
   if code == 'ok' then
     completed = completed + 1
   end
@@ -55,5 +60,5 @@ for i = 7, #ARGV, 3 do
 end
 count_ended(history_prefix, now, completed, 0)
 local claimed = claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
-  count, lease_ms, nonce, promote_limit, wake_channel)
+  count, lease_ms, nonce, promote_limit, wake_channel, events)
 return { codes, claimed[1], claimed[2], claimed[3] }

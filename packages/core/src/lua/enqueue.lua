@@ -7,6 +7,8 @@
   KEYS[4] task prefix       tq:{q}:task:      (task hashes <prefix><id> derived from it)
   KEYS[5] idempotency prefix tq:{q}:idem:     (<prefix><key> STRING "<fingerprint> <id>", PX window)
   KEYS[6] registered        tq:{q}:registered STRING "1" while the queue is in tq:queues
+  KEYS[7] meta              tq:{q}:meta       HASH (events mode)
+  KEYS[8] events            tq:{q}:events     STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
@@ -14,10 +16,10 @@
           first (see wake_for_due)
   ARGV[4] '1' when the caller has just added the queue to tq:queues: set KEYS[6] and write; '0': write
           only if KEYS[6] is set
-  ARGV[5..] 12 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+  ARGV[5..] 13 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
             previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
-            a match), idempotency window ms
+            a match), idempotency window ms, W3C traceparent ('' = none; stored only when given)
 
   Returns {now, 'unregistered'} and writes nothing when KEYS[6] is missing and ARGV[4] is '0' (the queue
   was removed from tq:queues, or never added): the caller registers it and calls again with '1'.
@@ -29,6 +31,7 @@
   An id that is already stored is reported 'created' again and left alone, so a client that resends
   the same call after a lost reply (ioredis does on reconnect) creates nothing twice.
 ]]
+-- @include events
 -- @include common
 
 local pending_prefix = KEYS[1]
@@ -37,12 +40,15 @@ local retry_key = KEYS[3]
 local task_prefix = KEYS[4]
 local idem_prefix = KEYS[5]
 local registered_key = KEYS[6]
+local meta_key = KEYS[7]
+local events_key = KEYS[8]
 
 local now = resolve_now(ARGV[1])
 local max_depth = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
 local just_registered = ARGV[4] == '1'
-local FIELDS = 12
+local FIELDS = 13
+local events = events_target(meta_key, events_key, now)
 
 if just_registered then
   redis.call('SET', registered_key, '1')
@@ -63,6 +69,7 @@ local function enqueue_one(i)
   local id, task_type, payload, priority = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local run_at, delay_ms, max_attempts, timeout_ms = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local idem_key, fingerprint, previous, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+  local traceparent = ARGV[i + 12]
 
   if redis.call('EXISTS', task_prefix .. id) == 1 then
     return { 'created', id }
@@ -106,21 +113,25 @@ local function enqueue_one(i)
     fields[#fields + 1] = 'idempotencyKey'
     fields[#fields + 1] = idem_key
   end
-  fields[#fields + 1] = 'status'
+  if traceparent ~= '' then
+    fields[#fields + 1] = 'traceparent'
+    fields[#fields + 1] = traceparent
+  end
+  local status = 'pending'
   if due and due > now then
-    fields[#fields + 1] = 'scheduled'
+    status = 'scheduled'
     fields[#fields + 1] = 'runAt'
     fields[#fields + 1] = due
     track_due(scheduled_due, due)
     redis.call('ZADD', scheduled_key, due, id)
-  else
-    fields[#fields + 1] = 'pending'
+  elseif redis.call('LPUSH', pending_prefix .. priority, id) == 1 then
     -- A list that was empty may have idle workers waiting for it.
-    if redis.call('LPUSH', pending_prefix .. priority, id) == 1 then
-      woke = true
-    end
+    woke = true
   end
+  fields[#fields + 1] = 'status'
+  fields[#fields + 1] = status
   redis.call('HSET', task_prefix .. id, unpack(fields))
+  emit_event(events, id, status)
   depth = depth + 1
   return { 'created', id }
 end

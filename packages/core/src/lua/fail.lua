@@ -7,6 +7,8 @@
   KEYS[3] dead         tq:{q}:dead      ZSET score = dead-at ms
   KEYS[4] task prefix  tq:{q}:task:
   KEYS[5] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
+  KEYS[6] meta         tq:{q}:meta      HASH (events mode)
+  KEYS[7] events       tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most entries kept in the error history
@@ -16,6 +18,7 @@
 
   Returns one code per task: 'retry', 'dead', 'not_found', 'lease_lost'.
 ]]
+-- @include events
 -- @include common
 -- @include history
 
@@ -24,10 +27,13 @@ local retry_key = KEYS[2]
 local dead_key = KEYS[3]
 local task_prefix = KEYS[4]
 local history_prefix = KEYS[5]
+local meta_key = KEYS[6]
+local events_key = KEYS[7]
 
 local now = resolve_now(ARGV[1])
 local history_max = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
+local events = events_target(meta_key, events_key, now)
 
 local retry_due = due_tracker(retry_key)
 local results = {}
@@ -46,12 +52,14 @@ for i = 4, #ARGV, 5 do
       local reason = permanent_reason ~= '' and permanent_reason or 'max_attempts'
       redis.call('ZADD', dead_key, now, id)
       redis.call('HSET', task_key, 'status', 'dead', 'deadReason', reason, 'finishedAt', now)
+      emit_event(events, id, 'dead', reason)
       code = 'dead'
     else
       local run_at = now + tonumber(delay_ms)
       track_due(retry_due, run_at)
       redis.call('ZADD', retry_key, run_at, id)
       redis.call('HSET', task_key, 'status', 'retry', 'runAt', run_at)
+      emit_event(events, id, 'retry')
       code = 'retry'
     end
     failed = failed + 1

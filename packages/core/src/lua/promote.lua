@@ -6,6 +6,8 @@
   KEYS[2] scheduled       tq:{q}:scheduled
   KEYS[3] retry           tq:{q}:retry
   KEYS[4] task prefix     tq:{q}:task:
+  KEYS[5] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[6] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most tasks to promote from each ZSET
@@ -13,19 +15,23 @@
 
   Returns {promoted from scheduled, promoted from retry}.
 ]]
+-- @include events
 -- @include common
 
 local pending_prefix = KEYS[1]
 local scheduled_key = KEYS[2]
 local retry_key = KEYS[3]
 local task_prefix = KEYS[4]
+local meta_key = KEYS[5]
+local events_key = KEYS[6]
 
 local now = resolve_now(ARGV[1])
 local limit = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
+local events = events_target(meta_key, events_key, now)
 
 local was_empty = pending_total(pending_prefix) == 0
-local from_scheduled = promote_due(scheduled_key, pending_prefix, task_prefix, now, limit)
-local from_retry = promote_due(retry_key, pending_prefix, task_prefix, now, limit)
+local from_scheduled = promote_due(scheduled_key, pending_prefix, task_prefix, now, limit, events)
+local from_retry = promote_due(retry_key, pending_prefix, task_prefix, now, limit, events)
 wake_if_was_empty(was_empty, from_scheduled + from_retry, wake_channel)
 return { from_scheduled, from_retry }

@@ -8,6 +8,8 @@
   KEYS[3] dead            tq:{q}:dead
   KEYS[4] task prefix     tq:{q}:task:
   KEYS[5] history prefix  tq:{q}:history:  (per-hour counts: an expired lease is a failed attempt)
+  KEYS[6] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most expired leases to handle in this call
@@ -16,6 +18,7 @@
 
   Returns {recovered ids, dead ids, orphans dropped (running ids without a task in running state)}.
 ]]
+-- @include events
 -- @include common
 -- @include history
 
@@ -24,11 +27,14 @@ local running_key = KEYS[2]
 local dead_key = KEYS[3]
 local task_prefix = KEYS[4]
 local history_prefix = KEYS[5]
+local meta_key = KEYS[6]
+local events_key = KEYS[7]
 
 local now = resolve_now(ARGV[1])
 local limit = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
 local history_max = tonumber(ARGV[4])
+local events = events_target(meta_key, events_key, now)
 
 local was_empty = pending_total(pending_prefix) == 0
 local expired = redis.call('ZRANGEBYSCORE', running_key, '-inf', now, 'LIMIT', 0, limit)
@@ -45,10 +51,12 @@ for _, id in ipairs(expired) do
     if tonumber(f[2]) >= tonumber(f[3]) then
       redis.call('ZADD', dead_key, now, id)
       redis.call('HSET', task_key, 'status', 'dead', 'deadReason', 'lease_expired', 'finishedAt', now)
+      emit_event(events, id, 'dead', 'lease_expired')
       dead[#dead + 1] = id
     else
       redis.call('RPUSH', pending_prefix .. (f[4] or '0'), id)
       redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+      emit_event(events, id, 'pending')
       recovered[#recovered + 1] = id
     end
   end

@@ -1,8 +1,8 @@
 --[[
   remove_queue: the queue-side half of removing a queue from tq:queues. Checks that the queue holds no
-  task in any of its seven states and, for an idle removal, no settings and no serving worker; then
-  (unless dry) deletes its `registered` marker, so the next enqueue registers the queue again before it
-  writes. The caller removes the name from tq:queues BEFORE the non-dry call and adds it back when that
+  task in any of its seven states and, for an idle removal, no settings and no serving worker or event
+  listener; then (unless dry) deletes its `registered` marker and its event stream, so the next enqueue
+  registers the queue again before it writes. The caller removes the name from tq:queues BEFORE the non-dry call and adds it back when that
   call refuses: an enqueue that lands before the call makes it refuse, one after it registers again.
 
   KEYS[1] pending prefix  tq:{q}:pending:   (lists <prefix>0..9)
@@ -15,16 +15,18 @@
   KEYS[8] meta            tq:{q}:meta        settings (paused, …)
   KEYS[9] registered      tq:{q}:registered
   KEYS[10] served         tq:{q}:served      set while a worker serves the queue
+  KEYS[11] events         tq:{q}:events      STREAM of task events (deleted with the queue)
 
   ARGV[1] mode: 'delete' (an operator's DELETE: settings go too) or 'idle' (automatic: never a queue with
           settings or a serving worker)
   ARGV[2] '1' = dry run: check only
+  ARGV[3] now ms ('' = Redis TIME): an events listener lease (meta eventsUntil) still running counts as served
 
   Returns {code, pending, scheduled, running, retry, dead, done, canceled}; code is
     'removed'   (or would be, when dry)
     'not_empty' some state holds a task
-    'settings'  idle mode: the queue has settings (meta)
-    'served'    idle mode: a worker serves the queue
+    'settings'  idle mode: the queue has settings (meta; a lapsed eventsUntil is not one)
+    'served'    idle mode: a worker serves the queue, or an API holds its events listener lease
 ]]
 -- @include common
 
@@ -32,8 +34,10 @@ local pending_prefix = KEYS[1]
 local meta_key = KEYS[8]
 local registered_key = KEYS[9]
 local served_key = KEYS[10]
+local events_key = KEYS[11]
 local mode = ARGV[1]
 local dry = ARGV[2] == '1'
+local now = resolve_now(ARGV[3])
 
 local counts = { pending_total(pending_prefix) }
 for i = 2, 7 do
@@ -46,16 +50,18 @@ for _, n in ipairs(counts) do
   end
 end
 if code == 'removed' and mode == 'idle' then
-  if redis.call('EXISTS', meta_key) == 1 then
+  -- eventsUntil is the events listener lease, not a setting: while it runs the queue is in use.
+  local listened_until = tonumber(redis.call('HGET', meta_key, 'eventsUntil') or '0')
+  local settings = redis.call('HLEN', meta_key) - (listened_until > 0 and 1 or 0)
+  if settings > 0 then
     code = 'settings'
-  elseif redis.call('EXISTS', served_key) == 1 then
+  elseif redis.call('EXISTS', served_key) == 1 or listened_until > now then
     code = 'served'
   end
 end
 if code == 'removed' and not dry then
-  redis.call('DEL', registered_key)
-  if mode == 'delete' then
-    redis.call('DEL', meta_key)
-  end
+  redis.call('DEL', registered_key, events_key)
+  -- Left with no setting (or a lapsed lease only) in idle mode; everything goes in delete mode.
+  redis.call('DEL', meta_key)
 end
 return { code, unpack(counts) }

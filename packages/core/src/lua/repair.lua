@@ -5,6 +5,8 @@
   KEYS[1] pending prefix  tq:{q}:pending:
   KEYS[2] running         tq:{q}:running
   KEYS[3] task prefix     tq:{q}:task:
+  KEYS[4] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[5] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] wake channel
@@ -12,14 +14,18 @@
 
   Returns the ids repaired.
 ]]
+-- @include events
 -- @include common
 
 local pending_prefix = KEYS[1]
 local running_key = KEYS[2]
 local task_prefix = KEYS[3]
+local meta_key = KEYS[4]
+local events_key = KEYS[5]
 
 local now = resolve_now(ARGV[1])
 local wake_channel = ARGV[2]
+local events = events_target(meta_key, events_key, now)
 
 local was_empty = pending_total(pending_prefix) == 0
 local repaired = {}
@@ -31,6 +37,7 @@ for i = 3, #ARGV do
     redis.call('HDEL', task_key, 'token')
     redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
     redis.call('RPUSH', pending_prefix .. (f[2] or '0'), id)
+    emit_event(events, id, 'pending')
     repaired[#repaired + 1] = id
   end
 end

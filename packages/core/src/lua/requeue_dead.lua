@@ -10,6 +10,8 @@
   KEYS[2] dead            tq:{q}:dead
   KEYS[3] task prefix     tq:{q}:task:
   KEYS[4] snapshot        tq:{q}:redrive:<nonce>  ZSET id -> dead-at ms (unused in mode 'ids')
+  KEYS[5] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[6] events          tq:{q}:events    STREAM (lua/lib/events.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] wake channel
@@ -20,18 +22,22 @@
 
   Returns {requeued ids, ids given that were not dead (mode 'ids'), snapshot entries left}.
 ]]
+-- @include events
 -- @include common
 
 local pending_prefix = KEYS[1]
 local dead_key = KEYS[2]
 local task_prefix = KEYS[3]
 local snapshot_key = KEYS[4]
+local meta_key = KEYS[5]
+local events_key = KEYS[6]
 
 local now = resolve_now(ARGV[1])
 local wake_channel = ARGV[2]
 local limit = tonumber(ARGV[3])
 local mode = ARGV[4]
 local snapshot_ttl_ms = ARGV[5]
+local events = events_target(meta_key, events_key, now)
 
 local ids = {}
 -- In the snapshot modes: the dead-at time each id had when the snapshot was taken.
@@ -69,6 +75,7 @@ for _, id in ipairs(ids) do
     redis.call('HSET', task_key, 'status', 'pending', 'attempt', 0, 'readyAt', now)
     redis.call('HDEL', task_key, 'deadReason', 'finishedAt', 'token')
     redis.call('LPUSH', pending_prefix .. priority, id)
+    emit_event(events, id, 'pending')
     requeued[#requeued + 1] = id
   elseif dead_at == nil then
     missing[#missing + 1] = id

@@ -14,7 +14,7 @@
   ARGV[1] now ms ('' = Redis TIME)
 
   Returns {now, pending, scheduled, running, retry, dead, done, canceled, paused (0/1),
-           oldest pending readyAt ms (-1 = none), expired leases not yet reaped}.
+           oldest pending readyAt ms (-1 = none), expired leases not yet reaped, events mode}.
 ]]
 -- @include common
 
@@ -55,4 +55,5 @@ return {
   redis.call('HEXISTS', meta_key, 'paused'),
   oldest,
   redis.call('ZCOUNT', running_key, '-inf', now),
+  redis.call('HGET', meta_key, 'events') or 'auto',
 }

@@ -1,12 +1,13 @@
--- Leases tasks: the body of claim and complete_and_claim (see claim.lua for the contract). Needs common.
+-- Leases tasks: the body of claim and complete_and_claim (see claim.lua for the contract). Needs events, common.
 
 -- Promotes due scheduled/retry tasks, then leases up to `count` pending tasks, highest priority first and
 -- FIFO within a priority, counting each one's attempt. Returns {now, nextDueAt (-1 = none, or not computed
 -- when all `count` tasks were found), tasks}, tasks being two strings per task (see claim.lua).
+-- `events`: the event stream target (events_target) or nil.
 local function claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
-                           count, lease_ms, nonce, promote_limit, wake_channel)
-  local promoted = promote_due(scheduled_key, pending_prefix, task_prefix, now, promote_limit)
-    + promote_due(retry_key, pending_prefix, task_prefix, now, promote_limit)
+                           count, lease_ms, nonce, promote_limit, wake_channel, events)
+  local promoted = promote_due(scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
+    + promote_due(retry_key, pending_prefix, task_prefix, now, promote_limit, events)
 
   -- LMPOP over the pending lists from the highest priority down: one command finds the first non-empty.
   -- (unpack must come last in a call, so the arguments are built in one table.)
@@ -30,14 +31,17 @@ local function claim_tasks(pending_prefix, scheduled_key, retry_key, running_key
       end
       for _, id in ipairs(popped[2]) do
         local task_key = task_prefix .. id
-        local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt')
+        local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt',
+          'traceparent')
         if f[1] then
           n = n + 1
           local attempt = tonumber(f[7] or '0') + 1
           local token = nonce .. '.' .. n
           redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
           redis.call('ZADD', running_key, now + lease_ms, id)
-          claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[1] }, ' ')
+          emit_event(events, id, 'running', attempt)
+          claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },
+            ' ')
           claimed[#claimed + 1] = f[2]
         end
       end

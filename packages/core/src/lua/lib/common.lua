@@ -53,7 +53,8 @@ local function check_lease(task_key, token)
 end
 
 -- Moves due ids of a ZSET (scheduled or retry) to the back of their pending list. Returns how many.
-local function promote_due(set_key, pending_prefix, task_prefix, now, limit)
+-- `events`: the event stream target (events_target) or nil.
+local function promote_due(set_key, pending_prefix, task_prefix, now, limit, events)
   local due = redis.call('ZRANGEBYSCORE', set_key, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
   local moved = 0
   for i = 1, #due, 2 do
@@ -64,6 +65,7 @@ local function promote_due(set_key, pending_prefix, task_prefix, now, limit)
     if f[1] then -- a missing hash is an orphan id: dropping it is the repair
       redis.call('LPUSH', pending_prefix .. (f[2] or '0'), id)
       redis.call('HSET', task_key, 'status', 'pending', 'readyAt', due_at)
+      emit_event(events, id, 'pending')
       moved = moved + 1
     end
   end

@@ -1,7 +1,8 @@
--- Finishes one task: the body of complete and complete_and_claim (see complete.lua). Needs common.
+-- Finishes one task: the body of complete and complete_and_claim (see complete.lua). Needs events, common.
 
 -- running -> done when `token` is the current lease; returns 'ok', 'not_found' or 'lease_lost'.
-local function complete_task(running_key, done_key, task_prefix, now, id, token, result)
+-- `events`: the event stream target (events_target) or nil.
+local function complete_task(running_key, done_key, task_prefix, now, id, token, result, events)
   local task_key = task_prefix .. id
   local code = check_lease(task_key, token)
   if code == 'ok' then
@@ -13,6 +14,7 @@ local function complete_task(running_key, done_key, task_prefix, now, id, token,
     else
       redis.call('HSET', task_key, 'status', 'done', 'finishedAt', now, 'token', '')
     end
+    emit_event(events, id, 'done')
   end
   return code
 end
