@@ -84,7 +84,10 @@ export function createApiMetrics(
 }
 
 /** tq_event_streams (open SSE streams) and tq_event_streams_dropped_total (slow clients cut off), read at scrape. */
-export function observeEventStreams(registry: Registry, streams: EventStreams): void {
+export function observeEventStreams(
+  registry: Registry,
+  streams: { readonly size: number; readonly slowDisconnects: number },
+): void {
   new Gauge({
     name: 'tq_event_streams',
     help: 'Server-sent event streams open on this API process (at most SSE_MAX_CLIENTS).',
