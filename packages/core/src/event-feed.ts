@@ -254,7 +254,9 @@ class ReaderGroup {
    */
   private async interrupt(): Promise<void> {
     if (isCluster(this.connection)) return; // one queue per group there: the set never changes while reading
-    while (!this.stopped && this.reading !== this.generation) {
+    // Past one block the read ends by itself (or Redis is unreachable, and retrying helps nothing).
+    const deadline = Date.now() + this.blockMs;
+    while (!this.stopped && this.reading !== this.generation && Date.now() < deadline) {
       if (this.clientId !== undefined) {
         const unblocked = await (this.redis as Redis)
           .client('UNBLOCK', this.clientId, 'ERROR')
