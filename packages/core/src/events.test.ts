@@ -194,3 +194,20 @@ describe('EventFeed', () => {
     sub.unsubscribe();
   });
 });
+
+describe('queue removal', () => {
+  it('keeps a queue whose events are being listened to, and deletes its event stream with it once the lease lapsed', async () => {
+    const { queue, clock } = freshQueue(redis);
+    await queue.listenEvents(5000);
+    await enqueue(queue, {});
+    const [task] = (await queue.claim(1, LEASE)).tasks;
+    await queue.complete([task!]);
+    await queue.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
+    expect(await redis.exists(queue.keys.events)).toBe(1);
+    expect((await queue.remove('idle')).code).toBe('served');
+
+    clock.advance(5001);
+    expect((await queue.remove('idle')).code).toBe('removed');
+    expect(await redis.exists(queue.keys.events, queue.keys.meta)).toBe(0);
+  });
+});

@@ -63,6 +63,29 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/tasks/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Server-sent events of one task: progress, state changes, then the finished task
+         * @description A text/event-stream. First a `task` event (the task as GET /tasks/{id} shows it), then `progress` and `state` events, and when the task is done, dead or canceled a last `task` event with its result; then the server closes the stream. Reconnect with Last-Event-ID to resume. Keep-alive comments come every SSE_HEARTBEAT_MS. See docs/client.md for the wire format.
+         */
+        get: operations["streamTaskEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/queues": {
         parameters: {
             query?: never;
@@ -98,6 +121,29 @@ export type paths = {
          * @description Removes the queue from tq:queues (GET /queues, the reaper) and deletes its settings, when it holds no task in any of its seven states; 409 names the counts otherwise. A later submission creates it anew.
          */
         delete: operations["deleteQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Server-sent events of a queue: every state change of its tasks
+         * @description A text/event-stream of `state` events (no progress) until the client leaves. Reconnect with Last-Event-ID to resume; a `reset` event says events after it were trimmed from the stream. See docs/client.md for the wire format.
+         */
+        get: operations["streamQueueEvents"];
+        /** Set when task events are written: auto (while someone listens), on, off */
+        put: operations["setQueueEvents"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -347,6 +393,7 @@ export type components = {
             idempotencyKey?: string;
             /** @description Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter. */
             idempotencyTtlMs?: number;
+            traceparent?: string;
         };
         BatchSubmission: {
             tasks: components["schemas"]["TaskSubmission"][];
@@ -381,6 +428,9 @@ export type components = {
             }[];
             deadReason?: string | null;
             idempotencyKey?: string | null;
+            /** @description The last progress a handler reported: a number 0-100 or a JSON object (at most 1024 bytes); null when none. */
+            progress?: unknown;
+            traceparent?: string | null;
         };
         BatchResult: {
             created: number;
@@ -412,6 +462,11 @@ export type components = {
             oldestPendingAgeMs: number | null;
             /** @description Running tasks past their lease, not yet recovered. */
             expiredLeases: number;
+            /**
+             * @description When task events are written: auto (while an event stream is open), on, off.
+             * @enum {string}
+             */
+            events: "auto" | "on" | "off";
         };
         /** @description A task as a list shows it: GET /tasks/{id} has its payload, result and error history. */
         TaskSummary: {
@@ -595,6 +650,15 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Events are off for the queue (PUT /queues/{name}/events turns them on): poll GET /tasks/{id} instead. */
+        EventsOff: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The queue is over QUEUE_MAX_DEPTH waiting tasks: back off. */
         QueueFull: {
             headers: {
@@ -633,6 +697,10 @@ export type components = {
         QueueName: string;
         /** @description Instead of the idempotencyKey field (if both are sent they must be equal). */
         IdempotencyKey: string;
+        /** @description W3C Trace Context: the task carries it, and the worker starts its process span as a child. Ignored when not valid; the traceparent field of the body wins over it. */
+        Traceparent: string;
+        /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+        LastEventId: string;
         State: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
         /** @description Most tasks in the page. */
         Limit: number;
@@ -655,6 +723,8 @@ export interface operations {
             header?: {
                 /** @description Instead of the idempotencyKey field (if both are sent they must be equal). */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description W3C Trace Context: the task carries it, and the worker starts its process span as a child. Ignored when not valid; the traceparent field of the body wins over it. */
+                traceparent?: components["parameters"]["Traceparent"];
             };
             path?: never;
             cookie?: never;
@@ -792,6 +862,37 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    streamTaskEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
+            };
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["EventsOff"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listQueues: {
         parameters: {
             query?: never;
@@ -865,6 +966,71 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    streamQueueEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
+            };
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["EventsOff"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setQueueEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    mode: "auto" | "on" | "off";
+                };
+            };
+        };
+        responses: {
+            /** @description The queue, with its events mode. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
         };
     };
