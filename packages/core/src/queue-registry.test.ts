@@ -98,7 +98,8 @@ describe('the queue registry (tq:queues)', () => {
     } finally {
       other.disconnect();
     }
-  });
+    // 150 rounds of about ten round trips each: seconds on an idle machine, over a minute at load 80.
+  }, 300_000);
 
   it('refuses a new queue past the most queues allowed, writing nothing, while known queues still take tasks', async () => {
     // A private server: the registry of the suite's Redis is shared with tests running in parallel.

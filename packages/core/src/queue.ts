@@ -591,14 +591,13 @@ export class Queue {
    */
   register(): Promise<void> {
     if (Date.now() - this.registeredAt < REGISTER_EVERY_MS) return Promise.resolve();
-    this.registering ??= this.redis
-      .multi()
-      .sadd(QUEUES_KEY, this.name)
-      .set(this.keys.served, '1', 'PX', 3 * REGISTER_EVERY_MS)
-      .exec()
-      .then((replies) => {
-        const failed = replies?.find(([error]) => error)?.[0];
-        if (failed) throw failed;
+    // Two commands, not one MULTI: tq:queues and the queue's own keys live on different slots of a
+    // Redis Cluster (CROSSSLOT). Either failing leaves registeredAt alone, so the next call does both again.
+    this.registering ??= Promise.all([
+      this.redis.sadd(QUEUES_KEY, this.name),
+      this.redis.set(this.keys.served, '1', 'PX', 3 * REGISTER_EVERY_MS),
+    ])
+      .then(() => {
         this.registeredAt = Date.now();
       })
       .finally(() => {
