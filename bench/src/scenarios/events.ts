@@ -7,6 +7,7 @@
 import { Queue, type EventsMode } from '@tq/core';
 import { type Context } from '../context';
 import { clockMs } from '../ipc';
+import { redisCpuSeconds } from '../probe';
 import { createProducer } from '../producers';
 import { DRAIN_QUEUE, drainOnce } from './drain';
 
@@ -31,6 +32,7 @@ export async function runEvents(ctx: Context): Promise<void> {
         try {
           await producer.addOne(PAYLOAD); // warm-up: scripts loaded, connection open
           let next = 0;
+          const cpu0 = await redisCpuSeconds(ctx.redis);
           const t0 = clockMs();
           const lane = async () => {
             while (next < sizes.enqueueOneN) {
@@ -49,6 +51,17 @@ export async function runEvents(ctx: Context): Promise<void> {
             },
             'tq',
             sizes.enqueueOneN / ((clockMs() - t0) / 1000),
+          );
+          ctx.record(
+            {
+              id: `events.enqueue.redisCpu.${mode}`,
+              scenario: SCENARIO,
+              label: `Redis CPU per task, enqueue one at a time, ${label}`,
+              unit: 'µs/task',
+              better: 'lower',
+            },
+            'tq',
+            (((await redisCpuSeconds(ctx.redis)) - cpu0) * 1e6) / sizes.enqueueOneN,
           );
         } finally {
           await producer.close();
