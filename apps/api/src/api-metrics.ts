@@ -25,10 +25,13 @@ export interface ApiMetrics {
   queueLabel(queue: string): string;
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
-  enqueued: Counter<'queue'>;
   rejected: Counter<'reason'>;
-  replays: Counter<'queue'>;
+  /** Counts a stored submission: tq_tasks_enqueued_total, or tq_idempotent_replays_total for a replay. */
+  submitted(queue: string, created: boolean): void;
 }
+
+/** The queue whose series exist from the start (the one a submission without `queue` goes to). */
+const DEFAULT_QUEUE = 'default';
 
 /**
  * Registers the API's metrics, the process and Node.js defaults, and the Redis health metrics on `registry`
@@ -52,6 +55,29 @@ export function createApiMetrics(
   });
   // Every reason exists from the start, so rate() and alerts see a 0 before the first refusal.
   for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  const enqueued = new Counter({
+    name: 'tq_tasks_enqueued_total',
+    help: 'Tasks stored by the API, by queue (idempotent replays excluded).',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  const replays = new Counter({
+    name: 'tq_idempotent_replays_total',
+    help: 'Submissions answered with an earlier task because their idempotency key was seen, by queue.',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  // A queue's two series are made together, at 0: the default queue's at start, another queue's at its
+  // first submission here, so its first replay after its first enqueue is seen by increase() and rate().
+  // `label` is the bounded label value (the queue, or ~other past METRICS_MAX_QUEUES).
+  const seen = new Set<string>();
+  const see = (label: string) => {
+    if (seen.has(label)) return;
+    seen.add(label);
+    enqueued.inc({ queue: label }, 0);
+    replays.inc({ queue: label }, 0);
+  };
+  see(queues.label(DEFAULT_QUEUE));
   return {
     queueLabel: (queue) => queues.label(queue),
     httpRequests: new Counter({
@@ -67,19 +93,12 @@ export function createApiMetrics(
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    enqueued: new Counter({
-      name: 'tq_tasks_enqueued_total',
-      help: 'Tasks stored by the API, by queue (idempotent replays excluded).',
-      labelNames: ['queue'],
-      registers: [registry],
-    }),
     rejected,
-    replays: new Counter({
-      name: 'tq_idempotent_replays_total',
-      help: 'Submissions answered with an earlier task because their idempotency key was seen, by queue.',
-      labelNames: ['queue'],
-      registers: [registry],
-    }),
+    submitted: (queue, created) => {
+      const label = queues.label(queue);
+      see(label);
+      (created ? enqueued : replays).inc({ queue: label });
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomQueueName } from '@tq/testing';
+import { metricSample, randomQueueName } from '@tq/testing';
 import { call, startTestApi, type TestApi } from './test-support/test-api';
 
 let api: TestApi;
@@ -51,6 +51,22 @@ describe('GET /metrics', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     // No task id reaches a label: routes are patterns.
     expect(text).not.toContain(task.id);
+  });
+
+  it("has the submission series of the default queue at 0 from the start, and a queue's replays at 0 from its first task", async () => {
+    const fresh = await startTestApi();
+    try {
+      let text = (await call(fresh, 'GET', '/metrics')).body as string;
+      expect(metricSample(text, 'tq_tasks_enqueued_total', { queue: 'default' })).toBe(0);
+      expect(metricSample(text, 'tq_idempotent_replays_total', { queue: 'default' })).toBe(0);
+      const queue = randomQueueName();
+      await call(fresh, 'POST', '/tasks', { body: { type: 'email', queue } });
+      text = (await call(fresh, 'GET', '/metrics')).body as string;
+      expect(metricSample(text, 'tq_tasks_enqueued_total', { queue })).toBe(1);
+      expect(metricSample(text, 'tq_idempotent_replays_total', { queue })).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('passes `promtool check metrics`', async () => {

@@ -112,6 +112,19 @@ export class ReaperMetrics {
       help: 'Passes in which some step failed (Redis unreachable); retried at the next interval.',
       registers,
     });
+    this.passFailures.inc(0);
+  }
+
+  /**
+   * Makes every counter series of `queue` at 0, for each closed label value: call it before the first
+   * increment, so the queue's first recovery or dead letter is seen by increase() and rate().
+   */
+  initQueue(queue: string): void {
+    this.recovered.labels(queue).inc(0);
+    this.deadLettered.labels(queue, 'lease_expired').inc(0);
+    this.orphansRepaired.labels(queue).inc(0);
+    for (const from of ['scheduled', 'retry']) this.promoted.labels(queue, from).inc(0);
+    for (const state of ['done', 'canceled', 'dead']) this.trimmed.labels(queue, state).inc(0);
   }
 
   /** Removes a queue's series (a queue that is gone); its counters too unless `countersToo` is false. */

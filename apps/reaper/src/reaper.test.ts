@@ -1,5 +1,5 @@
 import { ManualClock, Queue, createRedis, newTaskId, type ClaimedTask, type RedisClient } from '@tq/core';
-import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
+import { metricSample, randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
 
@@ -63,6 +63,25 @@ describe('Reaper', () => {
   afterEach(async () => {
     await Promise.all(reapers.splice(0).map((r) => r.stop()));
     await redis.quit();
+  });
+
+  it("creates its queues' counter series at 0 before the first pass", async () => {
+    const r = reaper(); // not started
+    const text = await r.registry.metrics();
+    const q = queue.name;
+    for (const [name, labels] of [
+      ['tq_tasks_recovered_total', { queue: q }],
+      ['tq_tasks_dead_lettered_total', { queue: q, reason: 'lease_expired' }],
+      ['tq_orphans_repaired_total', { queue: q }],
+      ['tq_tasks_promoted_total', { queue: q, from: 'scheduled' }],
+      ['tq_tasks_promoted_total', { queue: q, from: 'retry' }],
+      ['tq_tasks_trimmed_total', { queue: q, state: 'done' }],
+      ['tq_tasks_trimmed_total', { queue: q, state: 'canceled' }],
+      ['tq_tasks_trimmed_total', { queue: q, state: 'dead' }],
+      ['tq_reaper_pass_failures_total', {}],
+    ] as const) {
+      expect([name, labels, metricSample(text, name, labels)]).toEqual([name, labels, 0]);
+    }
   });
 
   it('leaves a live lease alone and recovers it once expired, without spending an attempt', async () => {

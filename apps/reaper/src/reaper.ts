@@ -116,6 +116,7 @@ export class Reaper {
     this.idleLookMs = options.idleLookMs ?? 0;
     this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
     this.metrics = new ReaperMetrics(this.registry);
+    for (const name of options.queues ?? []) this.queue(name); // their series at 0 before the first pass
   }
 
   /** Runs a pass now, then one every interval (±20%) until stop(). */
@@ -411,6 +412,7 @@ export class Reaper {
     if (!queue) {
       queue = new Queue(this.options.redis, name, this.options.clock);
       this.queues.set(name, queue);
+      this.metrics.initQueue(this.labels.label(name)); // at 0 before its first increment
     }
     return queue;
   }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { FAILURE_REASONS } from './run-task';
 
 /** Seconds, from a millisecond to an hour: waits and end-to-end times span that whole range. */
 const LATENCY_BUCKETS = [
@@ -8,6 +9,9 @@ const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 
 /** Dead-letter reasons kept as label values; a handler's own PermanentError reasons count as 'permanent'. */
 const DEAD_REASONS = new Set(['max_attempts', 'permanent', 'unknown_type', 'decode_error']);
+/** The acknowledgements that can be refused: the `operation` label of tq_stale_acks_total. */
+export const ACK_OPERATIONS = ['complete', 'fail', 'extend', 'release', 'progress'] as const;
+export type AckOperation = (typeof ACK_OPERATIONS)[number];
 
 /** The `type` label of a task whose type has no registered handler: producers choose types freely. */
 export const OTHER_TYPE = 'other';
@@ -151,10 +155,18 @@ export class WorkerMetrics {
         this.labels(pool).set(busySlots());
       },
     });
-    // Series exist from the start, so rate() and absent() work before the first task.
+    // Every counter series of every configured queue and closed label value exists from the start, at 0:
+    // a series that first appears with its first increment is invisible to increase() and rate(), so a
+    // pod's first failure, dead letter or stale acknowledgement would fire no alert.
     for (const queue of queues) {
-      for (const counter of [this.started, this.retried, this.leaseExtensions]) counter.labels(queue).inc(0);
-      for (const type of [...this.types, OTHER_TYPE]) this.completed.labels(queue, type).inc(0);
+      for (const counter of [this.started, this.retried, this.released, this.leaseExtensions])
+        counter.labels(queue).inc(0);
+      for (const type of [...this.types, OTHER_TYPE]) {
+        this.completed.labels(queue, type).inc(0);
+        for (const reason of FAILURE_REASONS) this.failed.labels(queue, reason, type).inc(0);
+      }
+      for (const reason of DEAD_REASONS) this.deadLettered.labels(queue, reason).inc(0);
+      for (const operation of ACK_OPERATIONS) this.staleAcks.labels(queue, operation).inc(0);
     }
   }
 

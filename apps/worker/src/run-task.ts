@@ -5,7 +5,8 @@ import type { RunningTask } from './running-task';
 import type { HandlerContext, HandlerMap } from './types';
 
 /** Why an attempt failed; the `reason` label of tq_tasks_failed_total. */
-export type FailureReason = 'error' | 'timeout' | 'unknown_type' | 'permanent' | 'decode_error';
+export const FAILURE_REASONS = ['error', 'timeout', 'unknown_type', 'permanent', 'decode_error'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** What became of one attempt, before it is acknowledged. */
 export type Outcome =

@@ -25,7 +25,7 @@ import { Deadlines } from './deadlines';
 import { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
 import { Heartbeat, WORKER_VERSION, newWorkerId } from './heartbeat';
 import { LeaseKeeper } from './lease-keeper';
-import { WorkerMetrics } from './metrics';
+import { WorkerMetrics, type AckOperation } from './metrics';
 import { runTask, type Outcome } from './run-task';
 import { RunningTask } from './running-task';
 import { serializeResult } from './serialize-result';
@@ -488,11 +488,7 @@ export class Worker {
     );
   }
 
-  private stale(
-    entry: RunningTask,
-    operation: 'complete' | 'fail' | 'extend' | 'release' | 'progress',
-    code: string,
-  ): void {
+  private stale(entry: RunningTask, operation: AckOperation, code: string): void {
     this.metrics.staleAcks.labels(entry.task.queue, operation).inc();
     entry.logger.warn(
       { operation, code },

@@ -8,8 +8,9 @@ import {
   listAll,
   newTask,
 } from './test-support/fixtures';
+import type { Queue } from './queue';
 import type { RedisClient } from './scripts';
-import type { EventsMode, Lease, TaskStatus } from './types';
+import type { EventsMode, Lease, TaskRecord, TaskStatus } from './types';
 
 let redis: RedisClient;
 beforeAll(() => {
@@ -67,6 +68,35 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
 );
+
+/**
+ * The oldest-pending age stats reports is the true oldest runnable task: it is the ready time of one of
+ * them (a pending task, or a scheduled/retry task already due), and no pending task that never went
+ * through a promotion (no runAt) nor any due task is older. A task promoted late is the documented slack.
+ */
+async function expectTrueOldestPending(queue: Queue, states: Record<string, string>): Promise<void> {
+  const stats = await queue.stats();
+  const pending = await Promise.all(
+    Object.keys(states)
+      .filter((id) => states[id] === 'pending')
+      .map(async (id) => (await queue.getTask(id))!),
+  );
+  const due: number[] = [];
+  for (const key of [queue.keys.scheduled, queue.keys.retry]) {
+    const [, score] = await redis.zrange(key, '0', '0', 'WITHSCORES');
+    if (score !== undefined && Number(score) <= stats.now) due.push(Number(score));
+  }
+  const readyAt = (t: TaskRecord) => t.readyAt ?? t.createdAt;
+  const candidates = [...pending.map(readyAt), ...due];
+  if (candidates.length === 0) {
+    expect(stats.oldestPendingAgeMs).toBeNull();
+    return;
+  }
+  const reported = stats.now - stats.oldestPendingAgeMs!;
+  expect(candidates).toContain(reported);
+  const neverPromoted = pending.filter((t) => t.runAt === undefined);
+  for (const at of [...neverPromoted.map(readyAt), ...due]) expect(reported).toBeLessThanOrEqual(at);
+}
 
 describe('Queue invariants under random operation sequences', () => {
   it('keeps every task in exactly one state, with a hash that agrees, honours only current lease tokens, and streams each change while events are on', async () => {
@@ -240,6 +270,7 @@ describe('Queue invariants under random operation sequences', () => {
               for (const [id, kind] of lastState) expect([id, kind]).toEqual([id, states[id]]);
             }
             before = states;
+            await expectTrueOldestPending(queue, states);
           }
           for (const id of ids) {
             const record = (await queue.getTask(id))!;

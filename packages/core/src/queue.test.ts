@@ -416,6 +416,50 @@ describe('Queue against a real Redis', () => {
     expect(stats.oldestPendingAgeMs).toBe(2500);
   });
 
+  describe('the oldest pending age is the true oldest runnable task', () => {
+    it('is not hidden by tasks the reaper puts back, which keep their own age and run oldest first', async () => {
+      const { queue, clock } = freshQueue(redis);
+      const [a, b] = await enqueue(queue, {}, {}); // ready at 0
+      await queue.claim(2, 1000); // a worker takes both, then dies
+      clock.advance(100);
+      const [c] = await enqueue(queue, {}); // ready at 100, waits behind them
+      clock.advance(4900);
+      expect((await queue.reap()).recovered.sort()).toEqual([a, b].sort());
+      // At the front of pending, but they were runnable since 0: before, they said 5000 and hid c's age.
+      expect((await queue.stats()).oldestPendingAgeMs).toBe(5000);
+      const recovered = (await queue.getTask(a!))!;
+      expect(recovered.readyAt).toBe(recovered.createdAt);
+      const order = (await queue.claim(3, 1000)).tasks.map((t) => t.id);
+      expect(order.slice(2)).toEqual([c]);
+    });
+
+    it('is not hidden by a released task newer than the one it goes in front of', async () => {
+      const { queue, clock } = freshQueue(redis);
+      const [old] = await enqueue(queue, {}); // ready at 0
+      const [taken] = (await queue.claim(1, 60_000)).tasks;
+      clock.advance(1000);
+      const [young] = await enqueue(queue, {}); // ready at 1000
+      const [youngTaken] = (await queue.claim(1, 60_000)).tasks;
+      expect([taken!.id, youngTaken!.id]).toEqual([old, young]);
+      clock.advance(1000);
+      await queue.release([taken!]); // back at the front: ready since 0
+      await queue.release([youngTaken!]); // goes in front of it, but must not hide its age
+      const stats = await queue.stats();
+      expect(stats.counts.pending).toBe(2);
+      expect(stats.oldestPendingAgeMs).toBe(2000);
+    });
+
+    it('counts a scheduled or retry task that is due but not promoted yet (no reaper, no worker)', async () => {
+      const { queue, clock } = freshQueue(redis);
+      await enqueue(queue, { delayMs: 500 });
+      expect((await queue.stats()).oldestPendingAgeMs).toBeNull();
+      clock.advance(3500);
+      const stats = await queue.stats();
+      expect(stats.counts).toMatchObject({ pending: 0, scheduled: 1 });
+      expect(stats.oldestPendingAgeMs).toBe(3000);
+    });
+  });
+
   it('applies retention: finished tasks by age and count, dead tasks by their own window', async () => {
     const { queue, clock } = freshQueue(redis);
     const ids = await enqueue(queue, {}, {}, {}, {});

@@ -8,3 +8,4 @@ export { freePort } from './free-port';
 export { ChildService, spawnTracked, type ChildServiceOptions, type Exit } from './child-service';
 export { logSink, type LogSink } from './log-sink';
 export { REDIS_START_TIMEOUT_MS, SERVICE_START_TIMEOUT_MS, WAIT_FOR_TIMEOUT_MS } from './deadlines';
+export { metricSample } from './metric-sample';

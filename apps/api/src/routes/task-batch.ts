@@ -40,9 +40,7 @@ export function taskBatchRoutes({ service, metrics, auth, json }: RouteContext):
       if ('task' in result) {
         if (result.created) created++;
         else replayed++;
-        (result.created ? metrics.enqueued : metrics.replays).inc({
-          queue: metrics.queueLabel(result.task.queue),
-        });
+        metrics.submitted(result.task.queue, result.created);
         return { index: result.index, status: result.created ? 201 : 200, task: result.task };
       }
       const problem = toProblem(result);

@@ -14,7 +14,7 @@ export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext
       req.get('Idempotency-Key'),
       req.get('traceparent'),
     );
-    (created ? metrics.enqueued : metrics.replays).inc({ queue: metrics.queueLabel(task.queue) });
+    metrics.submitted(task.queue, created);
     res.location(`/tasks/${encodeURIComponent(task.id)}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.status(created ? 201 : 200).json(task);

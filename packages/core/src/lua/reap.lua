@@ -1,6 +1,7 @@
 --[[
   reap: recovers tasks whose lease expired (the worker died or stalled). Each goes to the front of its
-  pending list, or to dead with reason 'lease_expired' when its attempts are spent. Cost is
+  pending list keeping its readyAt (see put_back), or to dead with reason 'lease_expired' when its
+  attempts are spent. Cost is
   O(expired tasks): only the expired head of the running ZSET is read.
 
   KEYS[1] pending prefix  tq:{q}:pending:
@@ -39,10 +40,11 @@ local events = events_target(meta_key, events_key, now)
 local was_empty = pending_total(pending_prefix) == 0
 local expired = redis.call('ZRANGEBYSCORE', running_key, '-inf', now, 'LIMIT', 0, limit)
 local recovered, dead, orphans = {}, {}, 0
+local back = {}
 for _, id in ipairs(expired) do
   local task_key = task_prefix .. id
   redis.call('ZREM', running_key, id)
-  local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority')
+  local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority', 'readyAt', 'createdAt')
   if f[1] ~= 'running' then
     orphans = orphans + 1
   else
@@ -54,13 +56,13 @@ for _, id in ipairs(expired) do
       emit_event(events, id, 'dead', 'lease_expired')
       dead[#dead + 1] = id
     else
-      redis.call('RPUSH', pending_prefix .. (f[4] or '0'), id)
-      redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+      redis.call('HSET', task_key, 'status', 'pending')
+      back[#back + 1] = { id = id, priority = f[4] or '0', ready_at = tonumber(f[5] or f[6]) }
       emit_event(events, id, 'pending')
       recovered[#recovered + 1] = id
     end
   end
 end
-wake_if_was_empty(was_empty, #recovered, wake_channel)
+wake_if_was_empty(was_empty, put_back(pending_prefix, task_prefix, back), wake_channel)
 count_ended(history_prefix, now, #recovered + #dead, #recovered + #dead)
 return { recovered, dead, orphans }

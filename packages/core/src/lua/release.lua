@@ -1,6 +1,6 @@
 --[[
   release: gives running tasks back to the front of their pending list without spending an attempt
-  (a worker shutting down before a handler finished).
+  (a worker shutting down before a handler finished), keeping their readyAt (see put_back).
 
   KEYS[1] pending prefix  tq:{q}:pending:
   KEYS[2] running         tq:{q}:running
@@ -28,23 +28,22 @@ local wake_channel = ARGV[2]
 local events = events_target(meta_key, events_key, now)
 
 local was_empty = pending_total(pending_prefix) == 0
-local pushed = 0
+local back = {}
 local results = {}
 for i = 3, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local task_key = task_prefix .. id
   local code = check_lease(task_key, token)
   if code == 'ok' then
-    local priority = redis.call('HGET', task_key, 'priority') or '0'
+    local f = redis.call('HMGET', task_key, 'priority', 'readyAt', 'createdAt')
     redis.call('ZREM', running_key, id)
     redis.call('HINCRBY', task_key, 'attempt', -1)
-    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
+    redis.call('HSET', task_key, 'status', 'pending')
     redis.call('HDEL', task_key, 'token', 'startedAt')
-    redis.call('RPUSH', pending_prefix .. priority, id)
+    back[#back + 1] = { id = id, priority = f[1] or '0', ready_at = tonumber(f[2] or f[3]) }
     emit_event(events, id, 'pending')
-    pushed = pushed + 1
   end
   results[#results + 1] = code
 end
-wake_if_was_empty(was_empty, pushed, wake_channel)
+wake_if_was_empty(was_empty, put_back(pending_prefix, task_prefix, back), wake_channel)
 return results

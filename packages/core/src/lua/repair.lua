@@ -1,6 +1,6 @@
 --[[
   repair: fixes task hashes that say running without a lease (possible only after a partial loss of
-  Redis data); they go back to the front of their pending list. Ids come from a SCAN of task hashes.
+  Redis data); they go back to the front of their pending list, keeping their readyAt (see put_back). Ids come from a SCAN of task hashes.
 
   KEYS[1] pending prefix  tq:{q}:pending:
   KEYS[2] running         tq:{q}:running
@@ -29,17 +29,18 @@ local events = events_target(meta_key, events_key, now)
 
 local was_empty = pending_total(pending_prefix) == 0
 local repaired = {}
+local back = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
   local task_key = task_prefix .. id
-  local f = redis.call('HMGET', task_key, 'status', 'priority')
+  local f = redis.call('HMGET', task_key, 'status', 'priority', 'readyAt', 'createdAt')
   if f[1] == 'running' and not redis.call('ZSCORE', running_key, id) then
     redis.call('HDEL', task_key, 'token')
-    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
-    redis.call('RPUSH', pending_prefix .. (f[2] or '0'), id)
+    redis.call('HSET', task_key, 'status', 'pending')
+    back[#back + 1] = { id = id, priority = f[2] or '0', ready_at = tonumber(f[3] or f[4]) }
     emit_event(events, id, 'pending')
     repaired[#repaired + 1] = id
   end
 end
-wake_if_was_empty(was_empty, #repaired, wake_channel)
+wake_if_was_empty(was_empty, put_back(pending_prefix, task_prefix, back), wake_channel)
 return repaired

@@ -1,5 +1,6 @@
 --[[
-  stats: counts per state and the age of the oldest pending task, read at one instant.
+  stats: counts per state and the oldest runnable task (pending, or scheduled/retry already due), read
+  at one instant.
 
   KEYS[1] pending prefix  tq:{q}:pending:
   KEYS[2] scheduled       tq:{q}:scheduled
@@ -14,7 +15,7 @@
   ARGV[1] now ms ('' = Redis TIME)
 
   Returns {now, pending, scheduled, running, retry, dead, done, canceled, paused (0/1),
-           oldest pending readyAt ms (-1 = none), expired leases not yet reaped, events mode}.
+           oldest runnable readyAt ms (-1 = none), expired leases not yet reaped, events mode}.
 ]]
 -- @include common
 
@@ -30,16 +31,27 @@ local task_prefix = KEYS[9]
 
 local now = resolve_now(ARGV[1])
 
--- The tail of each priority list is its oldest entry.
+-- The tail of each priority list is its oldest entry: enqueue and promotion add at the head, and what
+-- goes back to the tail (release, reap, repair) keeps its readyAt and is never newer than the entry it
+-- covers (put_back). A scheduled or retry task already due that nobody promoted yet is runnable too,
+-- since its due time. Exact up to promotion lateness: a task promoted late lands at the head with its
+-- due time, behind newer entries, so until those are claimed the age can be short by that lateness.
 local oldest = -1
+local function consider(ready_at)
+  if ready_at and ready_at <= now and (oldest < 0 or ready_at < oldest) then
+    oldest = ready_at
+  end
+end
 for p = 0, PRIORITY_LEVELS - 1 do
   local id = redis.call('LINDEX', pending_prefix .. p, -1)
   if id then
-    local f = redis.call('HMGET', task_prefix .. id, 'readyAt', 'createdAt')
-    local ready_at = tonumber(f[1] or f[2])
-    if ready_at and (oldest < 0 or ready_at < oldest) then
-      oldest = ready_at
-    end
+    consider(ready_time(task_prefix .. id))
+  end
+end
+for _, key in ipairs({ scheduled_key, retry_key }) do
+  local due = first_score(key)
+  if due >= 0 then
+    consider(due)
   end
 end
 

@@ -19,6 +19,37 @@ local function pending_total(pending_prefix)
   return total
 end
 
+-- When a task became runnable, ms: readyAt, which enqueue leaves out when it equals createdAt.
+local function ready_time(task_key)
+  local f = redis.call('HMGET', task_key, 'readyAt', 'createdAt')
+  return tonumber(f[1] or f[2])
+end
+
+-- Gives tasks back to the front of their pending lists (release, reap, repair) so they run next, the
+-- oldest first. A task keeps its readyAt: losing a lease or being released does not make it younger, so
+-- the oldest-pending age counts from when it first became runnable. It never carries a readyAt newer than
+-- the task it goes in front of (it takes that one's), so the tail of every list stays its oldest entry,
+-- which is what stats reads. `items`: {id = , priority = , ready_at = } tables. Returns how many.
+local function put_back(pending_prefix, task_prefix, items)
+  table.sort(items, function(a, b)
+    return a.ready_at > b.ready_at -- the newest first: the oldest ends at the tail, claimed first
+  end)
+  for _, item in ipairs(items) do
+    local list = pending_prefix .. item.priority
+    local ready_at = item.ready_at
+    local tail = redis.call('LINDEX', list, -1)
+    if tail then
+      local tail_ready = ready_time(task_prefix .. tail)
+      if tail_ready and tail_ready < ready_at then
+        ready_at = tail_ready
+      end
+    end
+    redis.call('RPUSH', list, item.id)
+    redis.call('HSET', task_prefix .. item.id, 'readyAt', ready_at)
+  end
+  return #items
+end
+
 -- Idle workers subscribe to the wake channel; one message per empty -> non-empty transition is enough.
 local function wake_if_was_empty(was_empty, pushed, wake_channel)
   if was_empty and pushed > 0 then
