@@ -43,6 +43,7 @@ export type ProblemKind =
   | 'queue-full'
   | 'queue-not-allowed'
   | 'queue-limit-reached'
+  | 'schedule-limit-reached'
   | 'internal'
   | 'unavailable';
 
@@ -67,6 +68,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, ProblemSpec>> = {
   'queue-full': { status: 429, title: 'Queue full', reason: 'queue_full', retryAfter: true },
   'queue-not-allowed': { status: 403, title: 'Queue not allowed', reason: 'queue_not_allowed' },
   'queue-limit-reached': { status: 403, title: 'Queue limit reached', reason: 'queue_limit' },
+  'schedule-limit-reached': { status: 403, title: 'Schedule limit reached' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable', reason: 'unavailable', retryAfter: true },
 };
@@ -85,6 +87,7 @@ export const PROBLEM_OF_CODE: Readonly<Record<TqErrorCode, ProblemKind>> = {
   unavailable: 'unavailable',
   queue_not_allowed: 'queue-not-allowed',
   queue_limit: 'queue-limit-reached',
+  schedule_limit: 'schedule-limit-reached',
 };
 
 /** The `type` URI of a problem kind. */

@@ -23,6 +23,9 @@ export class ReaperMetrics {
   readonly queuesDue: Gauge;
   readonly queuesLooked: Gauge;
   readonly queuesRemoved: Counter;
+  readonly scheduleSlots: Counter<'queue' | 'outcome'>;
+  readonly scheduleConflicts: Counter;
+  readonly scheduleDelay: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -107,6 +110,24 @@ export class ReaperMetrics {
       registers,
     });
     this.queuesRemoved.inc(0);
+    this.scheduleSlots = new Counter({
+      name: 'tq_schedule_slots_total',
+      help: 'Schedule slots handled by this reaper: fired (a task enqueued), skipped_overlap, skipped_misfire.',
+      labelNames: ['queue', 'outcome'],
+      registers,
+    });
+    this.scheduleConflicts = new Counter({
+      name: 'tq_schedule_fire_conflicts_total',
+      help: 'Schedules another reaper (or a change) moved between this reaper reading and firing them: nothing fired twice.',
+      registers,
+    });
+    this.scheduleConflicts.inc(0);
+    this.scheduleDelay = new Histogram({
+      name: 'tq_schedule_fire_delay_seconds',
+      help: 'How late an on-time schedule slot became a task (Redis time of the fire minus the slot).',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60],
+      registers,
+    });
     this.passFailures = new Counter({
       name: 'tq_reaper_pass_failures_total',
       help: 'Passes in which some step failed (Redis unreachable); retried at the next interval.',
@@ -137,5 +158,7 @@ export class ReaperMetrics {
     this.deadLettered.remove({ queue, reason: 'lease_expired' });
     for (const from of ['scheduled', 'retry']) this.promoted.remove({ queue, from });
     for (const state of ['done', 'canceled', 'dead']) this.trimmed.remove({ queue, state });
+    for (const outcome of ['fired', 'skipped_overlap', 'skipped_misfire'])
+      this.scheduleSlots.remove({ queue, outcome });
   }
 }

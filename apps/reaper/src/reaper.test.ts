@@ -1,4 +1,12 @@
-import { ManualClock, Queue, createRedis, newTaskId, type ClaimedTask, type RedisClient } from '@tq/core';
+import {
+  ManualClock,
+  Queue,
+  ScheduleStore,
+  createRedis,
+  newTaskId,
+  type ClaimedTask,
+  type RedisClient,
+} from '@tq/core';
 import { metricSample, randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
@@ -195,6 +203,35 @@ describe('Reaper', () => {
       expect(task.errors).toHaveLength(1); // recovered once: a second recovery would add a second entry
     }
     expect(new Set(await redis.lrange(`${queue.keys.pendingPrefix}0`, 0, -1)).size).toBe(500);
+  });
+
+  it('fires each schedule slot once with two reapers passing together, and counts it once', async () => {
+    const store = new ScheduleStore(redis, clock);
+    const start = clock.now();
+    await store.create({
+      id: `every-second-${queue.name}`,
+      queue: queue.name,
+      cron: '* * * * * *',
+      timezone: 'UTC',
+      task: { type: 'tick', payload: 'null', priority: 0, maxAttempts: 1 },
+      misfire: 'skip',
+      misfireGraceMs: 60_000,
+      overlap: 'allow',
+      paused: false,
+    });
+    const [a, b] = [reaper(), reaper()];
+    for (let step = 0; step < 20; step++) {
+      clock.advance(700);
+      expect(await Promise.all([a!.runPass(), b!.runPass()])).toEqual([true, true]);
+    }
+    const pending = await queue.listTasks('pending', { limit: 100 });
+    const slots = await Promise.all(
+      pending.tasks.map(async (t) => (await queue.getTask(t.id))!.schedule!.slot),
+    );
+    expect(slots.sort()).toEqual(Array.from({ length: 14 }, (_, i) => start + (i + 1) * 1000));
+    const fired = async (r: Reaper) =>
+      metric(r.registry, 'tq_schedule_slots_total', { queue: queue.name, outcome: 'fired' });
+    expect((await fired(a!)) + (await fired(b!))).toBe(14);
   });
 
   it('finds queues in tq:queues and publishes their gauges', async () => {

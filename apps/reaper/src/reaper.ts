@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_RETENTION,
   Queue,
+  ScheduleStore,
   listQueues,
   type Clock,
   type QueueStats,
@@ -54,13 +55,23 @@ export interface ReaperOptions {
   random?: () => number;
 }
 
+/** Schedules one fire script handles: with up to 100 slots each, a script writes at most 5000 tasks. */
+const SCHEDULES_PER_FIRE = 50;
+
 const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
-/** What one `due` look found: Redis time and the earliest due entry (null = nothing waiting). */
+/** What one `due` look found: Redis time, the earliest due entry and schedule slot (null = none). */
 interface Look {
   queue: Queue;
   now: number;
   earliest: number | null;
+  scheduleAt: number | null;
+}
+
+/** The earliest of a look's task work and schedule slot that has come, or null when neither has. */
+function dueAt({ now, earliest, scheduleAt }: Look): number | null {
+  const due = [earliest, scheduleAt].filter((at): at is number => at !== null && at <= now);
+  return due.length === 0 ? null : Math.min(...due);
 }
 
 /**
@@ -75,6 +86,7 @@ export class Reaper {
   readonly registry: Registry;
   private readonly metrics: ReaperMetrics;
   private readonly queues = new Map<string, Queue>();
+  private readonly schedules: ScheduleStore;
   private readonly logger: Logger;
   private readonly intervalMs: number;
   private readonly batchSize: number;
@@ -117,6 +129,7 @@ export class Reaper {
     this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
     this.metrics = new ReaperMetrics(this.registry);
     for (const name of options.queues ?? []) this.queue(name); // their series at 0 before the first pass
+    this.schedules = new ScheduleStore(options.redis, options.clock);
   }
 
   /** Runs a pass now, then one every interval (±20%) until stop(). */
@@ -170,26 +183,28 @@ export class Reaper {
     }
     if (listed) this.forgetQueuesNotIn(names);
 
-    // Every queue gets one O(1) look; only those with due work get the reap and promote scripts, the most
-    // overdue first, so a pass stays bounded and a queue's recovery does not wait behind thousands of idle ones.
+    // Every queue gets one O(1) look; only those with due work get the reap and promote scripts (and those
+    // with a due schedule slot the firing), the most overdue first, so a pass stays bounded and a queue's
+    // recovery does not wait behind thousands of idle ones.
     const now = Date.now();
     const toLook = names.filter((name) => (this.nextLookAt.get(name) ?? 0) <= now);
     const looks = await Promise.all(toLook.map((name) => this.look(name)));
     for (const look of looks) {
       // Nothing running, scheduled or in retry: no lease can expire before idleLookMs from now has passed.
-      if (look?.earliest === null && this.idleLookMs > 0)
-        this.nextLookAt.set(look.queue.name, now + this.idleLookMs * (0.75 + 0.25 * this.random()));
-      else if (look) this.nextLookAt.delete(look.queue.name);
+      // A schedule's next slot comes sooner than that: look again by then.
+      if (look?.earliest === null && this.idleLookMs > 0) {
+        const idleUntil = now + this.idleLookMs * (0.75 + 0.25 * this.random());
+        const slotIn = look.scheduleAt === null ? Infinity : look.scheduleAt - look.now;
+        this.nextLookAt.set(look.queue.name, Math.min(idleUntil, now + slotIn));
+      } else if (look) this.nextLookAt.delete(look.queue.name);
     }
     this.metrics.queuesLooked.set(toLook.length);
     ok &&= looks.every((look) => look !== undefined);
     const due = looks
-      .filter(
-        (look): look is Look => look !== undefined && look.earliest !== null && look.earliest <= look.now,
-      )
-      .sort((a, b) => a.earliest! - b.earliest!)
+      .filter((look): look is Look => look !== undefined && dueAt(look) !== null)
+      .sort((a, b) => dueAt(a)! - dueAt(b)!)
       .slice(0, this.dueQueuesPerPass);
-    const handled = await Promise.all(due.map((look) => this.handleDue(look.queue)));
+    const handled = await Promise.all(due.map((look) => this.handleDue(look)));
     ok &&= handled.every(Boolean);
 
     // Retention, gauges, idle removal and repair for the next slice of queues, in turn.
@@ -224,21 +239,53 @@ export class Reaper {
     return slice.concat(names.slice(0, this.sweepQueuesPerPass - slice.length));
   }
 
-  /** Recovers expired leases and promotes due tasks of one queue; a failure is logged and retried next pass. */
-  private async handleDue(queue: Queue): Promise<boolean> {
+  /**
+   * Recovers expired leases and promotes due tasks of one queue, and fires its due schedule slots; each
+   * only when its look said it has come. A failure is logged and retried next pass.
+   */
+  private async handleDue(look: Look): Promise<boolean> {
+    const { queue, now, earliest, scheduleAt } = look;
     const q = queue.name;
     const label = this.labels.label(q);
     return this.guarded(q, async () => {
-      const reaped = await this.reap(queue);
-      const promoted = await this.drain(async () => {
-        const p = await queue.promote(this.batchSize);
-        this.metrics.promoted.labels(label, 'scheduled').inc(p.scheduled);
-        this.metrics.promoted.labels(label, 'retry').inc(p.retry);
-        return Math.max(p.scheduled, p.retry);
-      });
-      if (reaped.recovered + reaped.dead + reaped.orphans > 0 || promoted > 0)
-        this.logger.info({ queue: q, ...reaped, promoted }, 'expired leases and due tasks handled');
+      if (earliest !== null && earliest <= now) {
+        const reaped = await this.reap(queue);
+        const promoted = await this.drain(async () => {
+          const p = await queue.promote(this.batchSize);
+          this.metrics.promoted.labels(label, 'scheduled').inc(p.scheduled);
+          this.metrics.promoted.labels(label, 'retry').inc(p.retry);
+          return Math.max(p.scheduled, p.retry);
+        });
+        if (reaped.recovered + reaped.dead + reaped.orphans > 0 || promoted > 0)
+          this.logger.info({ queue: q, ...reaped, promoted }, 'expired leases and due tasks handled');
+      }
+      if (scheduleAt !== null && scheduleAt <= now) await this.fireSchedules(q, label);
     });
+  }
+
+  /** Fires the due slots of a queue's schedules, up to maxPerPass schedules per pass. */
+  private async fireSchedules(q: string, label: string): Promise<void> {
+    for (let handled = 0; handled < this.maxPerPass; handled += SCHEDULES_PER_FIRE) {
+      const fired = await this.schedules.fireDue(q, Math.min(SCHEDULES_PER_FIRE, this.maxPerPass - handled));
+      const tasks = [...fired.created.values()].reduce((n, ids) => n + ids.length, 0);
+      this.metrics.scheduleSlots.labels(label, 'fired').inc(tasks);
+      this.metrics.scheduleSlots.labels(label, 'skipped_overlap').inc(fired.overlapSkipped);
+      this.metrics.scheduleSlots.labels(label, 'skipped_misfire').inc(fired.misfireSkipped);
+      this.metrics.scheduleConflicts.inc(fired.stale);
+      for (const delay of fired.delaysMs) this.metrics.scheduleDelay.observe(delay / 1000);
+      if (tasks > 0 || fired.misfireSkipped > 0 || fired.overlapSkipped > 0)
+        this.logger.info(
+          {
+            queue: q,
+            schedules: [...fired.created.keys()],
+            tasks,
+            skippedOverlap: fired.overlapSkipped,
+            skippedMisfire: fired.misfireSkipped,
+          },
+          'schedule slots fired',
+        );
+      if (!fired.more) return;
+    }
   }
 
   /** Retention, orphan repair when due, gauges and idle removal for one queue. */

@@ -10,6 +10,7 @@
  * - `unavailable`: Redis did not answer in time or refused the operation; the outcome may be unknown, retry
  * - `queue_not_allowed`: the queue's name is not in the operator's allowlist
  * - `queue_limit`: a new queue, and the registry already holds the most queues allowed
+ * - `schedule_limit`: a new schedule, and the registry already holds the most schedules allowed
  */
 export type TqErrorCode =
   | 'invalid'
@@ -19,7 +20,8 @@ export type TqErrorCode =
   | 'queue_full'
   | 'unavailable'
   | 'queue_not_allowed'
-  | 'queue_limit';
+  | 'queue_limit'
+  | 'schedule_limit';
 
 /** An error with a code from the closed set above and a message written for the user. */
 export class TqError extends Error {

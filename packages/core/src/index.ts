@@ -3,7 +3,23 @@ export { EPOCH_KEY, EpochWatcher } from './epoch';
 export { closeRedis, createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
 export { PermanentError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
-export { QUEUES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
+export { QUEUES_KEY, SCHEDULES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
+export { CronSchedule, NEVER_MS } from './cron';
+export {
+  MISSED_COUNT_MAX,
+  SCHEDULE_ID_PATTERN,
+  ScheduleStore,
+  assertScheduleId,
+  planSlots,
+  type FireResult,
+  type MisfirePolicy,
+  type OverlapPolicy,
+  type ScheduleChange,
+  type ScheduleDefinition,
+  type ScheduleRecord,
+  type ScheduleTask,
+  type SlotPlan,
+} from './schedules';
 export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';

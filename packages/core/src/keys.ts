@@ -7,6 +7,13 @@
 export const QUEUES_KEY = 'tq:queues';
 
 /**
+ * The schedule registry: a HASH of schedule id -> the name of the queue that holds it, so a schedule is
+ * found by id and every schedule is listed without a scan. Like `tq:queues`, never inside a multi-key
+ * script (it has no queue tag); at most SCHEDULE_MAX_COUNT entries (the `register_schedule` script).
+ */
+export const SCHEDULES_KEY = 'tq:schedules';
+
+/**
  * The live-worker registry (ADR 0016): a ZSET of worker ids scored by when each one's record expires,
  * and one record per worker, a STRING with a TTL. Both carry the hash tag `{tq.workers}`, which no queue
  * name can spell (queue names have no dot), so they share one Cluster slot and one script reads both.
@@ -49,6 +56,14 @@ export interface QueueKeys {
   redrivePrefix: string;
   /** Prefix of the per-hour counts of ended attempts: `tq:{q}:history:<hour since the epoch>`. */
   historyPrefix: string;
+  /**
+   * ZSET of the queue's schedules: id -> its next slot (ms), or NEVER_MS while paused. The reaper's `due`
+   * look reads its head; the enqueue of a schedule's task and the advance of its cursor are one script on
+   * this queue's slot.
+   */
+  schedules: string;
+  /** Prefix of schedule hashes: `tq:{q}:schedule:<schedule id>` (definition, cursor, counters). */
+  schedulePrefix: string;
   /** Pub/sub channel idle workers wait on; published when pending goes from empty to non-empty. */
   wakeChannel: string;
 }
@@ -72,6 +87,8 @@ export function queueKeys(queue: string): QueueKeys {
     idempotencyPrefix: `${base}idem:`,
     historyPrefix: `${base}history:`,
     redrivePrefix: `${base}redrive:`,
+    schedules: `${base}schedules`,
+    schedulePrefix: `${base}schedule:`,
     wakeChannel: `${base}wake`,
   };
 }

@@ -9,14 +9,23 @@ import {
   newTask,
 } from './test-support/fixtures';
 import type { Queue } from './queue';
+import { createRedis } from './connection';
+import { CronSchedule } from './cron';
+import { ScheduleStore, type MisfirePolicy, type OverlapPolicy } from './schedules';
 import type { RedisClient } from './scripts';
 import type { EventsMode, Lease, TaskRecord, TaskStatus } from './types';
 
 let redis: RedisClient;
+let second: RedisClient;
 beforeAll(() => {
   redis = connect();
+  // A second reaper's connection: its fires race the first's on the server, not in one pipeline.
+  second = createRedis(process.env.REDIS_URL!);
 });
-afterAll(() => redis.quit());
+afterAll(async () => {
+  await redis.quit();
+  await second.quit();
+});
 
 /** One step a producer, worker, reaper or clock can take. `pick` chooses among the known tasks/leases. */
 type Action =
@@ -29,7 +38,10 @@ type Action =
   | { kind: 'progress'; pick: number; percent: number }
   | { kind: 'listen'; leaseMs: number }
   | { kind: 'eventsMode'; mode: EventsMode }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  | { kind: 'schedule'; cron: string; misfire: MisfirePolicy; graceMs: number; overlap: OverlapPolicy }
+  | { kind: 'fire'; reapers: number }
+  | { kind: 'togglePause'; pick: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
@@ -67,6 +79,15 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     mode: fc.constantFrom<EventsMode>('auto', 'on', 'off'),
   }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
+  fc.record({
+    kind: fc.constant('schedule' as const),
+    cron: fc.constantFrom('*/1 * * * * *', '*/2 * * * * *', '*/3 * * * * *', '0 * * * * *'),
+    misfire: fc.constantFrom('skip' as const, 'run-once' as const),
+    graceMs: fc.integer({ min: 1000, max: 4000 }),
+    overlap: fc.constantFrom('allow' as const, 'skip' as const),
+  }),
+  fc.record({ kind: fc.constant('fire' as const), reapers: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('togglePause' as const), pick: fc.nat() }),
 );
 
 /**
@@ -98,6 +119,15 @@ async function expectTrueOldestPending(queue: Queue, states: Record<string, stri
   for (const at of [...neverPromoted.map(readyAt), ...due]) expect(reported).toBeLessThanOrEqual(at);
 }
 
+/** The model of one schedule: the slots it must account for are those after `from`, minus its pauses. */
+interface ScheduleModel {
+  id: string;
+  cron: CronSchedule;
+  from: number;
+  /** (after, until] ranges of slots a pause took out. */
+  paused: [number, number][];
+}
+
 describe('Queue invariants under random operation sequences', () => {
   it('keeps every task in exactly one state, with a hash that agrees, honours only current lease tokens, and streams each change while events are on', async () => {
     await fc.assert(
@@ -115,6 +145,9 @@ describe('Queue invariants under random operation sequences', () => {
           let before: Record<string, TaskStatus> = {};
           // The progress each task's hash must show: the value of the last accepted report.
           const progress = new Map<string, string>();
+          // Two reapers' stores: fires from both race for the same slots.
+          const stores = [new ScheduleStore(redis, clock), new ScheduleStore(second, clock)];
+          const schedules: ScheduleModel[] = [];
           const ids: string[] = [];
           // Every lease ever handed out, including ones a "crashed" worker never acknowledges.
           const leases: Lease[] = [];
@@ -248,6 +281,42 @@ describe('Queue invariants under random operation sequences', () => {
               case 'advance':
                 clock.advance(a.ms);
                 break;
+              case 'schedule': {
+                const id = `${queue.name}-${schedules.length}`;
+                const created = await stores[0]!.create({
+                  id,
+                  queue: queue.name,
+                  cron: a.cron,
+                  timezone: 'UTC',
+                  task: { type: 'cron', payload: '{}', priority: 0, maxAttempts: 2 },
+                  misfire: a.misfire,
+                  misfireGraceMs: a.graceMs,
+                  overlap: a.overlap,
+                  paused: false,
+                });
+                schedules.push({
+                  id,
+                  cron: CronSchedule.parse(a.cron, 'UTC'),
+                  from: created.cursor,
+                  paused: [],
+                });
+                break;
+              }
+              case 'fire': {
+                const fires = await Promise.all(
+                  Array.from({ length: a.reapers }, (_, r) => stores[r % 2]!.fireDue(queue.name)),
+                );
+                for (const f of fires) for (const created of f.created.values()) ids.push(...created);
+                break;
+              }
+              case 'togglePause': {
+                if (schedules.length === 0) break;
+                const model = schedules[a.pick % schedules.length]!;
+                const before = (await stores[1]!.get(model.id))!;
+                const after = await stores[1]!.update(model.id, { paused: !before.paused });
+                if (before.paused) model.paused.push([before.cursor, after.cursor]);
+                break;
+              }
             }
             const states = await expectConsistent(queue, ids);
             for (const [id, state] of Object.entries(states)) {
@@ -275,6 +344,32 @@ describe('Queue invariants under random operation sequences', () => {
           for (const id of ids) {
             const record = (await queue.getTask(id))!;
             expect(record.attempt).toBeLessThanOrEqual(record.maxAttempts);
+          }
+          // Every slot of every schedule, up to its cursor, was handled exactly once: fired as one task (or
+          // folded into a run-once task), or skipped by the overlap or misfire policy, or taken out by a pause.
+          for (const model of schedules) {
+            const record = (await stores[0]!.get(model.id))!;
+            const tasks = (await Promise.all(ids.map((id) => queue.getTask(id))))
+              .map((t) => t?.schedule)
+              .filter((s) => s?.id === model.id);
+            const slots = tasks.map((t) => t!.slot);
+            expect(new Set(slots).size).toBe(slots.length);
+            const expected: number[] = [];
+            for (
+              let at = model.cron.next(model.from);
+              at !== null && at <= record.cursor;
+              at = model.cron.next(at)
+            ) {
+              if (!model.paused.some(([after, until]) => at! > after && at! <= until)) expected.push(at);
+            }
+            for (const slot of slots) expect(expected).toContain(slot);
+            const { fired, skippedOverlap, skippedMisfire, missedRunOnce } = record.counts;
+            const onTime = tasks.filter((t) => t!.missed === 0).length;
+            expect([model.id, fired, onTime + missedRunOnce + skippedOverlap + skippedMisfire]).toEqual([
+              model.id,
+              tasks.length,
+              expected.length,
+            ]);
           }
           // Every ended attempt was counted once, in the per-minute history.
           const history = await queue.history(1440);

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
+import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
 import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
@@ -127,18 +128,9 @@ export class Queue {
       this.run('enqueue', keys, [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields]);
     let reply = (await send(false)) as [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
     if (reply[1] === 'unregistered') {
-      // Not in the registry: add it (or refuse, when full) before the first write, then write.
-      if (Number(await this.run('register', [QUEUES_KEY], [this.name, maxQueues])) !== 1) {
-        throw new TqError(
-          'queue_limit',
-          `queue ${this.name} is new and tq already holds ${maxQueues} queues, the most allowed: use an existing queue, or delete empty ones (DELETE /queues/:name)`,
-          { queue: this.name, maxQueues },
-        );
-      }
+      await this.addToRegistry(maxQueues);
       reply = (await send(true)) as typeof reply;
-      // And once more after the write: a removal that took the name out of the registry between the two
-      // calls (its queue was still empty then) must not leave this queue hidden from the reaper.
-      await this.redis.sadd(QUEUES_KEY, this.name);
+      await this.confirmInRegistry();
     }
     const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
@@ -147,6 +139,30 @@ export class Queue {
       id: localId ? this.fullId(localId) : '',
       at: Number(now),
     }));
+  }
+
+  /**
+   * Adds the queue to `tq:queues` before a first write that sets its `registered` marker (enqueue, a new
+   * schedule), unless the registry already holds `maxQueues` queues (0 = no limit): then throws
+   * `queue_limit`. The writer calls {@link confirmInRegistry} after its write.
+   */
+  async addToRegistry(maxQueues: number): Promise<void> {
+    if (Number(await this.run('register', [QUEUES_KEY], [this.name, maxQueues])) !== 1) {
+      throw new TqError(
+        'queue_limit',
+        `queue ${this.name} is new and tq already holds ${maxQueues} queues, the most allowed: use an existing queue, or delete empty ones (DELETE /queues/:name)`,
+        { queue: this.name, maxQueues },
+      );
+    }
+  }
+
+  /**
+   * Adds the name once more after a write that set the `registered` marker: a removal that took the name
+   * out of the registry between the two calls (its queue was still empty then) must not leave this queue
+   * hidden from the reaper.
+   */
+  async confirmInRegistry(): Promise<void> {
+    await this.redis.sadd(QUEUES_KEY, this.name);
   }
 
   /**
@@ -644,6 +660,7 @@ export class Queue {
         k.registered,
         k.served,
         k.events,
+        k.schedules,
       ],
       [mode, dry ? '1' : '0', this.now()],
     )) as [RemoveResult['code'], ...number[]];
@@ -663,16 +680,20 @@ export class Queue {
   }
 
   /**
-   * The reaper's O(1) look at the queue: Redis time, and the earliest lease deadline, scheduled run time or
-   * retry time (null when none is waiting). Work is due when `earliest <= now`.
+   * The reaper's O(1) look at the queue: Redis time, the earliest lease deadline, scheduled run time or
+   * retry time (null when none is waiting), and the next slot of its schedules (null when it has none, or
+   * all are paused). Work is due when `earliest <= now`; a schedule when `scheduleAt <= now`.
    */
-  async due(): Promise<{ now: number; earliest: number | null }> {
+  async due(): Promise<{ now: number; earliest: number | null; scheduleAt: number | null }> {
     const k = this.keys;
-    const [now, earliest] = (await this.run('due', [k.running, k.scheduled, k.retry], [this.now()])) as [
-      number,
-      number,
-    ];
-    return { now: Number(now), earliest: Number(earliest) < 0 ? null : Number(earliest) };
+    const [now, earliest, scheduleAt] = (
+      (await this.run('due', [k.running, k.scheduled, k.retry, k.schedules], [this.now()])) as number[]
+    ).map(Number) as [number, number, number];
+    return {
+      now,
+      earliest: earliest < 0 ? null : earliest,
+      scheduleAt: scheduleAt < 0 || scheduleAt >= NEVER_MS ? null : scheduleAt,
+    };
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
@@ -788,6 +809,10 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
     idempotencyKey: hash.idempotencyKey,
     progress: hash.progress,
     traceparent: hash.traceparent,
+    schedule:
+      hash.schedule === undefined
+        ? undefined
+        : { id: hash.schedule, slot: Number(hash.slot), missed: Number(hash.missed ?? 0) },
   };
 }
 

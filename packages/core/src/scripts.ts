@@ -11,8 +11,8 @@ const LUA_DIR = join(__dirname, 'lua');
 const SCRIPTS = {
   enqueue: 8,
   register: 1,
-  remove_queue: 11,
-  due: 3,
+  remove_queue: 12,
+  due: 4,
   claim: 7,
   extend: 2,
   complete: 6,
@@ -33,6 +33,11 @@ const SCRIPTS = {
   history: 1,
   progress: 3,
   events_listen: 1,
+  register_schedule: 1,
+  save_schedule: 3,
+  delete_schedule: 2,
+  due_schedules: 2,
+  fire_schedules: 6,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

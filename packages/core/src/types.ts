@@ -161,6 +161,8 @@ export interface TaskRecord {
   /** The last progress reported by a handler (JSON), from any attempt. */
   progress?: string;
   traceparent?: string;
+  /** The schedule that enqueued the task, the slot (ms) it fired for, and the missed slots it stands for. */
+  schedule?: { id: string; slot: number; missed: number };
 }
 
 /** What a task list shows of a task: its record without payload, result and error history. */
@@ -226,6 +228,6 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 
 /** What `Queue.remove` did: `removed`, or why not, with the tasks per state at that instant. */
 export interface RemoveResult {
-  code: 'removed' | 'not_empty' | 'settings' | 'served';
+  code: 'removed' | 'not_empty' | 'schedules' | 'settings' | 'served';
   counts: QueueStats['counts'];
 }

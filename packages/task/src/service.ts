@@ -297,6 +297,13 @@ export class TaskService {
     await this.assertQueue(name);
     const { code, counts } = await this.repository.queue(name).remove('delete');
     if (code === 'removed') return;
+    if (code === 'schedules') {
+      throw new TqError(
+        'conflict',
+        `queue ${name} is the target of schedules: delete them first (GET /schedules?queue=${name} lists them)`,
+        { counts },
+      );
+    }
     const held = Object.entries(counts)
       .filter(([, n]) => n > 0)
       .map(([state, n]) => `${n} ${state}`)

@@ -1,15 +1,17 @@
 --[[
   due: the reaper's cheap look at one queue: the earliest lease deadline, scheduled run time and retry
-  time, so a pass runs the reap and promote scripts only for queues with due work, most overdue first.
-  Reads three ZSET heads: O(1).
+  time, so a pass runs the reap and promote scripts only for queues with due work, most overdue first;
+  and the earliest slot of its schedules, so it fires them only when one is due. Reads four ZSET
+  heads: O(1).
 
   KEYS[1] running    tq:{q}:running
   KEYS[2] scheduled  tq:{q}:scheduled
   KEYS[3] retry      tq:{q}:retry
+  KEYS[4] schedules  tq:{q}:schedules  ZSET schedule id -> next slot ms
 
   ARGV[1] now ms ('' = Redis TIME)
 
-  Returns {now, earliest of the three heads (ms, -1 = all empty)}.
+  Returns {now, earliest of the three heads (ms, -1 = all empty), next slot of KEYS[4] (ms, -1 = none)}.
 ]]
 -- @include common
 
@@ -24,4 +26,5 @@ for i = 1, 3 do
     end
   end
 end
-return { now, earliest }
+local schedule = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+return { now, earliest, schedule[2] and tonumber(schedule[2]) or -1 }

@@ -16,6 +16,7 @@
   KEYS[9] registered      tq:{q}:registered
   KEYS[10] served         tq:{q}:served      set while a worker serves the queue
   KEYS[11] events         tq:{q}:events      STREAM of task events (deleted with the queue)
+  KEYS[12] schedules      tq:{q}:schedules   ZSET of the queue's schedules
 
   ARGV[1] mode: 'delete' (an operator's DELETE: settings go too) or 'idle' (automatic: never a queue with
           settings or a serving worker)
@@ -25,6 +26,7 @@
   Returns {code, pending, scheduled, running, retry, dead, done, canceled}; code is
     'removed'   (or would be, when dry)
     'not_empty' some state holds a task
+    'schedules' the queue holds schedules (they enqueue into it: delete them first)
     'settings'  idle mode: the queue has settings (meta; a lapsed eventsUntil is not one)
     'served'    idle mode: a worker serves the queue, or an API holds its events listener lease
 ]]
@@ -35,6 +37,7 @@ local meta_key = KEYS[8]
 local registered_key = KEYS[9]
 local served_key = KEYS[10]
 local events_key = KEYS[11]
+local schedules_key = KEYS[12]
 local mode = ARGV[1]
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
@@ -48,6 +51,9 @@ for _, n in ipairs(counts) do
   if n > 0 then
     code = 'not_empty'
   end
+end
+if code == 'removed' and redis.call('EXISTS', schedules_key) == 1 then
+  code = 'schedules'
 end
 if code == 'removed' and mode == 'idle' then
   -- eventsUntil is the events listener lease, not a setting: while it runs the queue is in use.
