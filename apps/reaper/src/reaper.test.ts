@@ -222,7 +222,7 @@ describe('Reaper', () => {
     const [a, b] = [reaper(), reaper()];
     for (let step = 0; step < 20; step++) {
       clock.advance(700);
-      expect(await Promise.all([a!.runPass(), b!.runPass()])).toEqual([true, true]);
+      expect(await Promise.all([a.runPass(), b.runPass()])).toEqual([true, true]);
     }
     const pending = await queue.listTasks('pending', { limit: 100 });
     const slots = await Promise.all(
@@ -231,7 +231,7 @@ describe('Reaper', () => {
     expect(slots.sort()).toEqual(Array.from({ length: 14 }, (_, i) => start + (i + 1) * 1000));
     const fired = async (r: Reaper) =>
       metric(r.registry, 'tq_schedule_slots_total', { queue: queue.name, outcome: 'fired' });
-    expect((await fired(a!)) + (await fired(b!))).toBe(14);
+    expect((await fired(a)) + (await fired(b))).toBe(14);
   });
 
   it('finds queues in tq:queues and publishes their gauges', async () => {

@@ -360,7 +360,7 @@ describe('Queue invariants under random operation sequences', () => {
               at !== null && at <= record.cursor;
               at = model.cron.next(at)
             ) {
-              if (!model.paused.some(([after, until]) => at! > after && at! <= until)) expected.push(at);
+              if (!model.paused.some(([after, until]) => at > after && at <= until)) expected.push(at);
             }
             for (const slot of slots) expect(expected).toContain(slot);
             const { fired, skippedOverlap, skippedMisfire, missedRunOnce } = record.counts;

@@ -306,7 +306,7 @@ describe('ScheduleStore', () => {
         expect(tasks.every((t) => t.missed === 0)).toBe(true);
         for (const id of [daily.id, hourly.id, during.id]) expect(new Set(of(id)).size).toBe(of(id).length);
 
-        const change = days[1]!;
+        const change = days[1];
         expect(of(daily.id).map(localDay)).toEqual(days);
         const dailyOnChange = of(daily.id)
           .filter((t) => localDay(t) === change)
