@@ -10,6 +10,8 @@ afterAll(() => api.close());
 
 const queue = randomQueueName();
 const RUNS = 200;
+// 200 requests per property: a few seconds on an idle machine, over a minute each at load 50-80 on 2 cores.
+jest.setTimeout(300_000);
 
 /** A task-shaped body whose fields hold arbitrary values, so validation past the first field is reached. */
 const taskLike = fc.record(
