@@ -19,19 +19,28 @@ module.exports = {
       comment: 'packages/core knows nothing of tasks or apps.',
       severity: 'error',
       from: { path: '^packages/core/' },
-      to: { path: '(^packages/task/|^apps/|node_modules/@tq/(task|api|worker|reaper))' },
+      to: {
+        path: '(^packages/(task|history)/|^apps/|node_modules/@tq/(task|history|api|worker|reaper|archiver))',
+      },
+    },
+    {
+      name: 'history-below-apps',
+      comment: 'packages/history (PostgreSQL) sits beside task, on core: the API and the archiver load it.',
+      severity: 'error',
+      from: { path: '^packages/history/' },
+      to: { path: '(^packages/task/|^apps/|node_modules/@tq/(task|api|worker|reaper|archiver))' },
     },
     {
       name: 'task-below-apps',
       severity: 'error',
       from: { path: '^packages/task/' },
-      to: { path: '(^apps/|node_modules/@tq/(api|worker|reaper))' },
+      to: { path: '(^apps/|^packages/history/|node_modules/@tq/(history|api|worker|reaper|archiver))' },
     },
     {
       name: 'apps-do-not-import-apps',
       severity: 'error',
       from: { path: '^apps/([^/]+)/' },
-      to: { path: '(^apps/|node_modules/@tq/(api|worker|reaper))', pathNot: '^apps/$1/' },
+      to: { path: '(^apps/|node_modules/@tq/(api|worker|reaper|archiver))', pathNot: '^apps/$1/' },
     },
   ],
   options: {

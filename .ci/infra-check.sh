@@ -105,14 +105,18 @@ check_kubernetes() {
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s/base]\ncomponents: [%s/components/hpa]\n' \
     "$k8s" "$k8s" >"$work/hpa/kustomization.yaml"
   "${kustomize_build[@]}" "$work/hpa" >"$work/base-with-hpa.yaml"
+  mkdir -p "$work/history"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s/base]\ncomponents: [%s/components/history]\n' \
+    "$(realpath --relative-to="$work/history" infra/k8s)" "$(realpath --relative-to="$work/history" infra/k8s)" >"$work/history/kustomization.yaml"
+  "${kustomize_build[@]}" "$work/history" >"$work/base-with-history.yaml"
   mkdir -p "$work/netpol"
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: tq\nresources: [%s/overlays/two-pools]\ncomponents: [%s/components/network-policy]\n' \
     "$(realpath --relative-to="$work/netpol" infra/k8s)" "$(realpath --relative-to="$work/netpol" infra/k8s)" >"$work/netpol/kustomization.yaml"
   "${kustomize_build[@]}" "$work/netpol" >"$work/with-network-policy.yaml"
-  echo "   rendered: base, overlays/example, overlays/two-pools (+ components/network-policy), base + components/hpa"
+  echo "   rendered: base, overlays/example, overlays/two-pools (+ components/network-policy), base + components/hpa, base + components/history"
   node infra/validate/k8s.mjs --promql-out "$work/k8s-promql.yml" \
     "$work/base.yaml" --complete "$work/example.yaml" --complete "$work/two-pools.yaml" \
-    --complete "$work/with-network-policy.yaml" "$work/base-with-hpa.yaml" &&
+    --complete "$work/with-network-policy.yaml" "$work/base-with-hpa.yaml" "$work/base-with-history.yaml" &&
     promtool check rules "$work/k8s-promql.yml" >/dev/null &&
     echo "   KEDA queries: parsed by promtool"
 }

@@ -25,6 +25,16 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 command -v promtool >/dev/null || apt_install prometheus
 # chromium: the dashboard's browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_install chromium
+# PostgreSQL: the task history suites (docs/history.md) use the server on 127.0.0.1:5432 when it answers,
+# else start a private one with these binaries (initdb, postgres).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  apt_install postgresql
+  # Debian's package creates the "main" cluster; start it where no init system did.
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+    pg_ctlcluster "$pg_version" main start 2>/dev/null || true
+  fi
+fi
 if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "12.4.2" ]; then
   npm install -g pnpm@12.4.2
 fi

@@ -95,7 +95,12 @@ report.expect(
   'needs a named volume on /data (the AOF)',
 );
 
-const ports = { api: ['PORT', '8080'], worker: ['METRICS_PORT', '9101'], reaper: ['METRICS_PORT', '9102'] };
+const ports = {
+  api: ['PORT', '8080'],
+  worker: ['METRICS_PORT', '9101'],
+  reaper: ['METRICS_PORT', '9102'],
+  archiver: ['METRICS_PORT', '9103'],
+};
 for (const [name, [portVar, port]] of Object.entries(ports)) {
   const s = services[name];
   if (!report.expect(s, rel(file), `service ${name} is missing`)) continue;

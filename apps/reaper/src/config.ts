@@ -29,6 +29,11 @@ const schema = z.object({
   RETENTION_FINISHED_MAX_COUNT: intVar(DEFAULT_RETENTION.finishedMaxCount, 0),
   RETENTION_DEAD_MAX_AGE_MS: intVar(DEFAULT_RETENTION.deadMaxAgeMs, 0, 3650 * DAY_MS),
   RETENTION_DEAD_MAX_COUNT: intVar(DEFAULT_RETENTION.deadMaxCount, 0),
+  /**
+   * Archiving on (docs/history.md): most finished tasks per queue and state kept past the count cap while
+   * no archiver has stored them; past it the oldest are deleted anyway, logged and counted. 0 = no bound.
+   */
+  RETENTION_ARCHIVE_HOLD_MAX: intVar(500_000, 0),
   REPAIR_INTERVAL_MS: intVar(600_000, 0, 7 * DAY_MS),
   METRICS_PORT: intVar(9102, 0, 65535),
   LOG_LEVEL: logLevelVar,

@@ -15,6 +15,7 @@ runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry })
       deadMaxAgeMs: config.RETENTION_DEAD_MAX_AGE_MS,
       deadMaxCount: config.RETENTION_DEAD_MAX_COUNT,
     },
+    archiveHoldMax: config.RETENTION_ARCHIVE_HOLD_MAX,
     repairIntervalMs: config.REPAIR_INTERVAL_MS,
     batchSize: config.REAPER_BATCH_SIZE,
     maxPerPass: config.REAPER_MAX_PER_PASS,

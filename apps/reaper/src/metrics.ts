@@ -17,6 +17,9 @@ export class ReaperMetrics {
   readonly promoted: Counter<'queue' | 'from'>;
   readonly orphansRepaired: Counter<'queue'>;
   readonly trimmed: Counter<'queue' | 'state'>;
+  readonly retentionHeld: Gauge<'queue' | 'state'>;
+  readonly archiveDropped: Counter<'queue'>;
+  readonly archiveRequired: Gauge;
   readonly lastSuccess: Gauge;
   readonly passDuration: Histogram;
   readonly passFailures: Counter;
@@ -81,6 +84,23 @@ export class ReaperMetrics {
       name: 'tq_tasks_trimmed_total',
       help: 'Finished and dead tasks deleted by retention, by state.',
       labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.retentionHeld = new Gauge({
+      name: 'tq_retention_held_tasks',
+      help: 'Archiving on: finished tasks past retention held in Redis because no archiver confirmed them yet (among the oldest examined, at most REAPER_BATCH_SIZE).',
+      labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.archiveDropped = new Counter({
+      name: 'tq_retention_unarchived_deleted_total',
+      help: 'Archiving on: finished tasks deleted by the memory guard (RETENTION_ARCHIVE_HOLD_MAX) before any archiver stored them: lost to the history.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.archiveRequired = new Gauge({
+      name: 'tq_retention_archive_required',
+      help: 'Whether retention waits for the archive (tq:archive is set: 1) or not (0), as the last pass read it.',
       registers,
     });
     this.lastSuccess = new Gauge({
@@ -157,7 +177,11 @@ export class ReaperMetrics {
     this.orphansRepaired.remove({ queue });
     this.deadLettered.remove({ queue, reason: 'lease_expired' });
     for (const from of ['scheduled', 'retry']) this.promoted.remove({ queue, from });
-    for (const state of ['done', 'canceled', 'dead']) this.trimmed.remove({ queue, state });
+    for (const state of ['done', 'canceled', 'dead']) {
+      this.trimmed.remove({ queue, state });
+      this.retentionHeld.remove({ queue, state });
+    }
+    this.archiveDropped.remove({ queue });
     for (const outcome of ['fired', 'skipped_overlap', 'skipped_misfire'])
       this.scheduleSlots.remove({ queue, outcome });
   }

@@ -3,13 +3,14 @@ import {
   DEFAULT_RETENTION,
   Queue,
   ScheduleStore,
+  archiveRequired,
   listQueues,
   type Clock,
   type QueueStats,
   type RedisClient,
   type RetentionPolicy,
 } from '@tq/core';
-import { OTHER_QUEUES, QueueLabels, createLogger, withSafeErrors, type Logger } from '@tq/ops';
+import { OTHER_QUEUES, PeriodicPass, QueueLabels, createLogger, withSafeErrors, type Logger } from '@tq/ops';
 import { Registry } from 'prom-client';
 import { ReaperMetrics } from './metrics';
 
@@ -24,6 +25,12 @@ export interface ReaperOptions {
   discoverQueues?: boolean;
   /** Retention of finished and dead tasks. Default DEFAULT_RETENTION from @tq/core. */
   retention?: RetentionPolicy;
+  /**
+   * While archiving is on (tq:archive set, ADR 0030): most finished tasks per queue and state held past
+   * the count cap waiting for an archiver, the memory guard; past it the oldest go unarchived, each one
+   * logged and counted. 0 = hold without bound. Default 500000.
+   */
+  archiveHoldMax?: number;
   /** Time between orphan repairs, which SCAN every task hash; 0 turns them off. Default 600000. */
   repairIntervalMs?: number;
   /** Most entries one script call handles. Default 1000. */
@@ -108,9 +115,9 @@ export class Reaper {
   private readonly repairAt = new Map<string, number>();
   /** Where the next sweep starts in the sorted list of queues. */
   private sweepFrom = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<boolean> | undefined;
-  private running = false;
+  /** Whether retention waits for the archive, as this pass read tq:archive. */
+  private archiving = false;
+  private readonly loop: PeriodicPass<boolean>;
 
   constructor(private readonly options: ReaperOptions) {
     this.intervalMs = options.intervalMs ?? 1000;
@@ -130,41 +137,28 @@ export class Reaper {
     this.metrics = new ReaperMetrics(this.registry);
     for (const name of options.queues ?? []) this.queue(name); // their series at 0 before the first pass
     this.schedules = new ScheduleStore(options.redis, options.clock);
+    this.loop = new PeriodicPass(
+      () => this.passOnce(),
+      () => this.intervalMs * (0.8 + 0.4 * this.random()),
+      this.logger,
+    );
   }
 
   /** Runs a pass now, then one every interval (±20%) until stop(). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
+    this.loop.start();
     this.logger.info({ intervalMs: this.intervalMs, queues: this.options.queues ?? [] }, 'reaper started');
   }
 
   /** Stops scheduling passes and waits for the one in progress. */
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.pass;
+    await this.loop.stop();
     this.logger.info('reaper stopped');
   }
 
   /** One pass over every queue. Never throws: failures are logged and counted. Resolves true when all went well. */
   runPass(): Promise<boolean> {
-    this.pass ??= this.passOnce().finally(() => (this.pass = undefined));
-    return this.pass;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      const next = () => {
-        if (this.running) this.schedule(this.intervalMs * (0.8 + 0.4 * this.random()));
-      };
-      // runPass never rejects; if it ever did, the reaper must go on passing all the same.
-      this.runPass().then(next, (error: unknown) => {
-        this.logger.error({ err: error }, 'reaper pass failed unexpectedly; the next one is scheduled');
-        next();
-      });
-    }, delayMs);
+    return this.loop.runNow();
   }
 
   private async passOnce(): Promise<boolean> {
@@ -182,6 +176,18 @@ export class Reaper {
       ok = false;
     }
     if (listed) this.forgetQueuesNotIn(names);
+    try {
+      this.archiving = await archiveRequired(this.options.redis);
+      this.metrics.archiveRequired.set(this.archiving ? 1 : 0);
+    } catch (error) {
+      // Unknown: retention waits this pass rather than delete what may not be archived.
+      this.archiving = true;
+      ok = false;
+      this.logger.warn(
+        { err: error },
+        'reading tq:archive failed; retention holds unconfirmed tasks this pass',
+      );
+    }
 
     // Every queue gets one O(1) look; only those with due work get the reap and promote scripts (and those
     // with a due schedule slot the firing), the most overdue first, so a pass stays bounded and a queue's
@@ -293,13 +299,25 @@ export class Reaper {
     const label = this.labels.label(q);
     return this.guarded(q, async () => {
       const queue = this.queue(q);
+      const archive = this.archiving ? { holdMax: this.options.archiveHoldMax ?? 500_000 } : undefined;
+      const held = { done: 0, canceled: 0, dead: 0 };
       await this.drain(async () => {
-        const t = await queue.trim(this.options.retention ?? DEFAULT_RETENTION, this.batchSize);
+        const t = await queue.trim(this.options.retention ?? DEFAULT_RETENTION, this.batchSize, archive);
         this.metrics.trimmed.labels(label, 'done').inc(t.done);
         this.metrics.trimmed.labels(label, 'canceled').inc(t.canceled);
         this.metrics.trimmed.labels(label, 'dead').inc(t.dead);
+        Object.assign(held, t.held);
+        if (t.dropped.length > 0) {
+          this.metrics.archiveDropped.labels(label).inc(t.dropped.length);
+          this.logger.error(
+            { queue: q, tasks: t.dropped, holdMax: archive?.holdMax },
+            'finished tasks deleted before any archiver stored them: the archive is behind past RETENTION_ARCHIVE_HOLD_MAX (is PostgreSQL or the archiver down?)',
+          );
+        }
         return Math.max(t.done, t.canceled, t.dead);
       });
+      for (const state of ['done', 'canceled', 'dead'] as const)
+        this.metrics.retentionHeld.labels(label, state).set(held[state]);
       if (this.repairDue(q)) {
         const repaired = await queue.repair(this.batchSize);
         this.metrics.orphansRepaired.labels(label).inc(repaired.length);

@@ -3,7 +3,7 @@ export { EPOCH_KEY, EpochWatcher } from './epoch';
 export { closeRedis, createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
 export { PermanentError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
-export { QUEUES_KEY, SCHEDULES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
+export { ARCHIVE_KEY, QUEUES_KEY, SCHEDULES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
 export { CronSchedule, NEVER_MS } from './cron';
 export {
   MISSED_COUNT_MAX,
@@ -20,10 +20,18 @@ export {
   type ScheduleTask,
   type SlotPlan,
 } from './schedules';
+export { archiveRequired, requireArchive } from './archive-flag';
 export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';
-export { DEFAULT_SCAN_BUDGET, ERROR_HISTORY_MAX, PROGRESS_MAX_BYTES, Queue, listQueues } from './queue';
+export {
+  DEFAULT_SCAN_BUDGET,
+  DELETE_TOMBSTONE_MS,
+  ERROR_HISTORY_MAX,
+  PROGRESS_MAX_BYTES,
+  Queue,
+  listQueues,
+} from './queue';
 export { redactUrl, redactUrls } from './redact';
 export type { RedisClient } from './scripts';
 export { MAX_LISTED_RUNNING, WorkerRegistry, type LiveWorker, type WorkerInfo } from './workers';

@@ -14,6 +14,13 @@ export const QUEUES_KEY = 'tq:queues';
 export const SCHEDULES_KEY = 'tq:schedules';
 
 /**
+ * Set (never expiring) while task history is archived to PostgreSQL (ADR 0030): every reaper then deletes
+ * only finished tasks an archiver confirmed. Written by the archiver at start; an operator deletes it to
+ * turn archiving off (docs/history.md). Never touched inside a multi-key script (it has no queue tag).
+ */
+export const ARCHIVE_KEY = 'tq:archive';
+
+/**
  * The live-worker registry (ADR 0016): a ZSET of worker ids scored by when each one's record expires,
  * and one record per worker, a STRING with a TTL. Both carry the hash tag `{tq.workers}`, which no queue
  * name can spell (queue names have no dot), so they share one Cluster slot and one script reads both.
@@ -48,6 +55,13 @@ export interface QueueKeys {
   served: string;
   /** STREAM of task events (state changes, progress), capped with MAXLEN ~ (see lua/lib/events.lua). */
   events: string;
+  /**
+   * HASH of the archive hand-off (ADR 0030): per finished set its frontier (`done`, `canceled`, `dead`:
+   * "<score> <id>" of the last entry archived), `epoch`, and the archiver lease (`lease`, `leaseUntil`).
+   */
+  archive: string;
+  /** ZSET id -> deleted-at ms of finished tasks a user deleted, kept an hour (archivers check it). */
+  deleted: string;
   /** Prefix of task hashes: `tq:{q}:task:<local id>`. */
   taskPrefix: string;
   /** Prefix of idempotency keys: `tq:{q}:idem:<key>`. */
@@ -83,6 +97,8 @@ export function queueKeys(queue: string): QueueKeys {
     registered: `${base}registered`,
     served: `${base}served`,
     events: `${base}events`,
+    archive: `${base}archive`,
+    deleted: `${base}deleted`,
     taskPrefix: `${base}task:`,
     idempotencyPrefix: `${base}idem:`,
     historyPrefix: `${base}history:`,

@@ -13,7 +13,7 @@ import { createRedis } from './connection';
 import { CronSchedule } from './cron';
 import { ScheduleStore, type MisfirePolicy, type OverlapPolicy } from './schedules';
 import type { RedisClient } from './scripts';
-import type { EventsMode, Lease, TaskRecord, TaskStatus } from './types';
+import type { ArchiveClaim, EventsMode, Lease, RetentionPolicy, TaskRecord, TaskStatus } from './types';
 
 let redis: RedisClient;
 let second: RedisClient;
@@ -41,7 +41,19 @@ type Action =
   | { kind: 'advance'; ms: number }
   | { kind: 'schedule'; cron: string; misfire: MisfirePolicy; graceMs: number; overlap: OverlapPolicy }
   | { kind: 'fire'; reapers: number }
-  | { kind: 'togglePause'; pick: number };
+  | { kind: 'togglePause'; pick: number }
+  | { kind: 'archiveClaim'; token: 'a' | 'b'; limit: number }
+  | { kind: 'archiveConfirm'; pick: number }
+  | { kind: 'trimArchived' }
+  | { kind: 'deleteFinished'; pick: number };
+
+/** Retention that would delete every finished task now: while archiving, only the confirmed ones go. */
+const TRIM_ALL: RetentionPolicy = {
+  finishedMaxAgeMs: 0,
+  finishedMaxCount: 0,
+  deadMaxAgeMs: 0,
+  deadMaxCount: 0,
+};
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
@@ -88,6 +100,14 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('fire' as const), reapers: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant('togglePause' as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constant('archiveClaim' as const),
+    token: fc.constantFrom('a' as const, 'b' as const),
+    limit: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({ kind: fc.constant('archiveConfirm' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('trimArchived' as const) }),
+  fc.record({ kind: fc.constant('deleteFinished' as const), pick: fc.nat() }),
 );
 
 /**
@@ -155,6 +175,18 @@ describe('Queue invariants under random operation sequences', () => {
           const current = new Map<string, string>();
           // The model of the per-minute history: attempts that ended, and those that failed.
           const ended = { processed: 0, failed: 0 };
+          // The archive model (ADR 0030): PostgreSQL's rows (id -> status and version), and the claims read
+          // but not yet written and confirmed.
+          const archived = new Map<string, { status: TaskStatus; version: string }>();
+          const claims: { token: string; claim: ArchiveClaim }[] = [];
+          const forget = (gone: string[]) => {
+            for (const id of gone) {
+              ids.splice(ids.indexOf(id), 1);
+              current.delete(id);
+              progress.delete(id);
+              for (let i = leases.length - 1; i >= 0; i--) if (leases[i]!.id === id) leases.splice(i, 1);
+            }
+          };
 
           const expectCodes = (lease: Lease, code: string) => {
             const valid = current.get(lease.id) === lease.token;
@@ -317,6 +349,70 @@ describe('Queue invariants under random operation sequences', () => {
                 if (before.paused) model.paused.push([before.cursor, after.cursor]);
                 break;
               }
+              case 'archiveClaim': {
+                const claim = await queue.archiveClaim(a.token, 5000, a.limit, 1 << 20);
+                if (claim.code === 'ok') claims.push({ token: a.token, claim });
+                else expect(claim.tasks).toEqual([]);
+                break;
+              }
+              case 'archiveConfirm': {
+                if (claims.length === 0) break;
+                const { token, claim } = claims.splice(a.pick % claims.length, 1)[0]!;
+                // The archiver's upsert: a row is replaced only by a later version of the same task.
+                for (const { record, version } of claim.tasks) {
+                  const row = archived.get(record.id);
+                  if (!row || Number(row.version) < Number(version))
+                    archived.set(record.id, { status: record.status, version });
+                }
+                const codes = await queue.archiveConfirm(
+                  token,
+                  claim,
+                  claim.tasks.map((t) => ({ id: t.record.id, status: t.record.status, version: t.version })),
+                );
+                codes.forEach((code, i) => {
+                  if (code === 'deleted') archived.delete(claim.tasks[i]!.record.id);
+                });
+                break;
+              }
+              case 'trimArchived': {
+                const finished = await Promise.all(ids.map((id) => queue.getTask(id)));
+                const result = await queue.trim(TRIM_ALL, 1000, { holdMax: 0 });
+                expect(result.dropped).toEqual([]);
+                const gone = ids.filter((_, i) => finished[i] !== null);
+                const after = await Promise.all(gone.map((id) => queue.getTask(id)));
+                const trimmed = gone.filter((_, i) => after[i] === null);
+                // Retention deleted only what PostgreSQL holds, in the very state Redis had.
+                for (const id of trimmed) {
+                  const record = finished[ids.indexOf(id)]!;
+                  expect([id, archived.get(id)]).toEqual([
+                    id,
+                    { status: record.status, version: String(record.finishedAt) },
+                  ]);
+                }
+                forget(trimmed);
+                break;
+              }
+              case 'deleteFinished': {
+                if (ids.length === 0) break;
+                const id = ids[a.pick % ids.length]!;
+                const { code } = await queue.deleteFinished(id);
+                if (code === 'deleted') {
+                  archived.delete(id); // TaskService deletes the row too
+                  forget([id]);
+                }
+                break;
+              }
+            }
+            // Every task marked archived at its current state has exactly that state in the archive.
+            for (const id of ids) {
+              const mark = await redis.hmget(
+                queue.keys.taskPrefix + id.slice(id.indexOf('.') + 1),
+                'status',
+                'finishedAt',
+                'archived',
+              );
+              if (mark[2] && mark[2] === `${mark[0]}:${mark[1]}`)
+                expect([id, archived.get(id)]).toEqual([id, { status: mark[0], version: mark[1] }]);
             }
             const states = await expectConsistent(queue, ids);
             for (const [id, state] of Object.entries(states)) {

@@ -28,6 +28,10 @@ import type {
   TaskRecord,
   TaskStatus,
   TaskSummaryRecord,
+  ArchiveClaim,
+  ArchiveConfirmCode,
+  ArchivedTask,
+  TrimResult,
 } from './types';
 
 /** Most entries kept in a task's error history. */
@@ -52,6 +56,8 @@ const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
 };
 /** How often a producer or worker re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
 const REGISTER_EVERY_MS = 30_000;
+/** How long a deleted task's tombstone is kept, ms: far longer than an archiver holds a batch. */
+export const DELETE_TOMBSTONE_MS = 3_600_000;
 /** Largest progress value, serialized JSON bytes: progress is for a bar or a step, not for results. */
 export const PROGRESS_MAX_BYTES = 1024;
 
@@ -552,15 +558,18 @@ export class Queue {
     }
   }
 
-  /** Applies retention once (at most `limit` deletions per state). */
-  async trim(
-    policy: RetentionPolicy,
-    limit = 1000,
-  ): Promise<{ done: number; canceled: number; dead: number }> {
+  /**
+   * Applies retention once (at most `limit` deletions per state). With `archive` (archiving is on, ADR
+   * 0030), only tasks an archiver confirmed are deleted; the others are held (counted in `held`, among
+   * the oldest `limit` examined per state), except past the memory guard: a state holding more than its
+   * count cap plus `archive.holdMax` (0 = no guard) loses its oldest tasks anyway, and their ids are in
+   * `dropped`.
+   */
+  async trim(policy: RetentionPolicy, limit = 1000, archive?: { holdMax: number }): Promise<TrimResult> {
     const k = this.keys;
-    const [done, canceled, dead] = (await this.run(
+    const [[done, canceled, dead], [heldDone, heldCanceled, heldDead], dropped] = (await this.run(
       'trim',
-      [k.done, k.canceled, k.dead, k.taskPrefix],
+      [k.done, k.canceled, k.dead, k.taskPrefix, k.archive],
       [
         this.now(),
         policy.finishedMaxAgeMs,
@@ -568,9 +577,90 @@ export class Queue {
         policy.deadMaxAgeMs,
         policy.deadMaxCount,
         limit,
+        archive ? '1' : '0',
+        archive?.holdMax ?? 0,
       ],
-    )) as [number, number, number];
-    return { done, canceled, dead };
+    )) as [[number, number, number], [number, number, number], string[]];
+    return {
+      done,
+      canceled,
+      dead,
+      held: { done: heldDone, canceled: heldCanceled, dead: heldDead },
+      dropped: dropped.map((id) => this.fullId(id)),
+    };
+  }
+
+  /**
+   * Hands finished tasks past the archive frontiers to an archiver (ADR 0030), oldest first, at most
+   * `limit` tasks and about `maxBytes` of payload and result (at least one task), under a lease of the
+   * queue for `leaseMs`: while another archiver's lease runs the answer is `busy`. `limit` 0 only looks:
+   * `oldestUnarchivedAt` without a lease. Nothing changes in Redis but the lease.
+   */
+  async archiveClaim(token: string, leaseMs: number, limit: number, maxBytes: number): Promise<ArchiveClaim> {
+    const k = this.keys;
+    const [code, now, oldest, epoch, cursors, rows] = (await this.run(
+      'archive_claim',
+      [k.done, k.canceled, k.dead, k.taskPrefix, k.archive],
+      [this.now(), token, leaseMs, limit, maxBytes],
+    )) as [ArchiveClaim['code'], number, string, string, [string, string, string], string[][]];
+    const tasks: ArchivedTask[] = [];
+    const orphans: string[] = [];
+    for (const [, localId, , ...fields] of rows) {
+      const id = this.fullId(localId!);
+      const hash: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
+      const record = toRecord(this.name, id, hash);
+      if (!record || hash.finishedAt === undefined) orphans.push(id);
+      else tasks.push({ record, version: hash.finishedAt });
+    }
+    return {
+      code,
+      now: Number(now),
+      oldestUnarchivedAt: oldest === '' ? null : Number(oldest),
+      epoch,
+      cursors,
+      tasks,
+      orphans,
+    };
+  }
+
+  /**
+   * Tells Redis that PostgreSQL holds these tasks (committed): each one still in the state archived is
+   * marked, so retention may delete it; the frontiers move to the claim's cursors. `release` gives the
+   * lease back. One code per task, in order (see `ArchiveConfirmCode`).
+   */
+  async archiveConfirm(
+    token: string,
+    claim: Pick<ArchiveClaim, 'epoch' | 'cursors'>,
+    tasks: { id: string; status: TaskStatus; version: string }[],
+    release = false,
+  ): Promise<ArchiveConfirmCode[]> {
+    const k = this.keys;
+    const args: (string | number)[] = [token, release ? '1' : '0', claim.epoch, ...claim.cursors];
+    for (const t of tasks) args.push(this.localId(t.id), t.status, t.version);
+    return (await this.run(
+      'archive_confirm',
+      [k.archive, k.taskPrefix, k.deleted],
+      args,
+    )) as ArchiveConfirmCode[];
+  }
+
+  /**
+   * Deletes a finished task (done, canceled, dead) from Redis for good, leaving a tombstone for
+   * `tombstoneMs` so that an archiver which read it before deletes the row it writes. Returns `deleted`,
+   * `not_finished` (with the status: cancel it first) or `not_found`.
+   */
+  async deleteFinished(
+    id: string,
+    tombstoneMs = DELETE_TOMBSTONE_MS,
+  ): Promise<{ code: 'deleted' | 'not_finished' | 'not_found'; status: TaskStatus | null }> {
+    const k = this.keys;
+    const [code, status] = (await this.run(
+      'delete_task',
+      [k.done, k.canceled, k.dead, k.taskPrefix, k.deleted],
+      [this.now(), this.localId(id), tombstoneMs],
+    )) as ['deleted' | 'not_finished' | 'not_found', string];
+    return { code, status: status === '' ? null : (status as TaskStatus) };
   }
 
   /**
@@ -661,6 +751,7 @@ export class Queue {
         k.served,
         k.events,
         k.schedules,
+        k.archive,
       ],
       [mode, dry ? '1' : '0', this.now()],
     )) as [RemoveResult['code'], ...number[]];

@@ -231,3 +231,44 @@ export interface RemoveResult {
   code: 'removed' | 'not_empty' | 'schedules' | 'settings' | 'served';
   counts: QueueStats['counts'];
 }
+
+/** What one `Queue.trim` call did (see there). */
+export interface TrimResult {
+  done: number;
+  canceled: number;
+  dead: number;
+  /** Archiving on: unarchived tasks retention would have deleted, among those examined. */
+  held: { done: number; canceled: number; dead: number };
+  /** Archiving on: unarchived tasks deleted by the memory guard (lost to the archive). */
+  dropped: string[];
+}
+
+/** A finished task handed to an archiver, with the version it is archived at (its finishedAt as stored). */
+export interface ArchivedTask {
+  record: TaskRecord;
+  version: string;
+}
+
+/** What `Queue.archiveClaim` read (see there). */
+export interface ArchiveClaim {
+  /** 'busy': another archiver's lease on the queue runs; nothing was read. */
+  code: 'ok' | 'busy';
+  /** Redis (or injected) time, ms. */
+  now: number;
+  /** Finished-at of the oldest finished task not yet archived when the claim looked, ms; null: none. */
+  oldestUnarchivedAt: number | null;
+  /** Pass back to `archiveConfirm`. */
+  epoch: string;
+  /** Pass back to `archiveConfirm`: where each set's read ended. */
+  cursors: [string, string, string];
+  tasks: ArchivedTask[];
+  /** Ids in a finished set without a task hash (nothing to archive). */
+  orphans: string[];
+}
+
+/**
+ * Per confirmed task: 'ok' (marked archived), 'changed' (moved on since it was read; its later state is
+ * archived later), 'gone' (deleted by retention after another archiver's confirm, or purged), 'deleted' (a
+ * user deleted it after it was read: delete the row just written).
+ */
+export type ArchiveConfirmCode = 'ok' | 'changed' | 'gone' | 'deleted';

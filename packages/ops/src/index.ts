@@ -14,6 +14,7 @@ export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-ser
 export { collectProcessMetrics } from './process-metrics';
 export { observeRedis } from './redis-health';
 export { OTHER_QUEUES, QueueLabels } from './queue-labels';
+export { PeriodicPass } from './periodic-pass';
 export {
   CLOSE_TIMEOUT_MS,
   SHUTDOWN_MARGIN_MS,

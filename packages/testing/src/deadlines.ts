@@ -12,3 +12,6 @@ export const WAIT_FOR_TIMEOUT_MS = 15_000;
 
 /** How long redis-server may take to accept connections before a start counts as failed: 30 s. */
 export const REDIS_START_TIMEOUT_MS = 30_000;
+
+/** How long a private PostgreSQL may take to accept connections, ms (initdb is separate). */
+export const POSTGRES_START_TIMEOUT_MS = 60_000;

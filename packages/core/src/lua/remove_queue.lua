@@ -17,6 +17,7 @@
   KEYS[10] served         tq:{q}:served      set while a worker serves the queue
   KEYS[11] events         tq:{q}:events      STREAM of task events (deleted with the queue)
   KEYS[12] schedules      tq:{q}:schedules   ZSET of the queue's schedules
+  KEYS[13] archive        tq:{q}:archive     HASH of archive frontiers (deleted with the queue)
 
   ARGV[1] mode: 'delete' (an operator's DELETE: settings go too) or 'idle' (automatic: never a queue with
           settings or a serving worker)
@@ -38,6 +39,7 @@ local registered_key = KEYS[9]
 local served_key = KEYS[10]
 local events_key = KEYS[11]
 local schedules_key = KEYS[12]
+local archive_key = KEYS[13]
 local mode = ARGV[1]
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
@@ -66,7 +68,7 @@ if code == 'removed' and mode == 'idle' then
   end
 end
 if code == 'removed' and not dry then
-  redis.call('DEL', registered_key, events_key)
+  redis.call('DEL', registered_key, events_key, archive_key)
   -- Left with no setting (or a lapsed lease only) in idle mode; everything goes in delete mode.
   redis.call('DEL', meta_key)
 end

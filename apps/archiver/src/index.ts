@@ -1,0 +1,2 @@
+export { Archiver, type ArchiverOptions } from './archiver';
+export { loadConfig, type ArchiverConfig } from './config';

@@ -1,0 +1,84 @@
+import { ManualClock, Queue, createRedis, newTaskId, requireArchive, type RedisClient } from '@tq/core';
+import { metricSample, randomQueueName, startRedisServer, type RedisServer } from '@tq/testing';
+import type { Registry } from 'prom-client';
+import { Reaper } from './reaper';
+
+/** The value of one series (0 when absent); `labels` are all of the series' labels. */
+async function metric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  return metricSample(await registry.metrics(), name, labels) ?? 0;
+}
+
+// tq:archive is one key for the whole Redis: a private server, so no other suite's retention waits.
+let server: RedisServer;
+let redis: RedisClient;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = createRedis(server.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+describe('Reaper retention while archiving is on (ADR 0030)', () => {
+  it('deletes only what an archiver confirmed, shows the rest as held, and past the memory guard deletes and counts it', async () => {
+    const clock = new ManualClock();
+    const queue = new Queue(redis, randomQueueName('ret'), clock);
+    const finish = async (n: number) => {
+      await queue.enqueue(
+        Array.from({ length: n }, () => ({
+          id: newTaskId(queue.name),
+          type: 'job',
+          payload: 'null',
+          maxAttempts: 1,
+        })),
+      );
+      await queue.complete((await queue.claim(n, 30_000)).tasks);
+    };
+    await finish(3);
+    const reaper = new Reaper({
+      redis,
+      clock,
+      queues: [queue.name],
+      discoverQueues: false,
+      retention: { finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 },
+      archiveHoldMax: 5,
+    });
+    await requireArchive(redis, 'test');
+
+    await reaper.runPass();
+    expect((await queue.stats()).counts.done).toBe(3);
+    expect(
+      await metric(reaper.registry, 'tq_retention_held_tasks', { queue: queue.name, state: 'done' }),
+    ).toBe(3);
+    expect(await metric(reaper.registry, 'tq_retention_archive_required')).toBe(1);
+
+    const claim = await queue.archiveClaim('archiver', 10_000, 2, 1 << 20);
+    await queue.archiveConfirm(
+      'archiver',
+      claim,
+      claim.tasks.map((t) => ({ id: t.record.id, status: t.record.status, version: t.version })),
+    );
+    await reaper.runPass();
+    expect((await queue.stats()).counts.done).toBe(1);
+    expect(
+      await metric(reaper.registry, 'tq_retention_held_tasks', { queue: queue.name, state: 'done' }),
+    ).toBe(1);
+
+    await finish(6); // 7 unarchived now: 2 past the guard of 5
+    await reaper.runPass();
+    expect((await queue.stats()).counts.done).toBe(5);
+    expect(
+      await metric(reaper.registry, 'tq_retention_unarchived_deleted_total', { queue: queue.name }),
+    ).toBe(2);
+
+    await redis.del('tq:archive'); // archiving turned off: retention deletes as before
+    await reaper.runPass();
+    expect((await queue.stats()).counts.done).toBe(0);
+    expect(await metric(reaper.registry, 'tq_retention_archive_required')).toBe(0);
+  });
+});
