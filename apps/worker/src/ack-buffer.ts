@@ -1,6 +1,6 @@
-import type { AckCode, FailCode, FailItem, Lease, Queue } from '@tq/core';
+import type { AckCode, FailCode, FailItem, Lease, PostponeCode, PostponeItem, Queue } from '@tq/core';
 
-type Op = 'complete' | 'fail' | 'release';
+type Op = 'complete' | 'fail' | 'release' | 'postpone';
 type CompleteItem = Lease & { result?: string };
 
 interface Pending<Item, Code> {
@@ -13,11 +13,12 @@ interface Batch {
   complete: Pending<CompleteItem, AckCode>[];
   fail: Pending<FailItem, FailCode>[];
   release: Pending<Lease, AckCode>[];
+  postpone: Pending<PostponeItem, PostponeCode>[];
 }
 
 /**
  * Batches acknowledgements: calls made in the same turn of the event loop go out together on the next one
- * (setImmediate), as one complete, one fail and one release script per queue. Under load that turns N round
+ * (setImmediate), as one complete, one fail, one release and one postpone script per queue. Under load that turns N round
  * trips into one; when idle it adds no delay worth measuring.
  */
 export class AckBuffer {
@@ -25,7 +26,11 @@ export class AckBuffer {
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly queues: Map<string, Queue>) {}
+  /** `maxPostponements`: the most times a task may be postponed (see Queue.postpone). */
+  constructor(
+    private readonly queues: Map<string, Queue>,
+    private readonly maxPostponements: number,
+  ) {}
 
   /** Completes a task with its result (JSON). Resolves with the script's code for this task. */
   complete(queue: string, item: CompleteItem): Promise<AckCode> {
@@ -40,6 +45,11 @@ export class AckBuffer {
   /** Gives a task back to pending without spending an attempt. */
   release(queue: string, item: Lease): Promise<AckCode> {
     return this.add(queue, 'release', item);
+  }
+
+  /** Postpones a rate-limited task (or, past the most postponements, records a failed attempt). */
+  postpone(queue: string, item: PostponeItem): Promise<PostponeCode> {
+    return this.add(queue, 'postpone', item);
   }
 
   /**
@@ -75,7 +85,7 @@ export class AckBuffer {
     return new Promise<Code>((resolve, reject) => {
       let batch = this.batches.get(queue);
       if (!batch) {
-        batch = { complete: [], fail: [], release: [] };
+        batch = { complete: [], fail: [], release: [], postpone: [] };
         this.batches.set(queue, batch);
       }
       (batch[op] as Pending<unknown, Code>[]).push({ item, resolve, reject });
@@ -95,6 +105,7 @@ export class AckBuffer {
       this.send(batch.complete, (items) => queue.complete(items));
       this.send(batch.fail, (items) => queue.fail(items));
       this.send(batch.release, (items) => queue.release(items));
+      this.send(batch.postpone, (items) => queue.postpone(items, this.maxPostponements));
     }
   }
 

@@ -14,6 +14,7 @@ describe('worker config', () => {
       BACKOFF_BASE_MS: 1000,
       BACKOFF_CAP_MS: 3_600_000,
       IDLE_POLL_MS: 5000,
+      MAX_POSTPONEMENTS: 20,
       SHUTDOWN_TIMEOUT_MS: 25_000,
       METRICS_PORT: 9101,
       HTTP_TASK_ALLOWED_HOSTS: [],

@@ -31,6 +31,8 @@ const schema = z
     BACKOFF_BASE_MS: intVar(1000, 0, 24 * HOUR_MS),
     BACKOFF_CAP_MS: intVar(HOUR_MS, 0, 30 * 24 * HOUR_MS),
     IDLE_POLL_MS: intVar(5000, 10, HOUR_MS),
+    /** Postponements (RateLimitError) a task may have before each one counts as a failed attempt. */
+    MAX_POSTPONEMENTS: intVar(20, 0, 1000),
     SHUTDOWN_TIMEOUT_MS: intVar(25_000, 0, HOUR_MS),
     HEARTBEAT_INTERVAL_MS: intVar(5000, 100, 10 * 60_000),
     METRICS_PORT: intVar(9101, 0, 65535),

@@ -39,3 +39,19 @@ export function permanentReason(error: unknown): string | undefined {
   if (e.name !== 'PermanentError' && e.permanent !== true) return undefined;
   return typeof e.reason === 'string' && e.reason !== '' ? e.reason : 'permanent';
 }
+
+/** Longest postponement a RateLimitError may ask for, ms (24 h); longer is cut to it. */
+export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * How long a RateLimitError asks to wait, ms (clamped to 0..MAX_RETRY_AFTER_MS): a RateLimitError from
+ * @tq/core, or any error with `rateLimited: true` and a numeric `retryAfterMs` (so a handler module need not
+ * import tq). Undefined for any other error.
+ */
+export function rateLimitDelayMs(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { name?: unknown; rateLimited?: unknown; retryAfterMs?: unknown };
+  if (e.name !== 'RateLimitError' && e.rateLimited !== true) return undefined;
+  const ms = typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs) ? e.retryAfterMs : 0;
+  return Math.min(Math.max(0, Math.round(ms)), MAX_RETRY_AFTER_MS);
+}

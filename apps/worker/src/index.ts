@@ -1,5 +1,11 @@
 /** The worker runtime as a library: run your own handlers in your own process. */
-export { PermanentError, createRedis, type ConnectionOptions, type RedisClient } from '@tq/core';
+export {
+  PermanentError,
+  RateLimitError,
+  createRedis,
+  type ConnectionOptions,
+  type RedisClient,
+} from '@tq/core';
 export { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
 export { createEmailHandler, type EmailHandlerOptions } from './handlers/email';
 export { createHttpHandler } from './handlers/http';

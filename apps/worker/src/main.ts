@@ -29,6 +29,7 @@ runBackgroundService('worker', loadConfig, async (config, { logger, redis, regis
     taskTimeoutMs: config.TASK_TIMEOUT_MS,
     backoff: { baseMs: config.BACKOFF_BASE_MS, capMs: config.BACKOFF_CAP_MS },
     idlePollMs: config.IDLE_POLL_MS,
+    maxPostponements: config.MAX_POSTPONEMENTS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     logger,

@@ -1,11 +1,21 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { contextOf, messagingAttributes, tracer } from '@tq/task';
-import { TaskTimeoutError, permanentReason } from './errors';
+import { TaskTimeoutError, permanentReason, rateLimitDelayMs } from './errors';
 import type { RunningTask } from './running-task';
 import type { HandlerContext, HandlerMap } from './types';
 
-/** Why an attempt failed; the `reason` label of tq_tasks_failed_total. */
-export const FAILURE_REASONS = ['error', 'timeout', 'unknown_type', 'permanent', 'decode_error'] as const;
+/**
+ * Why an attempt failed; the `reason` label of tq_tasks_failed_total. `rate_limited`: a RateLimitError
+ * from a task postponed as often as a task may be.
+ */
+export const FAILURE_REASONS = [
+  'error',
+  'timeout',
+  'unknown_type',
+  'permanent',
+  'decode_error',
+  'rate_limited',
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** What became of one attempt, before it is acknowledged. */
@@ -18,6 +28,8 @@ export type Outcome =
       /** Send to dead now with this reason; otherwise retry (or dead 'max_attempts' when attempts are spent). */
       deadReason?: string;
     }
+  /** The handler threw a RateLimitError: run the task again after `delayMs` without spending an attempt. */
+  | { kind: 'postpone'; delayMs: number; error: string }
   /** The lease was lost or the task released: the worker already dealt with it. */
   | { kind: 'abandoned' };
 
@@ -118,6 +130,11 @@ function runAttempt(
       .then(
         (result) => resolve({ kind: 'success', result }),
         (error: unknown) => {
+          const delayMs = rateLimitDelayMs(error);
+          if (delayMs !== undefined) {
+            resolve({ kind: 'postpone', delayMs, error: message(error).slice(0, ERROR_MAX_CHARS) });
+            return;
+          }
           const reason = permanentReason(error);
           resolve(
             reason !== undefined

@@ -27,6 +27,11 @@ export interface WorkerOptions {
   taskTimeoutMs?: number;
   /** Retry backoff: full jitter in [0, min(capMs, baseMs * 2^(attempt-1))]. Default 1000 / 3600000. */
   backoff?: Partial<BackoffPolicy>;
+  /**
+   * The most times one task may be postponed by a RateLimitError from its handler; past that each one is a
+   * failed attempt (retry with backoff, or dead), so a task never loops forever. Default 20.
+   */
+  maxPostponements?: number;
   /** Longest idle wait without a wake message (covers messages missed while reconnecting). Default 5000. */
   idlePollMs?: number;
   /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
+  DEFAULT_MAX_POSTPONEMENTS,
   MAX_LISTED_RUNNING,
   Queue,
   WorkerRegistry,
@@ -109,7 +110,7 @@ export class Worker {
       slots: this.concurrency,
       busySlots: () => this.running.size,
     });
-    this.acks = new AckBuffer(this.queues);
+    this.acks = new AckBuffer(this.queues, options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS);
     // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber =
       options.subscriber ?? (options.redis.duplicate as () => RedisClient).call(options.redis);
@@ -263,6 +264,8 @@ export class Worker {
           for (const task of claim.tasks) this.startTask(task, sentAt);
           if (claim.tasks.length === want) drained = false;
           if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
+          // A full rate window: sleep until it has room (a concurrency limit sends a wake message instead).
+          if (claim.retryAt !== null) dueInMs = Math.min(dueInMs, claim.retryAt - claim.now);
         } catch (error) {
           failed = true;
           this.logger.warn({ err: error, queue: queue.name }, 'claim failed; retrying');
@@ -283,9 +286,10 @@ export class Worker {
         await this.slotsToClaim();
         continue;
       }
-      // Every queue came back short, so its pending list is empty: a push will publish a wake message.
-      // Wake up by ourselves when a scheduled or retry task falls due (no reaper needed for those). A slot
-      // freed meanwhile is no reason to claim again: the queues are as empty as they were.
+      // Every queue came back short, so its pending list is empty (a push will publish a wake message) or
+      // its limit held the claim back (a task ending under a concurrency limit publishes one too). Wake up
+      // by ourselves when a scheduled or retry task falls due (no reaper needed for those) or the rate
+      // window has room. A slot freed meanwhile is no reason to claim again: the queues are as they were.
       this.waiting = true;
       await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
       this.waiting = false;
@@ -410,10 +414,29 @@ export class Worker {
       return;
     }
     if (outcome.kind === 'abandoned') return;
-    const { logger } = entry;
+    const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
+    if (outcome.kind === 'postpone') {
+      const code = await this.acks.postpone(q, {
+        id: task.id,
+        token: task.token,
+        delayMs: outcome.delayMs,
+        retryDelayMs,
+      });
+      if (code === 'postponed') {
+        series.runSeconds('postponed').observe(runSeconds);
+        this.metrics.postponed.labels(q).inc();
+        entry.logger.info({ delayMs: outcome.delayMs, error: outcome.error }, 'rate limited; postponed');
+        return;
+      }
+      // Postponed as often as a task may be: the script counted a failed attempt instead.
+      if (code !== 'retry' && code !== 'dead') return this.stale(entry, 'postpone', code);
+      const failure = { reason: 'rate_limited' as const, error: outcome.error };
+      series.runSeconds(failure.reason).observe(runSeconds);
+      series.failed(failure.reason).inc();
+      return this.attemptFailed(entry, failure, code, retryDelayMs);
+    }
     series.runSeconds(outcome.reason).observe(runSeconds);
     series.failed(outcome.reason).inc();
-    const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     const code: FailCode = await this.acks.fail(q, {
       id: task.id,
       token: task.token,
@@ -421,6 +444,19 @@ export class Worker {
       retryDelayMs,
       permanentReason: outcome.deadReason,
     });
+    if (code !== 'retry' && code !== 'dead') return this.stale(entry, 'fail', code);
+    this.attemptFailed(entry, outcome, code, retryDelayMs);
+  }
+
+  /** Counts and logs a failed attempt the fail (or postpone) script recorded as `code`. */
+  private attemptFailed(
+    entry: RunningTask,
+    outcome: { reason: string; error: string; deadReason?: string },
+    code: 'retry' | 'dead',
+    retryDelayMs: number,
+  ): void {
+    const q = entry.task.queue;
+    const { logger } = entry;
     if (code === 'retry') {
       // No claim needed to learn the retry's due time: when it comes first, fail publishes it ('due:<ms>')
       // to every idle worker of the queue, this one included.
@@ -429,11 +465,11 @@ export class Worker {
         { reason: outcome.reason, error: outcome.error, retryDelayMs },
         'attempt failed; will retry',
       );
-    } else if (code === 'dead') {
+    } else {
       const deadReason = outcome.deadReason ?? 'max_attempts';
       this.metrics.deadLettered.labels(q, WorkerMetrics.deadReasonLabel(deadReason)).inc();
       logger.warn({ reason: outcome.reason, error: outcome.error, deadReason }, 'task dead-lettered');
-    } else this.stale(entry, 'fail', code);
+    }
   }
 
   /** ctx.progress(): stored with the attempt's lease token, so a stale attempt's report is refused. */

@@ -46,3 +46,19 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
+
+/**
+ * Thrown by a handler when what it calls is rate limiting it (an HTTP 429, a quota): the task waits
+ * `retryAfterMs` and runs again without spending an attempt, at most DEFAULT_MAX_POSTPONEMENTS (20) times
+ * per task by default; past that each one counts as a failed attempt, so a task never loops forever.
+ */
+export class RateLimitError extends Error {
+  constructor(
+    /** How long to wait before the next try, ms (0 up to 24 h; the worker clamps it). */
+    readonly retryAfterMs: number,
+    message = `rate limited: retry in ${retryAfterMs} ms`,
+  ) {
+    super(message);
+    this.name = 'RateLimitError';
+  }
+}

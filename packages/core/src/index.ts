@@ -1,9 +1,17 @@
 export { ManualClock, type Clock } from './clock';
 export { EPOCH_KEY, EpochWatcher } from './epoch';
 export { closeRedis, createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
-export { PermanentError, TqError, type TqErrorCode } from './errors';
+export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
-export { ARCHIVE_KEY, QUEUES_KEY, SCHEDULES_KEY, WORKER_KEYS, queueKeys, type QueueKeys } from './keys';
+export {
+  ARCHIVE_KEY,
+  QUEUES_KEY,
+  SCHEDULES_KEY,
+  WORKER_KEYS,
+  groupPendingPrefix,
+  queueKeys,
+  type QueueKeys,
+} from './keys';
 export { CronSchedule, NEVER_MS } from './cron';
 export {
   MISSED_COUNT_MAX,
@@ -25,6 +33,7 @@ export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';
 export {
+  DEFAULT_MAX_POSTPONEMENTS,
   DEFAULT_SCAN_BUDGET,
   DELETE_TOMBSTONE_MS,
   ERROR_HISTORY_MAX,

@@ -43,9 +43,26 @@ export interface QueueKeys {
   canceled: string;
   /**
    * HASH of queue settings: paused, events (on/off; absent = auto), eventsUntil (ms: auto mode's listener
-   * lease). Any field but a lapsed eventsUntil keeps an empty queue from idle removal.
+   * lease), the limits (rateMax, ratePeriodMs, concurrency, groupConcurrency) and `grouped` (a task with a
+   * group was stored: claims rotate over the groups). Any field but a lapsed eventsUntil and `grouped`
+   * keeps an empty queue from idle removal.
    */
   meta: string;
+  /** ZSET lease token -> start ms: the task starts of the last rate period (ADR 0028), at most rateMax. */
+  starts: string;
+  /**
+   * Prefix of the fair-group keys (ADR 0029); the scripts derive the same names from it (lua/lib/groups.lua):
+   * `<prefix>p:<group>:<priority>` a group's pending LISTs, and the keys below.
+   */
+  groupPrefix: string;
+  /** ZSET group -> its pending tasks; a group leaves at 0. */
+  groupBacklog: string;
+  /** HASH group -> its running tasks; a field leaves at 0. */
+  groupRunning: string;
+  /** ZSET group -> turn: the groups claims take in turn ('' = the tasks without a group). */
+  groupRotation: string;
+  /** STRING: the pending tasks of all groups together (deleted at 0). */
+  groupPending: string;
   /**
    * STRING "1" while the queue is in `tq:queues`: the enqueue script writes nothing without it, so a task
    * is never stored in a queue that was removed from the registry (the producer registers it first).
@@ -94,6 +111,12 @@ export function queueKeys(queue: string): QueueKeys {
     done: `${base}done`,
     canceled: `${base}canceled`,
     meta: `${base}meta`,
+    starts: `${base}starts`,
+    groupPrefix: `${base}g:`,
+    groupBacklog: `${base}g:backlog`,
+    groupRunning: `${base}g:running`,
+    groupRotation: `${base}g:rotation`,
+    groupPending: `${base}g:pending`,
     registered: `${base}registered`,
     served: `${base}served`,
     events: `${base}events`,
@@ -107,6 +130,11 @@ export function queueKeys(queue: string): QueueKeys {
     schedulePrefix: `${base}schedule:`,
     wakeChannel: `${base}wake`,
   };
+}
+
+/** The prefix of group `group`'s pending lists (`<prefix><priority>`, 0..9) in queue `queue`. */
+export function groupPendingPrefix(queue: string, group: string): string {
+  return `${queueKeys(queue).groupPrefix}p:${group}:`;
 }
 
 /** The SCAN pattern matching every task hash of a queue. */

@@ -13,7 +13,16 @@ import { createRedis } from './connection';
 import { CronSchedule } from './cron';
 import { ScheduleStore, type MisfirePolicy, type OverlapPolicy } from './schedules';
 import type { RedisClient } from './scripts';
-import type { ArchiveClaim, EventsMode, Lease, RetentionPolicy, TaskRecord, TaskStatus } from './types';
+import type {
+  ArchiveClaim,
+  ClaimedTask,
+  EventsMode,
+  Lease,
+  QueueLimits,
+  RetentionPolicy,
+  TaskRecord,
+  TaskStatus,
+} from './types';
 
 let redis: RedisClient;
 let second: RedisClient;
@@ -27,9 +36,9 @@ afterAll(async () => {
   await second.quit();
 });
 
-/** One step a producer, worker, reaper or clock can take. `pick` chooses among the known tasks/leases. */
+/** One step a producer, worker, reaper, operator or clock can take. `pick` chooses among the known tasks/leases. */
 type Action =
-  | { kind: 'enqueue'; priority: number; delayMs: number; maxAttempts: number }
+  | { kind: 'enqueue'; priority: number; delayMs: number; maxAttempts: number; group: string | undefined }
   | { kind: 'claim'; count: number; leaseMs: number }
   | { kind: 'completeAndClaim'; pick: number; count: number; leaseMs: number }
   | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
@@ -38,6 +47,8 @@ type Action =
   | { kind: 'progress'; pick: number; percent: number }
   | { kind: 'listen'; leaseMs: number }
   | { kind: 'eventsMode'; mode: EventsMode }
+  | { kind: 'postpone'; pick: number; delayMs: number }
+  | { kind: 'limits'; limits: QueueLimits }
   | { kind: 'advance'; ms: number }
   | { kind: 'schedule'; cron: string; misfire: MisfirePolicy; graceMs: number; overlap: OverlapPolicy }
   | { kind: 'fire'; reapers: number }
@@ -55,24 +66,44 @@ const TRIM_ALL: RetentionPolicy = {
   deadMaxCount: 0,
 };
 
+const limits: fc.Arbitrary<QueueLimits> = fc.record(
+  {
+    rate: fc.record({ max: fc.integer({ min: 1, max: 3 }), periodMs: fc.integer({ min: 200, max: 3000 }) }),
+    concurrency: fc.integer({ min: 1, max: 4 }),
+    groupConcurrency: fc.integer({ min: 1, max: 2 }),
+  },
+  { requiredKeys: [] },
+);
+
+// Enqueues and claims weigh more, so that runs reach the limits often.
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.record({
-    kind: fc.constant('enqueue' as const),
-    priority: fc.integer({ min: 0, max: 9 }),
-    delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
-    maxAttempts: fc.integer({ min: 1, max: 3 }),
-  }),
-  fc.record({
-    kind: fc.constant('claim' as const),
-    count: fc.integer({ min: 1, max: 4 }),
-    leaseMs: fc.integer({ min: 100, max: 2000 }),
-  }),
-  fc.record({
-    kind: fc.constant('completeAndClaim' as const),
-    pick: fc.nat(),
-    count: fc.integer({ min: 1, max: 4 }),
-    leaseMs: fc.integer({ min: 100, max: 2000 }),
-  }),
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('enqueue' as const),
+      priority: fc.integer({ min: 0, max: 9 }),
+      delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
+      maxAttempts: fc.integer({ min: 1, max: 3 }),
+      group: fc.constantFrom(undefined, 'a', 'b'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('claim' as const),
+      count: fc.integer({ min: 1, max: 4 }),
+      leaseMs: fc.integer({ min: 100, max: 2000 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('completeAndClaim' as const),
+      pick: fc.nat(),
+      count: fc.integer({ min: 1, max: 4 }),
+      leaseMs: fc.integer({ min: 100, max: 2000 }),
+    }),
+  },
   fc.record({
     kind: fc.constantFrom('complete' as const, 'fail' as const, 'extend' as const, 'release' as const),
     pick: fc.nat(),
@@ -90,6 +121,12 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     kind: fc.constantFrom('eventsMode' as const),
     mode: fc.constantFrom<EventsMode>('auto', 'on', 'off'),
   }),
+  fc.record({
+    kind: fc.constant('postpone' as const),
+    pick: fc.nat(),
+    delayMs: fc.integer({ min: 0, max: 2000 }),
+  }),
+  fc.record({ kind: fc.constant('limits' as const), limits }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 2500 }) }),
   fc.record({
     kind: fc.constant('schedule' as const),
@@ -149,13 +186,14 @@ interface ScheduleModel {
 }
 
 describe('Queue invariants under random operation sequences', () => {
-  it('keeps every task in exactly one state, with a hash that agrees, honours only current lease tokens, and streams each change while events are on', async () => {
+  it('keeps every task in exactly one state, with a hash that agrees, honours only current lease tokens, streams each change while events are on, and never exceeds a limit', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<EventsMode>('auto', 'on', 'off'),
         fc.array(action, { minLength: 1, maxLength: 25, size: 'medium' }),
         fc.integer({ min: 1, max: 7 }),
-        async (initialMode, actions, pageSize) => {
+        fc.option(limits, { freq: 3 }),
+        async (initialMode, actions, pageSize, initialLimits) => {
           const { queue, clock } = freshQueue(redis);
           // The events model: the mode, and until when (manual clock) an event reader's lease lasts.
           let mode = initialMode;
@@ -188,6 +226,41 @@ describe('Queue invariants under random operation sequences', () => {
             }
           };
 
+          // The model of the limits: those in force, the group of each task, and the start times (on the
+          // model's clock) since the rate limit last changed.
+          let inForce: QueueLimits = initialLimits ?? {};
+          await queue.setLimits(inForce);
+          const groupOf = new Map<string, string | undefined>();
+          let starts: number[] = [];
+
+          // A claim's tasks start at one instant: no limit may be exceeded then. A claim that starts a task
+          // had room under every limit; the running counts are the model's (current leases).
+          const expectWithinLimits = (claimed: ClaimedTask[], runningBefore: number) => {
+            if (claimed.length === 0) return;
+            const now = clock.now();
+            if (inForce.concurrency !== undefined) {
+              expect([runningBefore, current.size]).toEqual([
+                runningBefore,
+                Math.min(current.size, inForce.concurrency),
+              ]);
+            }
+            if (inForce.groupConcurrency !== undefined) {
+              const perGroup = new Map<string, number>();
+              for (const id of current.keys()) {
+                const group = groupOf.get(id);
+                if (group !== undefined) perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
+              }
+              for (const [group, n] of perGroup)
+                expect([group, n]).toEqual([group, Math.min(n, inForce.groupConcurrency)]);
+            }
+            if (inForce.rate) {
+              for (const _ of claimed) starts.push(now);
+              const { max, periodMs } = inForce.rate;
+              const inWindow = starts.filter((at) => at >= now - periodMs).length;
+              expect(['starts in window', inWindow]).toEqual(['starts in window', Math.min(inWindow, max)]);
+            }
+          };
+
           const expectCodes = (lease: Lease, code: string) => {
             const valid = current.get(lease.id) === lease.token;
             expect([lease.token, valid ? 'current' : 'stale', code]).toEqual([
@@ -204,18 +277,22 @@ describe('Queue invariants under random operation sequences', () => {
                   priority: a.priority,
                   delayMs: a.delayMs || undefined,
                   maxAttempts: a.maxAttempts,
+                  group: a.group,
                 });
                 await queue.enqueue([t]);
                 ids.push(t.id);
+                groupOf.set(t.id, a.group);
                 break;
               }
               case 'claim': {
+                const runningBefore = current.size;
                 const { tasks } = await queue.claim(a.count, a.leaseMs);
                 for (const t of tasks) {
                   expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
                   current.set(t.id, t.token);
                   leases.push(t);
                 }
+                expectWithinLimits(tasks, runningBefore);
                 break;
               }
               case 'completeAndClaim': {
@@ -233,11 +310,13 @@ describe('Queue invariants under random operation sequences', () => {
                   if (codes[0] !== 'lease_lost') current.delete(lease.id);
                   if (codes[0] === 'ok') ended.processed++;
                 }
+                const runningBefore = current.size;
                 for (const t of claim.tasks) {
                   expect(t.attempt).toBeLessThanOrEqual(t.maxAttempts);
                   current.set(t.id, t.token);
                   leases.push(t);
                 }
+                expectWithinLimits(claim.tasks, runningBefore);
                 break;
               }
               case 'complete':
@@ -309,6 +388,23 @@ describe('Queue invariants under random operation sequences', () => {
               case 'eventsMode':
                 await queue.setEventsMode(a.mode);
                 mode = a.mode;
+                break;
+              case 'postpone': {
+                if (leases.length === 0) break;
+                const lease = leases[a.pick % leases.length]!;
+                const [code] = await queue.postpone([{ ...lease, delayMs: a.delayMs, retryDelayMs: 500 }], 2);
+                expectCodes(lease, code!);
+                if (code === 'retry' || code === 'dead') {
+                  ended.processed++;
+                  ended.failed++;
+                }
+                if (code !== 'lease_lost') current.delete(lease.id);
+                break;
+              }
+              case 'limits':
+                await queue.setLimits(a.limits);
+                if (JSON.stringify(a.limits.rate) !== JSON.stringify(inForce.rate)) starts = [];
+                inForce = a.limits;
                 break;
               case 'advance':
                 clock.advance(a.ms);
@@ -478,7 +574,24 @@ describe('Queue invariants under random operation sequences', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        examples: [
+          // A group at its limit gets a new task: it must not take a turn until one of its tasks ends.
+          [
+            'off',
+            [
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 1, group: 'a' },
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 1, group: 'a' },
+              { kind: 'claim', count: 1, leaseMs: 1000 },
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 1, group: 'a' },
+              { kind: 'claim', count: 2, leaseMs: 1000 },
+            ],
+            1,
+            { groupConcurrency: 1 },
+          ],
+        ],
+      },
     );
     // A fixed amount of work (40 runs of up to 25 steps, medium-sized), a few seconds on a quiet machine; a
     // machine shared by several test runs has taken over 30 s.

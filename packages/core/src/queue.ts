@@ -4,7 +4,7 @@ import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
 import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
-import { QUEUES_KEY, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
+import { QUEUES_KEY, groupPendingPrefix, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
 import { runScript, type RedisClient, type ScriptName } from './scripts';
 import type {
   AckCode,
@@ -14,10 +14,14 @@ import type {
   EventsMode,
   FailCode,
   FailItem,
+  GroupList,
   Lease,
   ListTasksOptions,
   QueueHistory,
   NewTask,
+  PostponeCode,
+  PostponeItem,
+  QueueLimits,
   QueueStats,
   ReapResult,
   RemoveResult,
@@ -54,6 +58,10 @@ const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
   done: 'desc',
   canceled: 'desc',
 };
+/** Most times a task may be postponed by default (RateLimitError); past that each one is a failed attempt. */
+export const DEFAULT_MAX_POSTPONEMENTS = 20;
+/** The meta fields that hold a queue's limits. */
+const LIMIT_FIELDS = ['rateMax', 'ratePeriodMs', 'concurrency', 'groupConcurrency'] as const;
 /** How often a producer or worker re-adds its queue to `tq:queues`, ms (it may have been lost with Redis data). */
 const REGISTER_EVERY_MS = 30_000;
 /** How long a deleted task's tombstone is kept, ms: far longer than an archiver holds a batch. */
@@ -111,6 +119,7 @@ export class Queue {
       k.registered,
       k.meta,
       k.events,
+      k.groupPrefix,
     ];
     const fields: (string | number)[] = [];
     for (const t of tasks) {
@@ -128,6 +137,7 @@ export class Queue {
         t.previousFingerprint ?? '',
         t.idempotencyWindowMs ?? 0,
         t.traceparent ?? '',
+        t.group ?? '',
       );
     }
     const send = (justRegistered: boolean) =>
@@ -172,17 +182,28 @@ export class Queue {
   }
 
   /**
-   * Leases up to `count` tasks for `leaseMs`, promoting due scheduled and retry tasks first.
-   * Each task's attempt is counted here and it gets a lease token unique to this attempt.
+   * Leases up to `count` tasks for `leaseMs`, promoting due scheduled and retry tasks first, within the
+   * queue's limits and in turn over its groups. Each task's attempt is counted here and it gets a lease
+   * token unique to this attempt.
    */
   async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
     const k = this.keys;
-    const [now, nextDueAt, rows] = (await this.run(
+    const reply = (await this.run(
       'claim',
-      [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix, k.events],
+      [
+        k.pendingPrefix,
+        k.scheduled,
+        k.retry,
+        k.running,
+        k.meta,
+        k.taskPrefix,
+        k.events,
+        k.starts,
+        k.groupPrefix,
+      ],
       [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel],
     )) as ClaimReply;
-    return this.claimResult(now, nextDueAt, rows);
+    return this.claimResult(reply);
   }
 
   /**
@@ -205,7 +226,7 @@ export class Queue {
       k.wakeChannel,
     ];
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
-    const [codes, now, nextDueAt, rows] = (await this.run(
+    const [codes, ...reply] = (await this.run(
       'complete_and_claim',
       [
         k.pendingPrefix,
@@ -217,10 +238,12 @@ export class Queue {
         k.taskPrefix,
         k.historyPrefix,
         k.events,
+        k.starts,
+        k.groupPrefix,
       ],
       args,
     )) as [AckCode[], ...ClaimReply];
-    return { codes, claim: this.claimResult(now, nextDueAt, rows) };
+    return { codes, claim: this.claimResult(reply) };
   }
 
   /** Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens. */
@@ -236,11 +259,11 @@ export class Queue {
   async complete(items: (Lease & { result?: string })[]): Promise<AckCode[]> {
     if (items.length === 0) return [];
     const k = this.keys;
-    const args: (string | number)[] = [this.now()];
+    const args: (string | number)[] = [this.now(), k.wakeChannel];
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     return (await this.run(
       'complete',
-      [k.running, k.done, k.taskPrefix, k.historyPrefix, k.meta, k.events],
+      [k.running, k.done, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
       args,
     )) as AckCode[];
   }
@@ -261,9 +284,46 @@ export class Queue {
     }
     return (await this.run(
       'fail',
-      [k.running, k.retry, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events],
+      [k.running, k.retry, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
       args,
     )) as FailCode[];
+  }
+
+  /**
+   * Postpones running tasks whose handler was rate limited by what it calls (RateLimitError): each waits in
+   * scheduled for its `delayMs` without spending its attempt, up to `maxPostponements` times per task
+   * (default 20); past that it is a failed attempt (retry after `retryDelayMs`, or dead), so it still ends.
+   */
+  async postpone(
+    items: PostponeItem[],
+    maxPostponements = DEFAULT_MAX_POSTPONEMENTS,
+  ): Promise<PostponeCode[]> {
+    if (items.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now(), ERROR_HISTORY_MAX, k.wakeChannel, maxPostponements];
+    for (const i of items) {
+      args.push(
+        this.localId(i.id),
+        i.token,
+        Math.max(0, Math.round(i.delayMs)),
+        Math.max(0, Math.round(i.retryDelayMs)),
+      );
+    }
+    return (await this.run(
+      'postpone',
+      [
+        k.running,
+        k.scheduled,
+        k.retry,
+        k.dead,
+        k.taskPrefix,
+        k.historyPrefix,
+        k.meta,
+        k.events,
+        k.groupPrefix,
+      ],
+      args,
+    )) as PostponeCode[];
   }
 
   /** Gives running tasks back to the front of pending without spending an attempt. */
@@ -274,7 +334,7 @@ export class Queue {
     for (const l of leases) args.push(this.localId(l.id), l.token);
     return (await this.run(
       'release',
-      [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events],
+      [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events, k.groupPrefix],
       args,
     )) as AckCode[];
   }
@@ -284,7 +344,7 @@ export class Queue {
     const k = this.keys;
     const [recovered, dead, orphans] = (await this.run(
       'reap',
-      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events],
+      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
       [this.now(), limit, k.wakeChannel, ERROR_HISTORY_MAX],
     )) as [string[], string[], number];
     return {
@@ -299,7 +359,7 @@ export class Queue {
     const k = this.keys;
     const [scheduled, retry] = (await this.run(
       'promote',
-      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.meta, k.events],
+      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.meta, k.events, k.groupPrefix],
       [this.now(), limit, k.wakeChannel],
     )) as [number, number];
     return { scheduled, retry };
@@ -313,7 +373,7 @@ export class Queue {
     const k = this.keys;
     const [code, status] = (await this.run(
       'cancel',
-      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix, k.meta, k.events],
+      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix, k.meta, k.events, k.groupPrefix],
       [this.now(), this.localId(id)],
     )) as [string, TaskStatus];
     if (code === 'not_found')
@@ -334,18 +394,74 @@ export class Queue {
     await this.redis.multi().hdel(this.keys.meta, 'paused').publish(this.keys.wakeChannel, '1').exec();
   }
 
+  /**
+   * Replaces the queue's limits (a limit left out is removed) and wakes idle workers, in one MULTI: a
+   * raised limit lets them claim at once. Each number must be a positive whole number.
+   */
+  async setLimits(limits: QueueLimits): Promise<void> {
+    const fields: (string | number)[] = [];
+    const add = (field: (typeof LIMIT_FIELDS)[number], value: number | undefined) => {
+      if (value === undefined) return;
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new TqError('invalid', `${field} must be a whole number of at least 1, got ${value}`);
+      }
+      fields.push(field, value);
+    };
+    add('rateMax', limits.rate?.max);
+    add('ratePeriodMs', limits.rate?.periodMs);
+    add('concurrency', limits.concurrency);
+    add('groupConcurrency', limits.groupConcurrency);
+    const multi = this.redis.multi().hdel(this.keys.meta, ...LIMIT_FIELDS);
+    if (fields.length > 0) multi.hset(this.keys.meta, ...fields);
+    const replies = await multi.publish(this.keys.wakeChannel, '1').exec();
+    const failed = replies?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+  }
+
+  /** The queue's limits (an empty object when it has none). */
+  async limits(): Promise<QueueLimits> {
+    const values = await this.redis.hmget(this.keys.meta, ...LIMIT_FIELDS);
+    return toLimits(values.map((v) => (v === null ? -1 : Number(v))));
+  }
+
+  /** The `limit` groups with the most pending tasks (most first), with their running tasks. */
+  async listGroups(limit: number): Promise<GroupList> {
+    const [total, running, rows] = (await this.run('list_groups', [this.keys.groupPrefix], [limit])) as [
+      number,
+      number,
+      string[],
+    ];
+    const groups = [];
+    for (let i = 0; i < rows.length; i += 3) {
+      groups.push({ group: rows[i]!, pending: Number(rows[i + 1]), running: Number(rows[i + 2]) });
+    }
+    return { total: Number(total), running: Number(running), groups };
+  }
+
   /** Counts per state, paused, and the oldest pending task's readiness time, at one instant. */
   async stats(): Promise<QueueStats> {
     const k = this.keys;
     const r = (await this.run(
       'stats',
-      [k.pendingPrefix, k.scheduled, k.running, k.retry, k.dead, k.done, k.canceled, k.meta, k.taskPrefix],
+      [
+        k.pendingPrefix,
+        k.scheduled,
+        k.running,
+        k.retry,
+        k.dead,
+        k.done,
+        k.canceled,
+        k.meta,
+        k.taskPrefix,
+        k.groupPrefix,
+      ],
       [this.now()],
     )) as (number | string)[];
-    const events = r.pop() as EventsMode;
-    const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r.map(
-      Number,
-    ) as [number, number, number, number, number, number, number, number, number, number, number];
+    const [now, pending, scheduled, running, retry, dead, done, canceled, paused, oldest, expired] = r
+      .slice(0, 11)
+      .map(Number) as StatsCounts;
+    const events = r[11] as EventsMode;
+    const [groups, ...limits] = r.slice(12).map(Number) as [number, ...number[]];
     return {
       queue: this.name,
       now,
@@ -354,6 +470,8 @@ export class Queue {
       oldestPendingAgeMs: oldest < 0 ? null : Math.max(0, now - oldest),
       expiredLeases: expired,
       events,
+      groups,
+      limits: toLimits(limits),
     };
   }
 
@@ -460,7 +578,15 @@ export class Queue {
     const budget = Math.max(limit, options.scanBudget ?? DEFAULT_SCAN_BUDGET);
     const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor, state);
     const order = LIST_ORDER[state];
-    const source = state === 'pending' ? k.pendingPrefix : this.stateKey(state);
+    if (options.group !== undefined && state !== 'pending') {
+      throw new TqError('invalid', `group lists pending tasks only; state ${state} is not grouped`);
+    }
+    const source =
+      state !== 'pending'
+        ? this.stateKey(state)
+        : options.group === undefined
+          ? k.pendingPrefix
+          : groupPendingPrefix(this.name, options.group);
     const position =
       cursor === undefined
         ? ['', '', '']
@@ -521,7 +647,7 @@ export class Queue {
     const run = async (mode: 'ids' | 'start' | 'next', localIds: string[] = []) => {
       const [r, m, left] = (await this.run(
         'requeue_dead',
-        [k.pendingPrefix, k.dead, k.taskPrefix, snapshot, k.meta, k.events],
+        [k.pendingPrefix, k.dead, k.taskPrefix, snapshot, k.meta, k.events, k.groupPrefix],
         [this.now(), k.wakeChannel, batch, mode, REDRIVE_SNAPSHOT_TTL_MS, ...localIds],
       )) as [string[], string[], number];
       requeued.push(...r.map((id) => this.fullId(id)));
@@ -680,7 +806,7 @@ export class Queue {
         const ids = keys.map((key) => key.slice(k.taskPrefix.length));
         const fixed = (await this.run(
           'repair',
-          [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events],
+          [k.pendingPrefix, k.running, k.taskPrefix, k.meta, k.events, k.groupPrefix],
           [this.now(), k.wakeChannel, ...ids],
         )) as string[];
         repaired.push(...fixed.map((id) => this.fullId(id)));
@@ -752,6 +878,8 @@ export class Queue {
         k.events,
         k.schedules,
         k.archive,
+        k.starts,
+        k.groupPrefix,
       ],
       [mode, dry ? '1' : '0', this.now()],
     )) as [RemoveResult['code'], ...number[]];
@@ -788,7 +916,7 @@ export class Queue {
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
-  private claimResult(now: number, nextDueAt: number, rows: string[]): ClaimResult {
+  private claimResult([now, nextDueAt, rows, limitedBy, retryAt]: ClaimReply): ClaimResult {
     const tasks: ClaimedTask[] = [];
     for (let i = 0; i < rows.length; i += 2) {
       const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
@@ -810,7 +938,13 @@ export class Queue {
         traceparent: traceparent || undefined,
       });
     }
-    return { now, nextDueAt: nextDueAt < 0 ? null : nextDueAt, tasks };
+    return {
+      now,
+      nextDueAt: nextDueAt < 0 ? null : nextDueAt,
+      tasks,
+      limitedBy: limitedBy === '' ? null : limitedBy,
+      retryAt: retryAt < 0 ? null : retryAt,
+    };
   }
 
   /** The sorted set that holds the tasks of a state other than pending. */
@@ -847,8 +981,23 @@ export class Queue {
   }
 }
 
-/** What the claim script returns: now, next due time (-1 = none), two strings per leased task. */
-type ClaimReply = [number, number, string[]];
+/**
+ * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
+ * held it back ('' = none) and when a rate-limited claim may start a task again (-1 = not rate limited).
+ */
+type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate', number];
+
+/** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */
+type StatsCounts = [number, number, number, number, number, number, number, number, number, number, number];
+
+/** Limits from the stats reply's numbers (rate max, rate period, concurrency, group concurrency; -1 = none). */
+function toLimits([rateMax, ratePeriodMs, concurrency, groupConcurrency]: number[]): QueueLimits {
+  const limits: QueueLimits = {};
+  if (rateMax! > 0 && ratePeriodMs! > 0) limits.rate = { max: rateMax!, periodMs: ratePeriodMs! };
+  if (concurrency! > 0) limits.concurrency = concurrency;
+  if (groupConcurrency! > 0) limits.groupConcurrency = groupConcurrency;
+  return limits;
+}
 
 /** Splits `packed` at its first `count - 1` spaces; the last field is the rest (it may hold spaces). */
 function splitFields(packed: string, count: number): string[] {
@@ -904,6 +1053,8 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
       hash.schedule === undefined
         ? undefined
         : { id: hash.schedule, slot: Number(hash.slot), missed: Number(hash.missed ?? 0) },
+    group: hash.group,
+    postponed: num(hash.postponed),
   };
 }
 

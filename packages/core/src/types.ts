@@ -29,6 +29,11 @@ export interface NewTask {
   idempotencyWindowMs?: number;
   /** W3C trace context of the submission (`00-<trace id>-<span id>-<flags>`); stored only when given. */
   traceparent?: string;
+  /**
+   * The fair group (a tenant, a customer): claims take the groups with ready tasks in turn, and a group may
+   * have its own concurrency limit (ADR 0029). Printable ASCII without spaces, at most 128 characters.
+   */
+  group?: string;
 }
 
 export interface EnqueueOutcome {
@@ -65,14 +70,57 @@ export interface ClaimedTask extends Lease {
 export interface ClaimResult {
   /** Redis (or injected) time of the claim, ms. */
   now: number;
-  /** When the next scheduled or retry task becomes due, ms; null when none waits. */
+  /**
+   * When the next scheduled or retry task becomes due, ms; null when none waits. `now` when a claim in a
+   * grouped queue stopped at its budget and more tasks may be ready: claim again at once.
+   */
   nextDueAt: number | null;
   tasks: ClaimedTask[];
+  /**
+   * The queue limit that held the claim to fewer tasks than asked (null: none did). `concurrency`: the
+   * queue is at its concurrency limit; a wake message comes when a running task ends. `rate`: the rate
+   * window is full until `retryAt`.
+   */
+  limitedBy: 'concurrency' | 'rate' | null;
+  /** With `limitedBy` 'rate': when the next start fits in the window, ms. */
+  retryAt: number | null;
+}
+
+/**
+ * A queue's limits (docs/scheduling.md). Each is optional; none means no limit. Enforced by the claim
+ * scripts on the Redis clock, whatever the number of workers.
+ */
+export interface QueueLimits {
+  /** At most `max` task starts in any window of `periodMs` milliseconds (ADR 0028). */
+  rate?: { max: number; periodMs: number };
+  /** At most this many tasks of the queue running at once, across all workers. */
+  concurrency?: number;
+  /** At most this many tasks of any one group running at once (ADR 0029). */
+  groupConcurrency?: number;
+}
+
+/** One group of a queue, as `Queue.listGroups` counts it. */
+export interface GroupCounts {
+  group: string;
+  pending: number;
+  running: number;
+}
+
+/** The groups of a queue with the most pending tasks. */
+export interface GroupList {
+  /** Groups with pending tasks. */
+  total: number;
+  /** Groups with running tasks. */
+  running: number;
+  /** The top groups by pending tasks, most first. */
+  groups: GroupCounts[];
 }
 
 /** 'ok', or why a lease operation was refused: the task is gone, or the token is no longer current. */
 export type AckCode = 'ok' | 'not_found' | 'lease_lost';
 export type FailCode = 'retry' | 'dead' | 'not_found' | 'lease_lost';
+/** 'postponed', or, past the most postponements a task may have, as a failed attempt. */
+export type PostponeCode = 'postponed' | FailCode;
 
 export interface FailItem extends Lease {
   error: string;
@@ -80,6 +128,14 @@ export interface FailItem extends Lease {
   retryDelayMs: number;
   /** Set to send the task to dead now, with this reason (e.g. 'permanent', 'unknown_type'). */
   permanentReason?: string;
+}
+
+/** A running task to postpone (its handler threw a RateLimitError). */
+export interface PostponeItem extends Lease {
+  /** How long to wait before the task runs again, ms. */
+  delayMs: number;
+  /** The backoff delay if the postponement counts as a failed attempt (too many postponements), ms. */
+  retryDelayMs: number;
 }
 
 export interface ReapResult {
@@ -93,11 +149,18 @@ export interface QueueStats {
   now: number;
   counts: Record<'pending' | 'scheduled' | 'running' | 'retry' | 'dead' | 'done' | 'canceled', number>;
   paused: boolean;
+  /**
+   * Age of the oldest pending task, ms; null when none. In a grouped queue, looked for among the tasks
+   * without a group and in the 3 groups with the most pending tasks.
+   */
   oldestPendingAgeMs: number | null;
   /** Running tasks whose lease has expired and that no reaper has recovered yet. */
   expiredLeases: number;
   /** Whether transitions are written to the queue's event stream (see {@link EventsMode}). */
   events: EventsMode;
+  /** Groups with pending tasks. */
+  groups: number;
+  limits: QueueLimits;
 }
 
 /**
@@ -163,6 +226,10 @@ export interface TaskRecord {
   traceparent?: string;
   /** The schedule that enqueued the task, the slot (ms) it fired for, and the missed slots it stands for. */
   schedule?: { id: string; slot: number; missed: number };
+  /** The fair group, when it has one. */
+  group?: string;
+  /** Times a RateLimitError postponed it (since its last redrive). */
+  postponed?: number;
 }
 
 /** What a task list shows of a task: its record without payload, result and error history. */
@@ -196,6 +263,11 @@ export interface ListTasksOptions {
   type?: string;
   /** Most entries to examine for this page (the type filter skips the others). Default 5000, at least `limit`. */
   scanBudget?: number;
+  /**
+   * State pending only: the pending tasks of this group (a grouped task waits in its group's lists, not the
+   * queue's). Without it, pending lists the tasks without a group.
+   */
+  group?: string;
 }
 
 /** One page of a state's tasks. */

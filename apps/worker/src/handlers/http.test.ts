@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PermanentError } from '@tq/core';
+import { PermanentError, RateLimitError } from '@tq/core';
 import { createLogger } from '@tq/ops';
 import type { HandlerContext } from '../types';
-import { addressRange, createHttpHandler, parseAllowedHost } from './http';
+import { addressRange, createHttpHandler, parseAllowedHost, retryAfterMs } from './http';
 
 interface Seen {
   method: string;
@@ -77,6 +77,25 @@ describe('http handler', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentError);
     expect((error as Error).message).toBe(`POST http://127.0.0.1:${port}/x answered ${status}: try later`);
+  });
+
+  it('postpones the task on a 429 with Retry-After, for that long (RateLimitError)', async () => {
+    reply = { status: 429, body: 'slow down', headers: { 'retry-after': '7' } };
+    const error = await handler()(ctx({ url: `http://127.0.0.1:${port}/x` })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({
+      retryAfterMs: 7000,
+      message: expect.stringMatching(/answered 429: slow down/),
+    });
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, and ignores what it cannot read', () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Thu, 01 Jan 2026 12:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Thu, 01 Jan 2026 11:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 
   it.each([400, 404, 410, 302])('fails permanently on %i', async (status) => {

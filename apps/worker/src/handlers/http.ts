@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { PermanentError } from '@tq/core';
+import { PermanentError, RateLimitError } from '@tq/core';
 import ipaddr from 'ipaddr.js';
 import { Agent, Headers, fetch, type Response } from 'undici';
 import { z } from 'zod';
@@ -65,7 +65,8 @@ export interface HttpHandlerOptions {
 /**
  * The built-in `http` handler, a Cloud-Tasks-style push: sends `{url, method = POST, headers?, body?}` (a
  * string body as is, anything else as JSON) with the task's AbortSignal. 2xx succeeds with `{status, body}`
- * (the body cut to 4 KiB). 5xx, 408, 429 and network errors are retried; other statuses fail permanently.
+ * (the body cut to 4 KiB). 5xx, 408, 429 and network errors are retried; other statuses fail permanently. A
+ * 429 with a Retry-After header postpones the task that long without spending an attempt (RateLimitError).
  *
  * What a task may reach is closed: only hosts in `allowedHosts` ("host" on the scheme's default port, or
  * "host:port"); a DNS name only when every address it resolves to, checked when the connection is made
@@ -129,10 +130,21 @@ export function createHttpHandler(allowedHosts: string[], options: HttpHandlerOp
     const status = response.status;
     if (status >= 200 && status < 300) return { status, body: text };
     const error = `${method} ${url.origin}${url.pathname} answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    const retryAfter = status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+    if (retryAfter !== undefined) throw new RateLimitError(retryAfter, error);
     if (status >= 500 || status === 408 || status === 429) throw new Error(error);
     if (status >= 300 && status < 400) throw new PermanentError(`${error} (redirects are not followed)`);
     throw new PermanentError(error);
   };
+}
+
+/** A Retry-After header (delay-seconds or an HTTP date) as ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

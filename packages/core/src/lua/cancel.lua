@@ -8,16 +8,19 @@
   KEYS[5] task prefix     tq:{q}:task:
   KEYS[6] meta            tq:{q}:meta      HASH (events mode)
   KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[8] group prefix    tq:{q}:g:        (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] id
 
   Returns {code, status before}: code 'canceled', 'running' (refused: a worker holds it),
   'finished' (refused: already done, dead or canceled), 'not_found'.
-  Canceling a pending task is O(pending tasks of its priority) (LREM).
+  Canceling a pending task is O(pending tasks of its priority, in its group) (LREM).
 ]]
 -- @include events
 -- @include common
+-- @include settings
+-- @include groups
 
 local pending_prefix = KEYS[1]
 local scheduled_key = KEYS[2]
@@ -26,12 +29,13 @@ local canceled_key = KEYS[4]
 local task_prefix = KEYS[5]
 local meta_key = KEYS[6]
 local events_key = KEYS[7]
+local group_prefix = KEYS[8]
 
 local now = resolve_now(ARGV[1])
 local id = ARGV[2]
 
 local task_key = task_prefix .. id
-local f = redis.call('HMGET', task_key, 'status', 'priority')
+local f = redis.call('HMGET', task_key, 'status', 'priority', 'group')
 local status = f[1]
 if not status then
   return { 'not_found', '' }
@@ -39,7 +43,11 @@ end
 if status == 'running' then
   return { 'running', status }
 end
-if status == 'pending' then
+if status == 'pending' and f[3] then
+  local qs = queue_state(meta_key, group_prefix, nil)
+  redis.call('LREM', group_list_prefix(qs, f[3]) .. (f[2] or '0'), 1, id)
+  group_canceled(qs, f[3])
+elseif status == 'pending' then
   redis.call('LREM', pending_prefix .. (f[2] or '0'), 1, id)
 elseif status == 'scheduled' then
   redis.call('ZREM', scheduled_key, id)

@@ -1,20 +1,24 @@
 --[[
   complete: finishes running tasks with a result (running -> done).
 
-  KEYS[1] running      tq:{q}:running
-  KEYS[2] done         tq:{q}:done      ZSET score = finished-at ms (retention trims it)
-  KEYS[3] task prefix  tq:{q}:task:
+  KEYS[1] running        tq:{q}:running
+  KEYS[2] done           tq:{q}:done      ZSET score = finished-at ms (retention trims it)
+  KEYS[3] task prefix    tq:{q}:task:
   KEYS[4] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
-  KEYS[5] meta         tq:{q}:meta      HASH (events mode)
-  KEYS[6] events       tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[5] meta           tq:{q}:meta      HASH (events mode; limits: lib/settings.lua)
+  KEYS[6] events         tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[7] group prefix   tq:{q}:g:        (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
-  ARGV[2..] triples: id, lease token, result JSON ('' = none)
+  ARGV[2] wake channel: '1' when the queue drops below its concurrency limit, or a group below its own
+  ARGV[3..] triples: id, lease token, result JSON ('' = none)
 
   Returns one code per triple: 'ok', 'not_found', 'lease_lost'.
 ]]
 -- @include events
 -- @include common
+-- @include settings
+-- @include groups
 -- @include complete
 -- @include history
 
@@ -24,14 +28,16 @@ local task_prefix = KEYS[3]
 local history_prefix = KEYS[4]
 local meta_key = KEYS[5]
 local events_key = KEYS[6]
+local group_prefix = KEYS[7]
 
 local now = resolve_now(ARGV[1])
 local events = events_target(meta_key, events_key, now)
+local qs = queue_state(meta_key, group_prefix, ARGV[2])
 
 local results = {}
 local completed = 0
-for i = 2, #ARGV, 3 do
-  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+for i = 3, #ARGV, 3 do
+  local code = complete_task(qs, running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
     events)
   if code == 'ok' then
     completed = completed + 1
@@ -39,4 +45,6 @@ for i = 2, #ARGV, 3 do
   results[#results + 1] = code
 end
 count_ended(history_prefix, now, completed, 0)
+running_ended(qs, running_key, completed)
+send_wake(qs)
 return results

@@ -8,10 +8,12 @@
   KEYS[3] retry           tq:{q}:retry
   KEYS[4] running         tq:{q}:running   ZSET score = lease deadline ms
   KEYS[5] done            tq:{q}:done      ZSET score = finished-at ms (retention trims it)
-  KEYS[6] meta            tq:{q}:meta      HASH (field paused)
+  KEYS[6] meta            tq:{q}:meta      HASH (paused, grouped, limits: lib/settings.lua; events mode)
   KEYS[7] task prefix     tq:{q}:task:
   KEYS[8] history prefix  tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
   KEYS[9] events          tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[10] starts         tq:{q}:starts    ZSET: the rate window (lib/limits.lua)
+  KEYS[11] group prefix   tq:{q}:g:        (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
@@ -21,11 +23,14 @@
   ARGV[6] wake channel
   ARGV[7..] triples to complete first: id, lease token, result JSON ('' = none)
 
-  Returns {codes, now, nextDueAt, tasks}: `codes` one per triple, 'ok', 'not_found' or 'lease_lost', as
-  complete returns them; the rest as claim returns it.
+  Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` one per triple, 'ok', 'not_found' or
+  'lease_lost', as complete returns them; the rest as claim returns it.
 ]]
 -- @include events
 -- @include common
+-- @include settings
+-- @include groups
+-- @include limits
 -- @include complete
 -- @include claim
 -- @include history
@@ -39,6 +44,8 @@ local meta_key = KEYS[6]
 local task_prefix = KEYS[7]
 local history_prefix = KEYS[8]
 local events_key = KEYS[9]
+local starts_key = KEYS[10]
+local group_prefix = KEYS[11]
 
 local now = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
@@ -47,11 +54,12 @@ local nonce = ARGV[4]
 local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
 local events = events_target(meta_key, events_key, now)
+local qs = queue_state(meta_key, group_prefix, wake_channel)
 
 local codes = {}
 local completed = 0
 for i = 7, #ARGV, 3 do
-  local code = complete_task(running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+  local code = complete_task(qs, running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
     events)
   if code == 'ok' then
     completed = completed + 1
@@ -59,6 +67,9 @@ for i = 7, #ARGV, 3 do
   codes[#codes + 1] = code
 end
 count_ended(history_prefix, now, completed, 0)
-local claimed = claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
-  count, lease_ms, nonce, promote_limit, wake_channel, events)
-return { codes, claimed[1], claimed[2], claimed[3] }
+local claimed = claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now,
+  count, lease_ms, nonce, promote_limit, events)
+-- The completes may have freed room under the concurrency limit that this claim did not fill.
+running_ended(qs, running_key, completed - #claimed[3] / 2)
+send_wake(qs)
+return { codes, claimed[1], claimed[2], claimed[3], claimed[4], claimed[5] }

@@ -9,6 +9,7 @@
   KEYS[6] registered        tq:{q}:registered STRING "1" while the queue is in tq:queues
   KEYS[7] meta              tq:{q}:meta       HASH (events mode)
   KEYS[8] events            tq:{q}:events     STREAM (lua/lib/events.lua)
+  KEYS[9] group prefix      tq:{q}:g:         (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
@@ -16,10 +17,11 @@
           first (see wake_for_due)
   ARGV[4] '1' when the caller has just added the queue to tq:queues: set KEYS[6] and write; '0': write
           only if KEYS[6] is set
-  ARGV[5..] 13 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+  ARGV[5..] 14 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
             previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
-            a match), idempotency window ms, W3C traceparent ('' = none; stored only when given)
+            a match), idempotency window ms, W3C traceparent ('' = none; stored only when given), group
+            ('' = none: the task waits in the queue's own lists; else in its group's, lib/groups.lua)
 
   Returns {now, 'unregistered'} and writes nothing when KEYS[6] is missing and ARGV[4] is '0' (the queue
   was removed from tq:queues, or never added): the caller registers it and calls again with '1'.
@@ -33,6 +35,8 @@
 ]]
 -- @include events
 -- @include common
+-- @include settings
+-- @include groups
 
 local pending_prefix = KEYS[1]
 local scheduled_key = KEYS[2]
@@ -42,12 +46,13 @@ local idem_prefix = KEYS[5]
 local registered_key = KEYS[6]
 local meta_key = KEYS[7]
 local events_key = KEYS[8]
+local group_prefix = KEYS[9]
 
 local now = resolve_now(ARGV[1])
 local max_depth = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
 local just_registered = ARGV[4] == '1'
-local FIELDS = 13
+local FIELDS = 14
 local events = events_target(meta_key, events_key, now)
 
 if just_registered then
@@ -57,10 +62,11 @@ elseif redis.call('EXISTS', registered_key) == 0 then
 end
 
 local woke = false
+local qs = queue_state(meta_key, group_prefix, wake_channel)
 local scheduled_due = due_tracker(scheduled_key)
 local depth = 0
 if max_depth > 0 then
-  depth = pending_total(pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
+  depth = pending_count(qs, pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
 end
 
 local results = {}
@@ -70,6 +76,7 @@ local function enqueue_one(i)
   local run_at, delay_ms, max_attempts, timeout_ms = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local idem_key, fingerprint, previous, idem_window_ms = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
   local traceparent = ARGV[i + 12]
+  local group = ARGV[i + 13]
 
   if redis.call('EXISTS', task_prefix .. id) == 1 then
     return { 'created', id }
@@ -117,6 +124,11 @@ local function enqueue_one(i)
     fields[#fields + 1] = 'traceparent'
     fields[#fields + 1] = traceparent
   end
+  if group ~= '' then
+    fields[#fields + 1] = 'group'
+    fields[#fields + 1] = group
+    mark_grouped(qs)
+  end
   local status = 'pending'
   if due and due > now then
     status = 'scheduled'
@@ -124,6 +136,8 @@ local function enqueue_one(i)
     fields[#fields + 1] = due
     track_due(scheduled_due, due)
     redis.call('ZADD', scheduled_key, due, id)
+  elseif group ~= '' then
+    push_pending(qs, pending_prefix, id, priority, group) -- a group that gets turns sets qs.wake
   elseif redis.call('LPUSH', pending_prefix .. priority, id) == 1 then
     -- A list that was empty may have idle workers waiting for it.
     woke = true
@@ -139,8 +153,6 @@ end
 for i = 5, #ARGV, FIELDS do
   results[#results + 1] = enqueue_one(i)
 end
-if woke then
-  redis.call('PUBLISH', wake_channel, '1')
-end
+send_wake(qs, woke)
 wake_for_due(wake_channel, scheduled_due, now)
 return { now, results }

@@ -1,16 +1,17 @@
 --[[
   reap: recovers tasks whose lease expired (the worker died or stalled). Each goes to the front of its
-  pending list keeping its readyAt (see put_back), or to dead with reason 'lease_expired' when its
-  attempts are spent. Cost is
-  O(expired tasks): only the expired head of the running ZSET is read.
+  pending list (the queue's or its group's) keeping its readyAt (see put_back), or to dead with reason
+  'lease_expired' when its attempts are spent. Cost is O(expired tasks): only the expired head of the
+  running ZSET is read.
 
   KEYS[1] pending prefix  tq:{q}:pending:
   KEYS[2] running         tq:{q}:running
   KEYS[3] dead            tq:{q}:dead
   KEYS[4] task prefix     tq:{q}:task:
   KEYS[5] history prefix  tq:{q}:history:  (per-hour counts: an expired lease is a failed attempt)
-  KEYS[6] meta            tq:{q}:meta      HASH (events mode)
+  KEYS[6] meta            tq:{q}:meta      HASH (events mode; limits: lib/settings.lua)
   KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[8] group prefix    tq:{q}:g:        (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] most expired leases to handle in this call
@@ -21,6 +22,8 @@
 ]]
 -- @include events
 -- @include common
+-- @include settings
+-- @include groups
 -- @include history
 
 local pending_prefix = KEYS[1]
@@ -30,12 +33,14 @@ local task_prefix = KEYS[4]
 local history_prefix = KEYS[5]
 local meta_key = KEYS[6]
 local events_key = KEYS[7]
+local group_prefix = KEYS[8]
 
 local now = resolve_now(ARGV[1])
 local limit = tonumber(ARGV[2])
 local wake_channel = ARGV[3]
 local history_max = tonumber(ARGV[4])
 local events = events_target(meta_key, events_key, now)
+local qs = queue_state(meta_key, group_prefix, wake_channel)
 
 local was_empty = pending_total(pending_prefix) == 0
 local expired = redis.call('ZRANGEBYSCORE', running_key, '-inf', now, 'LIMIT', 0, limit)
@@ -44,12 +49,17 @@ local back = {}
 for _, id in ipairs(expired) do
   local task_key = task_prefix .. id
   redis.call('ZREM', running_key, id)
-  local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority', 'readyAt', 'createdAt')
+  local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority', 'readyAt', 'createdAt',
+    'group')
+  local group = f[7] or nil
   if f[1] ~= 'running' then
     orphans = orphans + 1
   else
     redis.call('HDEL', task_key, 'token')
     record_error(task_key, f[2], now, 'lease expired: the worker died or stalled', history_max)
+    if group then
+      group_ended(qs, group)
+    end
     if tonumber(f[2]) >= tonumber(f[3]) then
       redis.call('ZADD', dead_key, now, id)
       redis.call('HSET', task_key, 'status', 'dead', 'deadReason', 'lease_expired', 'finishedAt', now)
@@ -57,12 +67,14 @@ for _, id in ipairs(expired) do
       dead[#dead + 1] = id
     else
       redis.call('HSET', task_key, 'status', 'pending')
-      back[#back + 1] = { id = id, priority = f[4] or '0', ready_at = tonumber(f[5] or f[6]) }
+      back[#back + 1] = { id = id, priority = f[4] or '0', ready_at = tonumber(f[5] or f[6]), group = group }
       emit_event(events, id, 'pending')
       recovered[#recovered + 1] = id
     end
   end
 end
-wake_if_was_empty(was_empty, put_back(pending_prefix, task_prefix, back), wake_channel)
+local pushed = put_back(qs, pending_prefix, task_prefix, back)
 count_ended(history_prefix, now, #recovered + #dead, #recovered + #dead)
+running_ended(qs, running_key, #expired)
+send_wake(qs, was_empty and pushed > 0)
 return { recovered, dead, orphans }

@@ -18,9 +18,11 @@
   KEYS[11] events         tq:{q}:events      STREAM of task events (deleted with the queue)
   KEYS[12] schedules      tq:{q}:schedules   ZSET of the queue's schedules
   KEYS[13] archive        tq:{q}:archive     HASH of archive frontiers (deleted with the queue)
+  KEYS[14] starts         tq:{q}:starts      the rate window (lib/limits.lua; deleted with the queue)
+  KEYS[15] group prefix   tq:{q}:g:          (group keys derived from it: lib/groups.lua)
 
-  ARGV[1] mode: 'delete' (an operator's DELETE: settings go too) or 'idle' (automatic: never a queue with
-          settings or a serving worker)
+  ARGV[1] mode: 'delete' (an operator's DELETE: settings and limits go too) or 'idle' (automatic: never a
+          queue with settings, limits included, or a serving worker)
   ARGV[2] '1' = dry run: check only
   ARGV[3] now ms ('' = Redis TIME): an events listener lease (meta eventsUntil) still running counts as served
 
@@ -28,10 +30,14 @@
     'removed'   (or would be, when dry)
     'not_empty' some state holds a task
     'schedules' the queue holds schedules (they enqueue into it: delete them first)
-    'settings'  idle mode: the queue has settings (meta; a lapsed eventsUntil is not one)
+    'settings'  idle mode: the queue has settings (meta; a lapsed eventsUntil is not one, nor the
+                `grouped` mark)
     'served'    idle mode: a worker serves the queue, or an API holds its events listener lease
 ]]
+-- @include events
 -- @include common
+-- @include settings
+-- @include groups
 
 local pending_prefix = KEYS[1]
 local meta_key = KEYS[8]
@@ -40,11 +46,13 @@ local served_key = KEYS[10]
 local events_key = KEYS[11]
 local schedules_key = KEYS[12]
 local archive_key = KEYS[13]
+local starts_key = KEYS[14]
+local group_prefix = KEYS[15]
 local mode = ARGV[1]
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
 
-local counts = { pending_total(pending_prefix) }
+local counts = { pending_count(queue_state(meta_key, group_prefix, nil), pending_prefix) }
 for i = 2, 7 do
   counts[#counts + 1] = redis.call('ZCARD', KEYS[i])
 end
@@ -60,15 +68,19 @@ end
 if code == 'removed' and mode == 'idle' then
   -- eventsUntil is the events listener lease, not a setting: while it runs the queue is in use.
   local listened_until = tonumber(redis.call('HGET', meta_key, 'eventsUntil') or '0')
-  local settings = redis.call('HLEN', meta_key) - (listened_until > 0 and 1 or 0)
-  if settings > 0 then
+  local setting_fields = redis.call('HLEN', meta_key) - (listened_until > 0 and 1 or 0)
+    - redis.call('HEXISTS', meta_key, 'grouped')
+  if setting_fields > 0 then
     code = 'settings'
   elseif redis.call('EXISTS', served_key) == 1 or listened_until > now then
     code = 'served'
   end
 end
 if code == 'removed' and not dry then
-  redis.call('DEL', registered_key, events_key, archive_key)
+  -- No task is left, so the rotation holds at most '' and no group runs anything: the next task with a
+  -- group marks the queue grouped again.
+  redis.call('DEL', registered_key, events_key, archive_key, starts_key, group_prefix .. 'rotation',
+    group_prefix .. 'running')
   -- Left with no setting (or a lapsed lease only) in idle mode; everything goes in delete mode.
   redis.call('DEL', meta_key)
 end

@@ -1,61 +1,150 @@
--- Leases tasks: the body of claim and complete_and_claim (see claim.lua for the contract). Needs events, common.
+-- Leases tasks: the body of claim and complete_and_claim (see claim.lua for the contract). Needs events,
+-- common, settings, groups, limits.
 
--- Promotes due scheduled/retry tasks, then leases up to `count` pending tasks, highest priority first and
--- FIFO within a priority, counting each one's attempt. Returns {now, nextDueAt (-1 = none, or not computed
--- when all `count` tasks were found), tasks}, tasks being two strings per task (see claim.lua).
--- `events`: the event stream target (events_target) or nil.
-local function claim_tasks(pending_prefix, scheduled_key, retry_key, running_key, meta_key, task_prefix, now,
-                           count, lease_ms, nonce, promote_limit, wake_channel, events)
-  local promoted = promote_due(scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
-    + promote_due(retry_key, pending_prefix, task_prefix, now, promote_limit, events)
+-- Stale rotation entries (groups found empty or at their limit) a claim may drop beyond two per task it
+-- asks for; past that it answers with what it has and nextDueAt = now, so the worker claims again.
+local ROTATION_SLACK = 16
 
-  -- LMPOP over the pending lists from the highest priority down: one command finds the first non-empty.
+-- Pops up to `count` ids from the pending lists of `prefix` (<prefix>9 first, FIFO within one): one LMPOP
+-- finds the first non-empty list. Returns {key, ids} or false.
+local function pop_pending(prefix, count)
   -- (unpack must come last in a call, so the arguments are built in one table.)
-  local lmpop = { 'LMPOP', PRIORITY_LEVELS }
+  local args = { 'LMPOP', PRIORITY_LEVELS }
   for p = PRIORITY_LEVELS - 1, 0, -1 do
-    lmpop[#lmpop + 1] = pending_prefix .. p
+    args[#args + 1] = prefix .. p
   end
-  lmpop[#lmpop + 1] = 'RIGHT'
-  lmpop[#lmpop + 1] = 'COUNT'
-  local count_at = #lmpop + 1
+  args[#args + 1] = 'RIGHT'
+  args[#args + 1] = 'COUNT'
+  args[#args + 1] = count
+  return redis.call(unpack(args))
+end
+
+-- Promotes due scheduled/retry tasks, then leases up to `count` pending tasks, counting each one's
+-- attempt, within the queue's limits: highest priority first and FIFO within a priority, in turn over
+-- the groups in a grouped queue. Returns {now, nextDueAt (-1 = none, or not computed when all `count`
+-- tasks were found), tasks, limitedBy, retryAt}, tasks being two strings per task (see claim.lua).
+-- `events`: the event stream target (events_target) or nil.
+local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix,
+                           now, count, lease_ms, nonce, promote_limit, events)
+  local promoted = promote_due(qs, scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
+    + promote_due(qs, retry_key, pending_prefix, task_prefix, now, promote_limit, events)
+  local group_woke = qs.wake
+  qs.wake = false
+  local s = settings(qs)
 
   -- Two strings per task, not a row of nine: the client decodes each reply element at a cost.
-  local claimed = {}
+  local claimed, tokens = {}, {}
   local n = 0
-  if redis.call('HEXISTS', meta_key, 'paused') == 0 then
-    while n < count do
-      lmpop[count_at] = count - n
-      local popped = redis.call(unpack(lmpop))
-      if not popped then
+  -- Leases the pending task `id`; false for an id without a hash (an orphan: dropping it is the repair).
+  local function lease(id)
+    local task_key = task_prefix .. id
+    local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt',
+      'traceparent')
+    if not f[1] then
+      return false
+    end
+    n = n + 1
+    local attempt = tonumber(f[7] or '0') + 1
+    local token = nonce .. '.' .. n
+    redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
+    redis.call('ZADD', running_key, now + lease_ms, id)
+    emit_event(events, id, 'running', attempt)
+    claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },
+      ' ')
+    claimed[#claimed + 1] = f[2]
+    tokens[n] = token
+    return true
+  end
+
+  -- The groups in turn (lib/groups.lua): each turn leases one task of the group at the head of the
+  -- rotation, which goes to the back while it has pending tasks under its limit. Returns true when the
+  -- claim stopped at its budget of turns (more tasks may be ready).
+  local function claim_in_turn(want)
+    local rotation = qs.group_prefix .. 'rotation'
+    if not redis.call('ZSCORE', rotation, '') then
+      rotation_append(qs, '')
+    end
+    local turns, budget = 0, 2 * want + ROTATION_SLACK
+    local empty_at = -1 -- n when the queue's own lists were last found empty
+    while n < want do
+      if turns >= budget then
+        return true
+      end
+      local head = redis.call('ZPOPMIN', rotation)
+      if not head[1] then
         break
       end
-      for _, id in ipairs(popped[2]) do
-        local task_key = task_prefix .. id
-        local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt',
-          'traceparent')
-        if f[1] then
-          n = n + 1
-          local attempt = tonumber(f[7] or '0') + 1
-          local token = nonce .. '.' .. n
-          redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
-          redis.call('ZADD', running_key, now + lease_ms, id)
-          emit_event(events, id, 'running', attempt)
-          claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },
-            ' ')
-          claimed[#claimed + 1] = f[2]
+      turns = turns + 1
+      local group = head[1]
+      if group == '' then
+        rotation_append(qs, '')
+        local popped = pop_pending(pending_prefix, 1)
+        if popped then
+          lease(popped[2][1])
+        elseif empty_at == n then
+          break -- a whole round of the rotation found nothing to lease
+        else
+          empty_at = n
+        end
+      elseif not group_blocked(qs, group) then
+        local popped = pop_pending(group_list_prefix(qs, group), 1)
+        if popped then
+          local left = group_unpend(qs, group)
+          local running = 0
+          if lease(popped[2][1]) then
+            running = redis.call('HINCRBY', qs.group_prefix .. 'running', group, 1)
+          end
+          if left > 0 and not (s.group_concurrency and running >= s.group_concurrency) then
+            rotation_append(qs, group)
+          end
+        end
+        -- A group without pending tasks stays out of the rotation until one arrives.
+      end
+      -- A group at its limit stays out until one of its tasks ends (group_ended).
+    end
+    return false
+  end
+
+  local limited_by, allowed, more = '', count, false
+  if not s.paused then
+    if s.concurrency or s.rate_max then
+      allowed, limited_by = claim_allowance(s, running_key, starts_key, now, count)
+    end
+    if s.grouped then
+      more = claim_in_turn(allowed)
+    else
+      while n < allowed do
+        local popped = pop_pending(pending_prefix, allowed - n)
+        if not popped then
+          break
+        end
+        for _, id in ipairs(popped[2]) do
+          lease(id)
         end
       end
     end
+    log_starts(s, starts_key, now, tokens)
   end
 
   -- Promoted tasks this call left in pending should wake the other workers.
-  if promoted > 0 and n == count then
-    redis.call('PUBLISH', wake_channel, '1')
+  if (promoted > 0 or group_woke) and n == count then
+    redis.call('PUBLISH', qs.wake_channel, '1')
+  end
+  -- A limit that held the claim back says so; a rate limit says when the next start fits.
+  local retry_at = -1
+  if limited_by ~= '' and n == allowed then
+    if limited_by == 'rate' then
+      retry_at = rate_free_at(s, starts_key, now)
+    end
+  else
+    limited_by = ''
   end
   -- A worker that got less than it asked for is about to idle: tell it when the next task is due.
   local due = -1
-  if n < count then
+  if more then
+    due = now
+  elseif n < count then
     due = next_due(scheduled_key, retry_key)
   end
-  return { now, due, claimed }
+  return { now, due, claimed, limited_by, retry_at }
 end

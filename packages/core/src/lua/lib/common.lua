@@ -25,38 +25,6 @@ local function ready_time(task_key)
   return tonumber(f[1] or f[2])
 end
 
--- Gives tasks back to the front of their pending lists (release, reap, repair) so they run next, the
--- oldest first. A task keeps its readyAt: losing a lease or being released does not make it younger, so
--- the oldest-pending age counts from when it first became runnable. It never carries a readyAt newer than
--- the task it goes in front of (it takes that one's), so the tail of every list stays its oldest entry,
--- which is what stats reads. `items`: {id = , priority = , ready_at = } tables. Returns how many.
-local function put_back(pending_prefix, task_prefix, items)
-  table.sort(items, function(a, b)
-    return a.ready_at > b.ready_at -- the newest first: the oldest ends at the tail, claimed first
-  end)
-  for _, item in ipairs(items) do
-    local list = pending_prefix .. item.priority
-    local ready_at = item.ready_at
-    local tail = redis.call('LINDEX', list, -1)
-    if tail then
-      local tail_ready = ready_time(task_prefix .. tail)
-      if tail_ready and tail_ready < ready_at then
-        ready_at = tail_ready
-      end
-    end
-    redis.call('RPUSH', list, item.id)
-    redis.call('HSET', task_prefix .. item.id, 'readyAt', ready_at)
-  end
-  return #items
-end
-
--- Idle workers subscribe to the wake channel; one message per empty -> non-empty transition is enough.
-local function wake_if_was_empty(was_empty, pushed, wake_channel)
-  if was_empty and pushed > 0 then
-    redis.call('PUBLISH', wake_channel, '1')
-  end
-end
-
 -- Appends {attempt, at, error} to the task's error history, keeping the newest `max_entries`.
 local function record_error(task_key, attempt, now, message, max_entries)
   local raw = redis.call('HGET', task_key, 'errors')
@@ -71,36 +39,17 @@ local function record_error(task_key, attempt, now, message, max_entries)
   redis.call('HSET', task_key, 'errors', cjson.encode(history), 'lastError', message)
 end
 
--- 'ok' when the lease token is the current one of a running task; otherwise why not.
+-- 'ok' when the lease token is the current one of a running task; otherwise why not. Returns the task's
+-- group (nil = none) second.
 local function check_lease(task_key, token)
-  local f = redis.call('HMGET', task_key, 'status', 'token')
+  local f = redis.call('HMGET', task_key, 'status', 'token', 'group')
   if not f[1] then
     return 'not_found'
   end
   if f[1] ~= 'running' or f[2] ~= token then
     return 'lease_lost'
   end
-  return 'ok'
-end
-
--- Moves due ids of a ZSET (scheduled or retry) to the back of their pending list. Returns how many.
--- `events`: the event stream target (events_target) or nil.
-local function promote_due(set_key, pending_prefix, task_prefix, now, limit, events)
-  local due = redis.call('ZRANGEBYSCORE', set_key, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
-  local moved = 0
-  for i = 1, #due, 2 do
-    local id, due_at = due[i], due[i + 1]
-    local task_key = task_prefix .. id
-    redis.call('ZREM', set_key, id)
-    local f = redis.call('HMGET', task_key, 'status', 'priority')
-    if f[1] then -- a missing hash is an orphan id: dropping it is the repair
-      redis.call('LPUSH', pending_prefix .. (f[2] or '0'), id)
-      redis.call('HSET', task_key, 'status', 'pending', 'readyAt', due_at)
-      emit_event(events, id, 'pending')
-      moved = moved + 1
-    end
-  end
-  return moved
+  return 'ok', f[3] or nil
 end
 
 -- The score of the first entry of a sorted set, or -1 when it is empty.
