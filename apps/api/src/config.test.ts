@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       METRICS_MAX_QUEUES: 100,
       IDEMPOTENCY_TTL_MS: 86400000,
       REDIS_COMMAND_TIMEOUT_MS: 2000,
+      REDIS_REQUIRE_DURABLE: false,
       SHUTDOWN_TIMEOUT_MS: 10000,
       DASHBOARD_DIR: '',
       CORS_ORIGINS: [],

@@ -1,5 +1,5 @@
 import { parseRedisUrl } from '@tq/core';
-import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 
 /** An entry of QUEUE_NAMES_ALLOWED: a queue name, or one with `*` standing for any run of name characters. */
@@ -87,6 +87,8 @@ const schema = z.object({
   METRICS_MAX_QUEUES: intVar(100, 0, 100_000),
   /** How long an idempotency key is remembered, ms (default 24 h). */
   IDEMPOTENCY_TTL_MS: intVar(24 * 3600_000, 1000, 30 * 24 * 3600_000),
+  /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
+  REDIS_REQUIRE_DURABLE: boolVar(false),
   /** Longest wait for a Redis reply, ms, reconnects included; past it a request gets 503. */
   REDIS_COMMAND_TIMEOUT_MS: intVar(2000, 10, 60_000),
   /** How long a shutdown waits for in-flight requests before closing their connections, ms. */

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeRedis, createRedis } from '@tq/core';
-import { CLOSE_TIMEOUT_MS, startOpsServer, type Logger, type OpsServer } from '@tq/ops';
+import { CLOSE_TIMEOUT_MS, startOpsServer, watchRedisDurability, type Logger, type OpsServer } from '@tq/ops';
 import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
 import { createEventStreams } from './event-streams';
@@ -20,8 +20,9 @@ export interface RunningApi {
 }
 
 /**
- * Connects to Redis, builds the app and listens on `config.PORT`. Start order: Redis, then HTTP, so
- * no request arrives before there is a client to serve it.
+ * Connects to Redis, checks its persistence settings (refusing to start when REDIS_REQUIRE_DURABLE is set
+ * and they would lose tasks), builds the app and listens on `config.PORT`. Start order: Redis, then HTTP,
+ * so no request arrives before there is a client to serve it.
  */
 export async function runApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
   const redis = createRedis(config.REDIS_URL, {
@@ -31,6 +32,10 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   // Connection errors only (replies reject their command): ioredis reconnects by itself; say so once per attempt.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const registry = new Registry();
+  // Before anything listens: with REDIS_REQUIRE_DURABLE=1 a Redis that would lose tasks stops the start here.
+  const durability = await watchRedisDurability(registry, redis, logger, {
+    require: config.REDIS_REQUIRE_DURABLE,
+  });
   const events = createEventStreams(redis, config, logger);
   const app = createServer({
     service: createTaskService(redis, config),
@@ -91,6 +96,7 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     await closed;
     clearTimeout(timer);
     await ops?.close();
+    durability.stop();
     // QUIT waits for a reply, which an unreachable Redis never sends: then just drop the socket.
     await closeRedis(redis, CLOSE_TIMEOUT_MS);
   };

@@ -1,5 +1,5 @@
 import { parseRedisUrl } from '@tq/core';
-import { intVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 3_600_000;
@@ -12,6 +12,8 @@ const schema = z.object({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
+  /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
+  REDIS_REQUIRE_DURABLE: boolVar(false),
   /** Where the history goes: postgres://user:password@host:5432/database. Required. */
   DATABASE_URL: z
     .string({

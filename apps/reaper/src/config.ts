@@ -1,11 +1,13 @@
 import { DEFAULT_RETENTION, QUEUE_NAME_PATTERN } from '@tq/core';
-import { intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 3_600_000;
 
 const schema = z.object({
   REDIS_URL: stringVar('redis://localhost:6379'),
+  /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
+  REDIS_REQUIRE_DURABLE: boolVar(false),
   REAPER_INTERVAL_MS: intVar(1000, 10, 3_600_000),
   REAPER_QUEUES: listVar([]).refine((names) => names.every((n) => QUEUE_NAME_PATTERN.test(n)), {
     error: 'must be a comma-separated list of queue names (1-64 letters, digits, "_" or "-")',

@@ -15,6 +15,8 @@ const optionalVar = () =>
 const schema = z
   .object({
     REDIS_URL: stringVar('redis://localhost:6379'),
+    /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
+    REDIS_REQUIRE_DURABLE: boolVar(false),
     QUEUES: listVar(['default']).refine(
       (names) => names.length > 0 && names.every((n) => QUEUE_NAME_PATTERN.test(n)),
       {

@@ -118,3 +118,14 @@ export function parseRedisUrl(url: string): ParsedUrl {
     masterName,
   };
 }
+
+/** One Redis server connection: a single server, Sentinel's current master, or one node of a Cluster. */
+export type RedisNode = Redis;
+
+/**
+ * The masters `redis` writes to: the one server (Sentinel's current master), or every master a Cluster
+ * client knows (none before it first connected).
+ */
+export function redisMasters(redis: RedisClient): RedisNode[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}

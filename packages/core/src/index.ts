@@ -1,6 +1,13 @@
 export { ManualClock, type Clock } from './clock';
 export { EPOCH_KEY, EpochWatcher } from './epoch';
-export { closeRedis, createRedis, parseRedisUrl, type ConnectionOptions } from './connection';
+export {
+  closeRedis,
+  createRedis,
+  parseRedisUrl,
+  redisMasters,
+  type ConnectionOptions,
+  type RedisNode,
+} from './connection';
 export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
 export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
 export {

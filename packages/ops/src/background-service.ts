@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './logger';
 import { startOpsServer, type OpsServer } from './ops-server';
 import { collectProcessMetrics } from './process-metrics';
 import { observeRedis } from './redis-health';
+import { watchRedisDurability } from './redis-durability';
 import { CLOSE_TIMEOUT_MS, SHUTDOWN_MARGIN_MS, exitOnStartupError, onShutdown, settleBy } from './shutdown';
 
 /** What a background service (worker, reaper) shares: logs, one Redis connection, metrics, /metrics. */
@@ -19,6 +20,8 @@ export interface ServiceConfig {
   REDIS_URL: string;
   METRICS_PORT: number;
   LOG_LEVEL: string;
+  /** Refuse to start unless every Redis master has AOF `always` and `noeviction` (see watchRedisDurability). */
+  REDIS_REQUIRE_DURABLE?: boolean;
   /** How long the part's stop may take before the service closes anyway; plus SHUTDOWN_MARGIN_MS. Default 0. */
   SHUTDOWN_TIMEOUT_MS?: number;
 }
@@ -30,7 +33,8 @@ export interface Stoppable {
 
 /**
  * Runs a background service: validates its config (exit 1 naming each bad variable), connects to Redis,
- * serves /metrics, /healthz and /readyz on METRICS_PORT, starts the service's part with `start`, and on
+ * serves /metrics, /healthz and /readyz on METRICS_PORT, checks Redis's persistence settings (refusing to
+ * go on when REDIS_REQUIRE_DURABLE is set and they would lose tasks), starts the service's part with `start`, and on
  * SIGTERM/SIGINT stops in reverse order of start: the part first (it may still need Redis to finish or
  * release its work), then the ops server, then Redis. The whole stop ends within SHUTDOWN_TIMEOUT_MS +
  * SHUTDOWN_MARGIN_MS whatever Redis does, and exits 0 unless something threw: a part still stopping at
@@ -69,6 +73,10 @@ export function runBackgroundService<C extends ServiceConfig>(
         ),
     });
     logger.info({ port: ops.port }, 'metrics and health on /metrics, /healthz, /readyz');
+    // Before the part starts: with REDIS_REQUIRE_DURABLE=1 a Redis that would lose tasks stops the start here.
+    const durability = await watchRedisDurability(registry, redis, logger, {
+      require: config.REDIS_REQUIRE_DURABLE,
+    });
     const part = await start(config, { logger, redis, registry, ops });
     const limitMs = (config.SHUTDOWN_TIMEOUT_MS ?? 0) + SHUTDOWN_MARGIN_MS;
     onShutdown(
@@ -82,6 +90,7 @@ export function runBackgroundService<C extends ServiceConfig>(
           );
         await ops.close();
         stopObservingRedis();
+        durability.stop();
         await closeRedis(redis, Math.min(CLOSE_TIMEOUT_MS, deadline - Date.now()));
       },
       // Everything above is bounded; past this something is stuck that should not be.
