@@ -134,6 +134,28 @@ describe('issue 10 item 13: the durability preflight reads INFO on every master,
   });
 });
 
+describe('issue 10 item 13: REDIS_REQUIRE_DURABLE where INFO is refused', () => {
+  it('rejects saying the settings cannot be read and how to allow it, instead of waiting for ever', async () => {
+    const server = await startRedisServer({ appendonly: true, appendfsync: 'always' });
+    const admin = createRedis(server.url);
+    await admin.acl('SETUSER', 'tq', 'on', `>${PASSWORD}`, '~*', '&*', '+@all', '-info');
+    const redis = createRedis(`redis://tq:${PASSWORD}@127.0.0.1:${server.port}`);
+    try {
+      const registry = new Registry();
+      const sink = logSink();
+      const refused = watchRedisDurability(registry, redis, createLogger('test', 'info', sink.stream), {
+        require: true,
+      });
+      await expect(refused).rejects.toThrow(/settings cannot be read: INFO was refused .*NOPERM.*\+info/);
+      expect(JSON.stringify(sink.lines)).not.toContain(PASSWORD);
+    } finally {
+      await closeRedis(redis);
+      await closeRedis(admin);
+      await server.stop();
+    }
+  });
+});
+
 describe('issue 10 item 13: the durability preflight on a Redis Cluster reads every master', () => {
   it('sets one series per master and warns for each', async () => {
     const cluster = await startRedisCluster();

@@ -1,4 +1,4 @@
-import { redisMasters, type RedisClient, type RedisNode } from '@tq/core';
+import { isRedisUnavailable, redisMasters, type RedisClient, type RedisNode } from '@tq/core';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger';
 import { PeriodicPass } from './periodic-pass';
@@ -186,6 +186,8 @@ export async function watchRedisDurability(
   });
   const reported = new Map<string, string>();
   let failureLogged = false;
+  /** Why the last reading failed, undefined after one that worked. */
+  let lastError: unknown;
 
   const record = (nodes: RedisNodeDurability[]) => {
     // Masters come and go (failover, resharding): only the current ones keep series.
@@ -226,9 +228,11 @@ export async function watchRedisDurability(
     try {
       const nodes = await readRedisDurability(redis);
       failureLogged = false;
+      lastError = undefined;
       record(nodes);
       return nodes;
     } catch (error) {
+      lastError = error;
       if (!failureLogged)
         logger.warn({ err: error }, 'could not read the Redis persistence settings yet (INFO)');
       failureLogged = true;
@@ -239,6 +243,14 @@ export async function watchRedisDurability(
   if (options.require) {
     let nodes = await read();
     while (nodes.length === 0) {
+      // Redis away (or a Cluster not ready yet) passes; a refusal (an ACL without INFO, a renamed INFO)
+      // does not: the settings can never be checked, so say so rather than wait for ever.
+      if (lastError instanceof Error && lastError.name === 'ReplyError' && !isRedisUnavailable(lastError)) {
+        throw new Error(
+          `REDIS_REQUIRE_DURABLE=1 and Redis's settings cannot be read: INFO was refused (${lastError.message}). ` +
+            "Allow INFO for tq's Redis user (ACL: +info), or unset REDIS_REQUIRE_DURABLE.",
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 1000));
       nodes = await read();
     }
