@@ -51,20 +51,38 @@ function pooledRandomBytes(n: number): Buffer {
   return pool.subarray(poolOffset - n, poolOffset);
 }
 
+/** Most partitions a queue may have (ADR 0040). */
+export const MAX_PARTITIONS = 256;
+
 /**
- * A task id is `<queue>.<local id>`: the queue name says which hash slot holds the task, so
- * `GET /tasks/:id` finds it without a scan, in cluster mode too.
+ * A task id is `<queue>.<local id>`, or `<queue>.<partition>.<local id>` in partition 1.. of a
+ * partitioned queue (ADR 0040): the id says which hash slot holds the task, so `GET /tasks/:id` finds it
+ * without a scan, in cluster mode too. Partition 0's ids are those of an unpartitioned queue.
  */
-export function newTaskId(queue: string, nowMs?: number): string {
-  return `${queue}.${newLocalId(nowMs)}`;
+export function newTaskId(queue: string, nowMs?: number, partition = 0): string {
+  return partition === 0 ? `${queue}.${newLocalId(nowMs)}` : `${queue}.${partition}.${newLocalId(nowMs)}`;
 }
 
-/** Splits a task id into its queue and local id; `null` when it is not a well-formed id. */
-export function parseTaskId(id: string): { queue: string; localId: string } | null {
+const PARTITION_PATTERN = /^[1-9][0-9]{0,2}$/;
+
+/**
+ * Splits a task id into its queue, local id and partition (only set for partition 1.., see
+ * {@link newTaskId}); `null` when it is not a well-formed id.
+ */
+export function parseTaskId(id: string): { queue: string; localId: string; partition?: number } | null {
   const dot = id.indexOf('.');
   if (dot < 0) return null;
   const queue = id.slice(0, dot);
-  const localId = id.slice(dot + 1);
+  let localId = id.slice(dot + 1);
+  let partition = 0;
+  const second = localId.indexOf('.');
+  if (second >= 0) {
+    const digits = localId.slice(0, second);
+    if (!PARTITION_PATTERN.test(digits)) return null;
+    partition = Number(digits);
+    if (partition >= MAX_PARTITIONS) return null;
+    localId = localId.slice(second + 1);
+  }
   if (!QUEUE_NAME_PATTERN.test(queue) || !LOCAL_ID_PATTERN.test(localId)) return null;
-  return { queue, localId };
+  return partition === 0 ? { queue, localId } : { queue, localId, partition };
 }

@@ -9,13 +9,16 @@ export {
   type RedisNode,
 } from './connection';
 export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
-export { QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
+export { MAX_PARTITIONS, QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
+export { PartitionedQueue, readLayout, type PartitionLayout } from './partitions';
 export {
   ARCHIVE_KEY,
   QUEUES_KEY,
   SCHEDULES_KEY,
   WORKER_KEYS,
   groupPendingPrefix,
+  hashSlot,
+  partitionTag,
   queueKeys,
   type QueueKeys,
 } from './keys';

@@ -99,9 +99,13 @@ export interface QueueKeys {
   wakeChannel: string;
 }
 
-/** Builds the keys of queue `queue`. The name must already be valid (see `assertQueueName`). */
-export function queueKeys(queue: string): QueueKeys {
-  const base = `tq:{${queue}}:`;
+/**
+ * Builds the keys of queue `queue`. The name must already be valid (see `assertQueueName`). `tag` is the
+ * hash tag of the keys: the queue name itself, or for partition i > 0 of a partitioned queue its
+ * {@link partitionTag} (ADR 0040), so each partition lives on its own Cluster slot.
+ */
+export function queueKeys(queue: string, tag: string = queue): QueueKeys {
+  const base = `tq:{${tag}}:`;
   return {
     pendingPrefix: `${base}pending:`,
     scheduled: `${base}scheduled`,
@@ -132,12 +136,56 @@ export function queueKeys(queue: string): QueueKeys {
   };
 }
 
-/** The prefix of group `group`'s pending lists (`<prefix><priority>`, 0..9) in queue `queue`. */
-export function groupPendingPrefix(queue: string, group: string): string {
-  return `${queueKeys(queue).groupPrefix}p:${group}:`;
+/**
+ * The prefix of group `group`'s pending lists (`<prefix><priority>`, 0..9) in queue `queue` (or in the
+ * partition whose hash tag is `tag`).
+ */
+export function groupPendingPrefix(queue: string, group: string, tag: string = queue): string {
+  return `${queueKeys(queue, tag).groupPrefix}p:${group}:`;
 }
 
-/** The SCAN pattern matching every task hash of a queue. */
-export function taskKeyPattern(queue: string): string {
-  return `${queueKeys(queue).taskPrefix}*`;
+/** The SCAN pattern matching every task hash of a queue (or of the partition whose hash tag is `tag`). */
+export function taskKeyPattern(queue: string, tag: string = queue): string {
+  return `${queueKeys(queue, tag).taskPrefix}*`;
+}
+
+/**
+ * The hash tag of partition `index` of queue `queue` (ADR 0040): partition 0 is the queue's own tag
+ * `queue` (an unpartitioned queue is its partition 0), partition i > 0 is `queue#i`, or `queue#i-s` for a
+ * placement suffix s > 0 chosen when the partition was created so that partitions spread over the
+ * Cluster's masters. No queue name holds `#`, so no partition tag is another queue's tag.
+ */
+export function partitionTag(queue: string, index: number, suffix = 0): string {
+  if (index === 0) return queue;
+  return suffix === 0 ? `${queue}#${index}` : `${queue}#${index}-${suffix}`;
+}
+
+/** Number of Redis Cluster hash slots. */
+export const CLUSTER_SLOTS = 16384;
+
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+/**
+ * The Redis Cluster hash slot of `key`: CRC16 (XMODEM) of its hash tag (the part between the first `{`
+ * and the next `}` when not empty, else the whole key) modulo 16384, as Redis computes it.
+ */
+export function hashSlot(key: string): number {
+  let part = key;
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) part = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(part, 'utf8'))
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  return crc % CLUSTER_SLOTS;
 }

@@ -76,6 +76,12 @@ export const PROGRESS_MAX_BYTES = 1024;
  */
 export class Queue {
   readonly keys: QueueKeys;
+  /** The partition of a partitioned queue this object drives (ADR 0040); 0 for an unpartitioned queue. */
+  readonly partition: number;
+  /** The hash tag of this queue's (partition's) keys. */
+  readonly tag: string;
+  /** What every task id of this queue (partition) starts with: `<queue>.` or `<queue>.<partition>.`. */
+  private readonly idPrefix: string;
   /** When this process last added the queue to `tq:queues` (Date.now ms); 0 until a try succeeds. */
   private registeredAt = 0;
   private registering: Promise<void> | undefined;
@@ -84,9 +90,13 @@ export class Queue {
     readonly redis: RedisClient,
     readonly name: string,
     private readonly clock?: Clock,
+    place?: { partition: number; tag: string },
   ) {
     assertQueueName(name);
-    this.keys = queueKeys(name);
+    this.partition = place?.partition ?? 0;
+    this.tag = place?.tag ?? name;
+    this.keys = queueKeys(name, this.tag);
+    this.idPrefix = this.partition === 0 ? `${name}.` : `${name}.${this.partition}.`;
   }
 
   /**
@@ -586,7 +596,7 @@ export class Queue {
         ? this.stateKey(state)
         : options.group === undefined
           ? k.pendingPrefix
-          : groupPendingPrefix(this.name, options.group);
+          : groupPendingPrefix(this.name, options.group, this.tag);
     const position =
       cursor === undefined
         ? ['', '', '']
@@ -800,7 +810,13 @@ export class Queue {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', taskKeyPattern(this.name), 'COUNT', batch);
+        const [next, keys] = await node.scan(
+          cursor,
+          'MATCH',
+          taskKeyPattern(this.name, this.tag),
+          'COUNT',
+          batch,
+        );
         cursor = next;
         if (keys.length === 0) continue;
         const ids = keys.map((key) => key.slice(k.taskPrefix.length));
@@ -846,6 +862,8 @@ export class Queue {
    * registers the queue again itself. Returns why it did not remove, with the counts per state.
    */
   async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    // Partitions 1.. of a partitioned queue are not in the registry (the logical queue is, by partition 0).
+    if (this.partition > 0) return this.removeScript(mode, false);
     const check = await this.removeScript(mode, true);
     if (check.code !== 'removed') return check;
     await this.redis.srem(QUEUES_KEY, this.name);
@@ -858,6 +876,11 @@ export class Queue {
       await this.redis.sadd(QUEUES_KEY, this.name).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** What `remove(mode)` would answer now: a dry run of its script, nothing changes. */
+  removable(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    return this.removeScript(mode, true);
   }
 
   private async removeScript(mode: 'delete' | 'idle', dry: boolean): Promise<RemoveResult> {
@@ -962,7 +985,7 @@ export class Queue {
 
   private localId(id: string): string {
     const parsed = parseTaskId(id);
-    if (!parsed || parsed.queue !== this.name) {
+    if (!parsed || parsed.queue !== this.name || (parsed.partition ?? 0) !== this.partition) {
       throw new TqError('not_found', `task id ${JSON.stringify(id)} does not belong to queue ${this.name}`);
     }
     return parsed.localId;
@@ -970,14 +993,14 @@ export class Queue {
 
   /** The local id of a task id made for this queue (by `newTaskId`): a prefix check, no parsing. */
   private ownLocalId(id: string): string {
-    if (!id.startsWith(`${this.name}.`)) {
+    if (!id.startsWith(this.idPrefix)) {
       throw new TqError('invalid', `task id ${JSON.stringify(id)} was not made for queue ${this.name}`);
     }
-    return id.slice(this.name.length + 1);
+    return id.slice(this.idPrefix.length);
   }
 
   private fullId(localId: string): string {
-    return `${this.name}.${localId}`;
+    return this.idPrefix + localId;
   }
 }
 

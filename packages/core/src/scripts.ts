@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
@@ -85,6 +86,19 @@ export function runScript(
   }
   const command = (redis as unknown as Record<string, (...a: Arg[]) => Promise<unknown>>)[commandName(name)]!;
   return command.call(redis, ...keys, ...args);
+}
+
+/**
+ * Every script by the SHA1 Redis knows it by (EVALSHA), with its number of KEYS: lets a test read the
+ * scripts run on a real Redis from MONITOR (the one-slot check of every script's keys).
+ */
+export function scriptDigests(): Map<string, { name: ScriptName; numberOfKeys: number }> {
+  const out = new Map<string, { name: ScriptName; numberOfKeys: number }>();
+  for (const [name, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
+    const lua = sources.get(name) ?? loadScript(name);
+    out.set(createHash('sha1').update(lua).digest('hex'), { name, numberOfKeys });
+  }
+  return out;
 }
 
 function commandName(script: ScriptName): string {

@@ -34,6 +34,12 @@ export interface NewTask {
    * have its own concurrency limit (ADR 0029). Printable ASCII without spaces, at most 128 characters.
    */
   group?: string;
+  /**
+   * Partitioned queues only (ADR 0040): tasks with the same key go to the same partition (their order and
+   * fairness hold within it). Without one, the idempotency key, then the group, picks the partition; else
+   * the producer spreads tasks evenly. Not stored; ignored by an unpartitioned queue.
+   */
+  partitionKey?: string;
 }
 
 export interface EnqueueOutcome {

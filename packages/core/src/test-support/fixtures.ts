@@ -1,7 +1,7 @@
 import { randomQueueName } from '@tq/testing';
 import { ManualClock } from '../clock';
 import { createRedis } from '../connection';
-import { newTaskId } from '../ids';
+import { newTaskId, parseTaskId } from '../ids';
 import { groupPendingPrefix } from '../keys';
 import { Queue } from '../queue';
 import type { RedisClient } from '../scripts';
@@ -46,7 +46,7 @@ export async function whereAre(
   ids: string[],
 ): Promise<{ states: TaskStatus[]; hashStatus: string | null }[]> {
   const k = queue.keys;
-  const localIds = ids.map((id) => id.slice(id.indexOf('.') + 1));
+  const localIds = ids.map((id) => parseTaskId(id)?.localId ?? id.slice(id.indexOf('.') + 1));
   // A task with a group waits in its group's pending lists: read the groups first.
   const groups = await Promise.all(
     localIds.map((localId) => queue.redis.hget(`${k.taskPrefix}${localId}`, 'group')),
@@ -54,7 +54,7 @@ export async function whereAre(
   const pipeline = queue.redis.pipeline();
   for (const [i, localId] of localIds.entries()) {
     const group = groups[i];
-    const pendingPrefix = group ? groupPendingPrefix(queue.name, group) : k.pendingPrefix;
+    const pendingPrefix = group ? groupPendingPrefix(queue.name, group, queue.tag) : k.pendingPrefix;
     for (let p = 0; p < 10; p++) pipeline.call('LPOS', `${pendingPrefix}${p}`, localId, 'COUNT', 0);
     for (const state of ZSET_STATES) pipeline.zscore(k[state], localId);
     pipeline.hget(`${k.taskPrefix}${localId}`, 'status');

@@ -1,0 +1,529 @@
+import type { Cluster } from 'ioredis';
+import type { Clock } from './clock';
+import { TqError } from './errors';
+import { MAX_PARTITIONS, parseTaskId } from './ids';
+import { hashSlot, partitionTag, queueKeys } from './keys';
+import { Queue } from './queue';
+import type { RedisClient } from './scripts';
+import type {
+  AckCode,
+  ClaimResult,
+  EnqueueOutcome,
+  FailCode,
+  FailItem,
+  Lease,
+  NewTask,
+  PostponeCode,
+  PostponeItem,
+  QueueLimits,
+  QueueStats,
+  ReapResult,
+  RemoveResult,
+  RetentionPolicy,
+  TaskRecord,
+  TaskStatus,
+  TrimResult,
+} from './types';
+
+/**
+ * The partition layout of a queue (ADR 0040), kept in partition 0's meta HASH: `partitions` (the count),
+ * `partitionGen` (bumped by every resize; the idempotency-key routing of each generation is kept) and
+ * `partitionTags` (the placement suffix of each partition, comma separated).
+ */
+export interface PartitionLayout {
+  count: number;
+  generation: number;
+  /** Placement suffix of each partition's hash tag (see `partitionTag`); 0 for partition 0. */
+  suffixes: number[];
+}
+
+/** Largest placement suffix tried when spreading partitions over a Cluster's masters. */
+const PLACEMENT_TRIES = 100_000;
+
+/**
+ * One logical queue over `count` partitions, each a {@link Queue} with its own hash tag, so one queue
+ * spreads over the masters of a Redis Cluster (ADR 0040). Every script still touches one partition's
+ * slot; this class routes: enqueue spreads tasks (partitionKey → idempotency key → group → balanced),
+ * claims rotate over the partitions from a random start, and every call on a task goes to the partition
+ * its id names. An unpartitioned queue opens as one partition: the same keys, ids and scripts.
+ */
+export class PartitionedQueue {
+  readonly partitions: readonly Queue[];
+  /** Where the next claim starts: random per process so workers do not all start on partition 0. */
+  private cursor: number;
+  /** Where the next task without a key goes (round robin from a random start). */
+  private spread: number;
+
+  constructor(
+    readonly redis: RedisClient,
+    readonly name: string,
+    readonly layout: PartitionLayout,
+    clock?: Clock,
+  ) {
+    this.partitions = layout.suffixes.map(
+      (suffix, i) => new Queue(redis, name, clock, { partition: i, tag: partitionTag(name, i, suffix) }),
+    );
+    this.cursor = Math.floor(Math.random() * layout.count);
+    this.spread = Math.floor(Math.random() * layout.count);
+  }
+
+  get count(): number {
+    return this.partitions.length;
+  }
+
+  /** The pub/sub channels idle workers wait on: one per partition (a partition wakes its own waiters). */
+  get wakeChannels(): string[] {
+    return this.partitions.map((p) => p.keys.wakeChannel);
+  }
+
+  /**
+   * Makes `name` a queue of `count` partitions (1..MAX_PARTITIONS) and returns it. On a Redis Cluster the
+   * partitions' hash tags are chosen so they land on the masters in turn (from partition 0's master), as
+   * the slot map is now. Creating it again with the same count returns the layout stored; another count
+   * throws `conflict` (a resize is not this call, see ADR 0040).
+   */
+  static async create(
+    redis: RedisClient,
+    name: string,
+    count: number,
+    clock?: Clock,
+  ): Promise<PartitionedQueue> {
+    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_PARTITIONS) {
+      throw new TqError(
+        'invalid',
+        `partitions must be a whole number from 1 to ${MAX_PARTITIONS}, got ${count}`,
+      );
+    }
+    const suffixes = await placeSuffixes(redis, name, count);
+    const meta = queueKeys(name).meta;
+    const [, [, set]] = ((await redis
+      .multi()
+      .hsetnx(meta, 'partitionGen', 1)
+      .hsetnx(meta, 'partitions', count)
+      .hsetnx(meta, 'partitionTags', suffixes.join(','))
+      .exec()) ?? []) as [unknown, [unknown, number]];
+    const stored = await PartitionedQueue.open(redis, name, clock);
+    if (set !== 1 && stored.count !== count) {
+      throw new TqError('conflict', `queue ${name} already has ${stored.count} partitions, not ${count}`, {
+        partitions: stored.count,
+      });
+    }
+    return stored;
+  }
+
+  /** Opens queue `name` with the layout stored in Redis (one partition when it has none). */
+  static async open(redis: RedisClient, name: string, clock?: Clock): Promise<PartitionedQueue> {
+    return new PartitionedQueue(redis, name, await readLayout(redis, name), clock);
+  }
+
+  /** The partition that holds task `id`; throws `not_found` when the id is not one of this queue's. */
+  partitionOf(id: string): Queue {
+    const parsed = parseTaskId(id);
+    const index = parsed?.partition ?? 0;
+    if (!parsed || parsed.queue !== this.name || index >= this.count) {
+      throw new TqError('not_found', `task id ${JSON.stringify(id)} does not belong to queue ${this.name}`);
+    }
+    return this.partitions[index]!;
+  }
+
+  /**
+   * The partition a new task goes to: a hash of its `partitionKey`, else of its idempotency key (so a key
+   * is exactly-once across partitions), else of its group (a group's fairness and concurrency hold in one
+   * partition), else the next partition in turn.
+   */
+  pick(task: NewTask): number {
+    const key = task.partitionKey ?? task.idempotencyKey ?? task.group;
+    if (this.count === 1) return 0;
+    if (key !== undefined && key !== '') return fnv1a(key) % this.count;
+    this.spread = (this.spread + 1) % this.count;
+    return this.spread;
+  }
+
+  /**
+   * Stores tasks in their partitions (see {@link pick}); ids made by `newTaskId(queue)` are given their
+   * partition (`<queue>.<partition>.<local id>`): use the outcome's id. `maxDepth` holds per partition
+   * as its share (rounded up), `maxQueues` as for {@link Queue.enqueue}. Outcomes come in input order.
+   */
+  async enqueue(tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
+    const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
+    tasks.forEach((task, at) => {
+      const index = this.pick(task);
+      const parsed = parseTaskId(task.id);
+      if (!parsed || parsed.queue !== this.name) {
+        throw new TqError(
+          'invalid',
+          `task id ${JSON.stringify(task.id)} was not made for queue ${this.name}`,
+        );
+      }
+      const id = index === 0 ? `${this.name}.${parsed.localId}` : `${this.name}.${index}.${parsed.localId}`;
+      let group = byPartition.get(index);
+      if (!group) byPartition.set(index, (group = { at: [], tasks: [] }));
+      group.at.push(at);
+      group.tasks.push({ ...task, id });
+    });
+    const share = maxDepth > 0 ? Math.ceil(maxDepth / this.count) : 0;
+    const out = new Array<EnqueueOutcome>(tasks.length);
+    await Promise.all(
+      [...byPartition].map(async ([index, group]) => {
+        const outcomes = await this.partitions[index]!.enqueue(group.tasks, share, maxQueues);
+        outcomes.forEach((o, i) => (out[group.at[i]!] = o));
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Leases up to `count` tasks: partitions are tried in turn from where the last claim stopped, until
+   * `count` tasks are leased or each was tried once, so a busy queue costs one script per claim and an
+   * idle one N. Limits hold per partition as their shares (see {@link setLimits}).
+   */
+  async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
+    const results: ClaimResult[] = [];
+    let wanted = count;
+    for (let tried = 0; tried < this.count && wanted > 0; tried++) {
+      const index = this.cursor;
+      this.cursor = (this.cursor + 1) % this.count;
+      const result = await this.partitions[index]!.claim(wanted, leaseMs, promoteLimit);
+      results.push(result);
+      wanted -= result.tasks.length;
+      // Stay on a partition that had more than asked for: the next claim starts there again.
+      if (wanted === 0) this.cursor = index;
+    }
+    return mergeClaims(results);
+  }
+
+  /**
+   * Completes running tasks and leases up to `count`: one script when every item is in one partition
+   * (that partition's complete_and_claim), then claims in turn on the others if it had fewer than asked.
+   */
+  async completeAndClaim(
+    items: (Lease & { result?: string })[],
+    count: number,
+    leaseMs: number,
+    promoteLimit = 1000,
+  ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
+    const groups = this.groupIds(items);
+    if (groups.size !== 1) {
+      const codes = await this.complete(items);
+      return { codes, claim: await this.claim(count, leaseMs, promoteLimit) };
+    }
+    const [index] = [...groups.keys()] as [number];
+    const first = await this.partitions[index]!.completeAndClaim(items, count, leaseMs, promoteLimit);
+    if (first.claim.tasks.length >= count || this.count === 1) return first;
+    const rest = await this.claim(count - first.claim.tasks.length, leaseMs, promoteLimit);
+    return { codes: first.codes, claim: mergeClaims([first.claim, rest]) };
+  }
+
+  async extend(leases: Lease[], leaseMs: number): Promise<AckCode[]> {
+    return this.routed(leases, (q, part) => q.extend(part, leaseMs));
+  }
+
+  async complete(items: (Lease & { result?: string })[]): Promise<AckCode[]> {
+    return this.routed(items, (q, part) => q.complete(part));
+  }
+
+  async fail(items: FailItem[]): Promise<FailCode[]> {
+    return this.routed(items, (q, part) => q.fail(part));
+  }
+
+  async postpone(items: PostponeItem[], maxPostponements?: number): Promise<PostponeCode[]> {
+    return this.routed(items, (q, part) => q.postpone(part, maxPostponements));
+  }
+
+  async release(leases: Lease[]): Promise<AckCode[]> {
+    return this.routed(leases, (q, part) => q.release(part));
+  }
+
+  async progress(lease: Lease, value: unknown): Promise<AckCode> {
+    return this.partitionOf(lease.id).progress(lease, value);
+  }
+
+  async cancel(id: string): Promise<TaskStatus> {
+    return this.partitionOf(id).cancel(id);
+  }
+
+  async getTask(id: string): Promise<TaskRecord | null> {
+    return this.partitionOf(id).getTask(id);
+  }
+
+  async deleteFinished(id: string): ReturnType<Queue['deleteFinished']> {
+    return this.partitionOf(id).deleteFinished(id);
+  }
+
+  /** Recovers expired leases in every partition (the reaper's look at one logical queue). */
+  async reap(limit = 1000): Promise<ReapResult> {
+    const all = await Promise.all(this.partitions.map((p) => p.reap(limit)));
+    return {
+      recovered: all.flatMap((r) => r.recovered),
+      dead: all.flatMap((r) => r.dead),
+      orphans: all.reduce((n, r) => n + r.orphans, 0),
+    };
+  }
+
+  async promote(limit = 1000): Promise<{ scheduled: number; retry: number }> {
+    const all = await Promise.all(this.partitions.map((p) => p.promote(limit)));
+    return {
+      scheduled: all.reduce((n, r) => n + r.scheduled, 0),
+      retry: all.reduce((n, r) => n + r.retry, 0),
+    };
+  }
+
+  /** The earliest due time over the partitions (schedules live in partition 0). */
+  async due(): Promise<{ now: number; earliest: number | null; scheduleAt: number | null }> {
+    const all = await Promise.all(this.partitions.map((p) => p.due()));
+    return {
+      now: Math.max(...all.map((d) => d.now)),
+      earliest: minOrNull(all.map((d) => d.earliest)),
+      scheduleAt: all[0]!.scheduleAt,
+    };
+  }
+
+  async trim(policy: RetentionPolicy, limit = 1000, archive?: { holdMax: number }): Promise<TrimResult> {
+    const all = await Promise.all(this.partitions.map((p) => p.trim(policy, limit, archive)));
+    const sum = (f: (r: TrimResult) => number) => all.reduce((n, r) => n + f(r), 0);
+    return {
+      done: sum((r) => r.done),
+      canceled: sum((r) => r.canceled),
+      dead: sum((r) => r.dead),
+      held: {
+        done: sum((r) => r.held.done),
+        canceled: sum((r) => r.held.canceled),
+        dead: sum((r) => r.held.dead),
+      },
+      dropped: all.flatMap((r) => r.dropped),
+    };
+  }
+
+  async requeueDead(ids?: string[]): Promise<{ requeued: string[]; notDead: string[] }> {
+    const all = ids
+      ? await this.byPartition(ids, (q, part) => q.requeueDead(part))
+      : await Promise.all(this.partitions.map((p) => p.requeueDead()));
+    return { requeued: all.flatMap((r) => r.requeued), notDead: all.flatMap((r) => r.notDead) };
+  }
+
+  async purgeDead(ids?: string[]): Promise<number> {
+    const all = ids
+      ? await this.byPartition(ids, (q, part) => q.purgeDead(part))
+      : await Promise.all(this.partitions.map((p) => p.purgeDead()));
+    return all.reduce((n, c) => n + c, 0);
+  }
+
+  /** One logical queue's stats: counts summed, the oldest pending age the largest, limits summed. */
+  async stats(): Promise<QueueStats> {
+    const all = await Promise.all(this.partitions.map((p) => p.stats()));
+    const first = all[0]!;
+    const counts = { ...first.counts };
+    for (const s of all.slice(1)) {
+      for (const state of Object.keys(counts) as (keyof typeof counts)[]) counts[state] += s.counts[state];
+    }
+    return {
+      queue: this.name,
+      now: Math.max(...all.map((s) => s.now)),
+      counts,
+      paused: all.some((s) => s.paused),
+      oldestPendingAgeMs: maxOrNull(all.map((s) => s.oldestPendingAgeMs)),
+      expiredLeases: all.reduce((n, s) => n + s.expiredLeases, 0),
+      events: first.events,
+      groups: all.reduce((n, s) => n + s.groups, 0),
+      limits: sumLimits(all.map((s) => s.limits)),
+    };
+  }
+
+  async pause(): Promise<void> {
+    await Promise.all(this.partitions.map((p) => p.pause()));
+  }
+
+  async resume(): Promise<void> {
+    await Promise.all(this.partitions.map((p) => p.resume()));
+  }
+
+  /**
+   * Splits each limit into per-partition shares that add up to it (ADR 0040): partition i gets
+   * floor(L / N), plus one for the first L mod N partitions. A limit below the partition count would give
+   * a partition no share: refused (`invalid`). The group concurrency holds per group unchanged (a group's
+   * tasks are in one partition unless a partitionKey sends them elsewhere).
+   */
+  async setLimits(limits: QueueLimits): Promise<void> {
+    const n = this.count;
+    for (const [what, value] of [
+      ['rate.max', limits.rate?.max],
+      ['concurrency', limits.concurrency],
+    ] as const) {
+      if (value !== undefined && Number.isSafeInteger(value) && value < n) {
+        throw new TqError(
+          'invalid',
+          `${what} ${value} is below the queue's ${n} partitions: each partition needs a share of at least 1`,
+        );
+      }
+    }
+    const share = (total: number | undefined, i: number) =>
+      total === undefined ? undefined : Math.floor(total / n) + (i < total % n ? 1 : 0);
+    await Promise.all(
+      this.partitions.map((p, i) =>
+        p.setLimits({
+          rate: limits.rate ? { max: share(limits.rate.max, i)!, periodMs: limits.rate.periodMs } : undefined,
+          concurrency: share(limits.concurrency, i),
+          groupConcurrency: limits.groupConcurrency,
+        }),
+      ),
+    );
+  }
+
+  async limits(): Promise<QueueLimits> {
+    return sumLimits(await Promise.all(this.partitions.map((p) => p.limits())));
+  }
+
+  /** Registers every partition as served (see {@link Queue.register}). */
+  async register(): Promise<void> {
+    await Promise.all(this.partitions.map((p) => p.register()));
+  }
+
+  /**
+   * Removes the logical queue when every partition is empty (see {@link Queue.remove}): partitions 1.. go
+   * first, partition 0 (which holds the layout and the registry entry) last.
+   */
+  async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    for (const p of this.partitions) {
+      const check = await p.removable(mode);
+      if (check.code !== 'removed') return check;
+    }
+    for (const p of this.partitions.slice(1)) {
+      const result = await p.remove(mode);
+      if (result.code !== 'removed') return result;
+    }
+    return this.partitions[0]!.remove(mode);
+  }
+
+  /** Splits items by the partition of their id, runs `call` per partition, answers in input order. */
+  private async routed<T extends { id: string }, R>(
+    items: T[],
+    call: (queue: Queue, part: T[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    if (items.length === 0) return [];
+    const groups = this.groupIds(items);
+    const out = new Array<R>(items.length);
+    await Promise.all(
+      [...groups].map(async ([index, at]) => {
+        const codes = await call(
+          this.partitions[index]!,
+          at.map((i) => items[i]!),
+        );
+        codes.forEach((c, i) => (out[at[i]!] = c));
+      }),
+    );
+    return out;
+  }
+
+  private async byPartition<R>(
+    ids: string[],
+    call: (queue: Queue, part: string[]) => Promise<R>,
+  ): Promise<R[]> {
+    const groups = this.groupIds(ids.map((id) => ({ id })));
+    return Promise.all(
+      [...groups].map(([index, at]) =>
+        call(
+          this.partitions[index]!,
+          at.map((i) => ids[i]!),
+        ),
+      ),
+    );
+  }
+
+  private groupIds(items: { id: string }[]): Map<number, number[]> {
+    const groups = new Map<number, number[]>();
+    items.forEach((item, at) => {
+      const index = this.partitionOf(item.id).partition;
+      let list = groups.get(index);
+      if (!list) groups.set(index, (list = []));
+      list.push(at);
+    });
+    return groups;
+  }
+}
+
+/** Reads a queue's partition layout from partition 0's meta (one partition when none is stored). */
+export async function readLayout(redis: RedisClient, name: string): Promise<PartitionLayout> {
+  const [count, generation, tags] = await redis.hmget(
+    queueKeys(name).meta,
+    'partitions',
+    'partitionGen',
+    'partitionTags',
+  );
+  if (count == null || tags == null) return { count: 1, generation: 0, suffixes: [0] };
+  const suffixes = tags.split(',').map(Number);
+  return { count: suffixes.length, generation: Number(generation ?? 1), suffixes };
+}
+
+/**
+ * The placement suffix of each partition: on a Cluster, partition i > 0 gets the smallest suffix whose
+ * tag hashes to a slot of master (m0 + i) mod M, where masters are ordered by their first slot and m0 is
+ * partition 0's master; elsewhere 0.
+ */
+async function placeSuffixes(redis: RedisClient, name: string, count: number): Promise<number[]> {
+  const suffixes = new Array<number>(count).fill(0);
+  if (!isCluster(redis)) return suffixes;
+  const ranges = (await redis.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+  const owners = new Map<string, number>();
+  const owner = new Array<string>(16384);
+  for (const [from, to, [host, port]] of ranges) {
+    const master = `${host}:${port}`;
+    owners.set(master, Math.min(owners.get(master) ?? from, from));
+    for (let s = from; s <= to; s++) owner[s] = master;
+  }
+  const masters = [...owners].sort((a, b) => a[1] - b[1]).map(([m]) => m);
+  const first = masters.indexOf(owner[hashSlot(name)]!);
+  for (let i = 1; i < count; i++) {
+    const target = masters[(first + i) % masters.length];
+    let s = 0;
+    while (s < PLACEMENT_TRIES && owner[hashSlot(partitionTag(name, i, s))] !== target) s++;
+    suffixes[i] = s < PLACEMENT_TRIES ? s : 0;
+  }
+  return suffixes;
+}
+
+function isCluster(redis: RedisClient): redis is Cluster {
+  return 'nodes' in redis && typeof redis.nodes === 'function' && redis.isCluster === true;
+}
+
+/** FNV-1a, 32 bits: a cheap, stable hash of a partition key. */
+function fnv1a(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+function mergeClaims(results: ClaimResult[]): ClaimResult {
+  const tasks = results.flatMap((r) => r.tasks);
+  const limited = results.find((r) => r.limitedBy !== null);
+  return {
+    now: Math.max(...results.map((r) => r.now)),
+    nextDueAt: minOrNull(results.map((r) => r.nextDueAt)),
+    tasks,
+    // Limited only when nothing was leased and some partition was held back by its limit.
+    limitedBy: tasks.length === 0 && limited ? limited.limitedBy : null,
+    retryAt: minOrNull(results.map((r) => r.retryAt)),
+  };
+}
+
+function minOrNull(values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : Math.min(...present);
+}
+
+function maxOrNull(values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : Math.max(...present);
+}
+
+function sumLimits(all: QueueLimits[]): QueueLimits {
+  const out: QueueLimits = {};
+  for (const l of all) {
+    if (l.rate) out.rate = { max: (out.rate?.max ?? 0) + l.rate.max, periodMs: l.rate.periodMs };
+    if (l.concurrency !== undefined) out.concurrency = (out.concurrency ?? 0) + l.concurrency;
+    if (l.groupConcurrency !== undefined) out.groupConcurrency = l.groupConcurrency;
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+import { randomQueueName, waitFor } from '@tq/testing';
+import type { Cluster, Redis } from 'ioredis';
+import { ManualClock } from './clock';
+import { closeRedis } from './connection';
+import { newTaskId } from './ids';
+import { hashSlot } from './keys';
+import { PartitionedQueue } from './partitions';
+import { Queue } from './queue';
+import { ScheduleStore } from './schedules';
+import { scriptDigests, type RedisClient } from './scripts';
+import { connect } from './test-support/fixtures';
+import { WorkerRegistry } from './workers';
+
+/**
+ * Every script must touch one hash slot, or Redis Cluster refuses it (CROSSSLOT) and a single Redis would
+ * hide the bug. This test reads what really reaches Redis: MONITOR on every master while one workload
+ * runs every script, on an unpartitioned queue and on a partitioned one (ADR 0040), then checks the KEYS of
+ * each EVAL/EVALSHA seen hash to one slot, and that every script was seen.
+ */
+let redis: RedisClient;
+beforeAll(() => {
+  redis = connect();
+});
+afterAll(() => closeRedis(redis));
+
+const digests = scriptDigests();
+const byName = new Map([...digests.values()].map((d) => [d.name as string, d]));
+
+interface Seen {
+  name: string;
+  keys: string[];
+}
+
+async function monitorAll(client: RedisClient, seen: Seen[]): Promise<() => void> {
+  await client.ping();
+  const nodes: Redis[] = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const monitors = await Promise.all(nodes.map((n) => n.monitor()));
+  for (const m of monitors) {
+    m.on('monitor', (_time: string, args: string[]) => {
+      const command = args[0]?.toLowerCase();
+      if (command !== 'evalsha' && command !== 'eval') return;
+      // EVALSHA names the script by its digest; an EVAL (after NOSCRIPT) carries the source, which MONITOR
+      // shows escaped: its header comment starts with the script's name.
+      const script =
+        command === 'evalsha'
+          ? digests.get(args[1]!)
+          : byName.get(/^--\[\[(?:\\n|\s)+(\w+):/.exec(args[1]!)?.[1] ?? '');
+      if (!script) return;
+      const numberOfKeys = Number(args[2]);
+      seen.push({ name: script.name, keys: args.slice(3, 3 + numberOfKeys) });
+    });
+  }
+  return () => monitors.forEach((m) => m.disconnect());
+}
+
+async function workload(queue: Queue | PartitionedQueue, clock: ManualClock): Promise<void> {
+  const one = (queue instanceof PartitionedQueue ? queue.partitions[0] : queue)!;
+  const make = (n: number, extra: object = {}) =>
+    Array.from({ length: n }, () => ({
+      id: newTaskId(queue.name),
+      type: 't',
+      payload: '{}',
+      maxAttempts: 1,
+      ...extra,
+    }));
+  await queue.enqueue([...make(12), ...make(2, { group: 'g' }), ...make(1, { delayMs: 1000 })]);
+  const first = await queue.claim(12, 1000);
+  const [a, b, c, d, e, f, g, ...rest] = first.tasks;
+  await queue.extend([a!], 1000);
+  await queue.progress(a!, 50);
+  await queue.complete([a!]);
+  await queue.completeAndClaim([b!], 1, 1000);
+  await queue.fail([{ ...c!, error: 'x', retryDelayMs: 0 }]);
+  await queue.postpone([{ ...d!, delayMs: 10, retryDelayMs: 0 }]);
+  await queue.release([e!]);
+  const pending = await queue.enqueue(make(1));
+  await queue.cancel(pending[0]!.id);
+  clock.advance(5000);
+  await queue.reap();
+  await queue.promote();
+  await queue.due();
+  await queue.stats();
+  await queue.requeueDead([c!.id]);
+  await queue.purgeDead();
+  await queue.trim({ finishedMaxAgeMs: 1, finishedMaxCount: 1, deadMaxAgeMs: 1, deadMaxCount: 1 });
+  await queue.deleteFinished(f!.id).catch(() => undefined);
+  void g;
+  void rest;
+  await one.repair();
+  await one.listTasks('pending');
+  await one.listGroups(10);
+  await one.history(5);
+  await one.listenEvents(1000);
+  const claim = await one.archiveClaim('a', 1000, 10, 1_000_000);
+  await one.archiveConfirm('a', claim, [], true);
+  const store = new ScheduleStore(one.redis, clock);
+  const id = `s-${queue.name}`;
+  await store.create({
+    id,
+    queue: queue.name,
+    cron: '*/1 * * * * *',
+    timezone: 'UTC',
+    task: { type: 't', payload: '{}', priority: 0, maxAttempts: 1 },
+    misfire: 'skip',
+    misfireGraceMs: 60_000,
+    overlap: 'allow',
+    paused: false,
+  });
+  clock.advance(2000);
+  await store.fireDue(queue.name);
+  await store.delete(id);
+  await queue.remove('delete');
+}
+
+describe('every script touches one hash slot', () => {
+  it('on an unpartitioned and on a partitioned queue, as MONITOR sees them on every master', async () => {
+    const seen: Seen[] = [];
+    const stop = await monitorAll(redis, seen);
+    try {
+      const clock = new ManualClock();
+      await workload(new Queue(redis, randomQueueName('slots'), clock), clock);
+      await workload(await PartitionedQueue.create(redis, randomQueueName('slots'), 3, clock), clock);
+      const workers = new WorkerRegistry(redis, clock);
+      await workers.beat(
+        {
+          id: 'w-slots',
+          host: 'h',
+          pid: 1,
+          queues: [],
+          concurrency: 1,
+          busySlots: 0,
+          startedAt: 0,
+          version: '0',
+          runningTaskIds: [],
+        },
+        1000,
+      );
+      await workers.list();
+      const all = [...digests.values()].map((d) => d.name).sort();
+      // MONITOR lines arrive after the replies: wait for the last scripts to show.
+      await waitFor(() => new Set(seen.map((s) => s.name)).size === all.length, {
+        timeoutMs: 30_000,
+        message: 'not every script was seen by MONITOR',
+      }).catch(() => undefined);
+      expect([...new Set(seen.map((s) => s.name))].sort()).toEqual(all);
+      const crossSlot = seen.filter((s) => new Set(s.keys.map(hashSlot)).size > 1);
+      expect(crossSlot).toEqual([]);
+    } finally {
+      stop();
+    }
+  }, 120_000);
+});
