@@ -3,7 +3,12 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { processGone } from './test-support/process-gone';
+import { WAIT_FOR_TIMEOUT_MS } from './deadlines';
 import { waitFor } from './wait-for';
+
+// Each holder loads the TypeScript compiler (about 1 s alone on an idle machine); four at once next to
+// the test command's builds and four busy loops took over 60 s (30 November 2026, load average 27).
+const HOLDER_TEST_TIMEOUT_MS = 240_000;
 
 // Jest skips globalTeardown when interrupted, so the helper itself must not leak servers or dirs.
 describe('startRedisServer exit cleanup', () => {
@@ -23,10 +28,11 @@ describe('startRedisServer exit cleanup', () => {
 
       expect(signal).toBe(ending === 'exit' ? null : ending);
       await waitFor(() => processGone(pid), {
-        timeoutMs: 2000,
+        timeoutMs: WAIT_FOR_TIMEOUT_MS,
         message: `redis-server ${pid} still running`,
       });
       expect(existsSync(dir)).toBe(false);
     },
+    HOLDER_TEST_TIMEOUT_MS,
   );
 });
