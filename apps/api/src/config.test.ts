@@ -22,8 +22,19 @@ describe('loadConfig', () => {
       SSE_MAX_CLIENTS: 2000,
       SSE_HEARTBEAT_MS: 15000,
       SSE_MAX_BUFFER_BYTES: 1048576,
+      DATABASE_URL: '',
+      DATABASE_POOL_MAX: 4,
+      DATABASE_STATEMENT_TIMEOUT_MS: 10000,
       LOG_LEVEL: 'info',
     });
+  });
+
+  it('takes a postgres:// DATABASE_URL and refuses anything else, without echoing it', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://tq:pw@db:5432/tq' }).DATABASE_URL).toBe(
+      'postgresql://tq:pw@db:5432/tq',
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://tq:s3cret@db/tq' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://tq:s3cret@db/tq' })).not.toThrow(/s3cret/);
   });
 
   it('parses set values; API_TOKENS and API_PRODUCER_TOKENS are comma lists of token or name:token', () => {

@@ -126,6 +126,17 @@ const schema = z.object({
   /** Bytes an event stream may have unsent; a client that reads slower than that is disconnected (it
    * resumes with Last-Event-ID). */
   SSE_MAX_BUFFER_BYTES: intVar(1024 * 1024, 1024, 64 * 1024 * 1024),
+  /**
+   * The task history (PostgreSQL, docs/history.md): GET /tasks/:id falls back to it, GET /tasks searches it,
+   * deleting a finished task deletes its row. Unset (default): no history, and @tq/history is never loaded.
+   */
+  DATABASE_URL: stringVar('').refine((url) => url === '' || /^postgres(ql)?:\/\//.test(url), {
+    error: 'must be a postgres:// or postgresql:// URL (or unset: no task history)',
+  }),
+  /** Most PostgreSQL connections of this process. */
+  DATABASE_POOL_MAX: intVar(4, 1, 100),
+  /** Longest a history query may run before PostgreSQL cancels it (the request then gets 503), ms. */
+  DATABASE_STATEMENT_TIMEOUT_MS: intVar(10_000, 100, 600_000),
   LOG_LEVEL: logLevelVar,
 });
 

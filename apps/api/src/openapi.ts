@@ -2,6 +2,7 @@ import { DEFAULT_SCAN_BUDGET, MAX_CURSOR_CHARS, TASK_STATES } from '@tq/core';
 import {
   LIMITS,
   MAX_HISTORY_MINUTES,
+  MAX_HISTORY_PAGE,
   MAX_WORKERS_LISTED,
   batchSubmissionSchema,
   taskSubmissionSchema,
@@ -73,6 +74,32 @@ export const openApiDocument = {
   security: [{ bearerAuth: [] }],
   paths: {
     '/tasks': {
+      get: {
+        operationId: 'searchTasks',
+        summary: 'Search the task history (PostgreSQL): finished tasks, newest finished first',
+        description:
+          'Finished tasks (done, dead, canceled) the archivers stored in PostgreSQL, by queue, type, status and ' +
+          'finish time (from inclusive, to exclusive), newest finished first. Pass nextCursor as cursor for the ' +
+          'next page: pages neither skip nor repeat a task while new ones are archived. A task shows here once ' +
+          'archived, normally within a second or two of finishing (tq_archive_lag_seconds). 404 when this API ' +
+          'has no DATABASE_URL (no task history); 503 when PostgreSQL does not answer. docs/history.md.',
+        parameters: [
+          param('HistoryQueue'),
+          param('Type'),
+          param('HistoryStatus'),
+          param('From'),
+          param('To'),
+          param('HistoryCursor'),
+          param('HistoryLimit'),
+        ],
+        responses: {
+          '200': json(ref('HistoryPage'), 'The page.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('HistoryOff'),
+          '503': response('HistoryUnavailable'),
+        },
+      },
       post: {
         operationId: 'submitTask',
         summary: 'Submit a task',
@@ -131,6 +158,9 @@ export const openApiDocument = {
       get: {
         operationId: 'getTask',
         summary: 'Read a task',
+        description:
+          'From Redis; when Redis no longer has it (retention deleted it) and a task history is configured ' +
+          '(DATABASE_URL), from PostgreSQL. `source` says which. 503 when the store asked does not answer.',
         responses: {
           '200': json(ref('Task'), 'The task.'),
           '401': response('Unauthorized'),
@@ -605,6 +635,48 @@ export const openApiDocument = {
         description: 'Only tasks of this type.',
         schema: { type: 'string', pattern: LIMITS.typePattern.source },
       },
+      HistoryQueue: {
+        name: 'queue',
+        in: 'query',
+        required: false,
+        description: 'Only tasks of this queue.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      },
+      HistoryStatus: {
+        name: 'status',
+        in: 'query',
+        required: false,
+        description: 'Only tasks that finished in this state.',
+        schema: { type: 'string', enum: ['done', 'dead', 'canceled'] },
+      },
+      From: {
+        name: 'from',
+        in: 'query',
+        required: false,
+        description: 'Only tasks that finished at or after this time: ISO 8601 or epoch milliseconds.',
+        schema: { type: 'string' },
+      },
+      To: {
+        name: 'to',
+        in: 'query',
+        required: false,
+        description: 'Only tasks that finished before this time: ISO 8601 or epoch milliseconds.',
+        schema: { type: 'string' },
+      },
+      HistoryCursor: {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The nextCursor of the previous page, as it is; omit for the first page.',
+        schema: { type: 'string', minLength: 1, maxLength: MAX_CURSOR_CHARS },
+      },
+      HistoryLimit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Most tasks in the page.',
+        schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_PAGE, default: 50 },
+      },
       Ids: {
         name: 'ids',
         in: 'query',
@@ -638,6 +710,14 @@ export const openApiDocument = {
       QueueRefused: problemResponse(
         'The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds ' +
           'QUEUE_MAX_COUNT queues (queue-limit-reached).',
+      ),
+      HistoryOff: problemResponse(
+        'No task history: this API has no DATABASE_URL (docs/history.md). Finished tasks still in Redis are ' +
+          'listed by GET /queues/{name}/tasks.',
+      ),
+      HistoryUnavailable: problemResponse(
+        'PostgreSQL (the task history) did not answer or refused the query; nothing changed, retry.',
+        retryAfter,
       ),
       Unavailable: problemResponse(
         'Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry.',
@@ -704,6 +784,13 @@ export const openApiDocument = {
             type: 'string',
             description: 'The W3C traceparent the task was submitted with.',
           }),
+          source: {
+            type: 'string',
+            enum: ['redis', 'archive'],
+            description:
+              'Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis ' +
+              'retention deleted it).',
+          },
         },
       },
       BatchResult: {
@@ -815,6 +902,17 @@ export const openApiDocument = {
           nextCursor: {
             ...nullable({ type: 'string' }),
             description: 'Pass it as cursor for the next page; null when the walk reached the end.',
+          },
+          tasks: { type: 'array', items: ref('TaskSummary') },
+        },
+      },
+      HistoryPage: {
+        type: 'object',
+        required: ['nextCursor', 'tasks'],
+        properties: {
+          nextCursor: {
+            ...nullable({ type: 'string' }),
+            description: 'Pass it as cursor for the next page; null on the last page.',
           },
           tasks: { type: 'array', items: ref('TaskSummary') },
         },

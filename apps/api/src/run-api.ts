@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
 import { createEventStreams } from './event-streams';
 import { createServer } from './server';
-import { createTaskService } from './task-service';
+import { createTaskService, openArchive } from './task-service';
 
 /** A listening API. */
 export interface RunningApi {
@@ -37,8 +37,11 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     require: config.REDIS_REQUIRE_DURABLE,
   });
   const events = createEventStreams(redis, config, logger);
+  const history = openArchive(config);
+  if (history)
+    logger.info('task history on: GET /tasks/:id falls back to PostgreSQL, GET /tasks searches it');
   const app = createServer({
-    service: createTaskService(redis, config),
+    service: createTaskService(redis, config, history?.archive),
     redis,
     config,
     logger,
@@ -97,6 +100,7 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     clearTimeout(timer);
     await ops?.close();
     durability.stop();
+    await history?.close().catch(() => undefined);
     // QUIT waits for a reply, which an unreachable Redis never sends: then just drop the socket.
     await closeRedis(redis, CLOSE_TIMEOUT_MS);
   };

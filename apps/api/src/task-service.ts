@@ -1,13 +1,41 @@
 import type { RedisClient } from '@tq/core';
-import { TaskRepository, TaskService } from '@tq/task';
+import { TaskRepository, TaskService, type TaskArchive } from '@tq/task';
 import type { ApiConfig } from './config';
 
-/** The task service with the API's limits: payload size, queue depth, idempotency window, queue policy. */
-export function createTaskService(redis: RedisClient, config: ApiConfig): TaskService {
+/**
+ * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, and
+ * the task history when DATABASE_URL configures one ({@link openArchive}).
+ */
+export function createTaskService(redis: RedisClient, config: ApiConfig, archive?: TaskArchive): TaskService {
   return new TaskService(new TaskRepository(redis), {
     maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
     maxQueueDepth: config.QUEUE_MAX_DEPTH,
     idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,
     queuePolicy: { allowed: config.QUEUE_NAMES_ALLOWED, maxQueues: config.QUEUE_MAX_COUNT },
+    archive,
   });
+}
+
+/** The task history of DATABASE_URL, and how to close it. */
+export interface OpenArchive {
+  archive: TaskArchive;
+  close(): Promise<void>;
+}
+
+/**
+ * The task history when DATABASE_URL is set, else undefined. @tq/history (pg, kysely) is loaded only then.
+ * Nothing is asked of PostgreSQL here: an API starts, and serves everything Redis holds, while PostgreSQL
+ * is down; history reads answer 503 until it is back. The archivers create the table (docs/history.md).
+ */
+export function openArchive(config: ApiConfig): OpenArchive | undefined {
+  if (config.DATABASE_URL === '') return undefined;
+  // Loaded here, not imported at the top: an API without DATABASE_URL never loads pg or kysely.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HistoryStore } = require('@tq/history') as typeof import('@tq/history');
+  const store = new HistoryStore({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+  return { archive: store, close: () => store.close() };
 }

@@ -34,6 +34,7 @@ export function taskDetails(task: Task): string {
     ['last error', task.lastError],
     ['payload', task.payload],
     ['result', task.result],
+    ['read from', task.source === 'archive' ? 'the task history (PostgreSQL)' : undefined],
   ]);
 }
 

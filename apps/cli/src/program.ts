@@ -119,7 +119,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   task
     .command('get')
-    .description('print a task: status, attempts, payload, result, errors')
+    .description(
+      'print a task: status, attempts, payload, result, errors (from the history once Redis let it go)',
+    )
     .argument('<id>', 'the task id')
     .action(async (id: string, _o: object, command: Command) => {
       const { client, print } = context(command);
@@ -163,6 +165,33 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       print(page, () =>
         pageText(page.tasks, page.total, page.nextCursor, `tq task ls ${queue} -s ${o.state}`),
       );
+    });
+
+  task
+    .command('search')
+    .description(
+      'search the task history (finished tasks kept in PostgreSQL; the API needs DATABASE_URL), newest first',
+    )
+    .option('-q, --queue <name>', 'only tasks of this queue')
+    .option('-t, --type <type>', 'only tasks of this type')
+    .addOption(
+      new Option('-s, --status <status>', 'only tasks that ended so').choices(['done', 'dead', 'canceled']),
+    )
+    .option('--from <time>', 'finished at or after: ISO 8601 or epoch ms')
+    .option('--to <time>', 'finished before: ISO 8601 or epoch ms')
+    .option('-n, --limit <n>', 'most tasks in the page', integer, 20)
+    .option('--cursor <cursor>', 'go on where the previous page ended (its nextCursor)')
+    .action(async (o: SearchOptions, command: Command) => {
+      const { client, print } = context(command);
+      const { limit, cursor, ...filters } = o;
+      const page = await client.searchTasks(filters, { limit, cursor });
+      print(page, () => {
+        if (page.tasks.length === 0) return 'no tasks in the history match';
+        const again = ['tq task search', ...command.args, ...searchArgs(filters)].join(' ');
+        return (
+          taskTable(page.tasks) + (page.nextCursor ? `\nnext page: ${again} --cursor ${page.nextCursor}` : '')
+        );
+      });
     });
 
   const queue = program.command('queue').description('list, inspect, pause and resume queues');
@@ -298,6 +327,23 @@ interface AddOptions {
   idempotencyKey?: string;
   wait?: boolean;
   waitTimeoutMs: number;
+}
+
+interface SearchOptions {
+  queue?: string;
+  type?: string;
+  status?: 'done' | 'dead' | 'canceled';
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The filters of a search as options again, for the next page's command line. */
+function searchArgs(filters: Omit<SearchOptions, 'limit' | 'cursor'>): string[] {
+  return Object.entries(filters).flatMap(([name, value]) =>
+    value === undefined ? [] : [`--${name}`, String(value)],
+  );
 }
 
 interface PageOptions {

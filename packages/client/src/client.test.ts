@@ -149,6 +149,18 @@ describe('TqClient against a real API', () => {
     expect(await tq.purgeDead(deadQueue)).toBe(1);
     expect((await tq.deadLetters(deadQueue)).total).toBe(0);
   });
+
+  it('searchTasks sends its filters; an API without a task history answers TqNotFoundError saying so', async () => {
+    const error = await tq
+      .searchTasks({ queue, status: 'done', from: new Date(0), to: Date.now() }, { limit: 5 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TqNotFoundError);
+    expect((error as TqNotFoundError).message).toMatch(/task history is not configured/);
+    // The filters reached the API as query parameters: a bad one is named in the 400.
+    const bad = await tq.searchTasks({ from: 'yesterday' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(TqBadRequestError);
+    expect((bad as TqBadRequestError).message).toMatch(/from/);
+  });
 });
 
 describe('submit retries', () => {

@@ -14,6 +14,8 @@ import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import {
   isFinished,
   type BatchResult,
+  type HistoryPage,
+  type HistorySearch,
   type QueueStats,
   type StatsHistory,
   type TaskPage,
@@ -338,6 +340,27 @@ export class TqClient {
       options.signal,
     );
     return purged;
+  }
+
+  /**
+   * A page of the task history (PostgreSQL, when the API has DATABASE_URL): finished tasks by queue, type,
+   * status and finish time, newest finished first; follow `nextCursor` for the next page. Without a task
+   * history the API answers 404 (TqNotFoundError).
+   */
+  searchTasks(
+    { queue, type, status, from, to }: HistorySearch = {},
+    { limit, cursor, signal }: Omit<ListOptions, 'type'> = {},
+  ): Promise<HistoryPage> {
+    const time = (t: Date | string | number | undefined) =>
+      t === undefined ? undefined : t instanceof Date ? t.toISOString() : String(t);
+    return this.call(
+      (s) =>
+        this.api.GET('/tasks', {
+          params: { query: { queue, type, status, from: time(from), to: time(to), limit, cursor } },
+          signal: s,
+        }),
+      signal,
+    );
   }
 
   /** The live workers (from their heartbeats), of every queue or of one. */

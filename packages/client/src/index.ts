@@ -27,6 +27,8 @@ export {
   isFinished,
   type BatchResult,
   type FieldError,
+  type HistoryPage,
+  type HistorySearch,
   type ProblemDetails,
   type QueueStats,
   type StatsHistory,

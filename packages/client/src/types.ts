@@ -16,6 +16,18 @@ export type QueueStats = Schemas['Queue'];
 export type TaskSummary = Schemas['TaskSummary'];
 /** A page of a task list: the tasks, the state's total, and `nextCursor` for the next page (null at the end). */
 export type TaskPage = Schemas['TaskPage'];
+/** A page of a task history search: finished tasks, newest finished first, and `nextCursor` (null at the end). */
+export type HistoryPage = Schemas['HistoryPage'];
+/** What `searchTasks` filters by; every field optional. Times are Date, ISO 8601 or epoch ms. */
+export interface HistorySearch {
+  queue?: string;
+  type?: string;
+  status?: 'done' | 'dead' | 'canceled';
+  /** Finished at or after. */
+  from?: Date | string | number;
+  /** Finished before. */
+  to?: Date | string | number;
+}
 /** A live worker process, from its last heartbeat: host, pid, queues, slots busy, running task ids. */
 export type WorkerInfo = Schemas['Worker'];
 /** What `workers` answers: the live workers, and how many there are in all. */

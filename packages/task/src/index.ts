@@ -1,3 +1,4 @@
+export { ARCHIVE_STATES, type ArchiveSearch, type ArchiveStatus, type TaskArchive } from './archive';
 export { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from './backoff';
 export { TaskRepository } from './repository';
 export {
@@ -8,16 +9,21 @@ export {
   MAX_HISTORY_MINUTES,
   MAX_WORKERS_LISTED,
   historyQuerySchema,
+  historySearchQuerySchema,
+  MAX_HISTORY_PAGE,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,
   type FieldError,
+  type HistorySearchQuery,
   type TaskListQuery,
   type TaskSubmission,
 } from './schema';
 export {
   TaskService,
   type BatchItemResult,
+  type DeletedTask,
+  type HistorySearchPage,
   type QueuePolicy,
   type SubmitResult,
   type TaskPage,
@@ -29,6 +35,7 @@ export {
   toTaskSummary,
   toWorkerView,
   type HistoryView,
+  type StoredTask,
   type Task,
   type TaskStatus,
   type TaskSummary,

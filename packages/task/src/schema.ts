@@ -117,6 +117,16 @@ const countParam = (name: string, max: number, fallback: number) => {
   return z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error }).default(fallback);
 };
 
+/** An optional `cursor` query parameter: the nextCursor of the previous page, as it is. */
+const cursorParam = () =>
+  z
+    .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
+    .min(1, { error: 'cursor must not be empty: omit it for the first page' })
+    .max(MAX_CURSOR_CHARS, {
+      error: 'cursor is invalid: pass the nextCursor of the previous page as it is',
+    })
+    .optional();
+
 /** A query string's parameters: unknown ones are refused, with `hint` added when one of them is `hinted`. */
 const queryObject = <Shape extends z.ZodRawShape>(shape: Shape, hinted?: { name: string; hint: string }) =>
   z.strictObject(shape, {
@@ -135,13 +145,7 @@ export const taskListQuerySchema = queryObject(
   {
     state: z.enum(TASK_STATES, { error: `state is required and must be one of ${TASK_STATES.join(', ')}` }),
     limit: countParam('limit', LIMITS.maxPageLimit, 50),
-    cursor: z
-      .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
-      .min(1, { error: 'cursor must not be empty: omit it for the first page' })
-      .max(MAX_CURSOR_CHARS, {
-        error: 'cursor is invalid: pass the nextCursor of the previous page as it is',
-      })
-      .optional(),
+    cursor: cursorParam(),
     type: z
       .string({ error: 'type must be a string' })
       .regex(LIMITS.typePattern, { error: TYPE_ERROR })
@@ -176,6 +180,54 @@ export const historyQuerySchema = queryObject({
   queue: queueParam(),
   minutes: countParam('minutes', MAX_HISTORY_MINUTES, 60),
 });
+
+/** Most tasks in one page of a history search. */
+export const MAX_HISTORY_PAGE = 1000;
+
+/** A time in a query string: an ISO 8601 date-time with an offset, or epoch milliseconds; read as ms. */
+const timeParam = (name: string) => {
+  const error = `${name} must be an ISO 8601 date-time (e.g. "2026-01-01T12:00:00Z") or epoch milliseconds`;
+  return z
+    .string({ error })
+    .refine(
+      (raw) =>
+        /^\d{1,15}$/.test(raw) ||
+        (z.iso.datetime({ offset: true }).safeParse(raw).success && !Number.isNaN(Date.parse(raw))),
+      { error },
+    )
+    .transform((raw) => (/^\d+$/.test(raw) ? Number(raw) : Date.parse(raw)))
+    .refine((ms) => ms <= MAX_EPOCH_MS, { error })
+    .optional();
+};
+
+/**
+ * The query of `GET /tasks`, a search of the task history (PostgreSQL): by queue, type, finished state and
+ * finish time (`from` inclusive, `to` exclusive), cursor-paged, newest finished first.
+ */
+export const historySearchQuerySchema = queryObject(
+  {
+    queue: queueParam(),
+    type: z
+      .string({ error: 'type must be a string' })
+      .regex(LIMITS.typePattern, { error: TYPE_ERROR })
+      .optional(),
+    status: z
+      .enum(['done', 'dead', 'canceled'], {
+        error: 'status must be done, dead or canceled: the history holds finished tasks only',
+      })
+      .optional(),
+    from: timeParam('from'),
+    to: timeParam('to'),
+    cursor: cursorParam(),
+    limit: countParam('limit', MAX_HISTORY_PAGE, 50),
+  },
+  { name: 'state', hint: 'the history search filters by status (done, dead or canceled)' },
+).refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+  error: 'from must be before to',
+  path: ['to'],
+});
+
+export type HistorySearchQuery = z.input<typeof historySearchQuerySchema>;
 
 /** One problem with a field: where (a dotted path, '' for the whole body) and what is wrong. */
 export interface FieldError {

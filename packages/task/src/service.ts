@@ -11,6 +11,7 @@ import {
   type TqErrorCode,
 } from '@tq/core';
 import type { Span } from '@opentelemetry/api';
+import type { TaskArchive } from './archive';
 import { fingerprint, fingerprintV1 } from './fingerprint';
 import type { TaskRepository } from './repository';
 import {
@@ -20,6 +21,7 @@ import {
   fieldErrors,
   MAX_WORKERS_LISTED,
   historyQuerySchema,
+  historySearchQuerySchema,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,
@@ -32,6 +34,7 @@ import {
   toTaskSummary,
   toWorkerView,
   type HistoryView,
+  type StoredTask,
   type Task,
   type TaskSummary,
   type WorkerView,
@@ -47,6 +50,11 @@ export interface TaskServiceOptions {
   maxQueueDepth?: number;
   /** Which queues submissions may name and create. Default: any valid name, no limit. */
   queuePolicy?: QueuePolicy;
+  /**
+   * The task history (PostgreSQL, DATABASE_URL; ADR 0030): `get` falls back to it, `searchHistory` and
+   * `deleteFinished` use it. Without it (default) there is no history: `searchHistory` answers `not_found`.
+   */
+  archive?: TaskArchive;
 }
 
 /** Which queues submissions may use: a bound on what anyone who can submit can make tq hold. */
@@ -73,6 +81,20 @@ export interface SubmitResult {
 export type BatchItemResult =
   | { index: number; created: boolean; task: Task }
   | { index: number; code: TqErrorCode; message: string; errors?: FieldError[] };
+
+/** A page of a history search (see `TaskService.searchHistory`). */
+export interface HistorySearchPage {
+  /** Pass it as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+  tasks: TaskSummary[];
+}
+
+/** What `TaskService.deleteFinished` deleted: the task's hash in Redis, its row in the history. */
+export interface DeletedTask {
+  id: string;
+  redis: boolean;
+  archive: boolean;
+}
 
 /** A page of a queue's tasks in one state (see `TaskService.listTasks`). */
 export interface TaskPage {
@@ -105,6 +127,7 @@ export class TaskService {
   private readonly maxQueues: number;
   private readonly allowedQueues: RegExp | undefined;
   private readonly allowedList: string[];
+  private readonly archive: TaskArchive | undefined;
 
   constructor(
     readonly repository: TaskRepository,
@@ -116,6 +139,12 @@ export class TaskService {
     this.maxQueues = options.queuePolicy?.maxQueues ?? 0;
     this.allowedList = options.queuePolicy?.allowed ?? [];
     this.allowedQueues = queuePattern(this.allowedList);
+    this.archive = options.archive;
+  }
+
+  /** Whether a task history (PostgreSQL) is configured. */
+  get hasArchive(): boolean {
+    return this.archive !== undefined;
   }
 
   /**
@@ -190,11 +219,64 @@ export class TaskService {
     return results.sort((a, b) => a.index - b.index);
   }
 
-  /** The task `id`; throws `not_found`. */
-  async get(id: string): Promise<Task> {
+  /**
+   * The task `id`, from Redis, else from the task history when one is configured (`source` says which);
+   * throws `not_found`, or `unavailable` when Redis or (for a task Redis no longer has) PostgreSQL does not
+   * answer.
+   */
+  async get(id: string): Promise<StoredTask> {
     const record = await this.repository.find(id);
-    if (!record) throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
-    return toTask(record);
+    if (record) return { ...toTask(record), source: 'redis' };
+    if (this.archive) {
+      const archived = await this.archive.find(id);
+      if (archived) return { ...toTask(archived), source: 'archive' };
+      throw new TqError('not_found', `task ${id} does not exist: neither Redis nor the task history has it`);
+    }
+    throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
+  }
+
+  /**
+   * A page of the task history (`query` as `historySearchQuerySchema` reads it): finished tasks by queue,
+   * type, status and finish time, newest finished first. Throws `invalid` with per-field errors,
+   * `not_found` when no history is configured, `unavailable` when PostgreSQL does not answer.
+   */
+  async searchHistory(query: unknown): Promise<HistorySearchPage> {
+    const parsed = historySearchQuerySchema.safeParse(query);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
+    if (!this.archive) {
+      throw new TqError(
+        'not_found',
+        'task history is not configured: this API has no DATABASE_URL, so finished tasks are only in Redis ' +
+          'until retention deletes them (docs/history.md); GET /queues/{name}/tasks?state=done lists those',
+      );
+    }
+    const { queue, type, status, from, to, cursor, limit } = parsed.data;
+    const page = await this.archive.search({ queue, type, status, from, to, cursor, limit });
+    return { nextCursor: page.next, tasks: page.tasks.map(toTaskSummary) };
+  }
+
+  /**
+   * Deletes a finished task (done, dead or canceled) in both places: its hash in Redis (a tombstone keeps an
+   * archiver that read it just before from writing it back) and its row in the task history. Redis first: a
+   * failure of PostgreSQL after it answers `unavailable`, and the same call again finishes the job. Throws
+   * `conflict` for a task that is not finished, `not_found` when neither place has it.
+   */
+  async deleteFinished(id: string): Promise<DeletedTask> {
+    const { code, status } = await this.repository.queueOf(id).deleteFinished(id);
+    if (code === 'not_finished') {
+      throw new TqError(
+        'conflict',
+        `task ${id} is ${status}: only finished tasks (done, dead, canceled) can be deleted; cancel it first`,
+      );
+    }
+    const archived = this.archive ? (await this.archive.delete([id])) > 0 : false;
+    if (code === 'not_found' && !archived) {
+      throw new TqError(
+        'not_found',
+        `task ${id} does not exist${this.archive ? ' in Redis or the task history' : ''}`,
+      );
+    }
+    return { id, redis: code === 'deleted', archive: archived };
   }
 
   /** Cancels a task that is not running; throws `conflict` when it is running or finished. */

@@ -29,6 +29,12 @@ export interface Task {
   traceparent: string | null;
 }
 
+/** A task as `GET /tasks/:id` shows it: with where it was read from. */
+export interface StoredTask extends Task {
+  /** `redis`: the live task; `archive`: the task history (PostgreSQL) after Redis retention deleted it. */
+  source: 'redis' | 'archive';
+}
+
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 function parseJson(text: string | undefined): unknown {

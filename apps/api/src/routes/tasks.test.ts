@@ -162,3 +162,17 @@ describe('backpressure', () => {
     }
   });
 });
+
+describe('GET /tasks without a task history (no DATABASE_URL)', () => {
+  it('answers 404 saying the history is not configured; GET /tasks/:id reads Redis as before', async () => {
+    const res = await call(api, 'GET', '/tasks?queue=default');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(res.body.detail).toMatch(/task history is not configured: this API has no DATABASE_URL/);
+    const bad = await call(api, 'GET', '/tasks?status=pending');
+    expect(bad.status).toBe(400);
+    const task = await call(api, 'POST', '/tasks', { body: { type: 'email' } });
+    const got = await call(api, 'GET', `/tasks/${task.body.id}`);
+    expect([got.status, got.body.source]).toEqual([200, 'redis']);
+  });
+});

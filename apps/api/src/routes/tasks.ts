@@ -3,7 +3,8 @@ import type { RouteContext } from '../route-context';
 
 /**
  * POST /tasks (201 + Location; an idempotent replay 200 with Idempotent-Replayed: true),
- * GET /tasks/:id, DELETE /tasks/:id (cancel; 409 when running or finished).
+ * GET /tasks/:id (from Redis, else the task history: `source` says which), GET /tasks (a search of the task
+ * history; 404 without DATABASE_URL), DELETE /tasks/:id (cancel; 409 when running or finished).
  */
 export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext): Router {
   const router = Router();
@@ -18,6 +19,10 @@ export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext
     res.location(`/tasks/${encodeURIComponent(task.id)}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.status(created ? 201 : 200).json(task);
+  });
+
+  router.get('/tasks', auth, async (req: Request, res: Response) => {
+    res.json(await service.searchHistory(req.query));
   });
 
   router.get('/tasks/:id', auth, async (req: Request, res: Response) => {

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { loadConfig, type ApiConfig } from '../config';
 import { createEventStreams, type EventStreams } from '../event-streams';
 import { createServer } from '../server';
-import { createTaskService } from '../task-service';
+import { createTaskService, openArchive } from '../task-service';
 
 /** An API listening on a free port of 127.0.0.1, on a real Redis. */
 export interface TestApi {
@@ -38,8 +38,9 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const registry = new Registry();
   const logger = pino({ level: config.LOG_LEVEL }, sink.stream);
   const events = createEventStreams(redis, config, logger);
+  const history = openArchive(config);
   const app = createServer({
-    service: createTaskService(redis, config),
+    service: createTaskService(redis, config, history?.archive),
     redis,
     config,
     logger,
@@ -71,6 +72,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
         server.closeAllConnections();
       });
       redis.disconnect();
+      await history?.close();
     },
   };
 }

@@ -9,7 +9,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Search the task history (PostgreSQL): finished tasks, newest finished first
+         * @description Finished tasks (done, dead, canceled) the archivers stored in PostgreSQL, by queue, type, status and finish time (from inclusive, to exclusive), newest finished first. Pass nextCursor as cursor for the next page: pages neither skip nor repeat a task while new ones are archived. A task shows here once archived, normally within a second or two of finishing (tq_archive_lag_seconds). 404 when this API has no DATABASE_URL (no task history); 503 when PostgreSQL does not answer. docs/history.md.
+         */
+        get: operations["searchTasks"];
         put?: never;
         /**
          * Submit a task
@@ -52,7 +56,10 @@ export type paths = {
             };
             cookie?: never;
         };
-        /** Read a task */
+        /**
+         * Read a task
+         * @description From Redis; when Redis no longer has it (retention deleted it) and a task history is configured (DATABASE_URL), from PostgreSQL. `source` says which. 503 when the store asked does not answer.
+         */
         get: operations["getTask"];
         put?: never;
         post?: never;
@@ -431,6 +438,11 @@ export type components = {
             /** @description The last progress a handler reported: a number 0-100 or a JSON object (at most 1024 bytes); null when none. */
             progress?: unknown;
             traceparent?: string | null;
+            /**
+             * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
+             * @enum {string}
+             */
+            source?: "redis" | "archive";
         };
         BatchResult: {
             created: number;
@@ -500,6 +512,11 @@ export type components = {
             /** @description Entries examined; more than the tasks listed when the type filter skipped some. */
             scanned: number;
             /** @description Pass it as cursor for the next page; null when the walk reached the end. */
+            nextCursor: string | null;
+            tasks: components["schemas"]["TaskSummary"][];
+        };
+        HistoryPage: {
+            /** @description Pass it as cursor for the next page; null on the last page. */
             nextCursor: string | null;
             tasks: components["schemas"]["TaskSummary"][];
         };
@@ -679,6 +696,26 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No task history: this API has no DATABASE_URL (docs/history.md). Finished tasks still in Redis are listed by GET /queues/{name}/tasks. */
+        HistoryOff: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description PostgreSQL (the task history) did not answer or refused the query; nothing changed, retry. */
+        HistoryUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Redis did not answer within REDIS_COMMAND_TIMEOUT_MS, or cannot take writes; the outcome is unknown, retry. */
         Unavailable: {
             headers: {
@@ -708,6 +745,18 @@ export type components = {
         Cursor: string;
         /** @description Only tasks of this type. */
         Type: string;
+        /** @description Only tasks of this queue. */
+        HistoryQueue: string;
+        /** @description Only tasks that finished in this state. */
+        HistoryStatus: "done" | "dead" | "canceled";
+        /** @description Only tasks that finished at or after this time: ISO 8601 or epoch milliseconds. */
+        From: string;
+        /** @description Only tasks that finished before this time: ISO 8601 or epoch milliseconds. */
+        To: string;
+        /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+        HistoryCursor: string;
+        /** @description Most tasks in the page. */
+        HistoryLimit: number;
         /** @description Task ids, repeated or comma-separated, instead of the body. */
         Ids: string[];
     };
@@ -717,6 +766,45 @@ export type components = {
 };
 export type $defs = Record<string, never>;
 export interface operations {
+    searchTasks: {
+        parameters: {
+            query?: {
+                /** @description Only tasks of this queue. */
+                queue?: components["parameters"]["HistoryQueue"];
+                /** @description Only tasks of this type. */
+                type?: components["parameters"]["Type"];
+                /** @description Only tasks that finished in this state. */
+                status?: components["parameters"]["HistoryStatus"];
+                /** @description Only tasks that finished at or after this time: ISO 8601 or epoch milliseconds. */
+                from?: components["parameters"]["From"];
+                /** @description Only tasks that finished before this time: ISO 8601 or epoch milliseconds. */
+                to?: components["parameters"]["To"];
+                /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+                cursor?: components["parameters"]["HistoryCursor"];
+                /** @description Most tasks in the page. */
+                limit?: components["parameters"]["HistoryLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["HistoryOff"];
+            503: components["responses"]["HistoryUnavailable"];
+        };
+    };
     submitTask: {
         parameters: {
             query?: never;
