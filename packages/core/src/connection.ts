@@ -26,6 +26,7 @@ export function createRedis(url: string, options: ConnectionOptions = {}): Redis
     commandTimeout: options.commandTimeoutMs ?? 5000,
     // Commands survive a reconnect and are bounded by commandTimeout alone. A resent enqueue is
     // harmless: task ids are made by the client and the script skips an id it already stored.
+    // A resent claim leases nothing once its caller's timeout has passed (its deadline, ADR 0006).
     maxRetriesPerRequest: null,
     // Reconnect forever with a capped backoff: a Redis restart must never need a process restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),

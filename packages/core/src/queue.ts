@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
+import { callDeadline, observeRedisTime } from './call-deadline';
 import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
@@ -211,7 +212,7 @@ export class Queue {
         k.starts,
         k.groupPrefix,
       ],
-      [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel],
+      [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel, await this.deadline()],
     )) as ClaimReply;
     return this.claimResult(reply);
   }
@@ -234,6 +235,7 @@ export class Queue {
       newLeaseNonce(),
       promoteLimit,
       k.wakeChannel,
+      await this.deadline(),
     ];
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     const [codes, ...reply] = (await this.run(
@@ -256,13 +258,20 @@ export class Queue {
     return { codes, claim: this.claimResult(reply) };
   }
 
-  /** Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens. */
+  /**
+   * Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens.
+   * Reaching Redis after the command timeout (ADR 0006), it extends nothing and rejects ('unavailable').
+   */
   async extend(leases: Lease[], leaseMs: number): Promise<AckCode[]> {
     if (leases.length === 0) return [];
     const k = this.keys;
-    const args: (string | number)[] = [this.now(), leaseMs];
+    const args: (string | number)[] = [this.now(), leaseMs, await this.deadline()];
     for (const l of leases) args.push(this.localId(l.id), l.token);
-    return (await this.run('extend', [k.running, k.taskPrefix], args)) as AckCode[];
+    const reply = (await this.run('extend', [k.running, k.taskPrefix], args)) as AckCode[] | 'late';
+    // Only a caller whose estimate of Redis's clock erred reads this; the leases are as they were.
+    if (reply === 'late')
+      throw new TqError('unavailable', 'extend reached Redis after its deadline; not applied');
+    return reply;
   }
 
   /** Finishes running tasks with an optional result (a JSON string). */
@@ -940,6 +949,7 @@ export class Queue {
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
   private claimResult([now, nextDueAt, rows, limitedBy, retryAt]: ClaimReply): ClaimResult {
+    if (!this.clock) observeRedisTime(this.redis, now);
     const tasks: ClaimedTask[] = [];
     for (let i = 0; i < rows.length; i += 2) {
       const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
@@ -979,6 +989,11 @@ export class Queue {
     return runScript(this.redis, name, keys, args);
   }
 
+  /** The claim and extend scripts' deadline argument: when this call's command timeout fires (ADR 0006). */
+  private deadline(): Promise<string> {
+    return callDeadline(this.redis, this.clock);
+  }
+
   private now(): string {
     return this.clock ? String(this.clock.now()) : '';
   }
@@ -1006,9 +1021,9 @@ export class Queue {
 
 /**
  * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
- * held it back ('' = none) and when a rate-limited claim may start a task again (-1 = not rate limited).
+ * held it back ('' = none; 'deadline' = refused, the caller's deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
  */
-type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate', number];
+type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate' | 'deadline', number];
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */
 type StatsCounts = [number, number, number, number, number, number, number, number, number, number, number];

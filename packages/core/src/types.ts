@@ -85,9 +85,10 @@ export interface ClaimResult {
   /**
    * The queue limit that held the claim to fewer tasks than asked (null: none did). `concurrency`: the
    * queue is at its concurrency limit; a wake message comes when a running task ends. `rate`: the rate
-   * window is full until `retryAt`.
+   * window is full until `retryAt`. `deadline`: the claim reached Redis after its caller's command timeout
+   * and leased nothing (ADR 0006); only a caller whose clock estimate erred sees it, and claims again.
    */
-  limitedBy: 'concurrency' | 'rate' | null;
+  limitedBy: 'concurrency' | 'rate' | 'deadline' | null;
   /** With `limitedBy` 'rate': when the next start fits in the window, ms. */
   retryAt: number | null;
 }

@@ -20,6 +20,8 @@
   ARGV[4] token nonce: random per call, without spaces; the lease token is "<nonce>.<n>"
   ARGV[5] most due tasks to promote from each of scheduled and retry
   ARGV[6] wake channel
+  ARGV[7] caller's deadline, ms on the clock of `now` ('' = none): past it the caller has given up on this
+          call, so the claim leases nothing and answers limitedBy 'deadline' (ADR 0006)
 
   Returns {now, nextDueAt, tasks, limitedBy, retryAt}:
     nextDueAt  when the next scheduled or retry task is due (-1 = none, or not computed when all `count`
@@ -27,7 +29,7 @@
     tasks      two strings per task (a client pays for every reply element it decodes):
                "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt> <readyAt>
                <traceparent or ''> <type>" (the type last: it is the rest of the string), then the payload
-    limitedBy  '' or the limit that stopped the claim short of `count`: 'concurrency' (a wake message
+    limitedBy  'deadline' (see ARGV[7]), '' or the limit that stopped the claim short of `count`: 'concurrency' (a wake message
                follows when a running task ends) or 'rate'
     retryAt    with 'rate', when the next start fits in the window, ms; else -1
   A pending id without a hash is dropped (orphan repair) and not returned.
@@ -56,6 +58,9 @@ local nonce = ARGV[4]
 local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
 
+if past_deadline(ARGV[7], now) then
+  return late_claim(now)
+end
 local qs = queue_state(meta_key, group_prefix, wake_channel)
 return claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now, count,
   lease_ms, nonce, promote_limit, events_target(meta_key, events_key, now))

@@ -7,9 +7,12 @@
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] lease ms
-  ARGV[3..] pairs: id, lease token
+  ARGV[3] caller's deadline, ms on the clock of `now` ('' = none): past it the caller has given up on this
+          call and its lease timer was not moved, so nothing is extended (ADR 0006)
+  ARGV[4..] pairs: id, lease token
 
-  Returns one code per pair: 'ok', 'not_found' (no such task), 'lease_lost' (token not current).
+  Returns one code per pair: 'ok', 'not_found' (no such task), 'lease_lost' (token not current); or, past
+  the deadline, the single string 'late'.
 ]]
 -- @include common
 
@@ -18,9 +21,12 @@ local task_prefix = KEYS[2]
 
 local now = resolve_now(ARGV[1])
 local lease_ms = tonumber(ARGV[2])
+if past_deadline(ARGV[3], now) then
+  return 'late'
+end
 
 local results = {}
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local code = check_lease(task_prefix .. id, token)
   if code == 'ok' then

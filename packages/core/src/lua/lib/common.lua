@@ -11,6 +11,17 @@ local function resolve_now(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- True when the caller's deadline (ms on the same clock as `now`; '' = none) has passed: the caller has given
+-- up on this call (its command timeout fired), so a lease made now would belong to nobody (ADR 0006).
+local function past_deadline(arg, now)
+  return arg ~= nil and arg ~= '' and now > tonumber(arg)
+end
+
+-- What a claim refused by its deadline answers: no task, and `nextDueAt` = now (claim again at once).
+local function late_claim(now)
+  return { now, now, {}, 'deadline', -1 }
+end
+
 local function pending_total(pending_prefix)
   local total = 0
   for p = 0, PRIORITY_LEVELS - 1 do
