@@ -1,7 +1,14 @@
 /** Architecture rules: no import cycles, no deep imports across packages, imports run apps -> task -> core. */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      // The generated gRPC types are type-only imports of a recursive schema (google.protobuf.Value holds a
+      // Struct and a ListValue, which hold Values): a cycle by nature, gone at run time.
+      from: { pathNot: '^apps/api/src/grpc/generated/' },
+      to: { circular: true },
+    },
     {
       name: 'no-deep-workspace-imports',
       comment:

@@ -17,6 +17,8 @@ export default tseslint.config(
       '**/jest-preset.js',
       '**/*.cjs',
       '**/*.mjs',
+      // proto-loader-gen-types output (pnpm --filter @tq/api proto:gen)
+      'apps/api/src/grpc/generated/**',
     ],
   },
   js.configs.recommended,

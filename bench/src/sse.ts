@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       PORT: String(port),
+      GRPC_PORT: '0',
       REDIS_URL: server.url,
       LOG_LEVEL: 'warn',
       SSE_MAX_CLIENTS: '100000',

@@ -26,6 +26,12 @@ export interface Auth {
   admin: RequestHandler;
   /** Whether any token is configured (authentication on). */
   enabled: boolean;
+  /**
+   * The same check for another protocol (gRPC metadata): the caller of an `authorization` value, needing
+   * `scope`; throws the same unauthorized or forbidden problem, and logs a refused admin action as the admin
+   * guard does, under `route`.
+   */
+  check(authorization: string | undefined, scope: TokenScope, route: string): Caller;
 }
 
 /**
@@ -41,9 +47,10 @@ export function bearerAuth(tokens: readonly ApiToken[], logger: Logger): Auth {
   const known = tokens.map((t) => ({ digest: digest(t.token), caller: { name: t.name, scope: t.scope } }));
   const audit = logger.child({ component: 'audit' });
 
-  const identify = (req: Request): Caller => {
+  const identify = (req: Request): Caller => identifyHeader(req.headers.authorization);
+  const identifyHeader = (authorization: string | undefined): Caller => {
     if (known.length === 0) return ANONYMOUS;
-    const match = /^Bearer +([^ ]+) *$/i.exec(req.headers.authorization ?? '');
+    const match = /^Bearer +([^ ]+) *$/i.exec(authorization ?? '');
     if (!match) {
       throw new HttpProblem(
         'unauthorized',
@@ -66,8 +73,21 @@ export function bearerAuth(tokens: readonly ApiToken[], logger: Logger): Auth {
     return caller;
   };
 
+  const refuseProducer = (caller: Caller, method: string, route: string, params: unknown): never => {
+    audit.warn({ token: caller.name, method, route, params }, 'admin action refused: producer token');
+    throw new HttpProblem(
+      'forbidden',
+      `this route needs an admin token (API_TOKENS); "${caller.name}" is a producer token, which may submit and read only`,
+    );
+  };
+
   return {
     enabled: known.length > 0,
+    check: (authorization, scope, route) => {
+      const caller = identifyHeader(authorization);
+      if (scope === 'admin' && caller.scope !== 'admin') refuseProducer(caller, 'grpc', route, {});
+      return caller;
+    },
     any: function requireBearerToken(req: Request, res: Response, next: NextFunction) {
       res.locals.caller = identify(req);
       next();
@@ -75,16 +95,7 @@ export function bearerAuth(tokens: readonly ApiToken[], logger: Logger): Auth {
     admin: function requireAdminToken(req: Request, res: Response, next: NextFunction) {
       const caller = identify(req);
       res.locals.caller = caller;
-      if (caller.scope !== 'admin') {
-        audit.warn(
-          { token: caller.name, method: req.method, route: routeLabel(req), params: req.params },
-          'admin action refused: producer token',
-        );
-        throw new HttpProblem(
-          'forbidden',
-          `this route needs an admin token (API_TOKENS); "${caller.name}" is a producer token, which may submit and read only`,
-        );
-      }
+      if (caller.scope !== 'admin') refuseProducer(caller, req.method, routeLabel(req), req.params);
       res.once('close', () => {
         audit.info(
           {

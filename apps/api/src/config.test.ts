@@ -5,6 +5,7 @@ describe('loadConfig', () => {
   it('has the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       PORT: 8080,
+      GRPC_PORT: 9090,
       REDIS_URL: 'redis://localhost:6379',
       API_TOKENS: [],
       API_PRODUCER_TOKENS: [],

@@ -50,6 +50,8 @@ function tokenListVar(scope: TokenScope) {
 
 const schema = z.object({
   PORT: intVar(8080, 0, 65535),
+  /** The gRPC API (tq.v1.TaskService, docs/grpc.md) listens here; 0 turns it off. */
+  GRPC_PORT: intVar(9090, 0, 65535),
   /**
    * Serve /metrics (with /healthz and /readyz) on this port instead of PORT, so a NetworkPolicy can open
    * it to Prometheus alone. Unset (default): /metrics is a route of PORT.

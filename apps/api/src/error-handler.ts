@@ -27,21 +27,8 @@ export function errorHandler({
   logger,
   redisCommandTimeoutMs,
 }: ErrorHandlerOptions): ErrorRequestHandler {
-  const toProblem = (error: unknown, req: Request): HttpProblem => {
-    if (error instanceof HttpProblem) return error;
-    if (error instanceof TqError) return fromTqError(error);
-    if (isRedisUnavailable(error)) {
-      logger.warn({ route: routeLabel(req), error }, 'redis unavailable');
-      return unavailable(redisCommandTimeoutMs);
-    }
-    // Errors raised by express itself with a client status, e.g. a malformed %-escape in the path.
-    const status = (error as { status?: unknown }).status;
-    if (status === 400) {
-      return new HttpProblem('invalid-request', `the request is invalid: ${(error as Error).message}`);
-    }
-    logger.error({ route: routeLabel(req), error }, 'request failed');
-    return new HttpProblem('internal', 'an unexpected error occurred; it has been logged');
-  };
+  const toProblem = (error: unknown, req: Request): HttpProblem =>
+    problemOf(error, { logger, redisCommandTimeoutMs }, { route: routeLabel(req) });
 
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error); // express ends the connection
@@ -54,6 +41,32 @@ export function errorHandler({
     if (problem.options.closeConnection) res.set('Connection', 'close');
     res.type('application/problem+json').send(JSON.stringify(problem.body(req.originalUrl)));
   };
+}
+
+/**
+ * The problem an error is answered with, over HTTP and gRPC alike: HttpProblem as it is; TqError by its code
+ * (PROBLEM_OF_CODE); Redis not answering in time or refusing writes, `unavailable` (logged as a warning);
+ * anything else `internal`, logged through the logger's error serializer. `where` (a route or a gRPC method)
+ * goes into those log lines.
+ */
+export function problemOf(
+  error: unknown,
+  { logger, redisCommandTimeoutMs }: Pick<ErrorHandlerOptions, 'logger' | 'redisCommandTimeoutMs'>,
+  where: Record<string, string>,
+): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof TqError) return fromTqError(error);
+  if (isRedisUnavailable(error)) {
+    logger.warn({ ...where, error }, 'redis unavailable');
+    return unavailable(redisCommandTimeoutMs);
+  }
+  // Errors raised by express itself with a client status, e.g. a malformed %-escape in the path.
+  const status = (error as { status?: unknown }).status;
+  if (status === 400) {
+    return new HttpProblem('invalid-request', `the request is invalid: ${(error as Error).message}`);
+  }
+  logger.error({ ...where, error }, 'request failed');
+  return new HttpProblem('internal', 'an unexpected error occurred; it has been logged');
 }
 
 /** A TqError as the problem its code maps to, with its message as the detail. */

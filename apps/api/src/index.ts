@@ -3,3 +3,4 @@ export { openApiDocument } from './openapi';
 export { runApi, type RunningApi } from './run-api';
 export { createServer, type ServerDeps } from './server';
 export { createTaskService } from './task-service';
+export { LOADER_OPTIONS, loadTqProto } from './grpc/proto';

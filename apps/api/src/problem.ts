@@ -1,3 +1,4 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { TqErrorCode } from '@tq/core';
 import type { RejectReason } from './api-metrics';
 
@@ -29,6 +30,8 @@ export interface ProblemSpec {
   reason?: RejectReason;
   /** Answered with `Retry-After`: trying again later can succeed. */
   retryAfter?: boolean;
+  /** The gRPC status the gRPC API (GRPC_PORT, docs/grpc.md) answers the same problem with. */
+  grpc: GrpcStatus;
 }
 
 export type ProblemKind =
@@ -53,30 +56,80 @@ export type ProblemKind =
  * the API must not depend on a documentation host being reachable.
  */
 export const PROBLEMS: Readonly<Record<ProblemKind, ProblemSpec>> = {
-  'malformed-json': { status: 400, title: 'Malformed JSON', reason: 'invalid' },
-  'invalid-request': { status: 400, title: 'Invalid request', reason: 'invalid' },
-  unauthorized: { status: 401, title: 'Unauthorized', reason: 'unauthorized' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  'not-found': { status: 404, title: 'Not found' },
-  conflict: { status: 409, title: 'Conflict', reason: 'conflict' },
-  'payload-too-large': { status: 413, title: 'Payload too large', reason: 'too_large' },
+  'malformed-json': {
+    status: 400,
+    title: 'Malformed JSON',
+    reason: 'invalid',
+    grpc: GrpcStatus.INVALID_ARGUMENT,
+  },
+  'invalid-request': {
+    status: 400,
+    title: 'Invalid request',
+    reason: 'invalid',
+    grpc: GrpcStatus.INVALID_ARGUMENT,
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    reason: 'unauthorized',
+    grpc: GrpcStatus.UNAUTHENTICATED,
+  },
+  forbidden: { status: 403, title: 'Forbidden', grpc: GrpcStatus.PERMISSION_DENIED },
+  'not-found': { status: 404, title: 'Not found', grpc: GrpcStatus.NOT_FOUND },
+  // An idempotency key reused for another task, a cancel of a running task: the state decides, retrying the
+  // same call does not help (ABORTED, as gRPC says for conflicts with the current state).
+  conflict: { status: 409, title: 'Conflict', reason: 'conflict', grpc: GrpcStatus.ABORTED },
+  // Not RESOURCE_EXHAUSTED: gRPC clients may retry that, and the same payload never fits.
+  'payload-too-large': {
+    status: 413,
+    title: 'Payload too large',
+    reason: 'too_large',
+    grpc: GrpcStatus.INVALID_ARGUMENT,
+  },
   'unsupported-media-type': {
     status: 415,
     title: 'Unsupported media type',
     reason: 'unsupported_media_type',
+    grpc: GrpcStatus.INVALID_ARGUMENT,
   },
-  'queue-full': { status: 429, title: 'Queue full', reason: 'queue_full', retryAfter: true },
-  'queue-not-allowed': { status: 403, title: 'Queue not allowed', reason: 'queue_not_allowed' },
-  'queue-limit-reached': { status: 403, title: 'Queue limit reached', reason: 'queue_limit' },
-  'schedule-limit-reached': { status: 403, title: 'Schedule limit reached' },
-  internal: { status: 500, title: 'Internal server error' },
-  unavailable: { status: 503, title: 'Service unavailable', reason: 'unavailable', retryAfter: true },
+  'queue-full': {
+    status: 429,
+    title: 'Queue full',
+    reason: 'queue_full',
+    retryAfter: true,
+    grpc: GrpcStatus.RESOURCE_EXHAUSTED,
+  },
+  'queue-not-allowed': {
+    status: 403,
+    title: 'Queue not allowed',
+    reason: 'queue_not_allowed',
+    grpc: GrpcStatus.PERMISSION_DENIED,
+  },
+  'queue-limit-reached': {
+    status: 403,
+    title: 'Queue limit reached',
+    reason: 'queue_limit',
+    grpc: GrpcStatus.PERMISSION_DENIED,
+  },
+  'schedule-limit-reached': {
+    status: 403,
+    title: 'Schedule limit reached',
+    grpc: GrpcStatus.PERMISSION_DENIED,
+  },
+  internal: { status: 500, title: 'Internal server error', grpc: GrpcStatus.INTERNAL },
+  unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    reason: 'unavailable',
+    retryAfter: true,
+    grpc: GrpcStatus.UNAVAILABLE,
+  },
 };
 
 /**
  * The one table from tq's error codes (what `@tq/core` and `@tq/task` throw or answer per batch item) to
- * HTTP problems. Each protocol has exactly one such table: a gRPC one mirrors this, code for code, so a new
- * code is added to every table at once (the compiler insists: each is a Record over every code).
+ * problems, and through PROBLEMS to an HTTP status and a gRPC status: one table for both protocols (the
+ * compiler insists that every code and every problem kind has its row).
  */
 export const PROBLEM_OF_CODE: Readonly<Record<TqErrorCode, ProblemKind>> = {
   invalid: 'invalid-request',

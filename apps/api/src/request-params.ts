@@ -6,7 +6,11 @@ import { invalidRequest, type FieldProblem } from './problem';
 export const MAX_IDS = 1000;
 /** The `:name` path parameter, a valid queue name; 400 otherwise. */
 export function queueNameParam(req: Request): string {
-  const name = String(req.params.name);
+  return checkQueueName(String(req.params.name));
+}
+
+/** `name` when it is a valid queue name; 400 (field `name`) otherwise. */
+export function checkQueueName(name: string): string {
   if (!QUEUE_NAME_PATTERN.test(name)) {
     throw invalidRequest([
       {

@@ -15,7 +15,10 @@ beforeAll(async () => {
   admin = createRedis(redisServer.url);
 });
 beforeEach(async () => {
-  api = await runApi(loadConfig({ REDIS_URL: redisServer.url, PORT: '0' }), pino({ level: 'silent' }));
+  api = await runApi(
+    loadConfig({ REDIS_URL: redisServer.url, PORT: '0', GRPC_PORT: '0' }),
+    pino({ level: 'silent' }),
+  );
 });
 afterEach(() => api.stop());
 afterAll(async () => {
@@ -102,6 +105,7 @@ describe('runApi at start', () => {
         loadConfig({
           REDIS_URL: redisServer.url,
           PORT: '0',
+          GRPC_PORT: '0',
           API_TOKENS: tokens,
           API_PRODUCER_TOKENS: producerTokens,
         }),
@@ -119,7 +123,7 @@ describe('runApi at start', () => {
 describe('runApi with METRICS_PORT', () => {
   it('serves /metrics on that port only, so a NetworkPolicy can open it to Prometheus alone', async () => {
     const separate = await runApi(
-      loadConfig({ REDIS_URL: redisServer.url, PORT: '0', METRICS_PORT: '0' }),
+      loadConfig({ REDIS_URL: redisServer.url, PORT: '0', METRICS_PORT: '0', GRPC_PORT: '0' }),
       pino({ level: 'silent' }),
     );
     try {

@@ -1,11 +1,20 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeRedis, createRedis } from '@tq/core';
-import { CLOSE_TIMEOUT_MS, startOpsServer, watchRedisDurability, type Logger, type OpsServer } from '@tq/ops';
+import {
+  CLOSE_TIMEOUT_MS,
+  startOpsServer,
+  watchRedisDurability,
+  withSafeErrors,
+  type Logger,
+  type OpsServer,
+} from '@tq/ops';
 import { Registry } from 'prom-client';
 import type { ApiConfig } from './config';
 import { createEventStreams } from './event-streams';
-import { createServer } from './server';
+import { createApiMetrics } from './api-metrics';
+import { startGrpcServer } from './grpc/server';
+import { apiAuth, createServer } from './server';
 import { createTaskService, openArchive } from './task-service';
 
 /** A listening API. */
@@ -14,6 +23,8 @@ export interface RunningApi {
   port: number;
   /** Where /metrics is served when METRICS_PORT is set (the port picked for 0), else undefined. */
   metricsPort: number | undefined;
+  /** The gRPC API's port (GRPC_PORT); undefined when GRPC_PORT is 0 (off). */
+  grpcPort: number | undefined;
   server: Server;
   /** Stops gracefully; see runApi. Safe to call twice. */
   stop(): Promise<void>;
@@ -40,14 +51,12 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   const history = openArchive(config);
   if (history)
     logger.info('task history on: GET /tasks/:id falls back to PostgreSQL, GET /tasks searches it');
-  const app = createServer({
-    service: createTaskService(redis, config, history?.archive),
-    redis,
-    config,
-    logger,
-    registry,
-    events,
-  });
+  const service = createTaskService(redis, config, history?.archive);
+  // Errors logged without their data (an ioredis error carries the command's arguments: the payload).
+  const safeLogger = withSafeErrors(logger);
+  const metrics = createApiMetrics(registry, redis, safeLogger, config.METRICS_MAX_QUEUES);
+  const auth = apiAuth(config, safeLogger);
+  const app = createServer({ service, redis, config, logger, registry, events, metrics, auth });
   let ops: OpsServer | undefined;
   if (config.METRICS_PORT !== undefined) {
     ops = await startOpsServer({
@@ -71,6 +80,17 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'listening');
+  // gRPC after HTTP, stopped before it: the same service, metrics, tokens and event feed.
+  const grpc =
+    config.GRPC_PORT === 0
+      ? undefined
+      : await startGrpcServer({ service, config, logger: safeLogger, registry, metrics, auth, events }).catch(
+          async (error: unknown) => {
+            server.close();
+            await closeRedis(redis, CLOSE_TIMEOUT_MS);
+            throw error;
+          },
+        );
   if (config.API_TOKENS.length + config.API_PRODUCER_TOKENS.length === 0) {
     logger.warn(
       'authentication is off: API_TOKENS and API_PRODUCER_TOKENS are empty, so anyone who reaches this port ' +
@@ -86,6 +106,8 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     // commands already sent.
     closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // gRPC alongside: no new calls, Watch streams ended (clients call again elsewhere), unary calls finish.
+    const grpcStopped = grpc?.stop(config.SHUTDOWN_TIMEOUT_MS);
     // Event streams never finish by themselves: end them now (clients resume elsewhere with Last-Event-ID),
     // so that they do not hold the shutdown until its timeout.
     await events.stop();
@@ -97,6 +119,7 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     await closed;
+    await grpcStopped;
     clearTimeout(timer);
     await ops?.close();
     durability.stop();
@@ -105,5 +128,11 @@ export async function runApi(config: ApiConfig, logger: Logger): Promise<Running
     await closeRedis(redis, CLOSE_TIMEOUT_MS);
   };
   let stopping: Promise<void> | undefined;
-  return { port, metricsPort: ops?.port, server, stop: () => (stopping ??= stop()) };
+  return {
+    port,
+    metricsPort: ops?.port,
+    grpcPort: grpc?.port,
+    server,
+    stop: () => (stopping ??= stop()),
+  };
 }

@@ -4,8 +4,8 @@ import type { TaskService } from '@tq/task';
 import cors from 'cors';
 import express, { type Express, type Request } from 'express';
 import type { Registry } from 'prom-client';
-import { createApiMetrics, observeEventStreams } from './api-metrics';
-import { bearerAuth } from './auth';
+import { createApiMetrics, observeEventStreams, type ApiMetrics } from './api-metrics';
+import { bearerAuth, type Auth } from './auth';
 import type { ApiConfig } from './config';
 import { errorHandler } from './error-handler';
 import type { EventStreams } from './event-streams';
@@ -37,6 +37,10 @@ export interface ServerDeps {
   registry: Registry;
   /** The SSE streams (its owner stops it before closing the HTTP server: open streams hold it). */
   events: EventStreams;
+  /** The metrics, when the caller shares them with the gRPC server; else made on `registry`. */
+  metrics?: ApiMetrics;
+  /** The token guards, when the caller shares them with the gRPC server; else made from the config. */
+  auth?: Auth;
 }
 
 /**
@@ -49,8 +53,9 @@ export function createServer(deps: ServerDeps): Express {
   // Whatever logger the caller gives, errors are logged without their data (an ioredis error carries
   // the command's arguments: the payload).
   const logger = withSafeErrors(deps.logger);
-  const metrics = createApiMetrics(deps.registry, deps.redis, logger, config.METRICS_MAX_QUEUES);
-  const auth = bearerAuth([...config.API_TOKENS, ...config.API_PRODUCER_TOKENS], logger);
+  const metrics =
+    deps.metrics ?? createApiMetrics(deps.registry, deps.redis, logger, config.METRICS_MAX_QUEUES);
+  const auth = deps.auth ?? apiAuth(config, logger);
   observeEventStreams(deps.registry, deps.events);
   const context: RouteContext = {
     ...deps,
@@ -104,4 +109,9 @@ export function createServer(deps: ServerDeps): Express {
   });
   app.use(errorHandler({ metrics, logger, redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }));
   return app;
+}
+
+/** The token guards of an API with config `config` (both token lists). */
+export function apiAuth(config: ApiConfig, logger: Logger): Auth {
+  return bearerAuth([...config.API_TOKENS, ...config.API_PRODUCER_TOKENS], logger);
 }

@@ -176,6 +176,7 @@ export async function startServer(ctx: Context, which: 'ref' | 'tq'): Promise<Se
   const env = {
     ...process.env,
     PORT: String(port),
+    GRPC_PORT: '0',
     REDIS_URL: ctx.redisUrl,
     LOG_LEVEL: process.env.BENCH_TQ_LOG_LEVEL ?? 'warn',
   };

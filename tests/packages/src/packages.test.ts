@@ -75,7 +75,7 @@ describe('the published packages, installed from their tarballs outside the work
     api = new ChildService(
       'api',
       'api',
-      { REDIS_URL: redis.url, PORT: String(port), API_TOKENS: TOKEN },
+      { REDIS_URL: redis.url, PORT: String(port), GRPC_PORT: '0', API_TOKENS: TOKEN },
       { argv: [join(dirOf('@tq/api'), 'dist', 'main.js')] },
     );
     await waitFor(async () => (await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.status === 200, {

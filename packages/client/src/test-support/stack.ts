@@ -34,6 +34,7 @@ export async function startStack(
     loadConfig({
       REDIS_URL: redisUrl,
       PORT: '0',
+      GRPC_PORT: '0',
       API_TOKENS: TOKEN,
       API_PRODUCER_TOKENS: PRODUCER_TOKEN,
       ...env,

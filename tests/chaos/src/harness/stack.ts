@@ -100,6 +100,7 @@ export class ChaosStack {
     this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
     const api = this.spawn(name, 'api', {
       PORT: String(this.apiPort),
+      GRPC_PORT: '0',
       REDIS_COMMAND_TIMEOUT_MS: '1000',
       ...env,
     });

@@ -44,7 +44,7 @@ export class Stack {
   /** Starts the API on a free port and waits until /readyz answers 200. */
   async startApi(env: Record<string, string> = {}): Promise<Service> {
     const port = await freePort();
-    const api = this.spawn('api', 'api', { PORT: String(port), ...env });
+    const api = this.spawn('api', 'api', { PORT: String(port), GRPC_PORT: '0', ...env });
     this.apiUrl = `http://127.0.0.1:${port}`;
     await this.until(
       api,

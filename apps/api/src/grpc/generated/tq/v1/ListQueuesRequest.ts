@@ -1,0 +1,5 @@
+// Original file: ../../proto/tq/v1/tq.proto
+
+export interface ListQueuesRequest {}
+
+export interface ListQueuesRequest__Output {}

@@ -1,0 +1,11 @@
+// Original file: ../../proto/tq/v1/tq.proto
+
+import type { Queue as _tq_v1_Queue, Queue__Output as _tq_v1_Queue__Output } from '../../tq/v1/Queue';
+
+export interface ListQueuesResponse {
+  queues?: _tq_v1_Queue[];
+}
+
+export interface ListQueuesResponse__Output {
+  queues: _tq_v1_Queue__Output[];
+}

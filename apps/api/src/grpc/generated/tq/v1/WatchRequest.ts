@@ -1,0 +1,9 @@
+// Original file: ../../proto/tq/v1/tq.proto
+
+export interface WatchRequest {
+  id?: string;
+}
+
+export interface WatchRequest__Output {
+  id: string;
+}
