@@ -23,6 +23,8 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } || apt_install redis-server redis-tools
 # promtool: checks /metrics output, the Prometheus config and the alert rules.
 command -v promtool >/dev/null || apt_install prometheus
+# valgrind: `pnpm --filter @tq/bench instructions` counts Redis instructions per task under callgrind (docs/performance.md).
+command -v valgrind >/dev/null || apt_install valgrind
 # chromium: the dashboard's browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_install chromium
 # PostgreSQL: the task history suites (docs/history.md) use the server on 127.0.0.1:5432 when it answers,

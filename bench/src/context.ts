@@ -2,8 +2,11 @@ import type { Redis } from 'ioredis';
 import type { Profile } from './profile-sizes';
 import type { TqApiDriver, TqWorkerDriver } from './tq-app';
 
-/** Columns of the results: the three systems, tq's core-only producer, and the HTTP reference. */
-export type Column = 'tq' | 'tq-core' | 'bullmq' | 'bee' | 'ref';
+/**
+ * Columns of the results: the three systems, tq's core-only producer, the HTTP reference, and the ceiling
+ * loop (scenarios/ceiling.ts: the least a fenced task can cost here).
+ */
+export type Column = 'tq' | 'tq-core' | 'bullmq' | 'bee' | 'ref' | 'ceiling';
 
 /** One measured quantity, with one value per repetition per column. */
 export interface Metric {

@@ -5,7 +5,7 @@
  *   node dist/main.js            the full run (~10 min on 2 cores)
  *   node dist/main.js --quick    a smoke run of seconds: checks the harness and its output, not speed
  *   node dist/main.js --profile  CPU profiles of tq's worker and API plus Redis commandstats (results/tmp/)
- * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency,events, --out DIR, --render RESULTS.json.
+ * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency,events,ceiling, --out DIR, --render RESULTS.json.
  * Env: BENCH_TQ_WORKER=main|lib|core and BENCH_TQ_API=stand-in force a tq driver; REDIS_SERVER_BIN.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { cpuSnapshot, foreignCores } from './machine-load';
 import { FULL, QUICK } from './profile-sizes';
 import { runProfile } from './profile';
 import { judgeTargets, renderMarkdown, type Results } from './report';
+import { runCeiling } from './scenarios/ceiling';
 import { runDrain } from './scenarios/drain';
 import { runEnqueue } from './scenarios/enqueue';
 import { runEvents } from './scenarios/events';
@@ -40,6 +41,8 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   idle: runIdle,
   idempotency: runIdempotency,
   events: runEvents,
+  // After tq's scenarios, so that the rows it adds a column to carry their labels.
+  ceiling: runCeiling,
 };
 
 interface Args {

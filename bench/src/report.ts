@@ -27,6 +27,7 @@ const COLUMNS: { column: Column; title: string }[] = [
   { column: 'bullmq', title: 'BullMQ' },
   { column: 'bee', title: 'bee-queue' },
   { column: 'ref', title: 'bare express+EVALSHA' },
+  { column: 'ceiling', title: 'ceiling loop' },
 ];
 
 /** The median of a metric's column, NaN when absent. */
@@ -128,6 +129,16 @@ export function judgeTargets(metrics: Metric[]): Target[] {
     (r) => r <= 1,
     'commands the worker sends (a script call counts once)',
   );
+  const ceiling = metrics.find((m) => m.id.startsWith('process.1x') && (m.values.ceiling?.length ?? 0) > 0);
+  if (ceiling)
+    add(
+      'noop tasks/s, stock worker ≥ ½ of the ceiling loop (issue 18)',
+      median(ceiling.values.tq ?? []),
+      median(ceiling.values.ceiling ?? []),
+      'ceiling loop',
+      (r) => r >= 0.5,
+      `${ceiling.id}: one process, batched Lua ack+claim, no validation or metrics`,
+    );
   const keep = metrics.find((m) => m.id.endsWith('.bullmqKeep'));
   if (keep) {
     const c = keep.id.slice('process.'.length, -'.bullmqKeep'.length);
@@ -204,6 +215,7 @@ export function renderMarkdown(results: Results): string {
     'tq ÷ BullMQ',
     'tq ÷ bee-queue',
     'tq ÷ bare express',
+    'tq ÷ ceiling',
     'spread',
   ];
   lines.push(
@@ -215,7 +227,7 @@ export function renderMarkdown(results: Results): string {
     const cells = used.map(({ column }) => fmt(median(m.values[column] ?? [])));
     const arrow = m.better === 'higher' ? '↑' : '↓';
     lines.push(
-      `| ${m.scenario} | ${m.label} | ${m.unit} ${arrow} | ${cells.join(' | ')} | ${ratioCell(tq, median(m.values.bullmq ?? []))} | ${ratioCell(tq, median(m.values.bee ?? []))} | ${ratioCell(tq, median(m.values.ref ?? []))} | ${spread(m)} |`,
+      `| ${m.scenario} | ${m.label} | ${m.unit} ${arrow} | ${cells.join(' | ')} | ${ratioCell(tq, median(m.values.bullmq ?? []))} | ${ratioCell(tq, median(m.values.bee ?? []))} | ${ratioCell(tq, median(m.values.ref ?? []))} | ${ratioCell(tq, median(m.values.ceiling ?? []))} | ${spread(m)} |`,
     );
   }
   lines.push(

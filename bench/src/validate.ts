@@ -21,6 +21,8 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
     ...['memory', 'enqueue', 'cpu.producer', 'cpu.redis']
       .flatMap((what) => [`idem.${what}.without`, `idem.${what}.generated`])
       .map((id): [string, Column[]] => [id, ['tq']]),
+    ['enqueue.bulk', ['ceiling']],
+    ['memory.pending', ['ceiling']],
     ...['enqueue', 'process'].flatMap((what) =>
       ['auto', 'on'].map((mode): [string, Column[]] => [`events.${what}.${mode}`, ['tq']]),
     ),
