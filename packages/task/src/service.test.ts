@@ -24,7 +24,7 @@ describe('TaskService against a real Redis', () => {
       attempt: 0,
       maxAttempts: 5,
     });
-    expect(await service.get(task.id)).toEqual(task);
+    expect(await service.get(task.id)).toEqual({ ...task, source: 'redis' });
     await service.cancel(task.id); // keep the shared default queue empty for the depth limit
   });
 
@@ -33,7 +33,7 @@ describe('TaskService against a real Redis', () => {
     const { task } = await service.submit({ type: 'x', queue, delayMs: 60_000 });
     expect(task.status).toBe('scheduled');
     expect(Date.parse(task.runAt!) - Date.parse(task.createdAt)).toBe(60_000);
-    expect(await service.get(task.id)).toEqual(task);
+    expect(await service.get(task.id)).toEqual({ ...task, source: 'redis' });
   });
 
   it('remembers a key for its idempotencyTtlMs when shorter than the window, and only with a key', async () => {

@@ -519,7 +519,9 @@ export class TaskService {
    */
   private async replayed(id: string): Promise<Task> {
     try {
-      return await this.get(id);
+      // A replay answers like the first submission did: the task, not where it was read from.
+      const { source: _source, ...task } = await this.get(id);
+      return task;
     } catch (error) {
       if (!isRedisError(error)) throw error;
       throw new TqError(
