@@ -177,6 +177,26 @@ export class ChaosStack {
     return reaper;
   }
 
+  /**
+   * Starts an archiver (apps/archiver) writing to `databaseUrl`; waits for "archiver started" unless `wait`
+   * is false. Short interval and lease, so a kill is taken over within seconds.
+   */
+  async startArchiver(
+    databaseUrl: string,
+    env: Record<string, string> = {},
+    { name = 'archiver', wait = true }: { name?: string; wait?: boolean } = {},
+  ): Promise<Service> {
+    const archiver = this.spawn(name, 'archiver', {
+      DATABASE_URL: databaseUrl,
+      ARCHIVER_INTERVAL_MS: '200',
+      ARCHIVER_LEASE_MS: '2000',
+      METRICS_PORT: String(await freePort()),
+      ...env,
+    });
+    if (wait) await this.until(archiver, () => archiver.logged('archiver started'), `${name} started`);
+    return archiver;
+  }
+
   /** Starts a load generator (a separate process) against the API; values unique within the stack. */
   load(config: Partial<LoadConfig>): LoadGenerator {
     const n = this.loads.length + 1;
