@@ -2,8 +2,8 @@
  * The gRPC load generator of `pnpm bench:grpc`, in its own process so its CPU is not the server's: the
  * counterpart of autocannon for tq.v1.TaskService. Argv[2] is JSON {address, method: 'Submit' |
  * 'SubmitBatch', batch, connections, durationS}: `connections` channels (each its own HTTP/2 connection),
- * each with one call in flight at a time (autocannon's pipelining 1), for durationS. Prints
- * {ok, errors, durationS, latencyP50Ms, latencyP99Ms, firstError} as JSON.
+ * each with one call in flight at a time (autocannon's pipelining 1), for durationS. Prints {ok, errors,
+ * durationS, latencyP50Ms, latencyP99Ms, firstError, cpuS} as JSON (cpuS: this process's CPU during the run).
  */
 import { performance } from 'node:perf_hooks';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
         'grpc.use_local_subchannel_pool': 1,
       }),
   );
+  const cpu = () => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  const cpu0 = cpu();
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       firstError,
+      cpuS: cpu() - cpu0,
     }),
   );
 }

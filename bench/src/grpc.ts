@@ -5,7 +5,8 @@
  *   HTTP POST /tasks (autocannon, --connections) and gRPC Submit (--connections channels),
  *   HTTP POST /tasks/batch and gRPC SubmitBatch with --batch tasks per call (--batch-connections),
  * repeated --repeat times, Redis flushed before each run. Prints a table of requests/s, tasks/s, p50/p99 and
- * the API's CPU per task, and writes bench/results/grpc.json. Not part of the test command.
+ * the API's CPU per task and the load generator's per request (during the run, start-up excluded), and
+ * writes bench/results/grpc.json. Not part of the test command.
  * Options: --seconds N (5), --connections N (100), --batch N (100), --batch-connections N (8), --repeat N (3).
  */
 import { spawn, fork } from 'node:child_process';
@@ -37,6 +38,8 @@ function parseArgs(argv: string[]): Args {
     '--batch-connections': 'batchConnections',
     '--repeat': 'repeat',
   };
+  // `pnpm bench:grpc -- --seconds 2` hands the `--` on: skip it.
+  argv = argv.filter((a) => a !== '--');
   for (let i = 0; i < argv.length; i += 2) {
     const key = names[argv[i]!];
     const value = Number(argv[i + 1]);
@@ -54,6 +57,8 @@ interface Run {
   p50Ms: number;
   p99Ms: number;
   apiCpuUsPerTask: number;
+  /** The load generator's CPU per request during the run: is the client the limit? */
+  loadCpuUsPerRequest: number;
 }
 
 async function grpcLoad(options: Record<string, unknown>): Promise<{
@@ -63,6 +68,7 @@ async function grpcLoad(options: Record<string, unknown>): Promise<{
   latencyP50Ms: number;
   latencyP99Ms: number;
   firstError?: string;
+  cpuS: number;
 }> {
   const child = fork(join(__dirname, 'grpc-load-child.js'), [JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -140,16 +146,16 @@ async function main(): Promise<void> {
         if (t.grpc) await grpcLoad({ ...grpc, durationS: 1 });
         else await load(http, 1);
         const cpu0 = processCpuSeconds(api.pid ?? 0);
-        let ok: number, durationS: number, p50: number, p99: number;
+        let ok: number, durationS: number, p50: number, p99: number, loadCpuS: number;
         if (t.grpc) {
           const res = await grpcLoad({ ...grpc, durationS: args.seconds });
           if (res.errors > 0) throw new Error(`${t.what}: ${res.errors} errors, first: ${res.firstError}`);
-          ({ ok, durationS, latencyP50Ms: p50, latencyP99Ms: p99 } = res);
+          ({ ok, durationS, latencyP50Ms: p50, latencyP99Ms: p99, cpuS: loadCpuS } = res);
         } else {
           const res = await load(http, args.seconds);
           if (res.non2xx > 0 || res.errors > 0)
             throw new Error(`${t.what}: ${res.non2xx} non-2xx, ${res.errors} errors`);
-          ({ ok2xx: ok, durationS, latencyP50Ms: p50, latencyP99Ms: p99 } = res);
+          ({ ok2xx: ok, durationS, latencyP50Ms: p50, latencyP99Ms: p99, cpuS: loadCpuS } = res);
         }
         const cpu = processCpuSeconds(api.pid ?? 0) - cpu0;
         const run: Run = {
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
           p50Ms: round(p50),
           p99Ms: round(p99),
           apiCpuUsPerTask: round((cpu * 1e6) / (ok * t.batch)),
+          loadCpuUsPerRequest: round((loadCpuS * 1e6) / ok),
         };
         runs.push(run);
         console.log(`r${r + 1} ${JSON.stringify(run)}`);
@@ -176,13 +183,13 @@ async function main(): Promise<void> {
       const v = mine.map((r) => r[k] as number);
       return `${Math.round(Math.min(...v))}–${Math.round(Math.max(...v))}`;
     };
-    return `| ${what} | ${range('requestsPerS')} | ${range('tasksPerS')} | ${range('p50Ms')} | ${range('p99Ms')} | ${range('apiCpuUsPerTask')} |`;
+    return `| ${what} | ${range('requestsPerS')} | ${range('tasksPerS')} | ${range('p50Ms')} | ${range('p99Ms')} | ${range('apiCpuUsPerTask')} | ${range('loadCpuUsPerRequest')} |`;
   });
   const table = [
     `${describeLoad()}; ${args.repeat} runs of ${args.seconds} s each, min–max`,
     '',
-    '| target | requests/s | tasks/s | p50 ms | p99 ms | API CPU µs/task |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| target | requests/s | tasks/s | p50 ms | p99 ms | API CPU µs/task | load generator CPU µs/request |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
   console.log(`\n${table}`);

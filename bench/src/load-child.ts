@@ -4,9 +4,17 @@
  */
 import autocannon from 'autocannon';
 
+/** CPU seconds this process used so far (user + system): the run's is reported, start-up excluded. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as autocannon.Options;
+  const cpu0 = cpuSeconds();
   const result = await autocannon(options);
+  const cpuS = cpuSeconds() - cpu0;
   process.stdout.write(
     JSON.stringify({
       ok2xx: result['2xx'],
@@ -17,6 +25,7 @@ async function main(): Promise<void> {
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
+      cpuS,
     }),
   );
 }

@@ -25,6 +25,8 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU seconds the load generator's process used during the run (user + system). */
+  cpuS: number;
 }
 
 interface Server {

@@ -103,8 +103,10 @@ describe('tq.v1.TaskService over a real socket', () => {
     });
     expect(task.id.startsWith(`${queue}.`)).toBe(true);
 
+    // Submit's answer says nothing of where it was read (as POST /tasks); Get reads it from Redis.
+    expect(task.source).toBeUndefined();
     const got = await unary(client, 'Get', { id: task.id }, producer);
-    expect(got.ok && got.value.task!.id).toBe(task.id);
+    expect(got.ok && got.value.task).toMatchObject({ id: task.id, source: 'redis' });
     // The stored payload is the JSON the HTTP API shows.
     const http = await fetch(`http://127.0.0.1:${api.port}/tasks/${task.id}`, { headers: producer });
     expect(((await http.json()) as { payload: unknown }).payload).toEqual(payload);

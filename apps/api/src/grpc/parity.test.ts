@@ -138,8 +138,7 @@ function withQueue(body: Record<string, unknown>, queue: string): Record<string,
 
 /** The fields a task shows that do not depend on when or under which id it was stored. */
 function comparable(task: Record<string, unknown>): Record<string, unknown> {
-  // `source` (redis | archive, the task history's GET fallback) is not in tq.v1's Task yet: not compared.
-  const { id: _id, createdAt: _c, queue: _q, source: _s, ...rest } = task;
+  const { id: _id, createdAt: _c, queue: _q, ...rest } = task;
   const out: Record<string, unknown> = { ...rest };
   for (const key of ['runAt', 'startedAt', 'finishedAt']) out[key] = out[key] == null ? null : 'set';
   return out;
@@ -168,6 +167,9 @@ function taskJson(task: Task__Output): Record<string, unknown> {
     out[key] ??= null;
     delete out[`_${key}`];
   }
+  // `source` is in the HTTP JSON only where the API read the task (GET, DELETE), unset in gRPC elsewhere.
+  if (out.source === undefined) delete out.source;
+  delete out._source;
   return out;
 }
 

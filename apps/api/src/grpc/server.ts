@@ -12,7 +12,7 @@ import {
 import { ReflectionService } from '@grpc/reflection';
 import { TqError, parseTaskId, type TaskEvent } from '@tq/core';
 import type { Logger } from '@tq/ops';
-import type { BatchItemResult, Task, TaskService } from '@tq/task';
+import type { BatchItemResult, StoredTask, Task, TaskService } from '@tq/task';
 import { HealthImplementation } from 'grpc-health-check';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ApiMetrics } from '../api-metrics';
@@ -470,8 +470,11 @@ function problemMessage(problem: HttpProblem): Problem {
 
 const orUnset = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
-/** A task as the Task message: null fields unset. */
-export function toTaskMessage(task: Task): TaskMessage {
+/**
+ * A task as the Task message: null fields unset; `source` set when the task was read (Get, Cancel, Watch),
+ * as the HTTP API's JSON has it.
+ */
+export function toTaskMessage(task: Task & { source?: StoredTask['source'] }): TaskMessage {
   return {
     id: task.id,
     queue: task.queue,
@@ -493,6 +496,7 @@ export function toTaskMessage(task: Task): TaskMessage {
     idempotencyKey: orUnset(task.idempotencyKey),
     progress: toValue(task.progress) ?? null,
     traceparent: orUnset(task.traceparent),
+    source: task.source,
   };
 }
 

@@ -49,6 +49,12 @@ export interface Task {
    */
   progress?: _google_protobuf_Value | null;
   traceparent?: string;
+  /**
+   * Where the API read the task, as GET /tasks/{id} says: "redis" (the live task) or "archive" (the task
+   * history in PostgreSQL, after Redis retention deleted it). Set in what Get, Cancel and Watch read; unset
+   * in the answers of Submit and SubmitBatch, as in those of POST /tasks and /tasks/batch.
+   */
+  source?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -57,6 +63,7 @@ export interface Task {
   _deadReason?: 'deadReason';
   _idempotencyKey?: 'idempotencyKey';
   _traceparent?: 'traceparent';
+  _source?: 'source';
 }
 
 /**
@@ -98,6 +105,12 @@ export interface Task__Output {
    */
   progress: _google_protobuf_Value__Output | null;
   traceparent?: string;
+  /**
+   * Where the API read the task, as GET /tasks/{id} says: "redis" (the live task) or "archive" (the task
+   * history in PostgreSQL, after Redis retention deleted it). Set in what Get, Cancel and Watch read; unset
+   * in the answers of Submit and SubmitBatch, as in those of POST /tasks and /tasks/batch.
+   */
+  source?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -106,4 +119,5 @@ export interface Task__Output {
   _deadReason?: 'deadReason';
   _idempotencyKey?: 'idempotencyKey';
   _traceparent?: 'traceparent';
+  _source?: 'source';
 }
