@@ -8,6 +8,7 @@ import { Layout } from './components/layout';
 import { TokenPrompt } from './components/token-prompt';
 import type { DashboardConfig } from './config';
 import { DeadLettersPage } from './pages/dead-letters';
+import { HistoryPage } from './pages/history';
 import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { QueuesPage } from './pages/queues';
@@ -81,6 +82,7 @@ export function App({ config }: { config: DashboardConfig }) {
                 <Route path="/tasks" element={<TasksPage />} />
                 <Route path="/tasks/:id" element={<TaskDetailPage />} />
                 <Route path="/workers" element={<WorkersPage />} />
+                <Route path="/history" element={<HistoryPage history={config.history} />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             )}

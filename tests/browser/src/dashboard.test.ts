@@ -3,17 +3,16 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { freePort, type ChildService } from '@tq/testing';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Api, type QueueJson, type TaskJson } from './support/api';
-import { launchBrowser, newTab, screenshot, seriousViolations, type PageWatch } from './support/browser';
+import { launchBrowser, newTab, screenshot, seriousViolations } from './support/browser';
+import { HTTP_ERROR, checkPage, signedIn as signIn } from './support/session';
 import { RedisMonitor } from './support/redis-monitor';
 import { DASHBOARD_DIST, Stack } from './support/stack';
 
 const TOKEN = 'browser-admin-token';
 /** Submits and reads, but may not pause, requeue, purge or cancel (API_PRODUCER_TOKENS). */
 const PRODUCER_TOKEN = 'browser-producer-token';
-/** Chrome reports every non-2xx answer to fetch as a console error; expected only where a test provokes one. */
-const HTTP_ERROR = /Failed to load resource: the server responded with a status of/;
 
 let stack: Stack;
 let browser: Browser;
@@ -22,28 +21,8 @@ let staticServer: Server;
 let staticOrigin: string;
 
 /** Signs in a fresh tab with the token and opens `hash` (e.g. "#/queues"). */
-async function signedIn(
-  hash = '#/',
-  token = TOKEN,
-): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
-  const { context, page, watch } = await newTab(browser);
-  try {
-    await page.goto(`${stack.apiUrl}/ui/${hash}`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await page.getByRole('navigation', { name: 'Pages', exact: true }).waitFor();
-  } catch (error) {
-    await context.close(); // a tab left open would go on polling (and count in the Redis load test)
-    throw error;
-  }
-  return { page, watch, close: () => context.close() };
-}
-
-/** The checks every page gets: no serious/critical axe violation, no console error; then its screenshot. */
-async function checkPage(page: Page, watch: PageWatch, name: string): Promise<void> {
-  expect([name, await seriousViolations(page)]).toEqual([name, []]);
-  expect([name, watch.unexpected()]).toEqual([name, []]);
-  await screenshot(page, name);
+function signedIn(hash = '#/', token = TOKEN) {
+  return signIn(browser, stack.apiUrl, token, hash);
 }
 
 async function submit(body: object): Promise<TaskJson> {
@@ -340,6 +319,18 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  it('History: without a task history (no DATABASE_URL) says so, and asks the API nothing', async () => {
+    const { page, watch, close } = await signedIn('#/history');
+    try {
+      await page.getByText('No task history is configured').waitFor();
+      // config.json said history: false, so no search was sent (and no 404 reached the console).
+      expect(watch.requests.filter((r) => new URL(r.url).pathname === '/tasks')).toEqual([]);
+      await checkPage(page, watch, 'history-off');
+    } finally {
+      await close();
+    }
+  });
+
   it('with a producer token shows the data, and an action says it needs an admin token', async () => {
     const { page, watch, close } = await signedIn('#/queues', PRODUCER_TOKEN);
     try {
@@ -424,6 +415,10 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('link', { name: 'Queues' }).click();
       await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
       expect(watch.requests.some((r) => r.url.startsWith(`${stack.apiUrl}/queues`))).toBe(true);
+      // This config.json does not say whether the API has a history: the page asks, and reads the 404.
+      await page.getByRole('link', { name: 'History' }).click();
+      await page.getByText('No task history is configured').waitFor();
+      expect(watch.requests.some((r) => r.url.startsWith(`${stack.apiUrl}/tasks?`))).toBe(true);
       expect(watch.unexpected([HTTP_ERROR])).toEqual([]);
     } finally {
       await context.close();

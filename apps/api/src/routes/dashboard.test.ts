@@ -46,7 +46,7 @@ describe('the dashboard at /ui/', () => {
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     const config = await call(api, 'GET', '/ui/config.json');
     // The file on disk is not what is served: the API knows its own auth setting.
-    expect(config).toMatchObject({ status: 200, body: { apiUrl: null, authRequired: true } });
+    expect(config).toMatchObject({ status: 200, body: { apiUrl: null, authRequired: true, history: false } });
     expect(config.headers.get('cache-control')).toBe('no-cache');
   });
 

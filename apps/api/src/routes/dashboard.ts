@@ -39,8 +39,9 @@ export function dashboardRoutes({ config, authEnabled }: RouteContext): Router {
   const root = dashboardDir(config.DASHBOARD_DIR);
   // The bundle's config.json, answered by the API itself: the page talks to this API (apiUrl null: the
   // parent of /ui/) and knows whether to ask for a token before its first call, so an operator never
-  // sees a request fail just to learn that.
-  const pageConfig = { apiUrl: null, authRequired: authEnabled };
+  // sees a request fail just to learn that; likewise whether it has a task history to search (DATABASE_URL),
+  // so the History page says so without provoking a 404.
+  const pageConfig = { apiUrl: null, authRequired: authEnabled, history: config.DATABASE_URL !== '' };
   const headers = (cacheControl: string) => ({
     'Cache-Control': cacheControl,
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,

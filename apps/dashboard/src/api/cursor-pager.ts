@@ -10,6 +10,9 @@ export function useCursorPager(listKey: string) {
     key: listKey,
     cursors: [null],
   });
+  // A new list forgets the old walk at once (React's "adjust state while rendering"), so coming back to a
+  // list later starts at its first page rather than where an earlier walk of it stopped.
+  if (walk.key !== listKey) setWalk({ key: listKey, cursors: [null] });
   const cursors = walk.key === listKey ? walk.cursors : [null];
   const update = useCallback(
     (change: (cursors: (string | null)[]) => (string | null)[]) =>

@@ -1,7 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context';
 import { HISTORY_POLL_MS, POLL_MS, TASK_POLL_MS } from './live';
-import type { History, QueueView, RequeueAnswer, Task, TaskPage, TaskState, WorkerList } from './types';
+import type {
+  History,
+  HistoryPage,
+  HistoryQuery,
+  QueueView,
+  RequeueAnswer,
+  Task,
+  TaskPage,
+  TaskState,
+  WorkerList,
+} from './types';
 
 const FINAL = new Set(['done', 'dead', 'canceled']);
 
@@ -63,6 +73,24 @@ export function useTaskPage(
     // While the next page loads, keep showing this one (same list only).
     placeholderData: (previous) =>
       previous?.queue === queue && previous?.state === state && previous?.type === (type ?? null)
+        ? previous
+        : undefined,
+  });
+}
+
+/**
+ * One page of a task-history search (GET /tasks: PostgreSQL, not Redis), from `cursor` (null: the first
+ * page). Not polled: the history only grows at its newest end, and a search is the operator's question of
+ * the moment (a refocus of the tab asks again).
+ */
+export function useTaskSearch(query: HistoryQuery, cursor: string | null, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['history-search', query, cursor],
+    queryFn: () => api.get<HistoryPage>('/tasks', { ...query, cursor }),
+    enabled,
+    placeholderData: (previous, previousQuery) =>
+      previousQuery && JSON.stringify(previousQuery.queryKey[1]) === JSON.stringify(query)
         ? previous
         : undefined,
   });

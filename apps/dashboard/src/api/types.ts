@@ -1,8 +1,9 @@
 /** The shapes of the API's answers that the dashboard reads (docs/api.md, GET /openapi.json). */
 // Type-only imports of the API's own types: nothing of @tq/task enters the bundle.
 import type {
+  HistorySearchPage,
+  StoredTask,
   WorkerView,
-  Task as ApiTask,
   TaskPage as ApiTaskPage,
   TaskStatus,
   TaskSummary as ApiTaskSummary,
@@ -35,8 +36,8 @@ export interface QueueView {
   expiredLeases: number;
 }
 
-/** GET /tasks/:id */
-export type Task = ApiTask;
+/** GET /tasks/:id: from Redis, or from the task history once Redis retention removed it (`source`). */
+export type Task = StoredTask;
 
 /** A task as lists show it (no payload, result or error history). */
 export type TaskSummary = ApiTaskSummary;
@@ -66,4 +67,17 @@ export interface History {
   now: string;
   totals: { processed: number; failed: number };
   points: { at: string; processed: number; failed: number }[];
+}
+
+/** GET /tasks: a page of the task history (finished tasks in PostgreSQL), newest finished first. */
+export type HistoryPage = HistorySearchPage;
+
+/** The filters of GET /tasks; from and to are ISO times (finish time, from inclusive, to exclusive). */
+export interface HistoryQuery {
+  queue?: string;
+  type?: string;
+  status?: 'done' | 'dead' | 'canceled';
+  from?: string;
+  to?: string;
+  limit: number;
 }

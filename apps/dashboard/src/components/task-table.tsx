@@ -82,9 +82,10 @@ interface PagerProps {
   label: string;
   pageNumber: number;
   shown: number;
-  total: number;
+  /** All the list holds, when the API counts it. */
+  total?: number;
   /** Entries the page examined (more than shown when a type filter skipped some). */
-  scanned: number;
+  scanned?: number;
   hasNext: boolean;
   /** The rows shown are still the previous page's while this one loads. */
   loading: boolean;
@@ -106,8 +107,12 @@ export function Pager(props: PagerProps) {
       <span role="status">
         {props.loading
           ? `Loading page ${props.pageNumber}…`
-          : `Page ${props.pageNumber}: ${formatCount(props.shown)} shown of ${formatCount(props.total)}`}
-        {!props.loading && props.scanned > props.shown && ` (${formatCount(props.scanned)} examined)`}
+          : `Page ${props.pageNumber}: ${formatCount(props.shown)} shown` +
+            (props.total === undefined ? '' : ` of ${formatCount(props.total)}`)}
+        {!props.loading &&
+          props.scanned !== undefined &&
+          props.scanned > props.shown &&
+          ` (${formatCount(props.scanned)} examined)`}
       </span>
       <button type="button" disabled={props.loading || !props.hasNext} onClick={props.onNext}>
         Next page

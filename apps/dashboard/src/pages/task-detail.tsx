@@ -22,7 +22,7 @@ export function TaskDetailPage() {
       {task.error instanceof ApiError && task.error.status === 404 ? (
         <p role="alert" className="notice error">
           No task {id}: it never existed, or its retention window passed (24 h for finished tasks, 14 days for
-          dead ones).
+          dead ones) and no task history (PostgreSQL) holds it.
         </p>
       ) : (
         <ErrorNotice error={task.error} what="load the task" />
@@ -137,6 +137,26 @@ function TaskView({ task }: { task: Task }) {
         <dd>{task.timeoutMs === null ? "the worker's default" : formatDuration(task.timeoutMs)}</dd>
         <dt>Idempotency key</dt>
         <dd className="mono">{task.idempotencyKey ?? '—'}</dd>
+        {task.progress !== null && (
+          <>
+            <dt>Progress</dt>
+            <dd className="mono">
+              {typeof task.progress === 'number' ? `${task.progress} %` : JSON.stringify(task.progress)}
+            </dd>
+          </>
+        )}
+        {task.traceparent && (
+          <>
+            <dt>Trace context</dt>
+            <dd className="mono">{task.traceparent}</dd>
+          </>
+        )}
+        <dt>Read from</dt>
+        <dd>
+          {task.source === 'archive'
+            ? 'the task history (PostgreSQL): Redis retention has removed it'
+            : 'Redis (the live task)'}
+        </dd>
       </dl>
 
       <h2>Timings</h2>

@@ -18,6 +18,8 @@ exports.handlers = {
       `template "${(ctx.payload && ctx.payload.template) || 'none'}" not found (attempt ${ctx.attempt})`,
     );
   },
+  /** Succeeds at once (the history tests' second type). */
+  'invoice-sent': async () => ({ sent: true }),
   /** Returns a small result after `payload.ms` (default 0), honoring the AbortSignal. */
   work: async (ctx) => {
     const ms = (ctx.payload && ctx.payload.ms) || 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ChildService, freePort, startRedisServer, waitForService, type RedisServer } from '@tq/testing';
 
-type Kind = 'api' | 'worker' | 'reaper';
+type Kind = 'api' | 'worker' | 'reaper' | 'archiver';
 
 /** The built entry point of a service, found through its workspace package (a devDependency here). */
 function entryPoint(kind: Kind): string {
@@ -14,7 +14,7 @@ function entryPoint(kind: Kind): string {
 export const DASHBOARD_DIST = join(dirname(require.resolve('@tq/dashboard/package.json')), 'dist');
 
 /**
- * A private redis-server with the API, workers and a reaper on it, as the built services run in
+ * A private redis-server with the API, workers, a reaper and an archiver on it, as the built services run in
  * production. Every child is SIGKILLed by `close()` and when the jest process exits.
  */
 export class Stack {
@@ -57,6 +57,13 @@ export class Stack {
     const reaper = this.spawn('reaper', 'reaper', { METRICS_PORT: String(await freePort()), ...env });
     await this.until(reaper, () => reaper.logged('reaper started'), 'reaper started');
     return reaper;
+  }
+
+  /** An archiver (DATABASE_URL in `env`); resolves once it logged that it started. */
+  async startArchiver(env: Record<string, string>): Promise<ChildService> {
+    const archiver = this.spawn('archiver', 'archiver', { METRICS_PORT: String(await freePort()), ...env });
+    await this.until(archiver, () => archiver.logged('archiver started'), 'archiver started');
+    return archiver;
   }
 
   private spawn(name: string, kind: Kind, env: Record<string, string>): ChildService {
