@@ -85,6 +85,8 @@ const schema = z.object({
   }),
   /** Most queues tq may hold (tq:queues); a submission creating one more gets 403. 0 = no limit. */
   QUEUE_MAX_COUNT: intVar(1000, 0, 10_000_000),
+  /** Most cron schedules tq may hold (tq:schedules); POST /schedules past it gets 403. 0 = no limit. */
+  SCHEDULE_MAX_COUNT: intVar(10_000, 0, 1_000_000),
   /** Most queues with their own series in /metrics; the rest share queue="~other". */
   METRICS_MAX_QUEUES: intVar(100, 0, 100_000),
   /** How long an idempotency key is remembered, ms (default 24 h). */

@@ -1,10 +1,14 @@
 import { DEFAULT_SCAN_BUDGET, MAX_CURSOR_CHARS, TASK_STATES } from '@tq/core';
 import {
   LIMITS,
+  SCHEDULE_LIMITS,
   MAX_HISTORY_MINUTES,
   MAX_HISTORY_PAGE,
   MAX_WORKERS_LISTED,
   batchSubmissionSchema,
+  queueLimitsSchema,
+  scheduleChangeSchema,
+  scheduleSubmissionSchema,
   taskSubmissionSchema,
 } from '@tq/task';
 import { z } from 'zod';
@@ -420,6 +424,186 @@ export const openApiDocument = {
         },
       },
     },
+    '/queues/{name}/limits': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'getQueueLimits',
+        summary: "The queue's rate, concurrency and group concurrency limits (null: none)",
+        responses: {
+          '200': json(ref('QueueLimits'), 'The limits.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      put: {
+        operationId: 'setQueueLimits',
+        ...adminOnly,
+        summary: "Replace the queue's limits (a limit left out or null is removed; {} removes them all)",
+        description:
+          'rate: at most max task starts in any window of periodMs on the Redis clock (a sliding window, ' +
+          'not fixed windows); concurrency: at most this many tasks running at once across all workers; ' +
+          'groupConcurrency: the same for each fair group. Enforced inside the claim script, whatever the ' +
+          'number of workers; idle workers are woken. docs/scheduling.md, ADR 0028.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('QueueLimitsBody') } } },
+        responses: {
+          '200': json(ref('QueueLimits'), 'The limits now.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/queues/{name}/groups': {
+      parameters: [param('QueueName')],
+      get: {
+        operationId: 'listGroups',
+        summary: 'The fair groups with the most pending tasks (top N by backlog), with their running tasks',
+        description:
+          'Read at one instant in O(log groups + limit), whatever the number of groups. total counts the groups ' +
+          'with pending tasks, running the groups with running tasks. Groups are never a metric label.',
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Most groups in the answer.',
+            schema: { type: 'integer', minimum: 1, maximum: SCHEDULE_LIMITS.maxGroupsListed, default: 20 },
+          },
+        ],
+        responses: {
+          '200': json(ref('GroupList'), 'The groups, most pending first.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/schedules': {
+      get: {
+        operationId: 'listSchedules',
+        summary: 'A page of the cron schedules, by id',
+        parameters: [
+          {
+            name: 'queue',
+            in: 'query',
+            required: false,
+            description: 'Only the schedules of this queue.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Most schedules in the page.',
+            schema: { type: 'integer', minimum: 1, maximum: SCHEDULE_LIMITS.maxPage, default: 100 },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: 'The nextCursor of the previous page; omit for the first page.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': json(ref('SchedulePage'), 'The page.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '503': response('Unavailable'),
+        },
+      },
+      post: {
+        operationId: 'createSchedule',
+        ...adminOnly,
+        summary: 'Create a cron schedule: one task per slot of a cron expression in a time zone',
+        description:
+          'Any reaper fires a due slot; each slot becomes exactly one task (ADR 0025). The first slot is the ' +
+          'first after now. cron has 5 fields, or 6 with seconds first; timezone is an IANA name (default UTC). ' +
+          'docs/scheduling.md.',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('ScheduleSubmission') } },
+        },
+        responses: {
+          '201': {
+            ...json(ref('ScheduleDetail'), 'Created.'),
+            headers: {
+              Location: { description: 'The schedule: /schedules/{id}.', schema: { type: 'string' } },
+            },
+          },
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('ScheduleRefused'),
+          '409': response('Conflict'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/schedules/{id}': {
+      parameters: [param('ScheduleId')],
+      get: {
+        operationId: 'getSchedule',
+        summary: 'A schedule, with its next runs',
+        parameters: [
+          {
+            name: 'runs',
+            in: 'query',
+            required: false,
+            description: 'How many next runs to list.',
+            schema: { type: 'integer', minimum: 1, maximum: SCHEDULE_LIMITS.maxRuns, default: 5 },
+          },
+        ],
+        responses: {
+          '200': json(ref('ScheduleDetail'), 'The schedule.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      patch: {
+        operationId: 'updateSchedule',
+        ...adminOnly,
+        summary: 'Pause or resume a schedule, or change its cron, time zone, policies or task',
+        description:
+          'paused: true pauses; paused: false resumes from now on (the slots of the pause do not run). A new cron ' +
+          'or time zone applies from now; the task template and the policies from the next slot. The queue ' +
+          'cannot change.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('ScheduleChange') } } },
+        responses: {
+          '200': json(ref('ScheduleDetail'), 'The schedule now.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+      delete: {
+        operationId: 'deleteSchedule',
+        ...adminOnly,
+        summary: 'Delete a schedule (the tasks it enqueued stay)',
+        responses: {
+          '204': { description: 'Deleted.' },
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
     '/workers': {
       get: {
         operationId: 'listWorkers',
@@ -567,7 +751,7 @@ export const openApiDocument = {
         description:
           'A producer token (API_PRODUCER_TOKENS) submits tasks and reads everything; an admin token ' +
           '(API_TOKENS) may also call the operations whose security names the role "admin" (pause, resume, ' +
-          'redrive, purge, cancel and the other task actions); a producer token gets 403 there. With no token ' +
+          'redrive, purge, cancel and the other task actions, limits, schedules); a producer token gets 403 there. With no token ' +
           'configured, authentication is off.',
       },
     },
@@ -578,6 +762,12 @@ export const openApiDocument = {
         required: true,
         description: 'A task id: "<queue>.<ULID>".',
         schema: { type: 'string' },
+      },
+      ScheduleId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' },
       },
       QueueName: {
         name: 'name',
@@ -707,6 +897,11 @@ export const openApiDocument = {
         'Events are off for the queue (PUT /queues/{name}/events turns them on): poll GET /tasks/{id} instead.',
       ),
       QueueFull: problemResponse('The queue is over QUEUE_MAX_DEPTH waiting tasks: back off.', retryAfter),
+      ScheduleRefused: problemResponse(
+        'A producer token (forbidden), the queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), tq already ' +
+          'holds SCHEDULE_MAX_COUNT schedules (schedule-limit-reached), or the queue is new and tq holds ' +
+          'QUEUE_MAX_COUNT queues (queue-limit-reached).',
+      ),
       QueueRefused: problemResponse(
         'The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds ' +
           'QUEUE_MAX_COUNT queues (queue-limit-reached).',
@@ -981,6 +1176,162 @@ export const openApiDocument = {
               },
             },
           },
+        },
+      },
+      QueueLimitsBody: {
+        ...fromZod(queueLimitsSchema),
+        description: 'Every limit the queue has: a limit left out or null is removed.',
+      },
+      QueueLimits: {
+        type: 'object',
+        required: ['queue', 'rate', 'concurrency', 'groupConcurrency'],
+        properties: {
+          queue: { type: 'string' },
+          rate: nullable({
+            type: 'object',
+            required: ['max', 'periodMs'],
+            properties: { max: { type: 'integer' }, periodMs: { type: 'integer' } },
+            description: 'At most max task starts in any window of periodMs.',
+          }),
+          concurrency: nullable({ type: 'integer', description: 'Most tasks running at once.' }),
+          groupConcurrency: nullable({
+            type: 'integer',
+            description: 'Most tasks of one group running at once.',
+          }),
+        },
+      },
+      GroupList: {
+        type: 'object',
+        required: ['queue', 'total', 'running', 'groups'],
+        properties: {
+          queue: { type: 'string' },
+          total: { type: 'integer', minimum: 0, description: 'Groups with pending tasks.' },
+          running: { type: 'integer', minimum: 0, description: 'Groups with running tasks.' },
+          groups: {
+            type: 'array',
+            maxItems: SCHEDULE_LIMITS.maxGroupsListed,
+            items: {
+              type: 'object',
+              required: ['group', 'pending', 'running'],
+              properties: {
+                group: { type: 'string' },
+                pending: { type: 'integer', minimum: 0 },
+                running: { type: 'integer', minimum: 0 },
+              },
+            },
+          },
+        },
+      },
+      ScheduleSubmission: {
+        ...fromZod(scheduleSubmissionSchema),
+        description:
+          'A schedule. Defaults: timezone UTC, misfire skip, misfireGraceMs 60000, overlap allow, paused false; ' +
+          'the task takes priority 0 and maxAttempts 5 like a submission.',
+      },
+      ScheduleChange: {
+        ...fromZod(scheduleChangeSchema),
+        description: 'At least one field; the task template, when given, replaces the whole template.',
+      },
+      Schedule: {
+        type: 'object',
+        required: [
+          'id',
+          'queue',
+          'cron',
+          'timezone',
+          'task',
+          'misfire',
+          'misfireGraceMs',
+          'overlap',
+          'paused',
+          'revision',
+          'createdAt',
+          'updatedAt',
+          'nextRunAt',
+          'last',
+          'counts',
+        ],
+        properties: {
+          id: { type: 'string' },
+          queue: { type: 'string' },
+          cron: { type: 'string' },
+          timezone: { type: 'string' },
+          task: {
+            type: 'object',
+            required: ['queue', 'type', 'payload', 'priority', 'maxAttempts', 'timeoutMs'],
+            properties: {
+              queue: { type: 'string' },
+              type: { type: 'string' },
+              payload: { description: 'The JSON payload each task gets.' },
+              priority: { type: 'integer', minimum: 0, maximum: LIMITS.maxPriority },
+              maxAttempts: { type: 'integer', minimum: 1 },
+              timeoutMs: nullable({ type: 'integer' }),
+            },
+          },
+          misfire: { type: 'string', enum: ['skip', 'run-once'] },
+          misfireGraceMs: { type: 'integer' },
+          overlap: { type: 'string', enum: ['allow', 'skip'] },
+          paused: { type: 'boolean' },
+          revision: { type: 'integer', description: 'Counts changes and firings.' },
+          createdAt: timestamp,
+          updatedAt: timestamp,
+          nextRunAt: { ...nullable(timestamp), description: 'The next slot; null while paused.' },
+          last: nullable({
+            type: 'object',
+            required: ['taskId', 'slot', 'firedAt'],
+            properties: {
+              taskId: { type: 'string' },
+              slot: nullable(timestamp),
+              firedAt: nullable(timestamp),
+            },
+            description: 'The last task it enqueued.',
+          }),
+          counts: {
+            type: 'object',
+            required: ['fired', 'skippedOverlap', 'skippedMisfire', 'missedRunOnce'],
+            properties: {
+              fired: { type: 'integer', description: 'Tasks enqueued.' },
+              skippedOverlap: {
+                type: 'integer',
+                description: 'Slots skipped while the previous task was unfinished (overlap skip).',
+              },
+              skippedMisfire: { type: 'integer', description: 'Missed slots skipped (misfire skip).' },
+              missedRunOnce: { type: 'integer', description: 'Missed slots folded into run-once tasks.' },
+            },
+          },
+        },
+      },
+      ScheduleDetail: {
+        allOf: [
+          ref('Schedule'),
+          {
+            type: 'object',
+            required: ['nextRuns'],
+            properties: {
+              nextRuns: {
+                type: 'array',
+                maxItems: SCHEDULE_LIMITS.maxRuns,
+                items: timestamp,
+                description: 'The next slots from nextRunAt on; empty while paused.',
+              },
+            },
+          },
+        ],
+      },
+      SchedulePage: {
+        type: 'object',
+        required: ['total', 'nextCursor', 'schedules'],
+        properties: {
+          total: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Schedules of the listing (the queue, or all).',
+          },
+          nextCursor: {
+            ...nullable({ type: 'string' }),
+            description: 'Pass it as cursor for the next page; null on the last page.',
+          },
+          schedules: { type: 'array', maxItems: SCHEDULE_LIMITS.maxPage, items: ref('Schedule') },
         },
       },
       DeadIds: {

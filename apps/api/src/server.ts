@@ -22,7 +22,9 @@ import { openApiRoutes } from './routes/openapi';
 import { taskBatchRoutes } from './routes/task-batch';
 import { taskRoutes } from './routes/tasks';
 import { queueTaskRoutes } from './routes/queue-tasks';
+import { queueLimitRoutes } from './routes/queue-limits';
 import { queueRoutes } from './routes/queues';
+import { scheduleRoutes } from './routes/schedules';
 import { statsRoutes } from './routes/stats';
 import { workerRoutes } from './routes/workers';
 
@@ -94,6 +96,8 @@ export function createServer(deps: ServerDeps): Express {
     taskBatchRoutes,
     queueRoutes,
     queueTaskRoutes,
+    queueLimitRoutes,
+    scheduleRoutes,
     deadLetterRoutes,
     workerRoutes,
     statsRoutes,

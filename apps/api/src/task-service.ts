@@ -13,6 +13,7 @@ export function createTaskService(redis: RedisClient, config: ApiConfig, archive
     idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,
     queuePolicy: { allowed: config.QUEUE_NAMES_ALLOWED, maxQueues: config.QUEUE_MAX_COUNT },
     archive,
+    maxSchedules: config.SCHEDULE_MAX_COUNT,
   });
 }
 

@@ -1,4 +1,12 @@
-import type { QueueStats, Task, TaskSummary, WorkerInfo } from '@tq/client';
+import type {
+  QueueLimits,
+  QueueStats,
+  Schedule,
+  ScheduleDetail,
+  Task,
+  TaskSummary,
+  WorkerInfo,
+} from '@tq/client';
 
 /** Left-aligned columns separated by two spaces; the first row is the header. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -108,4 +116,49 @@ export function age(ms: number | null | undefined): string {
 function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ');
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+export function scheduleTable(schedules: Schedule[]): string {
+  return table(
+    ['ID', 'QUEUE', 'CRON', 'TIMEZONE', 'STATE', 'NEXT RUN', 'FIRED', 'LAST TASK'],
+    schedules.map((s) => [
+      s.id,
+      s.queue,
+      s.cron,
+      s.timezone,
+      s.paused ? 'paused' : 'active',
+      s.nextRunAt ?? '-',
+      s.counts.fired,
+      s.last?.taskId ?? '-',
+    ]),
+  );
+}
+
+export function scheduleDetails(s: ScheduleDetail): string {
+  return details([
+    ['id', s.id],
+    ['state', s.paused ? 'paused' : 'active'],
+    ['cron', s.cron],
+    ['timezone', s.timezone],
+    ['queue', s.queue],
+    ['task type', s.task.type],
+    ['payload', s.task.payload],
+    ['misfire', `${s.misfire} (grace ${s.misfireGraceMs} ms)`],
+    ['overlap', s.overlap],
+    ['next runs', s.nextRuns.length ? s.nextRuns.join('\n' + ' '.repeat(11)) : undefined],
+    ['last task', s.last ? `${s.last.taskId} (slot ${s.last.slot})` : undefined],
+    [
+      'counts',
+      `fired ${s.counts.fired}, skipped (overlap) ${s.counts.skippedOverlap}, skipped (misfire) ${s.counts.skippedMisfire}, missed run once ${s.counts.missedRunOnce}`,
+    ],
+  ]);
+}
+
+export function limitsDetails(l: QueueLimits): string {
+  return details([
+    ['queue', l.queue],
+    ['rate', l.rate ? `${l.rate.max} starts per ${l.rate.periodMs} ms (any window)` : 'none'],
+    ['concurrency', l.concurrency ?? 'none'],
+    ['group concurrency', l.groupConcurrency ?? 'none'],
+  ]);
 }

@@ -1,8 +1,27 @@
-import { TqApiError, TqClient, type Task, type TaskStatus, type TaskSubmission } from '@tq/client';
+import {
+  TqApiError,
+  TqClient,
+  type QueueLimitsInput,
+  type ScheduleSubmission,
+  type Task,
+  type TaskStatus,
+  type TaskSubmission,
+} from '@tq/client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { details, queueDetails, queueTable, taskDetails, taskTable, workerTable } from './format';
+import {
+  details,
+  limitsDetails,
+  queueDetails,
+  queueTable,
+  scheduleDetails,
+  scheduleTable,
+  table,
+  taskDetails,
+  taskTable,
+  workerTable,
+} from './format';
 
 /** Where the CLI writes; main.ts passes the process's streams. */
 export interface Io {
@@ -65,7 +84,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         'Examples:\n' +
         '  tq task add email \'"hello world"\' --wait\n' +
         '  tq queue ls\n' +
-        '  tq dead requeue default --all\n',
+        '  tq dead requeue default --all\n' +
+        '  tq schedule add nightly "0 3 * * *" report --queue reports --tz Europe/Paris\n' +
+        '  tq queue limits mail --rate 20/1000 --concurrency 5\n',
     );
 
   /** The client and printer of an action, from the global options. */
@@ -230,6 +251,166 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       });
   }
 
+  queue
+    .command('limits')
+    .description(
+      "print a queue's limits, or replace them with the options given (a limit not given is removed; --clear removes all)",
+    )
+    .argument('<name>', 'the queue')
+    .option('--rate <max/periodMs>', 'at most max starts in any window of periodMs, e.g. 20/1000')
+    .option('--concurrency <n>', 'at most n tasks running at once, across all workers', integer)
+    .option('--group-concurrency <n>', 'at most n tasks of any one group running at once', integer)
+    .option('--clear', 'remove every limit')
+    .action(async (name: string, o: LimitOptions, command: Command) => {
+      const { client, print } = context(command);
+      const setting = o.rate !== undefined || o.concurrency !== undefined || o.groupConcurrency !== undefined;
+      if (o.clear && setting) throw new UsageError('limits: give --clear or limits, not both');
+      if (!o.clear && !setting) {
+        const limits = await client.limits(name);
+        return print(limits, () => limitsDetails(limits));
+      }
+      const body: QueueLimitsInput = {
+        ...(o.rate !== undefined && { rate: rate(o.rate) }),
+        ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
+        ...(o.groupConcurrency !== undefined && { groupConcurrency: o.groupConcurrency }),
+      };
+      const limits = await client.setLimits(name, body);
+      print(limits, () => limitsDetails(limits));
+    });
+
+  queue
+    .command('groups')
+    .description("a queue's fair groups with the most pending tasks")
+    .argument('<name>', 'the queue')
+    .option('-n, --limit <n>', 'most groups', integer, 20)
+    .action(async (name: string, o: { limit: number }, command: Command) => {
+      const { client, print } = context(command);
+      const list = await client.groups(name, { limit: o.limit });
+      print(list, () =>
+        list.groups.length
+          ? `${table(
+              ['GROUP', 'PENDING', 'RUNNING'],
+              list.groups.map((g) => [g.group, g.pending, g.running]),
+            )}\n${list.total} groups with pending tasks, ${list.running} with running tasks`
+          : 'no groups with pending tasks',
+      );
+    });
+
+  const schedule = program
+    .command('schedule')
+    .description('cron schedules: one task per slot of a cron expression in a time zone');
+
+  schedule
+    .command('add')
+    .description('create a schedule')
+    .argument('<id>', 'the schedule id, e.g. nightly-report')
+    .argument('<cron>', 'the cron expression: 5 fields, or 6 with seconds first, e.g. "0 3 * * *"')
+    .argument('<type>', 'the type of the tasks it enqueues')
+    .argument('[payload]', 'their payload: JSON, or else taken as a string', 'null')
+    .requiredOption('-q, --queue <name>', 'the queue of its tasks')
+    .option('--tz <zone>', 'an IANA time zone, e.g. Europe/Paris', 'UTC')
+    .addOption(
+      new Option('--misfire <policy>', 'missed slots: skip, or one task for them all').choices([
+        'skip',
+        'run-once',
+      ]),
+    )
+    .addOption(
+      new Option('--overlap <policy>', 'allow, or skip a slot while the previous task is unfinished').choices(
+        ['allow', 'skip'],
+      ),
+    )
+    .option('--misfire-grace-ms <ms>', 'a slot later than this when fired is missed (default 60000)', integer)
+    .option('-p, --priority <0-9>', 'priority of its tasks', integer)
+    .option('--max-attempts <n>', 'attempts of its tasks', integer)
+    .option('--timeout-ms <ms>', 'timeout of its tasks', integer)
+    .option('--paused', 'create it paused')
+    .action(
+      async (
+        id: string,
+        cron: string,
+        type: string,
+        payload: string,
+        o: ScheduleAddOptions,
+        command: Command,
+      ) => {
+        const { client, print } = context(command);
+        const body: ScheduleSubmission = {
+          id,
+          cron,
+          timezone: o.tz,
+          task: {
+            queue: o.queue,
+            type,
+            payload: parsePayload(payload),
+            ...(o.priority !== undefined && { priority: o.priority }),
+            ...(o.maxAttempts !== undefined && { maxAttempts: o.maxAttempts }),
+            ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+          },
+          ...(o.misfire !== undefined && { misfire: o.misfire }),
+          ...(o.overlap !== undefined && { overlap: o.overlap }),
+          ...(o.misfireGraceMs !== undefined && { misfireGraceMs: o.misfireGraceMs }),
+          ...(o.paused && { paused: true }),
+        };
+        const created = await client.createSchedule(body);
+        print(created, () => scheduleDetails(created));
+      },
+    );
+
+  schedule
+    .command('ls')
+    .description('the schedules by id: next run, last task, counts')
+    .option('-q, --queue <name>', 'only the schedules of this queue')
+    .option('-n, --limit <n>', 'most schedules in the page', integer, 100)
+    .option('--cursor <cursor>', 'go on where the previous page ended (its nextCursor)')
+    .action(async (o: { queue?: string; limit: number; cursor?: string }, command: Command) => {
+      const { client, print } = context(command);
+      const page = await client.schedules(o);
+      print(page, () => {
+        if (page.schedules.length === 0) return 'no schedules';
+        const footer = page.nextCursor
+          ? `\n${page.schedules.length} shown of ${page.total}; next page: tq schedule ls --cursor ${page.nextCursor}`
+          : '';
+        return scheduleTable(page.schedules) + footer;
+      });
+    });
+
+  schedule
+    .command('show')
+    .description('a schedule with its next runs')
+    .argument('<id>', 'the schedule id')
+    .option('--runs <n>', 'how many next runs', integer, 5)
+    .action(async (id: string, o: { runs: number }, command: Command) => {
+      const { client, print } = context(command);
+      const found = await client.schedule(id, { runs: o.runs });
+      print(found, () => scheduleDetails(found));
+    });
+
+  for (const [verb, description] of [
+    ['pause', 'stop a schedule from firing'],
+    ['resume', 'fire a schedule again, from now on (the slots of the pause do not run)'],
+  ] as const) {
+    schedule
+      .command(verb)
+      .description(description)
+      .argument('<id>', 'the schedule id')
+      .action(async (id: string, _o: object, command: Command) => {
+        const { client, print } = context(command);
+        const changed = await client.updateSchedule(id, { paused: verb === 'pause' });
+        print(changed, () => scheduleDetails(changed));
+      });
+  }
+
+  schedule
+    .command('rm')
+    .description('delete a schedule (the tasks it enqueued stay)')
+    .argument('<id>', 'the schedule id')
+    .action(async (id: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      await client.deleteSchedule(id);
+      print({ deleted: id }, () => `deleted schedule ${id}`);
+    });
+
   const dead = program.command('dead').description('list, requeue and purge dead letters');
 
   dead
@@ -327,6 +508,32 @@ interface AddOptions {
   idempotencyKey?: string;
   wait?: boolean;
   waitTimeoutMs: number;
+}
+
+interface LimitOptions {
+  rate?: string;
+  concurrency?: number;
+  groupConcurrency?: number;
+  clear?: boolean;
+}
+
+interface ScheduleAddOptions {
+  queue: string;
+  tz: string;
+  misfire?: 'skip' | 'run-once';
+  overlap?: 'allow' | 'skip';
+  misfireGraceMs?: number;
+  priority?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  paused?: boolean;
+}
+
+/** `--rate max/periodMs` as the API's rate. */
+function rate(text: string): { max: number; periodMs: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--rate must be max/periodMs, e.g. 20/1000; got ${JSON.stringify(text)}`);
+  return { max: Number(match[1]), periodMs: Number(match[2]) };
 }
 
 interface SearchOptions {

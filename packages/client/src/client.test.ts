@@ -163,6 +163,44 @@ describe('TqClient against a real API', () => {
   });
 });
 
+describe('schedules, limits and groups', () => {
+  it('creates, reads, lists, pauses, resumes and deletes a schedule', async () => {
+    const target = randomQueueName('client-sched');
+    const id = `nightly-${target}`;
+    const created = await tq.createSchedule({
+      id,
+      cron: '0 3 * * *',
+      timezone: 'Europe/Paris',
+      task: { queue: target, type: 'echo', payload: { report: true } },
+      overlap: 'skip',
+    });
+    expect(created).toMatchObject({ id, queue: target, overlap: 'skip', misfire: 'skip', paused: false });
+    expect(created.nextRuns).toHaveLength(5);
+    expect((await tq.schedule(id, { runs: 2 })).nextRuns).toEqual(created.nextRuns.slice(0, 2));
+    expect((await tq.schedules({ queue: target })).schedules.map((s) => s.id)).toEqual([id]);
+    expect(await tq.updateSchedule(id, { paused: true })).toMatchObject({ paused: true, nextRunAt: null });
+    expect((await tq.updateSchedule(id, { paused: false })).nextRunAt).toEqual(expect.any(String));
+    const bad = await tq
+      .createSchedule({ id: 'x', cron: 'nope', task: { queue: target, type: 'echo' } })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(TqBadRequestError);
+    await tq.deleteSchedule(id);
+    expect(await tq.schedule(id).catch((e: unknown) => e)).toBeInstanceOf(TqNotFoundError);
+  });
+
+  it("sets and reads a queue's limits and lists its groups", async () => {
+    expect(await tq.setLimits(queue, { rate: { max: 1000, periodMs: 1000 }, concurrency: 100 })).toEqual({
+      queue,
+      rate: { max: 1000, periodMs: 1000 },
+      concurrency: 100,
+      groupConcurrency: null,
+    });
+    expect((await tq.limits(queue)).concurrency).toBe(100);
+    expect(await tq.setLimits(queue, {})).toMatchObject({ rate: null, concurrency: null });
+    expect(await tq.groups(queue, { limit: 5 })).toMatchObject({ queue, groups: expect.any(Array) });
+  });
+});
+
 describe('submit retries', () => {
   it('a submit whose reply was lost is retried with the same key and stores one task', async () => {
     const lossy = randomQueueName('client-lossy');

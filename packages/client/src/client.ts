@@ -14,9 +14,16 @@ import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import {
   isFinished,
   type BatchResult,
+  type GroupList,
   type HistoryPage,
   type HistorySearch,
+  type QueueLimits,
+  type QueueLimitsInput,
   type QueueStats,
+  type ScheduleChange,
+  type ScheduleDetail,
+  type SchedulePage,
+  type ScheduleSubmission,
   type StatsHistory,
   type TaskPage,
   type Task,
@@ -283,6 +290,73 @@ export class TqClient {
   resume(name: string, options: CallOptions = {}): Promise<QueueStats> {
     return this.call(
       (signal) => this.api.POST('/queues/{name}/resume', { params: { path: { name } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Replaces the queue's limits (a limit left out is removed; `{}` removes them all); admin token. */
+  setLimits(name: string, limits: QueueLimitsInput, options: CallOptions = {}): Promise<QueueLimits> {
+    return this.call(
+      (signal) => this.api.PUT('/queues/{name}/limits', { params: { path: { name } }, body: limits, signal }),
+      options.signal,
+    );
+  }
+
+  /** The queue's rate, concurrency and group concurrency limits (null where none). */
+  limits(name: string, options: CallOptions = {}): Promise<QueueLimits> {
+    return this.call(
+      (signal) => this.api.GET('/queues/{name}/limits', { params: { path: { name } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** The queue's fair groups with the most pending tasks (at most `limit`, default 20), with their running tasks. */
+  groups(name: string, { limit, signal }: CallOptions & { limit?: number } = {}): Promise<GroupList> {
+    return this.call(
+      (s) =>
+        this.api.GET('/queues/{name}/groups', { params: { path: { name }, query: { limit } }, signal: s }),
+      signal,
+    );
+  }
+
+  /** Creates a cron schedule (admin token); answers it with its next runs. */
+  createSchedule(schedule: ScheduleSubmission, options: CallOptions = {}): Promise<ScheduleDetail> {
+    return this.call((signal) => this.api.POST('/schedules', { body: schedule, signal }), options.signal);
+  }
+
+  /** A page of the schedules by id (of one queue, or all); follow `nextCursor` for the next page. */
+  schedules({
+    queue,
+    limit,
+    cursor,
+    signal,
+  }: CallOptions & { queue?: string; limit?: number; cursor?: string } = {}): Promise<SchedulePage> {
+    return this.call(
+      (s) => this.api.GET('/schedules', { params: { query: { queue, limit, cursor } }, signal: s }),
+      signal,
+    );
+  }
+
+  /** One schedule with its next `runs` slots (default 5). */
+  schedule(id: string, { runs, signal }: CallOptions & { runs?: number } = {}): Promise<ScheduleDetail> {
+    return this.call(
+      (s) => this.api.GET('/schedules/{id}', { params: { path: { id }, query: { runs } }, signal: s }),
+      signal,
+    );
+  }
+
+  /** Pauses (`{paused: true}`), resumes (`{paused: false}`) or changes a schedule (admin token). */
+  updateSchedule(id: string, change: ScheduleChange, options: CallOptions = {}): Promise<ScheduleDetail> {
+    return this.call(
+      (signal) => this.api.PATCH('/schedules/{id}', { params: { path: { id } }, body: change, signal }),
+      options.signal,
+    );
+  }
+
+  /** Deletes a schedule; the tasks it enqueued stay (admin token). */
+  async deleteSchedule(id: string, options: CallOptions = {}): Promise<void> {
+    await this.call(
+      (signal) => this.api.DELETE('/schedules/{id}', { params: { path: { id } }, signal }),
       options.signal,
     );
   }

@@ -37,6 +37,22 @@ export interface WorkerList {
 }
 /** Attempts processed and failed per minute (the last point is the current minute), with totals. */
 export type StatsHistory = Schemas['History'];
+/** A cron schedule as lists show it: definition, next run, last task, counts. */
+export type Schedule = Schemas['Schedule'];
+/** A schedule with its next runs (`schedule`, `createSchedule`, `updateSchedule`). */
+export type ScheduleDetail = Schemas['ScheduleDetail'];
+/** What `createSchedule` takes: id, cron, timezone, the task, and the misfire and overlap policies. */
+export type ScheduleSubmission = Schemas['ScheduleSubmission'];
+/** What `updateSchedule` takes: paused, or a new cron, zone, policy or task template. */
+export type ScheduleChange = Schemas['ScheduleChange'];
+/** A page of schedules by id, with `nextCursor` (null at the end). */
+export type SchedulePage = Schemas['SchedulePage'];
+/** What `setLimits` takes: rate `{max, periodMs}`, concurrency, groupConcurrency (one left out is removed). */
+export type QueueLimitsInput = Schemas['QueueLimitsBody'];
+/** A queue's limits, null where it has none. */
+export type QueueLimits = Schemas['QueueLimits'];
+/** The fair groups of a queue with the most pending tasks. */
+export type GroupList = Schemas['GroupList'];
 /** An RFC 9457 problem details body, as the API answers every error. */
 export type ProblemDetails = Schemas['Problem'];
 /** One problem with one request field: a dotted path ('' for the whole body) and why. */

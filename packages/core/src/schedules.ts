@@ -194,6 +194,33 @@ export class ScheduleStore {
   }
 
   /**
+   * A page of the schedules (of `queue` only, when given), by id: at most `limit` after the id `after`. Reads
+   * the registry (at most SCHEDULE_MAX_COUNT fields), then one hash per schedule of the page; no scan.
+   * `total` counts the schedules of the listing (of `queue`, or all), `next` is the id to pass as `after`
+   * for the next page (null at the end).
+   */
+  async page(options: {
+    queue?: string;
+    after?: string;
+    limit: number;
+  }): Promise<{ total: number; schedules: ScheduleRecord[]; next: string | null }> {
+    const { queue, after, limit } = options;
+    const entries = Object.entries(await this.redis.hgetall(SCHEDULES_KEY))
+      .filter(([, q]) => queue === undefined || q === queue)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const from = after === undefined ? entries : entries.filter(([id]) => id > after);
+    const chosen = from.slice(0, limit);
+    const hashes = await Promise.all(chosen.map(([id, q]) => this.redis.hgetall(scheduleKey(q, id))));
+    const schedules: ScheduleRecord[] = [];
+    chosen.forEach(([, q], i) => {
+      const record = toRecord(q, hashes[i]!);
+      if (record) schedules.push(record);
+    });
+    const next = from.length > limit ? chosen[chosen.length - 1]![0] : null;
+    return { total: entries.length, schedules, next };
+  }
+
+  /**
    * Changes a schedule. A new cron or time zone, or a resume, starts from now: slots before it do not
    * fire. Throws `not_found`, `invalid`, or `conflict` when other changes kept winning the race.
    */

@@ -50,3 +50,17 @@ export {
   parseTraceparent,
   tracer,
 } from './trace-context';
+export {
+  SCHEDULE_LIMITS,
+  groupListQuerySchema,
+  queueLimitsSchema,
+  scheduleChangeSchema,
+  scheduleGetQuerySchema,
+  scheduleListQuerySchema,
+  scheduleSubmissionSchema,
+  type QueueLimitsBody,
+  type ScheduleChangeBody,
+  type ScheduleSubmission,
+} from './schedule-schema';
+export { ScheduleService, type SchedulePage, type ScheduleServiceOptions } from './schedule-service';
+export { toScheduleDetail, toScheduleView, type ScheduleDetail, type ScheduleView } from './schedule';

@@ -1,10 +1,13 @@
 import {
+  ScheduleStore,
   TqError,
   isRedisError,
   newTaskId,
   type EnqueueOutcome,
   type EventsMode,
+  type GroupList,
   type NewTask,
+  type QueueLimits,
   type QueueStats,
   type TaskEvent,
   type TaskStatus,
@@ -14,6 +17,8 @@ import type { Span } from '@opentelemetry/api';
 import type { TaskArchive } from './archive';
 import { fingerprint, fingerprintV1 } from './fingerprint';
 import type { TaskRepository } from './repository';
+import { ScheduleService } from './schedule-service';
+import { groupListQuerySchema, queueLimitsSchema } from './schedule-schema';
 import {
   DEFAULTS,
   LIMITS,
@@ -55,6 +60,8 @@ export interface TaskServiceOptions {
    * `deleteFinished` use it. Without it (default) there is no history: `searchHistory` answers `not_found`.
    */
   archive?: TaskArchive;
+  /** Most schedules tq may hold (`tq:schedules`); creating one more is refused. 0 = no limit (default). */
+  maxSchedules?: number;
 }
 
 /** Which queues submissions may use: a bound on what anyone who can submit can make tq hold. */
@@ -128,6 +135,8 @@ export class TaskService {
   private readonly allowedQueues: RegExp | undefined;
   private readonly allowedList: string[];
   private readonly archive: TaskArchive | undefined;
+  /** Cron schedules (docs/scheduling.md). */
+  readonly schedules: ScheduleService;
 
   constructor(
     readonly repository: TaskRepository,
@@ -140,6 +149,12 @@ export class TaskService {
     this.allowedList = options.queuePolicy?.allowed ?? [];
     this.allowedQueues = queuePattern(this.allowedList);
     this.archive = options.archive;
+    this.schedules = new ScheduleService(new ScheduleStore(repository.redis), {
+      maxSchedules: options.maxSchedules ?? 0,
+      maxQueues: this.maxQueues,
+      maxPayloadBytes: this.maxPayloadBytes,
+      assertQueueAllowed: (queue) => this.assertQueueAllowed(queue, 'task.queue'),
+    });
   }
 
   /** Whether a task history (PostgreSQL) is configured. */
@@ -310,6 +325,41 @@ export class TaskService {
   }
 
   /**
+   * Replaces the queue's limits with `body` (as `queueLimitsSchema` reads it: a limit left out or null is
+   * removed) and answers them. Throws `invalid` with per-field errors, `not_found` for an unknown queue.
+   */
+  async setLimits(name: string, body: unknown): Promise<QueueLimits> {
+    const parsed = queueLimitsSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the body');
+    const { rate, concurrency, groupConcurrency } = parsed.data;
+    await this.assertQueue(name);
+    const queue = this.repository.queue(name);
+    await queue.setLimits({
+      rate: rate ?? undefined,
+      concurrency: concurrency ?? undefined,
+      groupConcurrency: groupConcurrency ?? undefined,
+    });
+    return queue.limits();
+  }
+
+  /** The queue's limits (an empty object when it has none); throws `not_found` for an unknown queue. */
+  async limits(name: string): Promise<QueueLimits> {
+    await this.assertQueue(name);
+    return this.repository.queue(name).limits();
+  }
+
+  /**
+   * The queue's fair groups with the most pending tasks (`query.limit`, default 20, at most 1000), with their
+   * running tasks, and how many groups have pending or running tasks. Throws `invalid`, `not_found`.
+   */
+  async listGroups(name: string, query: unknown): Promise<GroupList> {
+    const parsed = groupListQuerySchema.safeParse(query);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
+    await this.assertQueue(name);
+    return this.repository.queue(name).listGroups(parsed.data.limit);
+  }
+
+  /**
    * A page of the queue's tasks in one state (`query` as `taskListQuerySchema` reads it; numbers may be
    * strings). Throws `invalid` with per-field errors, `not_found` for an unknown queue.
    */
@@ -431,6 +481,14 @@ export class TaskService {
     }
   }
 
+  /** Throws `queue_not_allowed` (naming `field`) for a queue the operator's policy does not allow. */
+  private assertQueueAllowed(queue: string, field: string): void {
+    if (this.allowedQueues && !this.allowedQueues.test(queue)) {
+      const message = `queue ${JSON.stringify(queue)} is not one the operator allows; allowed: ${this.allowedList.join(', ')}`;
+      throw new TqError('queue_not_allowed', message, { errors: [{ field, message }] });
+    }
+  }
+
   private prepare(body: unknown, headerKey?: string, headerTraceparent?: string): Prepared {
     const parsed = taskSubmissionSchema.safeParse(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
@@ -467,10 +525,7 @@ export class TaskService {
       ]);
     }
     const queue = submission.queue ?? DEFAULTS.queue;
-    if (this.allowedQueues && !this.allowedQueues.test(queue)) {
-      const message = `queue ${JSON.stringify(queue)} is not one the operator allows; allowed: ${this.allowedList.join(', ')}`;
-      throw new TqError('queue_not_allowed', message, { errors: [{ field: 'queue', message }] });
-    }
+    this.assertQueueAllowed(queue, 'queue');
     const given =
       submission.traceparent ?? (parseTraceparent(headerTraceparent) ? headerTraceparent!.trim() : undefined);
     const runAt = submission.runAt === undefined ? undefined : new Date(submission.runAt).getTime();

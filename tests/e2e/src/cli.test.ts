@@ -106,6 +106,55 @@ describe('the tq CLI against the real services', () => {
     expect(await json('dead', 'ls', queue)).toMatchObject({ total: 0 });
   });
 
+  it('adds, lists, shows, pauses, resumes and removes a schedule, and sets and reads queue limits', async () => {
+    const id = `cli-${queue}`;
+    const added = await json(
+      'schedule',
+      'add',
+      id,
+      '0 3 * * *',
+      'report',
+      '{"kind":"nightly"}',
+      '--queue',
+      queue,
+      '--tz',
+      'Europe/Paris',
+      '--overlap',
+      'skip',
+    );
+    expect(added).toMatchObject({
+      id,
+      queue,
+      timezone: 'Europe/Paris',
+      overlap: 'skip',
+      task: { type: 'report' },
+    });
+    const ls = await tq('schedule', 'ls', '--queue', queue);
+    expect(ls.stdout).toMatch(
+      new RegExp(`^${id}\\s+${queue}\\s+0 3 \\* \\* \\*\\s+Europe/Paris\\s+active`, 'm'),
+    );
+    const shown = await tq('schedule', 'show', id, '--runs', '3');
+    expect(shown.stdout).toMatch(/^next runs\s+\d{4}-/m);
+    expect(await json('schedule', 'pause', id)).toMatchObject({ paused: true, nextRunAt: null });
+    expect(await json('schedule', 'resume', id)).toMatchObject({ paused: false });
+    const bad = await tq('schedule', 'add', 'x', '0 3 * *', 'report', '-q', queue);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Invalid request \(400\).*\n\s+cron: /);
+    expect(await json('schedule', 'rm', id)).toEqual({ deleted: id });
+    expect((await tq('schedule', 'show', id)).code).toBe(1);
+
+    expect(await json('queue', 'limits', queue, '--rate', '20/1000', '--concurrency', '5')).toEqual({
+      queue,
+      rate: { max: 20, periodMs: 1000 },
+      concurrency: 5,
+      groupConcurrency: null,
+    });
+    expect((await tq('queue', 'limits', queue)).stdout).toMatch(/^rate\s+20 starts per 1000 ms/m);
+    expect(await json('queue', 'limits', queue, '--clear')).toMatchObject({ rate: null, concurrency: null });
+    expect((await tq('queue', 'limits', queue, '--rate', 'fast')).code).toBe(2);
+    expect(await json('queue', 'groups', queue)).toMatchObject({ queue, groups: [] });
+  });
+
   it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {
     const invalid = await tq('task', 'add', 'email', 'x', '--priority', '42');
     expect(invalid.code).toBe(1);

@@ -255,6 +255,96 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/queues/{name}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /** The queue's rate, concurrency and group concurrency limits (null: none) */
+        get: operations["getQueueLimits"];
+        /**
+         * Replace the queue's limits (a limit left out or null is removed; {} removes them all)
+         * @description rate: at most max task starts in any window of periodMs on the Redis clock (a sliding window, not fixed windows); concurrency: at most this many tasks running at once across all workers; groupConcurrency: the same for each fair group. Enforced inside the claim script, whatever the number of workers; idle workers are woken. docs/scheduling.md, ADR 0028.
+         */
+        put: operations["setQueueLimits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The fair groups with the most pending tasks (top N by backlog), with their running tasks
+         * @description Read at one instant in O(log groups + limit), whatever the number of groups. total counts the groups with pending tasks, running the groups with running tasks. Groups are never a metric label.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of the cron schedules, by id */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Create a cron schedule: one task per slot of a cron expression in a time zone
+         * @description Any reaper fires a due slot; each slot becomes exactly one task (ADR 0025). The first slot is the first after now. cron has 5 fields, or 6 with seconds first; timezone is an IANA name (default UTC). docs/scheduling.md.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        /** A schedule, with its next runs */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule (the tasks it enqueued stay) */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Pause or resume a schedule, or change its cron, time zone, policies or task
+         * @description paused: true pauses; paused: false resumes from now on (the slots of the pause do not run). A new cron or time zone applies from now; the task template and the policies from the next slot. The queue cannot change.
+         */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
     "/workers": {
         parameters: {
             query?: never;
@@ -577,6 +667,129 @@ export type components = {
                 failed: number;
             }[];
         };
+        /** @description Every limit the queue has: a limit left out or null is removed. */
+        QueueLimitsBody: {
+            rate?: {
+                max: number;
+                periodMs: number;
+            } | null;
+            concurrency?: number | null;
+            groupConcurrency?: number | null;
+        };
+        QueueLimits: {
+            queue: string;
+            rate: {
+                max: number;
+                periodMs: number;
+            } | null;
+            concurrency: number | null;
+            groupConcurrency: number | null;
+        };
+        GroupList: {
+            queue: string;
+            /** @description Groups with pending tasks. */
+            total: number;
+            /** @description Groups with running tasks. */
+            running: number;
+            groups: {
+                group: string;
+                pending: number;
+                running: number;
+            }[];
+        };
+        /** @description A schedule. Defaults: timezone UTC, misfire skip, misfireGraceMs 60000, overlap allow, paused false; the task takes priority 0 and maxAttempts 5 like a submission. */
+        ScheduleSubmission: {
+            id: string;
+            cron: string;
+            timezone?: string;
+            task: {
+                queue: string;
+                type: string;
+                payload?: unknown;
+                priority?: number;
+                maxAttempts?: number;
+                timeoutMs?: number;
+            };
+            /** @enum {string} */
+            misfire?: "skip" | "run-once";
+            misfireGraceMs?: number;
+            /** @enum {string} */
+            overlap?: "allow" | "skip";
+            paused?: boolean;
+        };
+        /** @description At least one field; the task template, when given, replaces the whole template. */
+        ScheduleChange: {
+            paused?: boolean;
+            cron?: string;
+            timezone?: string;
+            /** @enum {string} */
+            misfire?: "skip" | "run-once";
+            misfireGraceMs?: number;
+            /** @enum {string} */
+            overlap?: "allow" | "skip";
+            task?: {
+                type: string;
+                payload?: unknown;
+                priority?: number;
+                maxAttempts?: number;
+                timeoutMs?: number;
+            };
+        };
+        Schedule: {
+            id: string;
+            queue: string;
+            cron: string;
+            timezone: string;
+            task: {
+                queue: string;
+                type: string;
+                /** @description The JSON payload each task gets. */
+                payload: unknown;
+                priority: number;
+                maxAttempts: number;
+                timeoutMs: number | null;
+            };
+            /** @enum {string} */
+            misfire: "skip" | "run-once";
+            misfireGraceMs: number;
+            /** @enum {string} */
+            overlap: "allow" | "skip";
+            paused: boolean;
+            /** @description Counts changes and firings. */
+            revision: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The next slot; null while paused. */
+            nextRunAt: string | null;
+            last: {
+                taskId: string;
+                slot: string | null;
+                firedAt: string | null;
+            } | null;
+            counts: {
+                /** @description Tasks enqueued. */
+                fired: number;
+                /** @description Slots skipped while the previous task was unfinished (overlap skip). */
+                skippedOverlap: number;
+                /** @description Missed slots skipped (misfire skip). */
+                skippedMisfire: number;
+                /** @description Missed slots folded into run-once tasks. */
+                missedRunOnce: number;
+            };
+        };
+        ScheduleDetail: components["schemas"]["Schedule"] & {
+            /** @description The next slots from nextRunAt on; empty while paused. */
+            nextRuns: string[];
+        };
+        SchedulePage: {
+            /** @description Schedules of the listing (the queue, or all). */
+            total: number;
+            /** @description Pass it as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+            schedules: components["schemas"]["Schedule"][];
+        };
         /** @description Omit the body (or ids) to act on every dead task of the queue. */
         DeadIds: {
             ids?: string[];
@@ -687,6 +900,15 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A producer token (forbidden), the queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), tq already holds SCHEDULE_MAX_COUNT schedules (schedule-limit-reached), or the queue is new and tq holds QUEUE_MAX_COUNT queues (queue-limit-reached). */
+        ScheduleRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The queue is not in QUEUE_NAMES_ALLOWED (queue-not-allowed), or it is new and tq already holds QUEUE_MAX_COUNT queues (queue-limit-reached). */
         QueueRefused: {
             headers: {
@@ -731,6 +953,7 @@ export type components = {
     parameters: {
         /** @description A task id: "<queue>.<ULID>". */
         TaskId: string;
+        ScheduleId: string;
         QueueName: string;
         /** @description Instead of the idempotencyKey field (if both are sent they must be equal). */
         IdempotencyKey: string;
@@ -1314,6 +1537,244 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getQueueLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The limits. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setQueueLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueLimitsBody"];
+            };
+        };
+        responses: {
+            /** @description The limits now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: {
+                /** @description Most groups in the answer. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups, most pending first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: {
+                /** @description Only the schedules of this queue. */
+                queue?: string;
+                /** @description Most schedules in the page. */
+                limit?: number;
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleSubmission"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The schedule: /schedules/{id}. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ScheduleRefused"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: {
+                /** @description How many next runs to list. */
+                runs?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleChange"];
+            };
+        };
+        responses: {
+            /** @description The schedule now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];

@@ -1,0 +1,117 @@
+import { Queue, newTaskId } from '@tq/core';
+import { randomQueueName } from '@tq/testing';
+import { call, startTestApi, type TestApi } from '../test-support/test-api';
+
+const ADMIN = 'admin-token';
+const PRODUCER = 'producer-token';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ API_TOKENS: ADMIN, API_PRODUCER_TOKENS: PRODUCER });
+});
+afterAll(() => api.close());
+
+async function newQueue(): Promise<string> {
+  const queue = randomQueueName();
+  expect((await call(api, 'POST', '/tasks', { body: { type: 'a', queue }, token: PRODUCER })).status).toBe(
+    201,
+  );
+  return queue;
+}
+
+describe('PUT and GET /queues/:name/limits', () => {
+  it('sets, reads and replaces the limits; a limit left out is removed', async () => {
+    const queue = await newQueue();
+    const none = await call(api, 'GET', `/queues/${queue}/limits`, { token: PRODUCER });
+    expect(none).toMatchObject({
+      status: 200,
+      body: { queue, rate: null, concurrency: null, groupConcurrency: null },
+    });
+    const set = await call(api, 'PUT', `/queues/${queue}/limits`, {
+      body: { rate: { max: 20, periodMs: 1000 }, concurrency: 5, groupConcurrency: 2 },
+      token: ADMIN,
+    });
+    expect(set).toMatchObject({
+      status: 200,
+      body: { queue, rate: { max: 20, periodMs: 1000 }, concurrency: 5, groupConcurrency: 2 },
+    });
+    // The claim script sees them: a claim of 10 leases at most 5 (1 task here, so one).
+    expect(await new Queue(api.redis, queue).limits()).toEqual({
+      rate: { max: 20, periodMs: 1000 },
+      concurrency: 5,
+      groupConcurrency: 2,
+    });
+    const replaced = await call(api, 'PUT', `/queues/${queue}/limits`, {
+      body: { concurrency: 3 },
+      token: ADMIN,
+    });
+    expect(replaced.body).toEqual({ queue, rate: null, concurrency: 3, groupConcurrency: null });
+    const cleared = await call(api, 'PUT', `/queues/${queue}/limits`, { body: {}, token: ADMIN });
+    expect(cleared.body).toEqual({ queue, rate: null, concurrency: null, groupConcurrency: null });
+  });
+
+  it('refuses bad limits with 400 naming the field, a producer token with 403, an unknown queue with 404', async () => {
+    const queue = await newQueue();
+    const cases: [object, string, string][] = [
+      [{ rate: { max: 0, periodMs: 1000 } }, 'rate.max', 'rate.max must be at least 1'],
+      [{ rate: { max: 10_001, periodMs: 1000 } }, 'rate.max', 'rate.max must be at most 10000'],
+      [{ rate: { max: 5 } }, 'rate.periodMs', 'rate.periodMs must be a number'],
+      [{ rate: { max: 5, periodMs: 86_400_001 } }, 'rate.periodMs', 'rate.periodMs must be at most 86400000'],
+      [{ concurrency: 1.5 }, 'concurrency', 'concurrency must be a whole number'],
+      [{ groupConcurrency: -1 }, 'groupConcurrency', 'groupConcurrency must be at least 1'],
+      [{ burst: 3 }, '', 'unknown field burst'],
+    ];
+    for (const [body, field, message] of cases) {
+      const res = await call(api, 'PUT', `/queues/${queue}/limits`, { body, token: ADMIN });
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(res.body.errors).toContainEqual({ field, message });
+      expect(res.body.detail).toMatch(/^the body is invalid: /);
+    }
+    expect(
+      (await call(api, 'PUT', `/queues/${queue}/limits`, { body: { concurrency: 1 }, token: PRODUCER }))
+        .status,
+    ).toBe(403);
+    const unknown = randomQueueName();
+    const missing = await call(api, 'PUT', `/queues/${unknown}/limits`, {
+      body: { concurrency: 1 },
+      token: ADMIN,
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toContain('does not exist');
+    expect((await call(api, 'GET', `/queues/${unknown}/limits`, { token: ADMIN })).status).toBe(404);
+  });
+});
+
+describe('GET /queues/:name/groups', () => {
+  it('lists the top groups by backlog with their running tasks, bounded by limit', async () => {
+    const queue = randomQueueName();
+    const q = new Queue(api.redis, queue);
+    const tasks = (group: string, n: number) =>
+      Array.from({ length: n }, () => ({
+        id: newTaskId(queue),
+        type: 'a',
+        payload: 'null',
+        maxAttempts: 1,
+        group,
+      }));
+    await q.enqueue([...tasks('big', 5), ...tasks('mid', 3), ...tasks('small', 1)]);
+    await q.claim(1, 30_000); // the rotation's first group: one task running
+    const res = await call(api, 'GET', `/queues/${queue}/groups?limit=2`, { token: PRODUCER });
+    expect(res.status).toBe(200);
+    expect(res.body.queue).toBe(queue);
+    expect(res.body.groups).toHaveLength(2);
+    expect(res.body.groups[0].group).toBe('big');
+    expect(res.body.running).toBe(1);
+    expect(res.body.total).toBeGreaterThanOrEqual(2);
+    const pending = (res.body.groups as { pending: number }[]).reduce((n, g) => n + g.pending, 0);
+    expect(pending).toBeGreaterThanOrEqual(7);
+    const bad = await call(api, 'GET', `/queues/${queue}/groups?limit=5000`, { token: PRODUCER });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([
+      { field: 'limit', message: 'limit must be a whole number from 1 to 1000' },
+    ]);
+    expect((await call(api, 'GET', `/queues/${randomQueueName()}/groups`, { token: PRODUCER })).status).toBe(
+      404,
+    );
+  });
+});
