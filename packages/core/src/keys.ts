@@ -48,7 +48,10 @@ export interface QueueKeys {
    * keeps an empty queue from idle removal.
    */
   meta: string;
-  /** ZSET lease token -> start ms: the task starts of the last rate period (ADR 0028), at most rateMax. */
+  /**
+   * ZSET '<lease token> <task id>' -> start ms: the task starts of the last rate period (ADR 0028), at most
+   * rateMax.
+   */
   starts: string;
   /**
    * Prefix of the fair-group keys (ADR 0029); the scripts derive the same names from it (lua/lib/groups.lua):

@@ -1,6 +1,6 @@
 import { waitFor } from '@tq/testing';
 import { TqError } from './errors';
-import type { RedisClient } from './scripts';
+import { runScript, type RedisClient } from './scripts';
 import { connect, enqueue, freshQueue } from './test-support/fixtures';
 
 let redis: RedisClient;
@@ -71,6 +71,29 @@ describe('Queue rate limit (sliding window on the script clock)', () => {
     const ttl = await redis.pttl(queue.keys.starts);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_001);
+  });
+
+  it('counts every start of a claim that Redis runs twice (resent after a reconnect, with its lease nonce)', async () => {
+    // ioredis resends a command whose reply a dropped connection lost (autoResendUnfulfilledCommands), so
+    // Redis may run one claim twice with the same nonce before its deadline (ADR 0006): the same lease
+    // tokens for other tasks. Logged by token alone, the second run overwrote the first run's starts and
+    // the window let max more through.
+    const { queue, clock } = freshQueue(redis);
+    await queue.setLimits({ rate: { max: 4, periodMs: 60_000 } });
+    await enqueue(queue, ...Array.from({ length: 10 }, () => ({})));
+    const k = queue.keys;
+    const keys = [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix, k.events, k.starts];
+    const claimTwice = [String(clock.now()), 2, LEASE, 'resentNonce', 1000, k.wakeChannel, ''];
+    for (let run = 0; run < 2; run++) {
+      const [, , rows] = (await runScript(redis, 'claim', [...keys, k.groupPrefix], claimTwice)) as [
+        number,
+        number,
+        string[],
+      ];
+      expect(rows).toHaveLength(4); // two tasks, two strings each
+    }
+    expect(await redis.zcard(k.starts)).toBe(4);
+    expect(await queue.claim(10, LEASE)).toMatchObject({ tasks: [], limitedBy: 'rate' });
   });
 });
 

@@ -11,7 +11,7 @@
   KEYS[5] meta            tq:{q}:meta      HASH (paused, grouped, limits: lib/settings.lua; events mode)
   KEYS[6] task prefix     tq:{q}:task:
   KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
-  KEYS[8] starts          tq:{q}:starts    ZSET lease token -> start ms: the rate window (lib/limits.lua)
+  KEYS[8] starts          tq:{q}:starts    ZSET '<lease token> <task id>' -> start ms: the rate window (lib/limits.lua)
   KEYS[9] group prefix    tq:{q}:g:        (group keys derived from it: lib/groups.lua)
 
   ARGV[1] now ms ('' = Redis TIME)

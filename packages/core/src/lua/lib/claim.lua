@@ -33,7 +33,7 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
   local s = settings(qs)
 
   -- Two strings per task, not a row of nine: the client decodes each reply element at a cost.
-  local claimed, tokens = {}, {}
+  local claimed, started = {}, {}
   local n = 0
   -- Leases the pending task `id`; false for an id without a hash (an orphan: dropping it is the repair).
   local function lease(id)
@@ -52,7 +52,7 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
     claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },
       ' ')
     claimed[#claimed + 1] = f[2]
-    tokens[n] = token
+    started[n] = token .. ' ' .. id
     return true
   end
 
@@ -123,7 +123,7 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
         end
       end
     end
-    log_starts(s, starts_key, now, tokens)
+    log_starts(s, starts_key, now, started)
   end
 
   -- Promoted tasks this call left in pending should wake the other workers.

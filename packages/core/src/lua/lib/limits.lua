@@ -2,9 +2,10 @@
 --
 -- Rate: at most rate_max task starts in any window of rate_period ms, closed at both ends, on the
 -- script's clock. The starts of the last rate_period ms are logged in the starts ZSET (member = lease
--- token, score = start ms); a claim first drops the entries older than the window, so the log never holds
--- more than rate_max entries (more only after the limit is lowered, until they age out), and it expires
--- rate_period ms after the last start.
+-- token and task id, score = start ms: the id keeps apart two runs of one claim, which share their lease
+-- tokens when a dropped connection made the client resend it); a claim first drops the entries older than
+-- the window, so the log never holds more than rate_max entries (more only after the limit is lowered,
+-- until they age out), and it expires rate_period ms after the last start.
 -- Concurrency: at most `concurrency` tasks in running (leases held, expired ones until the reaper takes
 -- them back) at once.
 
@@ -28,13 +29,13 @@ local function claim_allowance(s, running_key, starts_key, now, count)
   return allowed, limited_by
 end
 
--- Logs the starts of a claim (one lease token each) in the rate window.
-local function log_starts(s, starts_key, now, tokens)
-  if s.rate_max and s.rate_period and #tokens > 0 then
+-- Logs the starts of a claim in the rate window: one member per task leased, '<lease token> <task id>'.
+local function log_starts(s, starts_key, now, started)
+  if s.rate_max and s.rate_period and #started > 0 then
     local args = { 'ZADD', starts_key }
-    for _, token in ipairs(tokens) do
+    for _, member in ipairs(started) do
       args[#args + 1] = now
-      args[#args + 1] = token
+      args[#args + 1] = member
     end
     redis.call(unpack(args))
     redis.call('PEXPIRE', starts_key, s.rate_period + 1)
