@@ -5,6 +5,12 @@ import type { HandlerContext } from './types';
 
 afterEach(closeHarnesses);
 
+/** Redis's clock, ms. */
+async function redisTimeMs(redis: { time(): Promise<(string | number)[]> }): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 describe('worker lifecycle', () => {
   it('registers the queues it serves, so the reaper finds them even when no producer did', async () => {
     const h = await startHarness({ handlers: {} });
@@ -23,6 +29,7 @@ describe('worker lifecycle', () => {
         },
       },
     });
+    const before = await redisTimeMs(h.redis);
     const id = await h.enqueue('echo', { n: 1 }, { maxAttempts: 4 });
 
     const task = await waitFor(async () => {
@@ -38,7 +45,10 @@ describe('worker lifecycle', () => {
       payload: { n: 1 },
       attempt: 1,
       maxAttempts: 4,
+      // The claim's time on Redis's clock, as the task records it.
+      startedAt: (await h.task(id)).startedAt,
     });
+    expect(seen[0]!.startedAt).toBeGreaterThanOrEqual(before);
     expect(seen[0]!.signal.aborted).toBe(false);
     const q = { queue: h.queue.name };
     await waitFor(async () => (await metricValue(h.worker.registry, 'tq_tasks_completed_total', q)) === 1);

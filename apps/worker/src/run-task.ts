@@ -110,6 +110,7 @@ function runAttempt(
     payload,
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
+    startedAt: task.startedAt,
     // Made on first read: most handlers use neither.
     get signal() {
       return entry.signal;

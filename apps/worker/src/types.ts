@@ -12,6 +12,11 @@ export interface HandlerContext {
   attempt: number;
   maxAttempts: number;
   /**
+   * When this attempt started: the time of the claim that leased it, ms since the epoch on Redis's clock (the
+   * clock queue limits and leases use, not this process's). A rate limit holds these starts to its window.
+   */
+  startedAt: number;
+  /**
    * Fires when the handler must stop: its timeout passed (`signal.reason` is a TaskTimeoutError), its lease
    * was lost (LeaseLostError), or the worker is shutting down past its grace period (ShutdownError).
    * Pass it to fetch and other I/O. After it fires, the handler's result is ignored.

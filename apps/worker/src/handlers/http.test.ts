@@ -43,6 +43,7 @@ describe('http handler', () => {
     payload,
     attempt: 1,
     maxAttempts: 3,
+    startedAt: Date.now(),
     signal,
     logger: createLogger('test', 'silent'),
     progress: () => Promise.resolve(true),

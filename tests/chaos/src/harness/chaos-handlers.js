@@ -2,7 +2,9 @@
 // from tq). Its side effects are recorded OUTSIDE the Redis under test, in CHAOS_EFFECTS_DIR, one file
 // per worker process, written with fs.writeSync (on disk in the page cache before the call returns,
 // so a SIGKILL right after loses nothing):
-//   starts-<pid>.jsonl   {value, attempt, pid, id, at}   when an attempt begins
+//   starts-<pid>.jsonl   {value, attempt, pid, id, at, startedAt}  when an attempt begins (startedAt: the
+//                                                         claim's time on Redis's clock; `at` is this process's)
+//   cron-<pid>.jsonl     {attempt, pid, id, at, startedAt}  when an attempt of a `cron` task begins
 //   effects-<pid>.jsonl  {value, attempt, pid, id, at}   the side effect, BEFORE the handler returns
 //                                                         (so before the acknowledgement)
 //   aborts-<pid>.jsonl   {value, attempt, pid, id, at, reason}  when the task's AbortSignal fired during
@@ -23,6 +25,7 @@ function record(kind, ctx, extra = {}) {
     pid: process.pid,
     id: ctx.id,
     at: Date.now(),
+    startedAt: ctx.startedAt,
     ...extra,
   };
   writeSync(files[kind], JSON.stringify(line) + '\n');
@@ -81,5 +84,16 @@ exports.handlers = {
     if (ms > 0) await sleep(ms, ctx);
     record('effects', ctx);
     return { value: p.value };
+  },
+
+  /**
+   * What a cron schedule's tasks run (payload {ms?}): records the start in `cron` (not in starts or
+   * effects: a schedule's tasks share one payload, so they have no value for the checker), sleeps `ms`.
+   */
+  cron: async (ctx) => {
+    record('cron', ctx);
+    const ms = ctx.payload?.ms ?? 0;
+    if (ms > 0) await sleep(ms, ctx);
+    return { slotOf: ctx.id };
   },
 };

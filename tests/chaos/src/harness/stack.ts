@@ -26,6 +26,8 @@ export interface HandlerRecord extends EffectRecord {
   id: string;
   /** Date.now() in the worker, ms. */
   at: number;
+  /** When the attempt was claimed, ms on Redis's clock (HandlerContext.startedAt). */
+  startedAt: number;
   /** aborts only: the name of the signal's reason (LeaseLostError, TaskTimeoutError, ShutdownError). */
   reason?: string;
 }
@@ -263,10 +265,10 @@ export class ChaosStack {
   }
 
   /**
-   * The handlers' records: `effects` (side effects, before the ack), `starts` (attempts begun) or `aborts`
-   * (signals that fired while a handler slept).
+   * The handlers' records: `effects` (side effects, before the ack), `starts` (attempts begun), `aborts`
+   * (signals that fired while a handler slept) or `cron` (attempts of cron tasks begun).
    */
-  records(kind: 'effects' | 'starts' | 'aborts'): HandlerRecord[] {
+  records(kind: 'effects' | 'starts' | 'aborts' | 'cron'): HandlerRecord[] {
     if (!existsSync(this.effectsDir)) return [];
     return readdirSync(this.effectsDir)
       .filter((f) => f.startsWith(`${kind}-`))
