@@ -5,10 +5,14 @@ import {
   MAX_HISTORY_MINUTES,
   MAX_HISTORY_PAGE,
   MAX_WORKERS_LISTED,
+  DEFAULT_ACTION_LIMIT,
+  MAX_ACTION_TASKS,
+  TASK_ACTIONS,
   batchSubmissionSchema,
   queueLimitsSchema,
   scheduleChangeSchema,
   scheduleSubmissionSchema,
+  taskActionSchema,
   taskSubmissionSchema,
 } from '@tq/task';
 import { z } from 'zod';
@@ -178,6 +182,86 @@ export const openApiDocument = {
         summary: 'Cancel a task that is not running',
         responses: {
           '200': json(ref('Task'), 'Canceled; the task with status "canceled".'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/{id}/run': {
+      parameters: [param('TaskId')],
+      post: {
+        operationId: 'runTask',
+        ...adminOnly,
+        summary: 'Run a scheduled or retry task now',
+        description:
+          'The task goes to pending at once instead of waiting for its time; a retry keeps its attempts and ' +
+          'error history. 409 in any other state, saying which.',
+        responses: {
+          '200': json(ref('Task'), 'The task, now pending.'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/{id}/retry': {
+      parameters: [param('TaskId')],
+      post: {
+        operationId: 'retryTask',
+        ...adminOnly,
+        summary: 'Retry a dead task: back to pending with a fresh set of attempts',
+        description: 'Its error history is kept. 409 when the task is not dead, saying its state.',
+        responses: {
+          '200': json(ref('Task'), 'The task, now pending.'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/{id}/cancel': {
+      parameters: [param('TaskId')],
+      post: {
+        operationId: 'cancelAnyTask',
+        ...adminOnly,
+        summary: 'Cancel a task, running ones included',
+        description:
+          'A pending, scheduled or retry task is canceled at once (200). A running task gets a cancel request ' +
+          'bound to its current lease (202, the task with cancelRequestedAt): its worker sees it at its next ' +
+          'lease extension (within a third of the visibility timeout), aborts the handler (its AbortSignal ' +
+          'fires) and ends the task canceled: not retried, not dead. Should the handler finish first, the task ' +
+          'ends as the handler says. 409 for a finished task. DELETE /tasks/{id} cancels only tasks that are ' +
+          'not running (409 for a running one), as before. docs/worker.md#canceling-a-running-task.',
+        responses: {
+          '200': json(ref('Task'), 'Canceled; the task with status "canceled".'),
+          '202': json(ref('Task'), 'Running: the cancel is requested; the task with cancelRequestedAt.'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
+    '/tasks/{id}/record': {
+      parameters: [param('TaskId')],
+      delete: {
+        operationId: 'deleteFinishedTask',
+        ...adminOnly,
+        summary: 'Delete a finished task (done, dead, canceled) for good, in Redis and the task history',
+        description:
+          'Redis first (a tombstone keeps an archiver that read it from writing it back), then its row in the ' +
+          'task history when DATABASE_URL is set; a 503 from PostgreSQL after Redis answered is finished by ' +
+          'the same call again. 409 for a task that is not finished: cancel it first. docs/history.md.',
+        responses: {
+          '200': json(ref('DeletedTask'), 'Deleted; where it was.'),
           '401': response('Unauthorized'),
           '403': response('Forbidden'),
           '404': response('NotFound'),
@@ -604,6 +688,32 @@ export const openApiDocument = {
         },
       },
     },
+    '/queues/{name}/tasks/actions': {
+      parameters: [param('QueueName')],
+      post: {
+        operationId: 'actOnTasks',
+        ...adminOnly,
+        summary: 'One action (run, retry, cancel, delete) on many tasks: by ids, or one page of a state',
+        description:
+          `By ids: up to ${MAX_ACTION_TASKS} task ids of this queue. By state: the next page of the tasks in ` +
+          `that state (as GET /queues/{name}/tasks lists them, optionally of one type), at most limit ` +
+          `(default ${DEFAULT_ACTION_LIMIT}, at most ${MAX_ACTION_TASKS}); send nextCursor back as cursor to go ` +
+          "on, until it is null. Each task is checked by the action's script: those in another state are " +
+          'listed in refused with their state. The states per action: run scheduled, retry; retry dead; cancel ' +
+          'pending, scheduled, retry, running; delete done, dead, canceled.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('TaskAction') } } },
+        responses: {
+          '200': json(ref('TaskActionOutcome'), 'What the action did.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
     '/workers': {
       get: {
         operationId: 'listWorkers',
@@ -979,6 +1089,12 @@ export const openApiDocument = {
             type: 'string',
             description: 'The W3C traceparent the task was submitted with.',
           }),
+          cancelRequestedAt: nullable({
+            ...timestamp,
+            description:
+              'While running: when an operator asked to cancel this attempt (POST /tasks/{id}/cancel); its worker ' +
+              'ends it canceled within one lease-extension tick.',
+          }),
           source: {
             type: 'string',
             enum: ['redis', 'archive'],
@@ -986,6 +1102,51 @@ export const openApiDocument = {
               'Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis ' +
               'retention deleted it).',
           },
+        },
+      },
+      DeletedTask: {
+        type: 'object',
+        required: ['id', 'redis', 'archive'],
+        properties: {
+          id: { type: 'string' },
+          redis: { type: 'boolean', description: 'Whether Redis held it (and deleted it now).' },
+          archive: { type: 'boolean', description: 'Whether the task history held a row (deleted now).' },
+        },
+      },
+      TaskAction: {
+        ...fromZod(taskActionSchema),
+        description: 'Give ids, or state (with optional type, limit, cursor): not both.',
+      },
+      TaskActionOutcome: {
+        type: 'object',
+        required: ['queue', 'action', 'state', 'applied', 'cancelRequested', 'refused', 'nextCursor'],
+        properties: {
+          queue: { type: 'string' },
+          action: { type: 'string', enum: [...TASK_ACTIONS] },
+          state: nullable({ type: 'string', enum: [...TASK_STATES] }),
+          applied: { type: 'array', items: { type: 'string' }, description: 'The tasks changed.' },
+          cancelRequested: {
+            type: 'array',
+            items: { type: 'string' },
+            description:
+              'Running tasks whose cancel was requested: each ends canceled at its next lease extension.',
+          },
+          refused: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'status', 'reason'],
+              properties: {
+                id: { type: 'string' },
+                status: nullable({ type: 'string', enum: [...TASK_STATES] }),
+                reason: { type: 'string', description: "The task's state and what to do instead." },
+              },
+            },
+          },
+          nextCursor: nullable({
+            type: 'string',
+            description: 'By state: send it as cursor for the next page; null at the end, and for ids.',
+          }),
         },
       },
       BatchResult: {

@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
+import { taskActionRoutes } from './routes/task-actions';
 import { taskBatchRoutes } from './routes/task-batch';
 import { taskRoutes } from './routes/tasks';
 import { queueTaskRoutes } from './routes/queue-tasks';
@@ -92,6 +93,7 @@ export function createServer(deps: ServerDeps): Express {
     ...(config.METRICS_PORT === undefined ? [metricsRoutes] : []),
     openApiRoutes,
     taskRoutes,
+    taskActionRoutes,
     eventRoutes,
     taskBatchRoutes,
     queueRoutes,

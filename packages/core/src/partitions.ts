@@ -7,7 +7,13 @@ import { Queue } from './queue';
 import type { RedisClient } from './scripts';
 import type {
   AckCode,
+  CancelCode,
   ClaimResult,
+  DeleteCode,
+  ExtendCode,
+  FinishCanceledCode,
+  RunNowCode,
+  TaskActionResult,
   EnqueueOutcome,
   FailCode,
   FailItem,
@@ -214,7 +220,7 @@ export class PartitionedQueue {
     return { codes: first.codes, claim: mergeClaims([first.claim, rest]) };
   }
 
-  async extend(leases: Lease[], leaseMs: number): Promise<AckCode[]> {
+  async extend(leases: Lease[], leaseMs: number): Promise<ExtendCode[]> {
     return this.routed(leases, (q, part) => q.extend(part, leaseMs));
   }
 
@@ -240,6 +246,35 @@ export class PartitionedQueue {
 
   async cancel(id: string): Promise<TaskStatus> {
     return this.partitionOf(id).cancel(id);
+  }
+
+  async cancelTasks(ids: string[], running: boolean): Promise<TaskActionResult<CancelCode>[]> {
+    return this.routed(
+      ids.map((id) => ({ id })),
+      (q, part) =>
+        q.cancelTasks(
+          part.map((p) => p.id),
+          running,
+        ),
+    );
+  }
+
+  async finishCanceled(leases: Lease[]): Promise<FinishCanceledCode[]> {
+    return this.routed(leases, (q, part) => q.finishCanceled(part));
+  }
+
+  async runNow(ids: string[]): Promise<TaskActionResult<RunNowCode>[]> {
+    return this.routed(
+      ids.map((id) => ({ id })),
+      (q, part) => q.runNow(part.map((p) => p.id)),
+    );
+  }
+
+  async deleteFinishedTasks(ids: string[]): Promise<TaskActionResult<DeleteCode>[]> {
+    return this.routed(
+      ids.map((id) => ({ id })),
+      (q, part) => q.deleteFinishedTasks(part.map((p) => p.id)),
+    );
   }
 
   async getTask(id: string): Promise<TaskRecord | null> {

@@ -43,7 +43,8 @@ type Action =
   | { kind: 'completeAndClaim'; pick: number; count: number; leaseMs: number }
   | { kind: 'complete' | 'fail' | 'extend' | 'release'; pick: number; permanent: boolean }
   | { kind: 'reap' | 'promote' | 'requeueDead' }
-  | { kind: 'cancel'; pick: number }
+  | { kind: 'cancel'; pick: number; running: boolean }
+  | { kind: 'runNow' | 'finishCanceled'; pick: number }
   | { kind: 'progress'; pick: number; percent: number }
   | { kind: 'listen'; leaseMs: number }
   | { kind: 'eventsMode'; mode: EventsMode }
@@ -110,7 +111,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     permanent: fc.boolean(),
   }),
   fc.record({ kind: fc.constantFrom('reap' as const, 'promote' as const, 'requeueDead' as const) }),
-  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  {
+    // An operator's cancel and the worker's answer to it weigh more: the answer needs a request first.
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(), running: fc.boolean() }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('finishCanceled' as const), pick: fc.nat() }) },
+  fc.record({ kind: fc.constant('runNow' as const), pick: fc.nat() }),
   fc.record({
     kind: fc.constant('progress' as const),
     pick: fc.nat(),
@@ -211,6 +218,8 @@ describe('Queue invariants under random operation sequences', () => {
           const leases: Lease[] = [];
           // The model: the one token that may act on each task right now.
           const current = new Map<string, string>();
+          // The leases an operator asked to cancel (ADR 0019): a request binds to the lease it was made in.
+          const cancelRequested = new Set<string>();
           // The model of the per-minute history: attempts that ended, and those that failed.
           const ended = { processed: 0, failed: 0 };
           // The archive model (ADR 0030): PostgreSQL's rows (id -> status and version), and the claims read
@@ -261,13 +270,16 @@ describe('Queue invariants under random operation sequences', () => {
             }
           };
 
-          const expectCodes = (lease: Lease, code: string) => {
+          const expectCodes = (lease: Lease, code: string, extend = false) => {
             const valid = current.get(lease.id) === lease.token;
             expect([lease.token, valid ? 'current' : 'stale', code]).toEqual([
               lease.token,
               valid ? 'current' : 'stale',
               valid ? expect.not.stringMatching(/lease_lost|not_found/) : 'lease_lost',
             ]);
+            // An extension tells a worker of a cancel request made during its lease, and only then.
+            if (extend && valid && code.startsWith('cancel') !== cancelRequested.has(lease.token))
+              expect([lease.token, 'extend', code]).toEqual([lease.token, 'extend', 'cancel_requested']);
           };
 
           for (const a of actions) {
@@ -340,7 +352,7 @@ describe('Queue invariants under random operation sequences', () => {
                       : a.kind === 'extend'
                         ? await queue.extend([lease], 1000)
                         : await queue.release([lease]);
-                expectCodes(lease, code!);
+                expectCodes(lease, code!, a.kind === 'extend');
                 if (code === 'ok' && a.kind === 'complete') ended.processed++;
                 if (code === 'retry' || code === 'dead') {
                   ended.processed++;
@@ -368,9 +380,60 @@ describe('Queue invariants under random operation sequences', () => {
               }
               case 'cancel': {
                 if (ids.length === 0) break;
-                await queue.cancel(ids[a.pick % ids.length]!).catch((e: { code?: string }) => {
-                  expect(e.code).toBe('conflict');
-                });
+                // An operator's cancel from the running list picks among the leased tasks (most still run).
+                const id =
+                  a.running && leases.length > 0
+                    ? leases[a.pick % leases.length]!.id
+                    : ids[a.pick % ids.length]!;
+                if (!a.running) {
+                  await queue.cancel(id).catch((e: { code?: string }) => {
+                    expect(e.code).toBe('conflict');
+                  });
+                  break;
+                }
+                // An operator's cancel of any task: a running one gets a request bound to its lease.
+                const { code, status } = (await queue.cancelTasks([id], true))[0]!;
+                const was = before[id] ?? 'pending';
+                expect([id, code, status]).toEqual([
+                  id,
+                  was === 'running'
+                    ? 'cancel_requested'
+                    : ['done', 'dead', 'canceled'].includes(was)
+                      ? 'finished'
+                      : 'canceled',
+                  was,
+                ]);
+                if (code === 'cancel_requested') cancelRequested.add(current.get(id)!);
+                break;
+              }
+              case 'runNow': {
+                if (ids.length === 0) break;
+                const id = ids[a.pick % ids.length]!;
+                const { code, status } = (await queue.runNow([id]))[0]!;
+                const was = before[id] ?? 'pending';
+                expect([id, code, status]).toEqual([
+                  id,
+                  was === 'scheduled' || was === 'retry' ? 'pending' : 'not_waiting',
+                  was,
+                ]);
+                break;
+              }
+              case 'finishCanceled': {
+                if (leases.length === 0) break;
+                // Mostly what a worker does (a lease it was told to cancel), else any lease, stale ones too.
+                const told = leases.filter((l) => cancelRequested.has(l.token));
+                const from = told.length > 0 && a.pick % 4 !== 0 ? told : leases;
+                const lease = from[a.pick % from.length]!;
+                const [code] = await queue.finishCanceled([lease]);
+                const valid = current.get(lease.id) === lease.token;
+                expect([lease.token, code]).toEqual([
+                  lease.token,
+                  !valid ? 'lease_lost' : cancelRequested.has(lease.token) ? 'ok' : 'not_requested',
+                ]);
+                if (code === 'ok') {
+                  ended.processed++;
+                  current.delete(lease.id);
+                }
                 break;
               }
               case 'progress': {
@@ -515,6 +578,11 @@ describe('Queue invariants under random operation sequences', () => {
               expect([id, state === 'running']).toEqual([id, current.has(id)]);
             }
             for (const [id, value] of progress) expect((await queue.getTask(id))!.progress).toBe(value);
+            // A running task shows a cancel request exactly while one is bound to its current lease.
+            for (const [id, token] of current) {
+              const requested = (await queue.getTask(id))!.cancelRequestedAt !== undefined;
+              expect([id, requested]).toEqual([id, cancelRequested.has(token)]);
+            }
 
             // Events: written exactly while the mode says so; then every change of state is in the stream,
             // and each task's last state event is the state it is in.
@@ -589,6 +657,31 @@ describe('Queue invariants under random operation sequences', () => {
             ],
             1,
             { groupConcurrency: 1 },
+          ],
+          // The task actions end to end: a running task canceled through its lease, a retry run now.
+          [
+            'on',
+            [
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 2, group: undefined },
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 2, group: 'a' },
+              { kind: 'claim', count: 2, leaseMs: 1000 },
+              { kind: 'cancel', pick: 0, running: true },
+              { kind: 'finishCanceled', pick: 1 },
+              { kind: 'extend', pick: 0, permanent: false },
+              { kind: 'finishCanceled', pick: 0 },
+              { kind: 'fail', pick: 1, permanent: false },
+              { kind: 'runNow', pick: 1 },
+              { kind: 'cancel', pick: 1, running: true },
+              { kind: 'claim', count: 1, leaseMs: 1000 },
+              { kind: 'cancel', pick: 2, running: true },
+              { kind: 'advance', ms: 1001 },
+              { kind: 'reap' },
+              { kind: 'claim', count: 1, leaseMs: 1000 },
+              { kind: 'extend', pick: 3, permanent: false },
+              { kind: 'complete', pick: 3, permanent: false },
+            ],
+            1,
+            null,
           ],
         ],
       },

@@ -9,7 +9,13 @@ import { QUEUES_KEY, groupPendingPrefix, queueKeys, taskKeyPattern, type QueueKe
 import { runScript, type RedisClient, type ScriptName } from './scripts';
 import type {
   AckCode,
+  CancelCode,
   ClaimResult,
+  DeleteCode,
+  ExtendCode,
+  FinishCanceledCode,
+  RunNowCode,
+  TaskActionResult,
   ClaimedTask,
   EnqueueOutcome,
   EventsMode,
@@ -260,14 +266,15 @@ export class Queue {
 
   /**
    * Moves the lease deadline of each task to now + `leaseMs`. Refused ('lease_lost') for stale tokens.
+   * 'cancel_requested': extended, and an operator asked to cancel the task (see `finishCanceled`).
    * Reaching Redis after the command timeout (ADR 0006), it extends nothing and rejects ('unavailable').
    */
-  async extend(leases: Lease[], leaseMs: number): Promise<AckCode[]> {
+  async extend(leases: Lease[], leaseMs: number): Promise<ExtendCode[]> {
     if (leases.length === 0) return [];
     const k = this.keys;
     const args: (string | number)[] = [this.now(), leaseMs, await this.deadline()];
     for (const l of leases) args.push(this.localId(l.id), l.token);
-    const reply = (await this.run('extend', [k.running, k.taskPrefix], args)) as AckCode[] | 'late';
+    const reply = (await this.run('extend', [k.running, k.taskPrefix], args)) as ExtendCode[] | 'late';
     // Only a caller whose estimate of Redis's clock erred reads this; the leases are as they were.
     if (reply === 'late')
       throw new TqError('unavailable', 'extend reached Redis after its deadline; not applied');
@@ -389,18 +396,60 @@ export class Queue {
    * already finished. Returns the status it had.
    */
   async cancel(id: string): Promise<TaskStatus> {
-    const k = this.keys;
-    const [code, status] = (await this.run(
-      'cancel',
-      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix, k.meta, k.events, k.groupPrefix],
-      [this.now(), this.localId(id)],
-    )) as [string, TaskStatus];
+    const [{ code, status }] = (await this.cancelTasks([id], false)) as [TaskActionResult<CancelCode>];
     if (code === 'not_found')
       throw new TqError('not_found', `task ${id} does not exist (or was deleted by retention)`);
     if (code === 'running')
       throw new TqError('conflict', `task ${id} is running and cannot be canceled`, { status });
     if (code === 'finished') throw new TqError('conflict', `task ${id} is already ${status}`, { status });
-    return status;
+    return status!;
+  }
+
+  /**
+   * Cancels tasks, one script call: those not running at once; running ones, when `running` is true, by a
+   * request bound to their current lease, which their worker reads at its next lease extension and ends
+   * with `finishCanceled` (ADR 0019); otherwise they are refused ('running'). One result per id, in order.
+   */
+  async cancelTasks(ids: string[], running: boolean): Promise<TaskActionResult<CancelCode>[]> {
+    if (ids.length === 0) return [];
+    const k = this.keys;
+    const reply = (await this.run(
+      'cancel',
+      [k.pendingPrefix, k.scheduled, k.retry, k.canceled, k.taskPrefix, k.meta, k.events, k.groupPrefix],
+      [this.now(), running ? '1' : '0', ...ids.map((id) => this.localId(id))],
+    )) as [CancelCode, string][];
+    return actionResults(ids, reply);
+  }
+
+  /**
+   * Ends running tasks whose cancel was requested during their current lease (running -> canceled, neither
+   * retried nor dead): what a worker sends once it has aborted the handler. One code per lease.
+   */
+  async finishCanceled(leases: Lease[]): Promise<FinishCanceledCode[]> {
+    if (leases.length === 0) return [];
+    const k = this.keys;
+    const args: (string | number)[] = [this.now(), k.wakeChannel];
+    for (const l of leases) args.push(this.localId(l.id), l.token);
+    return (await this.run(
+      'finish_canceled',
+      [k.running, k.canceled, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
+      args,
+    )) as FinishCanceledCode[];
+  }
+
+  /**
+   * Runs scheduled and retry tasks now: each goes to the back of its pending list at once, keeping its
+   * attempts. Others are refused ('not_waiting', with their state). One result per id, in order.
+   */
+  async runNow(ids: string[]): Promise<TaskActionResult<RunNowCode>[]> {
+    if (ids.length === 0) return [];
+    const k = this.keys;
+    const reply = (await this.run(
+      'run_now',
+      [k.pendingPrefix, k.scheduled, k.retry, k.taskPrefix, k.meta, k.events, k.groupPrefix],
+      [this.now(), k.wakeChannel, ...ids.map((id) => this.localId(id))],
+    )) as [RunNowCode, string][];
+    return actionResults(ids, reply);
   }
 
   /** Stops workers from claiming this queue's tasks (enqueueing still works). */
@@ -798,14 +847,26 @@ export class Queue {
   async deleteFinished(
     id: string,
     tombstoneMs = DELETE_TOMBSTONE_MS,
-  ): Promise<{ code: 'deleted' | 'not_finished' | 'not_found'; status: TaskStatus | null }> {
+  ): Promise<{ code: DeleteCode; status: TaskStatus | null }> {
+    const [{ code, status }] = (await this.deleteFinishedTasks([id], tombstoneMs)) as [
+      TaskActionResult<DeleteCode>,
+    ];
+    return { code, status };
+  }
+
+  /** `deleteFinished` of many tasks in one script call. One result per id, in order. */
+  async deleteFinishedTasks(
+    ids: string[],
+    tombstoneMs = DELETE_TOMBSTONE_MS,
+  ): Promise<TaskActionResult<DeleteCode>[]> {
+    if (ids.length === 0) return [];
     const k = this.keys;
-    const [code, status] = (await this.run(
+    const reply = (await this.run(
       'delete_task',
       [k.done, k.canceled, k.dead, k.taskPrefix, k.deleted],
-      [this.now(), this.localId(id), tombstoneMs],
-    )) as ['deleted' | 'not_finished' | 'not_found', string];
-    return { code, status: status === '' ? null : (status as TaskStatus) };
+      [this.now(), tombstoneMs, ...ids.map((id) => this.localId(id))],
+    )) as [DeleteCode, string][];
+    return actionResults(ids, reply);
   }
 
   /**
@@ -1037,6 +1098,15 @@ function toLimits([rateMax, ratePeriodMs, concurrency, groupConcurrency]: number
   return limits;
 }
 
+/** Pairs the ids an action was given with its script's {code, status before} rows ('' status = none). */
+function actionResults<Code extends string>(ids: string[], rows: [Code, string][]): TaskActionResult<Code>[] {
+  return rows.map(([code, status], i) => ({
+    id: ids[i]!,
+    code,
+    status: status === '' ? null : (status as TaskStatus),
+  }));
+}
+
 /** Splits `packed` at its first `count - 1` spaces; the last field is the rest (it may hold spaces). */
 function splitFields(packed: string, count: number): string[] {
   const fields: string[] = [];
@@ -1093,6 +1163,11 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
         : { id: hash.schedule, slot: Number(hash.slot), missed: Number(hash.missed ?? 0) },
     group: hash.group,
     postponed: num(hash.postponed),
+    // A request bound to an earlier lease means nothing (ADR 0019).
+    cancelRequestedAt:
+      hash.status === 'running' && hash.cancelToken !== undefined && hash.cancelToken === hash.token
+        ? num(hash.cancelAt)
+        : undefined,
   };
 }
 

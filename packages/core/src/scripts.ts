@@ -24,6 +24,8 @@ const SCRIPTS = {
   reap: 8,
   promote: 7,
   cancel: 8,
+  finish_canceled: 7,
+  run_now: 7,
   stats: 10,
   requeue_dead: 7,
   purge_dead: 2,

@@ -126,6 +126,30 @@ export interface GroupList {
 /** 'ok', or why a lease operation was refused: the task is gone, or the token is no longer current. */
 export type AckCode = 'ok' | 'not_found' | 'lease_lost';
 export type FailCode = 'retry' | 'dead' | 'not_found' | 'lease_lost';
+/**
+ * What an extend answers per lease: as AckCode, or 'cancel_requested': extended, but an operator asked to
+ * cancel the task during this lease (ADR 0019): abort the handler and acknowledge with `finishCanceled`.
+ */
+export type ExtendCode = AckCode | 'cancel_requested';
+/** What `finishCanceled` answers per lease: as AckCode, or 'not_requested' (nobody asked; still running). */
+export type FinishCanceledCode = AckCode | 'not_requested';
+/**
+ * What `Queue.cancelTasks` did to one task: 'canceled' (it was not running), 'cancel_requested' (running: its
+ * worker ends it at its next lease extension), 'running' (refused: running tasks were not to be touched),
+ * 'finished' (refused: done, dead or canceled already), 'not_found'.
+ */
+export type CancelCode = 'canceled' | 'cancel_requested' | 'running' | 'finished' | 'not_found';
+/** What `Queue.runNow` did to one task: 'pending', or refused: 'not_waiting' (not scheduled or retry), 'not_found'. */
+export type RunNowCode = 'pending' | 'not_waiting' | 'not_found';
+/** What `Queue.deleteFinishedTasks` did to one task: 'deleted', or refused: 'not_finished', 'not_found'. */
+export type DeleteCode = 'deleted' | 'not_finished' | 'not_found';
+
+/** One task's answer to an operator's action: what happened, and the state the task had (null: no such task). */
+export interface TaskActionResult<Code extends string> {
+  id: string;
+  code: Code;
+  status: TaskStatus | null;
+}
 /** 'postponed', or, past the most postponements a task may have, as a failed attempt. */
 export type PostponeCode = 'postponed' | FailCode;
 
@@ -237,6 +261,8 @@ export interface TaskRecord {
   group?: string;
   /** Times a RateLimitError postponed it (since its last redrive). */
   postponed?: number;
+  /** While running: when an operator asked to cancel this attempt (ADR 0019), ms; its worker ends it soon. */
+  cancelRequestedAt?: number;
 }
 
 /** What a task list shows of a task: its record without payload, result and error history. */

@@ -1,7 +1,15 @@
+export { refusal, type TaskActionOutcome } from './actions';
 export { ARCHIVE_STATES, type ArchiveSearch, type ArchiveStatus, type TaskArchive } from './archive';
 export { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from './backoff';
 export { TaskRepository } from './repository';
 export {
+  ACTION_STATES,
+  DEFAULT_ACTION_LIMIT,
+  MAX_ACTION_TASKS,
+  TASK_ACTIONS,
+  taskActionSchema,
+  type TaskAction,
+  type TaskActionRequest,
   DEFAULTS,
   LIMITS,
   batchSubmissionSchema,

@@ -239,3 +239,82 @@ export interface FieldError {
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
 }
+
+/** The operator's task actions (ADR 0019): run now, retry a dead task, cancel, delete a finished task. */
+export const TASK_ACTIONS = ['run', 'retry', 'cancel', 'delete'] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+
+/** The states each action applies to: a bulk action by state names one of these. */
+export const ACTION_STATES: Readonly<Record<TaskAction, readonly (typeof TASK_STATES)[number][]>> = {
+  run: ['scheduled', 'retry'],
+  retry: ['dead'],
+  cancel: ['pending', 'scheduled', 'retry', 'running'],
+  delete: ['done', 'dead', 'canceled'],
+};
+
+/** Most ids one bulk action may name, and most tasks one bulk action by state acts on per call. */
+export const MAX_ACTION_TASKS = 1000;
+/** Tasks a bulk action by state acts on per call when the request gives no limit. */
+export const DEFAULT_ACTION_LIMIT = 100;
+
+/**
+ * The body of `POST /queues/:name/tasks/actions`: an action on the given `ids`, or on one page of the tasks
+ * in `state` (at most `limit`, optionally of one `type`, from `cursor`: the previous answer's nextCursor).
+ */
+export const taskActionSchema = z
+  .strictObject(
+    {
+      action: z.enum(TASK_ACTIONS, {
+        error: `action is required and must be one of ${TASK_ACTIONS.join(', ')}`,
+      }),
+      ids: z
+        .array(z.string({ error: 'each id must be a string' }), { error: 'ids must be an array of task ids' })
+        .min(1, { error: 'ids must name at least one task; omit it and give state to act on a state' })
+        .max(MAX_ACTION_TASKS, {
+          error: `ids may name at most ${MAX_ACTION_TASKS} tasks; send several requests, or act by state`,
+        })
+        .optional(),
+      state: z.enum(TASK_STATES, { error: `state must be one of ${TASK_STATES.join(', ')}` }).optional(),
+      type: z
+        .string({ error: 'type must be a string' })
+        .regex(LIMITS.typePattern, { error: TYPE_ERROR })
+        .optional(),
+      limit: int('limit', 1, MAX_ACTION_TASKS).optional(),
+      cursor: z
+        .string({ error: 'cursor must be a string' })
+        .min(1, { error: 'cursor must not be empty' })
+        .max(MAX_CURSOR_CHARS, { error: `cursor must be at most ${MAX_CURSOR_CHARS} characters` })
+        .optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field ${issue.keys.join(', ')}; the fields are action, ids or state, type, limit, cursor`
+          : 'the body must be a JSON object {"action": ..., "ids": [...]} or {"action": ..., "state": ...}',
+    },
+  )
+  .superRefine((body, ctx) => {
+    if ((body.ids === undefined) === (body.state === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give either ids or state, not both and not neither',
+      });
+      return;
+    }
+    if (body.ids !== undefined) {
+      for (const field of ['type', 'limit', 'cursor'] as const) {
+        if (body[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: `${field} goes with state, not with ids` });
+      }
+    }
+    if (body.state !== undefined && !ACTION_STATES[body.action].includes(body.state)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['state'],
+        message: `${body.action} applies to ${ACTION_STATES[body.action].join(', ')} tasks, not ${body.state}`,
+      });
+    }
+  });
+
+export type TaskActionRequest = z.output<typeof taskActionSchema>;

@@ -3,6 +3,7 @@ import {
   TqError,
   isRedisError,
   newTaskId,
+  parseTaskId,
   type EnqueueOutcome,
   type EventsMode,
   type GroupList,
@@ -13,6 +14,7 @@ import {
   type TaskStatus,
   type TqErrorCode,
 } from '@tq/core';
+import { refusal, type TaskActionOutcome } from './actions';
 import type { Span } from '@opentelemetry/api';
 import type { TaskArchive } from './archive';
 import { fingerprint, fingerprintV1 } from './fingerprint';
@@ -27,6 +29,8 @@ import {
   MAX_WORKERS_LISTED,
   historyQuerySchema,
   historySearchQuerySchema,
+  DEFAULT_ACTION_LIMIT,
+  taskActionSchema,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,
@@ -298,6 +302,121 @@ export class TaskService {
   async cancel(id: string): Promise<Task> {
     await this.repository.queueOf(id).cancel(id);
     return this.get(id);
+  }
+
+  /**
+   * Cancels a task in any unfinished state (ADR 0019): pending, scheduled and retry ones at once
+   * (`requested` false); a running one by a request its worker sees at its next lease extension, which aborts
+   * the handler and ends the task canceled (`requested` true; the task is still running, with
+   * `cancelRequestedAt`). Throws `conflict` for a finished task, `not_found`.
+   */
+  async cancelTask(id: string): Promise<{ task: Task; requested: boolean }> {
+    const [result] = await this.repository.queueOf(id).cancelTasks([id], true);
+    const refused = refusal('cancel', result!);
+    if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
+    return { task: await this.get(id), requested: result!.code === 'cancel_requested' };
+  }
+
+  /** Runs a scheduled or retry task now (to pending at once). Throws `conflict` in any other state, `not_found`. */
+  async runTask(id: string): Promise<Task> {
+    const [result] = await this.repository.queueOf(id).runNow([id]);
+    const refused = refusal('run', result!);
+    if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
+    return this.get(id);
+  }
+
+  /**
+   * Retries a dead task: back to pending with a fresh set of attempts (its error history is kept). Throws
+   * `conflict` in any other state, `not_found`.
+   */
+  async retryTask(id: string): Promise<Task> {
+    const queue = this.repository.queueOf(id);
+    const { notDead } = await queue.requeueDead([id]);
+    if (notDead.length > 0) {
+      const record = await queue.getTask(id);
+      const refused = refusal('retry', {
+        id,
+        code: record ? 'not_dead' : 'not_found',
+        status: record?.status ?? null,
+      })!;
+      throw new TqError(refused.code, refused.message, { status: record?.status ?? null });
+    }
+    return this.get(id);
+  }
+
+  /**
+   * An action on many tasks of queue `name` (`body` as `taskActionSchema` reads it): the given ids, or one
+   * page of the tasks in a state (the page as `listTasks` reads it, so `nextCursor` continues after it).
+   * Each task is checked and changed by the action's script; the ones it refuses are listed with their state.
+   * Throws `invalid` with per-field errors, `not_found` for an unknown queue.
+   */
+  async bulkAction(name: string, body: unknown): Promise<TaskActionOutcome> {
+    const parsed = taskActionSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the action');
+    const { action, ids: given, state, type, limit, cursor } = parsed.data;
+    await this.assertQueue(name);
+    const queue = this.repository.queue(name);
+    let ids: string[];
+    let nextCursor: string | null = null;
+    if (given) {
+      const foreign = given.findIndex((id) => parseTaskId(id)?.queue !== name);
+      if (foreign >= 0) {
+        throw invalid(
+          [
+            {
+              field: `ids.${foreign}`,
+              message: `${JSON.stringify(given[foreign])} is not a task id of queue ${name} (ids look like "${name}.01JD…")`,
+            },
+          ],
+          'the action',
+        );
+      }
+      ids = given;
+    } else {
+      const page = await queue.listTasks(state!, { limit: limit ?? DEFAULT_ACTION_LIMIT, cursor, type });
+      ids = page.tasks.map((t) => t.id);
+      nextCursor = page.next;
+    }
+    const outcome: TaskActionOutcome = {
+      queue: name,
+      action,
+      state: state ?? null,
+      applied: [],
+      cancelRequested: [],
+      refused: [],
+      nextCursor,
+    };
+    const sort = (result: { id: string; code: string; status: TaskStatus | null }) => {
+      const refused = refusal(action, result);
+      if (refused) outcome.refused.push({ id: result.id, status: result.status, reason: refused.message });
+      else if (result.code === 'cancel_requested') outcome.cancelRequested.push(result.id);
+      else outcome.applied.push(result.id);
+    };
+    if (ids.length === 0) return outcome;
+    if (action === 'run') (await queue.runNow(ids)).forEach(sort);
+    else if (action === 'cancel') (await queue.cancelTasks(ids, true)).forEach(sort);
+    else if (action === 'retry') {
+      const { notDead } = await queue.requeueDead(ids);
+      const refused = new Set(notDead);
+      const records = await Promise.all(notDead.map((id) => queue.getTask(id)));
+      const statusOf = new Map(notDead.map((id, i) => [id, records[i]?.status ?? null]));
+      for (const id of ids) {
+        const status = statusOf.get(id) ?? null;
+        sort({ id, code: refused.has(id) ? (status ? 'not_dead' : 'not_found') : 'requeued', status });
+      }
+    } else {
+      const results = await queue.deleteFinishedTasks(ids);
+      // The history holds finished tasks too: what Redis deleted, and what only the history still has.
+      if (this.archive) {
+        const inRedis = results.filter((r) => r.code === 'deleted').map((r) => r.id);
+        if (inRedis.length > 0) await this.archive.delete(inRedis);
+        for (const r of results) {
+          if (r.code === 'not_found' && (await this.archive.delete([r.id])) > 0) r.code = 'deleted';
+        }
+      }
+      results.forEach(sort);
+    }
+    return outcome;
   }
 
   /** Stats of every known queue. */

@@ -27,6 +27,11 @@ export interface Task {
   progress: unknown;
   /** The W3C traceparent the task was submitted with; null when none. */
   traceparent: string | null;
+  /**
+   * While running: when an operator asked to cancel this attempt (ADR 0019); its worker ends it `canceled`
+   * within one lease-extension tick. Null otherwise.
+   */
+  cancelRequestedAt: string | null;
 }
 
 /** A task as `GET /tasks/:id` shows it: with where it was read from. */
@@ -73,6 +78,7 @@ export function toTask(record: TaskRecord): Task {
     idempotencyKey: record.idempotencyKey ?? null,
     progress: parseJson(record.progress),
     traceparent: record.traceparent ?? null,
+    cancelRequestedAt: iso(record.cancelRequestedAt),
   };
 }
 

@@ -70,6 +70,98 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/tasks/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a scheduled or retry task now
+         * @description The task goes to pending at once instead of waiting for its time; a retry keeps its attempts and error history. 409 in any other state, saying which.
+         */
+        post: operations["runTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a dead task: back to pending with a fresh set of attempts
+         * @description Its error history is kept. 409 when the task is not dead, saying its state.
+         */
+        post: operations["retryTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a task, running ones included
+         * @description A pending, scheduled or retry task is canceled at once (200). A running task gets a cancel request bound to its current lease (202, the task with cancelRequestedAt): its worker sees it at its next lease extension (within a third of the visibility timeout), aborts the handler (its AbortSignal fires) and ends the task canceled: not retried, not dead. Should the handler finish first, the task ends as the handler says. 409 for a finished task. DELETE /tasks/{id} cancels only tasks that are not running (409 for a running one), as before. docs/worker.md#canceling-a-running-task.
+         */
+        post: operations["cancelAnyTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a finished task (done, dead, canceled) for good, in Redis and the task history
+         * @description Redis first (a tombstone keeps an archiver that read it from writing it back), then its row in the task history when DATABASE_URL is set; a 503 from PostgreSQL after Redis answered is finished by the same call again. 409 for a task that is not finished: cancel it first. docs/history.md.
+         */
+        delete: operations["deleteFinishedTask"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tasks/{id}/events": {
         parameters: {
             query?: never;
@@ -345,6 +437,28 @@ export type paths = {
         patch: operations["updateSchedule"];
         trace?: never;
     };
+    "/queues/{name}/tasks/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action (run, retry, cancel, delete) on many tasks: by ids, or one page of a state
+         * @description By ids: up to 1000 task ids of this queue. By state: the next page of the tasks in that state (as GET /queues/{name}/tasks lists them, optionally of one type), at most limit (default 100, at most 1000); send nextCursor back as cursor to go on, until it is null. Each task is checked by the action's script: those in another state are listed in refused with their state. The states per action: run scheduled, retry; retry dead; cancel pending, scheduled, retry, running; delete done, dead, canceled.
+         */
+        post: operations["actOnTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workers": {
         parameters: {
             query?: never;
@@ -528,11 +642,47 @@ export type components = {
             /** @description The last progress a handler reported: a number 0-100 or a JSON object (at most 1024 bytes); null when none. */
             progress?: unknown;
             traceparent?: string | null;
+            cancelRequestedAt?: string | null;
             /**
              * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
              * @enum {string}
              */
             source?: "redis" | "archive";
+        };
+        DeletedTask: {
+            id: string;
+            /** @description Whether Redis held it (and deleted it now). */
+            redis: boolean;
+            /** @description Whether the task history held a row (deleted now). */
+            archive: boolean;
+        };
+        /** @description Give ids, or state (with optional type, limit, cursor): not both. */
+        TaskAction: {
+            /** @enum {string} */
+            action: "run" | "retry" | "cancel" | "delete";
+            ids?: string[];
+            /** @enum {string} */
+            state?: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
+            type?: string;
+            limit?: number;
+            cursor?: string;
+        };
+        TaskActionOutcome: {
+            queue: string;
+            /** @enum {string} */
+            action: "run" | "retry" | "cancel" | "delete";
+            state: ("pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled") | null;
+            /** @description The tasks changed. */
+            applied: string[];
+            /** @description Running tasks whose cancel was requested: each ends canceled at its next lease extension. */
+            cancelRequested: string[];
+            refused: {
+                id: string;
+                status: ("pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled") | null;
+                /** @description The task's state and what to do instead. */
+                reason: string;
+            }[];
+            nextCursor: string | null;
         };
         BatchResult: {
             created: number;
@@ -1173,6 +1323,127 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    runTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task, now pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retryTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task, now pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelAnyTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled; the task with status "canceled". */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Running: the cancel is requested; the task with cancelRequestedAt. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteFinishedTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A task id: "<queue>.<ULID>". */
+                id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; where it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedTask"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     streamTaskEvents: {
         parameters: {
             query?: never;
@@ -1775,6 +2046,39 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    actOnTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskAction"];
+            };
+        };
+        responses: {
+            /** @description What the action did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskActionOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];

@@ -11,8 +11,10 @@
           call and its lease timer was not moved, so nothing is extended (ADR 0006)
   ARGV[4..] pairs: id, lease token
 
-  Returns one code per pair: 'ok', 'not_found' (no such task), 'lease_lost' (token not current); or, past
-  the deadline, the single string 'late'.
+  Returns one code per pair: 'ok', 'cancel_requested' (extended, but an operator asked to cancel the task
+  during this lease: the worker aborts the handler and acknowledges with finish_canceled, ADR 0019),
+  'not_found' (no such task), 'lease_lost' (token not current); or, past the deadline, the single string
+  'late'.
 ]]
 -- @include common
 
@@ -31,6 +33,10 @@ for i = 4, #ARGV, 2 do
   local code = check_lease(task_prefix .. id, token)
   if code == 'ok' then
     redis.call('ZADD', running_key, now + lease_ms, id)
+    -- Extended all the same: the lease must outlast the abort and the acknowledgement that follow.
+    if redis.call('HGET', task_prefix .. id, 'cancelToken') == token then
+      code = 'cancel_requested'
+    end
   end
   results[#results + 1] = code
 end
