@@ -1,6 +1,15 @@
-import type { AckCode, FailCode, FailItem, Lease, PostponeCode, PostponeItem, Queue } from '@tq/core';
+import type {
+  AckCode,
+  FailCode,
+  FailItem,
+  FinishCanceledCode,
+  Lease,
+  PostponeCode,
+  PostponeItem,
+  Queue,
+} from '@tq/core';
 
-type Op = 'complete' | 'fail' | 'release' | 'postpone';
+type Op = 'complete' | 'fail' | 'release' | 'postpone' | 'finishCanceled';
 type CompleteItem = Lease & { result?: string };
 
 interface Pending<Item, Code> {
@@ -14,11 +23,12 @@ interface Batch {
   fail: Pending<FailItem, FailCode>[];
   release: Pending<Lease, AckCode>[];
   postpone: Pending<PostponeItem, PostponeCode>[];
+  finishCanceled: Pending<Lease, FinishCanceledCode>[];
 }
 
 /**
  * Batches acknowledgements: calls made in the same turn of the event loop go out together on the next one
- * (setImmediate), as one complete, one fail, one release and one postpone script per queue. Under load that turns N round
+ * (setImmediate), as one complete, one fail, one release, one postpone and one finish_canceled script per queue. Under load that turns N round
  * trips into one; when idle it adds no delay worth measuring.
  */
 export class AckBuffer {
@@ -50,6 +60,11 @@ export class AckBuffer {
   /** Postpones a rate-limited task (or, past the most postponements, records a failed attempt). */
   postpone(queue: string, item: PostponeItem): Promise<PostponeCode> {
     return this.add(queue, 'postpone', item);
+  }
+
+  /** Ends a running task canceled at an operator's request, once its handler was aborted. */
+  finishCanceled(queue: string, item: Lease): Promise<FinishCanceledCode> {
+    return this.add(queue, 'finishCanceled', item);
   }
 
   /**
@@ -85,7 +100,7 @@ export class AckBuffer {
     return new Promise<Code>((resolve, reject) => {
       let batch = this.batches.get(queue);
       if (!batch) {
-        batch = { complete: [], fail: [], release: [], postpone: [] };
+        batch = { complete: [], fail: [], release: [], postpone: [], finishCanceled: [] };
         this.batches.set(queue, batch);
       }
       (batch[op] as Pending<unknown, Code>[]).push({ item, resolve, reject });
@@ -106,6 +121,7 @@ export class AckBuffer {
       this.send(batch.fail, (items) => queue.fail(items));
       this.send(batch.release, (items) => queue.release(items));
       this.send(batch.postpone, (items) => queue.postpone(items, this.maxPostponements));
+      this.send(batch.finishCanceled, (items) => queue.finishCanceled(items));
     }
   }
 

@@ -21,6 +21,17 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * An operator canceled the task while it ran (POST /tasks/{id}/cancel, ADR 0019): the worker saw the request
+ * at a lease extension and ends the task canceled (not retried, not dead); the handler's result is discarded.
+ */
+export class TaskCanceledError extends Error {
+  constructor() {
+    super("canceled by an operator while running; this attempt's result is discarded");
+    this.name = 'TaskCanceledError';
+  }
+}
+
 /** The worker stopped before the handler finished; the task went back to pending without spending an attempt. */
 export class ShutdownError extends Error {
   constructor() {

@@ -6,7 +6,7 @@ export {
   type ConnectionOptions,
   type RedisClient,
 } from '@tq/core';
-export { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
+export { LeaseLostError, ShutdownError, TaskCanceledError, TaskTimeoutError } from './errors';
 export { createEmailHandler, type EmailHandlerOptions } from './handlers/email';
 export { createHttpHandler } from './handlers/http';
 export { loadHandlerModule } from './handlers/registry';

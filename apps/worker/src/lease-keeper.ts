@@ -12,12 +12,14 @@ export interface LeaseKeeperOptions {
   onExtended: (entry: RunningTask) => void;
   /** Redis refused an extend (`lease_lost`, `not_found`): the lease is gone. */
   onLost: (entry: RunningTask, code: AckCode) => void;
+  /** The extend was accepted and said an operator asked to cancel the task (ADR 0019). */
+  onCancel: (entry: RunningTask) => void;
   logger: Logger;
 }
 
 /**
  * Extends the leases of running tasks every leaseMs/3, one extend script per queue per tick, and reports
- * leases Redis refused. An idle worker's ticks send nothing. It never decides that a lease expired: the
+ * leases Redis refused and tasks an operator asked to cancel (the extend's answer carries the request). An idle worker's ticks send nothing. It never decides that a lease expired: the
  * worker's lease timer (Deadlines) does, at leaseFrom + leaseMs, even while an extend hangs here.
  */
 export class LeaseKeeper {
@@ -59,10 +61,12 @@ export class LeaseKeeper {
           );
           entries.forEach((entry, i) => {
             if (entry.abandoned) return;
-            if (codes[i] === 'ok') {
+            const code = codes[i] ?? 'not_found';
+            if (code === 'ok' || code === 'cancel_requested') {
               entry.leaseFrom = now;
               this.options.onExtended(entry);
-            } else onLost(entry, codes[i] ?? 'not_found');
+              if (code === 'cancel_requested') this.options.onCancel(entry);
+            } else onLost(entry, code);
           });
         } catch (error) {
           this.options.logger.warn(

@@ -10,7 +10,15 @@ const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 /** Dead-letter reasons kept as label values; a handler's own PermanentError reasons count as 'permanent'. */
 const DEAD_REASONS = new Set(['max_attempts', 'permanent', 'unknown_type', 'decode_error']);
 /** The acknowledgements that can be refused: the `operation` label of tq_stale_acks_total. */
-export const ACK_OPERATIONS = ['complete', 'fail', 'extend', 'release', 'progress', 'postpone'] as const;
+export const ACK_OPERATIONS = [
+  'complete',
+  'fail',
+  'extend',
+  'release',
+  'progress',
+  'postpone',
+  'finish_canceled',
+] as const;
 export type AckOperation = (typeof ACK_OPERATIONS)[number];
 
 /** The `type` label of a task whose type has no registered handler: producers choose types freely. */
@@ -55,6 +63,8 @@ export class WorkerMetrics {
   readonly retried: Counter<'queue'>;
   readonly deadLettered: Counter<'queue' | 'reason'>;
   readonly released: Counter<'queue'>;
+  /** Running tasks ended canceled at an operator's request (ADR 0019). */
+  readonly canceled: Counter<'queue'>;
   readonly postponed: Counter<'queue'>;
   readonly staleAcks: Counter<'queue' | 'operation'>;
   readonly leaseExtensions: Counter<'queue'>;
@@ -104,6 +114,12 @@ export class WorkerMetrics {
       labelNames: ['queue'],
       registers,
     });
+    this.canceled = new Counter({
+      name: 'tq_tasks_canceled_total',
+      help: "Running tasks whose handler was aborted and that ended canceled at an operator's request (POST /tasks/{id}/cancel).",
+      labelNames: ['queue'],
+      registers,
+    });
     this.postponed = new Counter({
       name: 'tq_tasks_postponed_total',
       help: 'Tasks postponed without spending an attempt because their handler was rate limited (RateLimitError).',
@@ -131,7 +147,7 @@ export class WorkerMetrics {
     });
     this.runSeconds = new Histogram({
       name: 'tq_task_run_seconds',
-      help: 'Handler run time by outcome (success, error, timeout, unknown_type, permanent, decode_error, rate_limited, postponed, lease_lost, released) and task type.',
+      help: 'Handler run time by outcome (success, error, timeout, unknown_type, permanent, decode_error, rate_limited, postponed, lease_lost, released, canceled) and task type.',
       labelNames: ['queue', 'outcome', 'type'],
       buckets: RUN_BUCKETS,
       registers,
@@ -166,7 +182,14 @@ export class WorkerMetrics {
     // a series that first appears with its first increment is invisible to increase() and rate(), so a
     // pod's first failure, dead letter or stale acknowledgement would fire no alert.
     for (const queue of queues) {
-      for (const counter of [this.started, this.retried, this.released, this.postponed, this.leaseExtensions])
+      for (const counter of [
+        this.started,
+        this.retried,
+        this.released,
+        this.canceled,
+        this.postponed,
+        this.leaseExtensions,
+      ])
         counter.labels(queue).inc(0);
       for (const type of [...this.types, OTHER_TYPE]) {
         this.completed.labels(queue, type).inc(0);

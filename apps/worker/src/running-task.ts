@@ -20,7 +20,7 @@ export class RunningTask {
   /** The attempt's timeout, ms. */
   readonly timeoutMs: number;
   /** Set once the worker gave the task up; the handler's outcome is then ignored. */
-  abandoned?: 'lease_lost' | 'released';
+  abandoned?: 'lease_lost' | 'released' | 'canceled';
   /** Called once, with the reason, when the signal fires (set by runTask). */
   onAbort?: (reason: Error) => void;
   private abortReason?: Error;
@@ -49,7 +49,7 @@ export class RunningTask {
     return this.controller.signal;
   }
 
-  /** Why the signal fired (timeout, lease lost, shutdown), or undefined while it has not. */
+  /** Why the signal fired (timeout, lease lost, shutdown, canceled), or undefined while it has not. */
   get aborted(): Error | undefined {
     return this.abortReason;
   }

@@ -18,7 +18,8 @@ export interface HandlerContext {
   startedAt: number;
   /**
    * Fires when the handler must stop: its timeout passed (`signal.reason` is a TaskTimeoutError), its lease
-   * was lost (LeaseLostError), or the worker is shutting down past its grace period (ShutdownError).
+   * was lost (LeaseLostError), an operator canceled the task (TaskCanceledError; the task ends `canceled`,
+   * ADR 0019), or the worker is shutting down past its grace period (ShutdownError).
    * Pass it to fetch and other I/O. After it fires, the handler's result is ignored.
    */
   signal: AbortSignal;

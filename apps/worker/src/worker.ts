@@ -23,7 +23,7 @@ import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffPolicy } from '@tq/task';
 import { Registry } from 'prom-client';
 import { AckBuffer } from './ack-buffer';
 import { Deadlines } from './deadlines';
-import { LeaseLostError, ShutdownError, TaskTimeoutError } from './errors';
+import { LeaseLostError, ShutdownError, TaskCanceledError, TaskTimeoutError } from './errors';
 import { Heartbeat, WORKER_VERSION, newWorkerId } from './heartbeat';
 import { LeaseKeeper } from './lease-keeper';
 import { WorkerMetrics, type AckOperation } from './metrics';
@@ -125,6 +125,7 @@ export class Worker {
       running: () => this.running.values(),
       onExtended: (entry) => this.metrics.leaseExtensions.labels(entry.task.queue).inc(),
       onLost: (entry, code) => this.loseLease(entry, code),
+      onCancel: (entry) => this.cancelRunning(entry),
       logger: this.logger.child({ component: 'lease-keeper' }),
     });
     this.heartbeat = new Heartbeat({
@@ -498,6 +499,36 @@ export class Worker {
         'lease not extended for a whole visibility timeout (Redis unreachable?): aborting the handler',
       );
     entry.abort(new LeaseLostError(code === 'expired' ? 'not extended in time' : `extend refused: ${code}`));
+  }
+
+  /**
+   * An operator asked to cancel the task (the lease keeper's extend said so, ADR 0019): aborts the handler
+   * (its signal fires with a TaskCanceledError), frees the slot, and ends the task canceled with its lease
+   * token. Whatever the handler does afterwards is ignored.
+   */
+  private cancelRunning(entry: RunningTask): void {
+    if (entry.abandoned) return;
+    const { task } = entry;
+    entry.abandoned = 'canceled';
+    this.running.delete(task.token);
+    this.slotFreed();
+    this.metrics
+      .forTask(task.queue, task.type)
+      .runSeconds('canceled')
+      .observe((performance.now() - entry.startedAt) / 1000);
+    entry.abort(new TaskCanceledError());
+    this.acks.finishCanceled(task.queue, task).then(
+      (code) => {
+        if (code !== 'ok') return this.stale(entry, 'finish_canceled', code);
+        this.metrics.canceled.labels(task.queue).inc();
+        entry.logger.info('task canceled by an operator while running: handler aborted');
+      },
+      (error: unknown) =>
+        entry.logger.error(
+          { err: error },
+          'ending the canceled task failed; it will run again after its lease expires',
+        ),
+    );
   }
 
   /** Gives a task back to pending without spending an attempt, and aborts its handler. */
