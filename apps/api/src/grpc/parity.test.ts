@@ -163,6 +163,7 @@ function taskJson(task: Task__Output): Record<string, unknown> {
     'deadReason',
     'idempotencyKey',
     'traceparent',
+    'cancelRequestedAt',
   ]) {
     out[key] ??= null;
     delete out[`_${key}`];

@@ -497,6 +497,7 @@ export function toTaskMessage(task: Task & { source?: StoredTask['source'] }): T
     progress: toValue(task.progress) ?? null,
     traceparent: orUnset(task.traceparent),
     source: task.source,
+    cancelRequestedAt: orUnset(task.cancelRequestedAt),
   };
 }
 

@@ -55,6 +55,11 @@ export interface Task {
    * in the answers of Submit and SubmitBatch, as in those of POST /tasks and /tasks/batch.
    */
   source?: string;
+  /**
+   * While running: when an operator asked to cancel this attempt (HTTP POST /tasks/{id}/cancel); its worker
+   * ends it canceled within one lease-extension tick. Unset otherwise.
+   */
+  cancelRequestedAt?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -64,6 +69,7 @@ export interface Task {
   _idempotencyKey?: 'idempotencyKey';
   _traceparent?: 'traceparent';
   _source?: 'source';
+  _cancelRequestedAt?: 'cancelRequestedAt';
 }
 
 /**
@@ -111,6 +117,11 @@ export interface Task__Output {
    * in the answers of Submit and SubmitBatch, as in those of POST /tasks and /tasks/batch.
    */
   source?: string;
+  /**
+   * While running: when an operator asked to cancel this attempt (HTTP POST /tasks/{id}/cancel); its worker
+   * ends it canceled within one lease-extension tick. Unset otherwise.
+   */
+  cancelRequestedAt?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -120,4 +131,5 @@ export interface Task__Output {
   _idempotencyKey?: 'idempotencyKey';
   _traceparent?: 'traceparent';
   _source?: 'source';
+  _cancelRequestedAt?: 'cancelRequestedAt';
 }
