@@ -208,8 +208,10 @@ scenario(
           expect(c.expected).toBeGreaterThan(durationMs / SLOT_MS / 2);
         }
         expect(byRedis.max).toBeLessThanOrEqual(RATE_MAX);
-        // The limiter was the bottleneck (a backlog waited), so the check above had starts to hold back.
-        expect(byRedis.max).toBe(RATE_MAX);
+        // The limiter was (near) the bottleneck, so the check above had starts to hold back: a backlog waited
+        // the whole run (10 in some window in every run so far; 8 leaves room for a machine so loaded that
+        // 5 running tasks of 50-400 ms cannot turn over 10 times a second).
+        expect(byRedis.max).toBeGreaterThanOrEqual(RATE_MAX - 2);
         // The window check saw every claim: the event stream holds one per attempt counted, and every
         // handler record is one of them.
         expect(claimEvents.length).toBe(claims);
