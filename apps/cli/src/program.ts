@@ -37,6 +37,7 @@ const VERSION = (
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 const STATES: TaskStatus[] = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'];
+const ACTIONS = ['run', 'retry', 'cancel', 'delete'] as const;
 
 interface GlobalOptions {
   url: string;
@@ -103,7 +104,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     return { client, print };
   };
 
-  const task = program.command('task').description('submit, read, cancel, wait for and list tasks');
+  const task = program
+    .command('task')
+    .description('submit, read, cancel, run, retry, delete, wait for and list tasks');
 
   task
     .command('add')
@@ -152,12 +155,102 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   task
     .command('cancel')
-    .description('cancel a task that is not running')
+    .description(
+      'cancel a task: pending, scheduled and retry ones at once; a running one is asked to stop (its worker ' +
+        'aborts the handler at its next lease extension and the task ends canceled)',
+    )
+    .argument('<id>', 'the task id')
+    .option('--wait', 'wait until the task is finished and print it')
+    .option('--wait-timeout-ms <ms>', 'with --wait: give up after this long', integer, 30_000)
+    .action(async (id: string, o: { wait?: boolean; waitTimeoutMs: number }, command: Command) => {
+      const { client, print } = context(command);
+      const answered = await client.cancelTask(id);
+      const requested = answered.status === 'running';
+      if (requested && o.wait) {
+        const finished = await client.waitFor(id, { timeoutMs: o.waitTimeoutMs });
+        return print(finished, () => taskDetails(finished));
+      }
+      print(answered, () =>
+        requested
+          ? `${taskDetails(answered)}\ncancel requested: its worker stops it at its next lease extension ` +
+            `(tq task wait ${id})`
+          : taskDetails(answered),
+      );
+    });
+
+  task
+    .command('run')
+    .description('run a scheduled or retry task now (it goes to pending at once)')
     .argument('<id>', 'the task id')
     .action(async (id: string, _o: object, command: Command) => {
       const { client, print } = context(command);
-      const canceled = await client.cancel(id);
-      print(canceled, () => taskDetails(canceled));
+      const ran = await client.runTask(id);
+      print(ran, () => taskDetails(ran));
+    });
+
+  task
+    .command('retry')
+    .description('retry a dead task: back to pending with a fresh set of attempts')
+    .argument('<id>', 'the task id')
+    .action(async (id: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      const retried = await client.retryTask(id);
+      print(retried, () => taskDetails(retried));
+    });
+
+  task
+    .command('delete')
+    .description('delete a finished task (done, dead, canceled) for good, in Redis and the task history')
+    .argument('<id>', 'the task id')
+    .action(async (id: string, _o: object, command: Command) => {
+      const { client, print } = context(command);
+      const deleted = await client.deleteTask(id);
+      print(deleted, () => `deleted ${id}${deleted.archive ? ' (and its row in the task history)' : ''}`);
+    });
+
+  task
+    .command('act')
+    .description(
+      'run, retry, cancel or delete many tasks of a queue: the given ids, or the tasks in a state, a page at a time',
+    )
+    .argument('<queue>', 'the queue')
+    .addOption(new Option('-a, --action <action>', 'the action').choices(ACTIONS).makeOptionMandatory())
+    .argument('[ids...]', 'task ids (else give --state)')
+    .addOption(new Option('-s, --state <state>', 'act on the tasks in this state').choices(STATES))
+    .option('-t, --type <type>', 'with --state: only tasks of this type')
+    .option('-n, --limit <n>', 'with --state: most tasks per request', integer, 100)
+    .option('--cursor <cursor>', 'with --state: go on where the previous request ended (its nextCursor)')
+    .option('--all', 'with --state: follow nextCursor until every page was acted on')
+    .action(async (queue: string, ids: string[], o: ActOptions, command: Command) => {
+      const { client, print } = context(command);
+      const request =
+        ids.length > 0
+          ? { action: o.action, ids }
+          : { action: o.action, state: o.state, type: o.type, limit: o.limit };
+      const outcomes = [];
+      let cursor = o.cursor;
+      do {
+        const outcome = await client.actOnTasks(queue, cursor ? { ...request, cursor } : request);
+        outcomes.push(outcome);
+        cursor = outcome.nextCursor ?? undefined;
+      } while (o.all && cursor);
+      const applied = outcomes.flatMap((r) => r.applied);
+      const requested = outcomes.flatMap((r) => r.cancelRequested);
+      const refused = outcomes.flatMap((r) => r.refused);
+      const last = outcomes.at(-1)!;
+      print(outcomes.length === 1 ? last : { applied, cancelRequested: requested, refused }, () =>
+        [
+          `${o.action}: ${applied.length} done` +
+            (requested.length > 0 ? `, ${requested.length} running asked to stop` : '') +
+            `, ${refused.length} refused`,
+          ...refused.map((r) => `  ${r.reason}`),
+          ...(last.nextCursor
+            ? [
+                `next page: tq task act ${queue} -a ${o.action} -s ${o.state} --cursor ${last.nextCursor} (or --all)`,
+              ]
+            : []),
+        ].join('\n'),
+      );
     });
 
   task
@@ -606,4 +699,13 @@ function describe(error: unknown, json: boolean): string {
   }
   // TqNetworkError, TqTimeoutError and anything unexpected: the message says what happened.
   return `tq: ${error instanceof Error ? error.message : String(error)}\n`;
+}
+
+interface ActOptions {
+  action: (typeof ACTIONS)[number];
+  state?: TaskStatus;
+  type?: string;
+  limit: number;
+  cursor?: string;
+  all?: boolean;
 }

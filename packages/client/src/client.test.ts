@@ -150,6 +150,34 @@ describe('TqClient against a real API', () => {
     expect((await tq.deadLetters(deadQueue)).total).toBe(0);
   });
 
+  it('cancels a running task: cancelTask answers it with cancelRequestedAt, and the worker ends it canceled', async () => {
+    const task = await tq.submit({ type: 'block', payload: null, queue });
+    await waitFor(async () => (await tq.get(task.id)).status === 'running', { timeoutMs: 20_000 });
+    const requested = await tq.cancelTask(task.id);
+    expect(requested.status).toBe('running');
+    expect(requested.cancelRequestedAt).toEqual(expect.any(String));
+    expect(await tq.waitFor(task.id, { timeoutMs: 20_000 })).toMatchObject({
+      status: 'canceled',
+      deadReason: null,
+      cancelRequestedAt: null,
+    });
+    expect(await tq.deleteTask(task.id)).toEqual({ id: task.id, redis: true, archive: false });
+    const gone = await tq.deleteTask(task.id).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(TqNotFoundError);
+  });
+
+  it('runs a scheduled task now, refuses to retry a task that is not dead, and acts on many; refusals say the state', async () => {
+    const unserved = randomQueueName('client-actions'); // no worker claims from it
+    const later = await tq.submit({ type: 'echo', payload: 1, queue: unserved, delayMs: 3_600_000 });
+    expect((await tq.runTask(later.id)).status).toBe('pending');
+    const refused = await tq.runTask(later.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TqConflictError);
+    expect((refused as TqConflictError).message).toMatch(/is pending: only scheduled and retry tasks/);
+    expect(await tq.retryTask(later.id).catch((e: unknown) => e)).toBeInstanceOf(TqConflictError);
+    const outcome = await tq.actOnTasks(unserved, { action: 'cancel', state: 'pending' });
+    expect(outcome).toMatchObject({ applied: [later.id], refused: [], nextCursor: null });
+  });
+
   it('searchTasks sends its filters; an API without a task history answers TqNotFoundError saying so', async () => {
     const error = await tq
       .searchTasks({ queue, status: 'done', from: new Date(0), to: Date.now() }, { limit: 5 })

@@ -14,6 +14,7 @@ import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import {
   isFinished,
   type BatchResult,
+  type DeletedTask,
   type GroupList,
   type HistoryPage,
   type HistorySearch,
@@ -25,6 +26,8 @@ import {
   type SchedulePage,
   type ScheduleSubmission,
   type StatsHistory,
+  type TaskActionOutcome,
+  type TaskActionRequest,
   type TaskPage,
   type Task,
   type TaskStatus,
@@ -198,6 +201,66 @@ export class TqClient {
   cancel(id: string, options: CallOptions = {}): Promise<Task> {
     return this.call(
       (signal) => this.api.DELETE('/tasks/{id}', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Cancels a task in any unfinished state (an admin token): pending, scheduled and retry tasks at once (the
+   * task, status canceled); a running one by a request its worker sees at its next lease extension, which
+   * aborts the handler and ends the task canceled (the task, still running, with `cancelRequestedAt` set;
+   * `waitFor` it to see it end). TqConflictError for a finished task.
+   */
+  cancelTask(id: string, options: CallOptions = {}): Promise<Task> {
+    return this.call(
+      (signal) => this.api.POST('/tasks/{id}/cancel', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Runs a scheduled or retry task now (an admin token): the task, pending. TqConflictError in another state. */
+  runTask(id: string, options: CallOptions = {}): Promise<Task> {
+    return this.call(
+      (signal) => this.api.POST('/tasks/{id}/run', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /** Retries a dead task with fresh attempts (an admin token): the task, pending. TqConflictError otherwise. */
+  retryTask(id: string, options: CallOptions = {}): Promise<Task> {
+    return this.call(
+      (signal) => this.api.POST('/tasks/{id}/retry', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Deletes a finished task (done, dead, canceled) for good, in Redis and the task history (an admin token);
+   * says where it was. TqConflictError for an unfinished task: cancel it first.
+   */
+  deleteTask(id: string, options: CallOptions = {}): Promise<DeletedTask> {
+    return this.call(
+      (signal) => this.api.DELETE('/tasks/{id}/record', { params: { path: { id } }, signal }),
+      options.signal,
+    );
+  }
+
+  /**
+   * One action on many tasks of queue `name` (an admin token): the given `ids`, or one page of the tasks in
+   * `state` (follow `nextCursor` as `cursor` until it is null). Tasks in another state are in `refused`.
+   */
+  actOnTasks(
+    name: string,
+    request: TaskActionRequest,
+    options: CallOptions = {},
+  ): Promise<TaskActionOutcome> {
+    return this.call(
+      (signal) =>
+        this.api.POST('/queues/{name}/tasks/actions', {
+          params: { path: { name } },
+          body: request,
+          signal,
+        }),
       options.signal,
     );
   }

@@ -12,6 +12,12 @@ export type TaskSubmission = Schemas['TaskSubmission'];
 export type BatchResult = Schemas['BatchResult'];
 /** A queue's counts per state, waiting depth, oldest pending age and paused flag. */
 export type QueueStats = Schemas['Queue'];
+/** What `deleteTask` deleted: whether Redis and the task history held the task. */
+export type DeletedTask = Schemas['DeletedTask'];
+/** What `actOnTasks` takes: an action and ids, or an action and a state (with type, limit, cursor). */
+export type TaskActionRequest = Schemas['TaskAction'];
+/** What `actOnTasks` did: the tasks changed, the running ones asked to cancel, the refused ones and why. */
+export type TaskActionOutcome = Schemas['TaskActionOutcome'];
 /** A task as lists show it (no payload, result or error history: `get` has them). */
 export type TaskSummary = Schemas['TaskSummary'];
 /** A page of a task list: the tasks, the state's total, and `nextCursor` for the next page (null at the end). */

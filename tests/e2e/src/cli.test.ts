@@ -106,6 +106,38 @@ describe('the tq CLI against the real services', () => {
     expect(await json('dead', 'ls', queue)).toMatchObject({ total: 0 });
   });
 
+  it('runs a scheduled task now, retries a dead one, cancels, deletes, and acts on a state', async () => {
+    const idle = randomQueueName('cli-actions'); // no worker serves it: tasks stay where the CLI puts them
+    const later = await json('task', 'add', 'email', '1', '-q', idle, '--delay-ms', '3600000');
+    expect(await json('task', 'run', String(later.id))).toMatchObject({ status: 'pending' });
+    const refused = await tq('task', 'run', String(later.id));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is pending: only scheduled and retry tasks');
+    expect(await json('task', 'cancel', String(later.id))).toMatchObject({ status: 'canceled' });
+    expect(await json('task', 'delete', String(later.id))).toEqual({
+      id: later.id,
+      redis: true,
+      archive: false,
+    });
+
+    // A dead task of the served queue: retry it (it dies again: the host is not allowed).
+    const dead = await json('task', 'add', 'http', '{"url":"http://example.invalid/"}', '-q', queue);
+    await tq('task', 'wait', String(dead.id), '--timeout-ms', '20000');
+    // The served queue's worker may take it again before the answer is read: only its id is certain.
+    expect(await json('task', 'retry', String(dead.id))).toMatchObject({ id: dead.id });
+    expect(JSON.parse((await tq('--json', 'task', 'wait', String(dead.id))).stdout)).toMatchObject({
+      status: 'dead',
+      attempt: 1, // fresh attempts after the retry
+    });
+
+    for (let i = 0; i < 3; i++)
+      await json('task', 'add', 'email', String(i), '-q', idle, '--delay-ms', '3600000');
+    const all = await tq('task', 'act', idle, '-a', 'run', '-s', 'scheduled', '-n', '2', '--all');
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout).toContain('run: 3 done, 0 refused');
+    expect(await json('queue', 'stats', idle)).toMatchObject({ counts: { pending: 3, scheduled: 0 } });
+  });
+
   it('adds, lists, shows, pauses, resumes and removes a schedule, and sets and reads queue limits', async () => {
     const id = `cli-${queue}`;
     const added = await json(

@@ -19,11 +19,18 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** Handlers the tests submit to: `echo` answers its payload, `reject` fails permanently. */
+/**
+ * Handlers the tests submit to: `echo` answers its payload, `reject` fails permanently, `block` runs until
+ * its signal fires (a cancel).
+ */
 const handlers = {
   echo: ({ payload }: { payload: unknown }) => Promise.resolve({ echoed: payload }),
   reject: () => Promise.reject(new PermanentError('rejected on purpose', 'test_reject')),
+  block: ({ signal }: { signal: AbortSignal }) =>
+    new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
 };
+/** The workers' lease: extensions (which carry cancel requests) go out every third of it. */
+const VISIBILITY_TIMEOUT_MS = 6000;
 
 export async function startStack(
   queues: string[],
@@ -43,7 +50,16 @@ export async function startStack(
   );
   const redis = createRedis(redisUrl);
   redis.on('error', () => {}); // some tests stop Redis on purpose
-  const worker = queues.length > 0 ? createWorker({ redis, queues, handlers, idlePollMs: 200 }) : undefined;
+  const worker =
+    queues.length > 0
+      ? createWorker({
+          redis,
+          queues,
+          handlers,
+          idlePollMs: 200,
+          visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
+        })
+      : undefined;
   await worker?.start();
   return {
     url: `http://127.0.0.1:${api.port}`,
