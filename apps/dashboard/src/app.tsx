@@ -12,6 +12,7 @@ import { HistoryPage } from './pages/history';
 import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { QueuesPage } from './pages/queues';
+import { SchedulesPage } from './pages/schedules';
 import { TaskDetailPage } from './pages/task-detail';
 import { TasksPage } from './pages/tasks';
 import { WorkersPage } from './pages/workers';
@@ -82,6 +83,7 @@ export function App({ config }: { config: DashboardConfig }) {
                 <Route path="/tasks" element={<TasksPage />} />
                 <Route path="/tasks/:id" element={<TaskDetailPage />} />
                 <Route path="/workers" element={<WorkersPage />} />
+                <Route path="/schedules" element={<SchedulesPage />} />
                 <Route path="/history" element={<HistoryPage history={config.history} />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>

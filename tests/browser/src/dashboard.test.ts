@@ -184,7 +184,8 @@ describe('the dashboard in Chromium', () => {
     const { page, watch, close } = await signedIn('#/tasks?queue=mail&state=done&limit=5');
     try {
       const rows = page.locator('table.data tbody tr');
-      const ids = async () => (await rows.locator('td:first-child').allInnerTexts()).map((t) => t.trim());
+      // The task column's links (the first column holds the selection boxes where actions apply).
+      const ids = async () => (await rows.getByRole('link').allInnerTexts()).map((t) => t.trim());
       await page.getByText('Page 1: 5 shown of 12').waitFor();
       const first = await ids();
       await page.getByRole('button', { name: 'Next page' }).click();
@@ -301,7 +302,8 @@ describe('the dashboard in Chromium', () => {
       // Three failed attempts, each with its message.
       for (const attempt of [1, 2, 3])
         await page.getByText(`template "welcome-v2" not found (attempt ${attempt})`).waitFor();
-      await page.getByRole('button', { name: 'Requeue' }).waitFor();
+      await page.getByRole('button', { name: 'Retry' }).waitFor();
+      await page.getByRole('button', { name: 'Delete' }).waitFor();
       await checkPage(page, watch, 'task-detail');
 
       await page.getByLabel('Task id').fill(doneTask.id);
@@ -316,6 +318,145 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('alert').filter({ hasText: 'A task id looks like' }).waitFor();
     } finally {
       await close();
+    }
+  });
+
+  it('Task detail: run now, retry, cancel a running task and delete a finished one', async () => {
+    const task = (id: string) => api.ok<TaskJson>('GET', `/tasks/${id}`);
+    const scheduled = await submit({ type: 'work', queue: 'mail', delayMs: 3_600_000 });
+    const flaky = await submit({ type: 'fail-once', queue: 'mail', maxAttempts: 1 });
+    const long = await submit({ type: 'work', queue: 'mail', payload: { ms: 600_000 } });
+    await stack.until(
+      undefined,
+      async () => (await task(flaky.id)).status === 'dead' && (await task(long.id)).status === 'running',
+      'one task dead, one running',
+    );
+    const { page, watch, close } = await signedIn(`#/tasks/${scheduled.id}`);
+    const open = async (id: string) => {
+      await page.getByLabel('Task id').fill(id);
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('heading', { name: `Task ${id}` }).waitFor();
+    };
+    try {
+      // A scheduled task runs now: pending at once, then done by the worker.
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.getByRole('status').filter({ hasText: 'Sent to pending' }).waitFor();
+      await stack.until(undefined, async () => (await task(scheduled.id)).status === 'done', 'run now: done');
+      await page.locator('.badge', { hasText: 'done' }).waitFor();
+
+      // A dead task retried with fresh attempts: the worker's second try succeeds.
+      await open(flaky.id);
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByRole('status').filter({ hasText: 'Retried' }).waitFor();
+      await stack.until(undefined, async () => (await task(flaky.id)).status === 'done', 'retried: done');
+
+      // A running task: the cancel asks first; the worker aborts it at its next lease extension.
+      await open(long.id);
+      await page.getByRole('button', { name: 'Cancel task' }).click();
+      const dialog = page.getByRole('dialog');
+      expect(await dialog.innerText()).toContain('while it runs');
+      await dialog.getByRole('button', { name: 'Cancel task' }).click();
+      await page.getByRole('status').filter({ hasText: 'Cancel requested' }).first().waitFor();
+      await stack.until(
+        undefined,
+        async () => (await task(long.id)).status === 'canceled',
+        'running task canceled by its worker',
+        60_000,
+      );
+      await page.locator('.badge', { hasText: 'canceled' }).waitFor({ timeout: 30_000 });
+      await checkPage(page, watch, 'task-actions');
+
+      // A finished task deleted for good: the page goes back to its list and says so.
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Deleted ${long.id}.` })
+        .waitFor();
+      expect((await api.call('GET', `/tasks/${long.id}`)).status).toBe(404);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('Tasks: bulk actions on the selected rows and on a whole state', async () => {
+    // The paused queue images: nothing there runs, so every count is the actions' doing.
+    const later = await Promise.all(
+      [0, 1].map((i) =>
+        submit({
+          type: 'thumbnail',
+          queue: 'images',
+          delayMs: 3_600_000,
+          payload: { src: `later-${i}.png` },
+        }),
+      ),
+    );
+    const pendingBefore = (await queue('images')).counts.pending!;
+    const { page, watch, close } = await signedIn('#/tasks?queue=images&state=scheduled');
+    const tab = (state: string) =>
+      page
+        .getByRole('navigation', { name: 'Task states' })
+        .getByRole('button', { name: new RegExp(`^${state}`) })
+        .click();
+    try {
+      await page.getByText('Page 1: 2 shown of 2').waitFor();
+      await page.getByRole('checkbox', { name: 'Select all rows on this page' }).check();
+      await page.getByRole('button', { name: 'Run now selected (2)' }).click();
+      await page.getByRole('status').filter({ hasText: 'Ran now 2.' }).waitFor();
+      expect((await queue('images')).counts).toMatchObject({ scheduled: 0, pending: pendingBefore + 2 });
+
+      // Cancel two pending tasks: it asks first, and Escape keeps them.
+      await tab('pending');
+      for (const t of later) await page.getByRole('checkbox', { name: `Select ${t.id}` }).check();
+      await page.getByRole('button', { name: 'Cancel selected (2)' }).click();
+      await page.getByRole('dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      expect((await queue('images')).counts.canceled).toBe(0);
+      await page.getByRole('button', { name: 'Cancel selected (2)' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Canceled 2.' }).waitFor();
+      expect((await queue('images')).counts).toMatchObject({ pending: pendingBefore, canceled: 2 });
+
+      // Every canceled task of the queue, deleted by state.
+      await tab('canceled');
+      await page.getByText('Page 1: 2 shown of 2').waitFor();
+      await checkPage(page, watch, 'tasks-actions');
+      await page.getByRole('button', { name: 'Delete all (2)' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete all' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted 2.' }).waitFor();
+      expect((await queue('images')).counts.canceled).toBe(0);
+      for (const t of later) expect((await api.call('GET', `/tasks/${t.id}`)).status).toBe(404);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('Schedules: the cron schedules with their next run, paused and resumed from the page', async () => {
+    const id = 'nightly-report';
+    await api.ok('POST', '/schedules', {
+      id,
+      cron: '0 3 * * *',
+      timezone: 'Europe/Paris',
+      task: { queue: 'reports', type: 'report', payload: { kind: 'nightly' } },
+    });
+    const paused = async () => (await api.ok<{ paused: boolean }>('GET', `/schedules/${id}`)).paused;
+    const { page, watch, close } = await signedIn('#/schedules');
+    try {
+      const row = page.getByRole('row').filter({ hasText: id });
+      await row.waitFor();
+      expect(await row.innerText()).toContain('0 3 * * * (Europe/Paris)');
+      await page.getByRole('button', { name: `Pause schedule ${id}` }).click();
+      await stack.until(undefined, paused, 'schedule paused through the API');
+      await page.getByRole('button', { name: `Resume schedule ${id}` }).click();
+      await stack.until(undefined, async () => !(await paused()), 'schedule resumed through the API');
+      await page.getByRole('button', { name: `Pause schedule ${id}` }).waitFor();
+      await checkPage(page, watch, 'schedules');
+    } finally {
+      await close();
+      await api.ok('DELETE', `/schedules/${id}`);
     }
   });
 

@@ -27,6 +27,10 @@ export class ApiClient {
     return this.request<T>('POST', path, undefined, body);
   }
 
+  patch<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, undefined, body);
+  }
+
   delete<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('DELETE', path, undefined, body);
   }

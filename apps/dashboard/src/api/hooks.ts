@@ -7,7 +7,11 @@ import type {
   HistoryQuery,
   QueueView,
   RequeueAnswer,
+  Schedule,
+  SchedulePage,
   Task,
+  TaskAction,
+  TaskActionAnswer,
   TaskPage,
   TaskState,
   WorkerList,
@@ -134,11 +138,99 @@ export function usePurgeDead() {
   });
 }
 
-export function useCancelTask() {
+/** The path and method of one task's action (ADR 0019): run now, retry, cancel, delete a finished task. */
+const ACTION_ROUTE: Record<TaskAction, { method: 'post' | 'delete'; path: (id: string) => string }> = {
+  run: { method: 'post', path: (id) => `/tasks/${encodeURIComponent(id)}/run` },
+  retry: { method: 'post', path: (id) => `/tasks/${encodeURIComponent(id)}/retry` },
+  cancel: { method: 'post', path: (id) => `/tasks/${encodeURIComponent(id)}/cancel` },
+  delete: { method: 'delete', path: (id) => `/tasks/${encodeURIComponent(id)}/record` },
+};
+
+/** One action on one task; answers the task (or, for delete, where it was deleted). */
+export function useTaskAction() {
+  const api = useApi();
+  const client = useQueryClient();
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: string; action: TaskAction }) => {
+      const route = ACTION_ROUTE[action];
+      return route.method === 'post' ? api.post<Task>(route.path(id)) : api.delete<Task>(route.path(id));
+    },
+    // A deleted task is not asked for again (its page moves away; a 404 would only fill the console).
+    onSettled: (_data, error, { id, action }) =>
+      action === 'delete' && !error
+        ? client.invalidateQueries({ predicate: (q) => !(q.queryKey[0] === 'task' && q.queryKey[1] === id) })
+        : invalidate(),
+  });
+}
+
+/** What a bulk action did over all the calls it took. */
+export interface BulkOutcome {
+  action: TaskAction;
+  applied: number;
+  cancelRequested: number;
+  refused: TaskActionAnswer['refused'];
+  calls: number;
+}
+
+/** Calls a bulk action by state makes at most (1,000 tasks each): a bound on one click. */
+const MAX_BULK_CALLS = 1000;
+
+/**
+ * An action on the given tasks of a queue (`ids`), or on every task of the queue in `state` (of `type`):
+ * POST /queues/:name/tasks/actions, a page of up to 1,000 at a time, following nextCursor to the end.
+ */
+export function useBulkAction() {
   const api = useApi();
   const invalidate = useInvalidateAll();
   return useMutation({
-    mutationFn: (id: string) => api.delete<Task>(`/tasks/${encodeURIComponent(id)}`),
+    mutationFn: async (request: {
+      queue: string;
+      action: TaskAction;
+      ids?: string[];
+      state?: TaskState;
+      type?: string;
+    }): Promise<BulkOutcome> => {
+      const { queue, action, ids, state, type } = request;
+      const path = `/queues/${encodeURIComponent(queue)}/tasks/actions`;
+      const outcome: BulkOutcome = { action, applied: 0, cancelRequested: 0, refused: [], calls: 0 };
+      let cursor: string | null = null;
+      do {
+        const body = ids
+          ? { action, ids }
+          : { action, state, type, limit: 1000, cursor: cursor ?? undefined };
+        const answer: TaskActionAnswer = await api.post<TaskActionAnswer>(path, body);
+        outcome.applied += answer.applied.length;
+        outcome.cancelRequested += answer.cancelRequested.length;
+        outcome.refused.push(...answer.refused.slice(0, 100 - outcome.refused.length));
+        outcome.calls++;
+        cursor = answer.nextCursor;
+      } while (cursor !== null && outcome.calls < MAX_BULK_CALLS);
+      return outcome;
+    },
+    onSettled: invalidate,
+  });
+}
+
+/** One page of the cron schedules (of `queue`, else all), by id, from `cursor`. */
+export function useSchedules(queue: string | undefined, cursor: string | null, limit: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['schedules', queue ?? null, cursor, limit],
+    queryFn: () => api.get<SchedulePage>('/schedules', { queue, cursor, limit }),
+    refetchInterval: POLL_MS,
+    placeholderData: (previous, previousQuery) =>
+      previousQuery?.queryKey[1] === (queue ?? null) ? previous : undefined,
+  });
+}
+
+/** Pauses or resumes a schedule (PATCH /schedules/:id). */
+export function usePauseSchedule() {
+  const api = useApi();
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: ({ id, paused }: { id: string; paused: boolean }) =>
+      api.patch<Schedule>(`/schedules/${encodeURIComponent(id)}`, { paused }),
     onSettled: invalidate,
   });
 }

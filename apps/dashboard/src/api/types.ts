@@ -2,6 +2,10 @@
 // Type-only imports of the API's own types: nothing of @tq/task enters the bundle.
 import type {
   HistorySearchPage,
+  TaskAction,
+  TaskActionOutcome,
+  SchedulePage as ApiSchedulePage,
+  ScheduleView,
   StoredTask,
   WorkerView,
   TaskPage as ApiTaskPage,
@@ -10,6 +14,7 @@ import type {
 } from '@tq/task';
 
 export type TaskState = TaskStatus;
+export type { TaskAction };
 
 /** Every state, in the order the pages show them. */
 export const TASK_STATES = [
@@ -81,3 +86,24 @@ export interface HistoryQuery {
   to?: string;
   limit: number;
 }
+
+/** The operator's task actions (ADR 0019), and the states each applies to (as the API's ACTION_STATES). */
+export const TASK_ACTIONS = ['run', 'retry', 'cancel', 'delete'] as const satisfies readonly TaskAction[];
+export const ACTION_STATES: Record<TaskAction, readonly TaskState[]> = {
+  run: ['scheduled', 'retry'],
+  retry: ['dead'],
+  cancel: ['pending', 'scheduled', 'retry', 'running'],
+  delete: ['done', 'dead', 'canceled'],
+};
+// Fails to compile when the API gains an action this list lacks.
+const _everyAction: [Exclude<TaskAction, (typeof TASK_ACTIONS)[number]>] extends [never] ? true : never =
+  true;
+
+/** POST /queues/:name/tasks/actions: what one call did. */
+export type TaskActionAnswer = TaskActionOutcome;
+
+/** GET /schedules: a page of cron schedules by id (docs/scheduling.md). */
+export type SchedulePage = ApiSchedulePage;
+
+/** A cron schedule as GET /schedules shows it. */
+export type Schedule = ScheduleView;

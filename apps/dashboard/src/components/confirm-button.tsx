@@ -10,13 +10,23 @@ interface ConfirmButtonProps {
   onConfirm: () => void;
   disabled?: boolean;
   danger?: boolean;
+  /** The dialog's dismissing button text (default "Cancel"; say "Keep it" where the action is a cancel). */
+  dismiss?: string;
 }
 
 /**
  * A button that asks first, in a modal <dialog>: focus moves into it, Escape cancels, and the
  * confirming button is not the default one, so a stray Enter does nothing destructive.
  */
-export function ConfirmButton({ label, question, confirm, onConfirm, disabled, danger }: ConfirmButtonProps) {
+export function ConfirmButton({
+  label,
+  question,
+  confirm,
+  onConfirm,
+  disabled,
+  danger,
+  dismiss = 'Cancel',
+}: ConfirmButtonProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   return (
@@ -33,7 +43,7 @@ export function ConfirmButton({ label, question, confirm, onConfirm, disabled, d
         <p id={titleId}>{question}</p>
         <div className="actions">
           <button type="button" autoFocus onClick={() => dialog.current?.close()}>
-            Cancel
+            {dismiss}
           </button>
           <button
             type="button"

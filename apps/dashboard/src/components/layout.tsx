@@ -10,6 +10,7 @@ const PAGES = [
   { to: '/tasks', label: 'Tasks', end: true },
   { to: '/dead', label: 'Dead letters', end: false },
   { to: '/workers', label: 'Workers', end: true },
+  { to: '/schedules', label: 'Schedules', end: true },
   { to: '/history', label: 'History', end: true },
 ];
 

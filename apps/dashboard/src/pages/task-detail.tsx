@@ -1,14 +1,12 @@
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { useCancelTask, usePurgeDead, useRequeueDead, useTask, useWorkers } from '../api/hooks';
-import type { Task } from '../api/types';
+import { useTask, useTaskAction, useWorkers } from '../api/hooks';
+import { ACTION_STATES, type Task, type TaskAction } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { ErrorNotice, StatusNotice } from '../components/notice';
 import { StateBadge } from '../components/state-badge';
 import { between, formatDuration, formatJson, formatTime } from '../format';
-
-const CANCELABLE = new Set(['pending', 'scheduled', 'retry']);
 
 /** One task: its fields, payload, result, error history, timings and the actions its state allows. */
 export function TaskDetailPage() {
@@ -32,12 +30,47 @@ export function TaskDetailPage() {
   );
 }
 
+/** The buttons of each action, by the states it applies to. */
+const ACTION_BUTTONS: {
+  action: TaskAction;
+  label: string;
+  confirm?: (task: Task) => string;
+  danger?: boolean;
+}[] = [
+  { action: 'run', label: 'Run now' },
+  { action: 'retry', label: 'Retry' },
+  {
+    action: 'cancel',
+    label: 'Cancel task',
+    danger: true,
+    confirm: (t) =>
+      t.status === 'running'
+        ? `Cancel ${t.id} while it runs? Its worker aborts the handler at its next lease extension and the task ends canceled.`
+        : `Cancel ${t.id}? It will not run.`,
+  },
+  {
+    action: 'delete',
+    label: 'Delete',
+    danger: true,
+    confirm: (t) => `Delete ${t.status} task ${t.id} for good, from Redis and from the task history?`,
+  },
+];
+
+const DONE_TEXT: Record<TaskAction, (task: Task) => string> = {
+  run: () => 'Sent to pending: it runs as soon as a worker is free.',
+  retry: () => 'Retried: the task is pending again with fresh attempts.',
+  cancel: (t) =>
+    t.status === 'running'
+      ? 'Cancel requested: the worker aborts the task at its next lease extension.'
+      : 'Canceled.',
+  delete: () => 'Deleted.',
+};
+
 function TaskView({ task }: { task: Task }) {
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const cancel = useCancelTask();
-  const requeue = useRequeueDead();
-  const purge = usePurgeDead();
-  const busy = cancel.isPending || requeue.isPending || purge.isPending;
+  // What the last action did; a cancel request's word only while the task still runs.
+  const [outcome, setOutcome] = useState<{ text: string; whileRunning: boolean } | null>(null);
+  const navigate = useNavigate();
+  const act = useTaskAction();
   // The worker running it now, from the live-worker registry (asked only while the task runs).
   const workers = useWorkers({ enabled: task.status === 'running' });
   const runner =
@@ -46,52 +79,63 @@ function TaskView({ task }: { task: Task }) {
       : undefined;
   const waited = between(task.runAt ?? task.createdAt, task.startedAt);
   const ran = between(task.startedAt, task.finishedAt);
+  const run = (action: TaskAction) =>
+    act.mutate(
+      { id: task.id, action },
+      {
+        onSuccess: () => {
+          setOutcome({
+            text: DONE_TEXT[action](task),
+            whileRunning: action === 'cancel' && task.status === 'running',
+          });
+          // A deleted task has no page any more: back to where its kind is listed.
+          if (action === 'delete')
+            void navigate(`/tasks?queue=${encodeURIComponent(task.queue)}&state=${task.status}`, {
+              state: { deleted: task.id },
+            });
+        },
+      },
+    );
+  const buttons = ACTION_BUTTONS.filter(
+    (b) =>
+      ACTION_STATES[b.action].includes(task.status) &&
+      // The history is read-only but for delete; a cancel already asked for is not asked again.
+      (task.source === 'redis' || b.action === 'delete') &&
+      !(b.action === 'cancel' && task.cancelRequestedAt !== null),
+  );
 
   return (
     <>
       <div className="toolbar" role="group" aria-label="Actions on this task">
-        {CANCELABLE.has(task.status) && (
-          <ConfirmButton
-            label="Cancel task"
-            question={`Cancel ${task.id}? It will not run.`}
-            confirm="Cancel task"
-            danger
-            disabled={busy}
-            onConfirm={() => cancel.mutate(task.id, { onSuccess: () => setOutcome('Canceled.') })}
-          />
-        )}
-        {task.status === 'dead' && (
-          <>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                requeue.mutate(
-                  { queue: task.queue, ids: [task.id] },
-                  { onSuccess: () => setOutcome('Requeued: the task is pending again.') },
-                )
-              }
-            >
-              Requeue
-            </button>
+        {buttons.map((b) =>
+          b.confirm ? (
             <ConfirmButton
-              label="Purge"
-              question={`Delete dead task ${task.id} for good?`}
-              confirm="Purge"
-              danger
-              disabled={busy}
-              onConfirm={() =>
-                purge.mutate(
-                  { queue: task.queue, ids: [task.id] },
-                  { onSuccess: () => setOutcome('Purged.') },
-                )
-              }
+              key={b.action}
+              label={b.label}
+              question={b.confirm(task)}
+              confirm={b.label}
+              dismiss={b.action === 'cancel' ? 'Keep it' : undefined}
+              danger={b.danger}
+              disabled={act.isPending}
+              onConfirm={() => run(b.action)}
             />
-          </>
+          ) : (
+            <button key={b.action} type="button" disabled={act.isPending} onClick={() => run(b.action)}>
+              {b.label}
+            </button>
+          ),
         )}
       </div>
-      <ErrorNotice error={cancel.error ?? requeue.error ?? purge.error} what="act on the task" />
-      <StatusNotice>{outcome}</StatusNotice>
+      <ErrorNotice error={act.error} what="act on the task" />
+      <StatusNotice>
+        {outcome && (!outcome.whileRunning || task.status === 'running') ? outcome.text : null}
+      </StatusNotice>
+      {task.cancelRequestedAt && (
+        <p className="notice" role="status">
+          Cancel requested at {formatTime(task.cancelRequestedAt)}: the worker aborts it at its next lease
+          extension, and it ends canceled.
+        </p>
+      )}
 
       <dl className="fields">
         <dt>Status</dt>

@@ -1,9 +1,11 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import type { RowSelectionState } from '@tanstack/react-table';
+import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useCursorPager } from '../api/cursor-pager';
 import { useQueues, useTaskPage } from '../api/hooks';
-import { TASK_STATES, type TaskState } from '../api/types';
-import { ErrorNotice } from '../components/notice';
+import { ACTION_STATES, TASK_ACTIONS, TASK_STATES, type TaskState } from '../api/types';
+import { BulkActions } from '../components/bulk-actions';
+import { ErrorNotice, StatusNotice } from '../components/notice';
 import { QueueSelect } from '../components/queue-select';
 import { Pager, TaskTable } from '../components/task-table';
 import { formatCount } from '../format';
@@ -59,6 +61,17 @@ export function TasksPage() {
     set({ type: typeInput.trim() });
   };
   const counts = queues.data?.find((q) => q.name === queue)?.counts;
+  const [selected, setSelected] = useState<RowSelectionState>({});
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
+  const ids = Object.keys(selected).filter((id) => selected[id]);
+  const selectable = TASK_ACTIONS.some((a) => ACTION_STATES[a].includes(state));
+  // Another list (queue, state, filter or page): nothing selected, no old outcome.
+  const listKey = `${queue}|${state}|${type ?? ''}|${limit}|${pager.cursor ?? ''}`;
+  useEffect(() => {
+    setSelected({});
+    setOutcome(null);
+  }, [listKey]);
 
   return (
     <section aria-labelledby="tasks-title">
@@ -106,6 +119,18 @@ export function TasksPage() {
             </ul>
           </nav>
           <ErrorNotice error={page.error} what="load the tasks" />
+          <StatusNotice>{outcome ?? (deleted ? `Deleted ${deleted}.` : null)}</StatusNotice>
+          <BulkActions
+            queue={queue}
+            state={state}
+            type={type}
+            ids={ids}
+            total={counts?.[state] ?? page.data?.total ?? 0}
+            onOutcome={(text) => {
+              setSelected({});
+              setOutcome(text);
+            }}
+          />
           {page.data && (
             <>
               <TaskTable
@@ -117,6 +142,7 @@ export function TasksPage() {
                     ? `None of the ${formatCount(page.data.scanned)} tasks examined on this page is of type ${type}: try the next page.`
                     : `No ${state} tasks${type ? ` of type ${type}` : ''} in ${queue}.`
                 }
+                selection={selectable ? { selected, onChange: setSelected } : undefined}
               />
               <Pager
                 label="Pages of tasks"
