@@ -19,12 +19,13 @@ import type {
 
 const FINAL = new Set(['done', 'dead', 'canceled']);
 
-export function useQueues() {
+/** The queues with their counts, polled; `{ live: false }` asks once (for a list of names, say). */
+export function useQueues({ live = true }: { live?: boolean } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: ['queues'],
     queryFn: async () => (await api.get<{ queues: QueueView[] }>('/queues')).queues,
-    refetchInterval: POLL_MS,
+    refetchInterval: live ? POLL_MS : false,
   });
 }
 

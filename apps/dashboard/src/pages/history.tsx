@@ -67,7 +67,8 @@ const COLUMNS: Column<TaskSummary>[] = [
  */
 export function HistoryPage({ history }: { history: boolean | undefined }) {
   const [params, setParams] = useSearchParams();
-  const queues = useQueues();
+  // Names for the queue box only: asked once, not polled (the search itself reads PostgreSQL, not Redis).
+  const queues = useQueues({ live: false });
   const query = queryOf(params);
   const pager = useCursorPager(JSON.stringify(query));
   const search = useTaskSearch(query, pager.cursor, history !== false);
