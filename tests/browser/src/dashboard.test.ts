@@ -157,8 +157,16 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('Queues: pausing a queue from the UI shows as paused through the API, and resuming undoes it', async () => {
+    // Limits on the paused queue (nothing runs there), shown in their column.
+    await api.ok('PUT', '/queues/images/limits', { rate: { max: 20, periodMs: 1000 }, concurrency: 5 });
     const { page, watch, close } = await signedIn('#/queues');
     try {
+      await page
+        .getByRole('row')
+        .filter({ hasText: '20 per 1.0 s, 5 at once' })
+        .filter({ hasText: 'images' })
+        .waitFor();
+      expect(await page.getByRole('row').filter({ hasText: 'reports' }).innerText()).toContain('none');
       await page.getByRole('button', { name: 'Pause queue reports' }).click();
       await stack.until(
         undefined,
@@ -177,6 +185,7 @@ describe('the dashboard in Chromium', () => {
       await checkPage(page, watch, 'queues');
     } finally {
       await close();
+      await api.ok('PUT', '/queues/images/limits', {});
     }
   });
 

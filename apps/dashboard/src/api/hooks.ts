@@ -1,9 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context';
-import { HISTORY_POLL_MS, POLL_MS, TASK_POLL_MS } from './live';
+import { HISTORY_POLL_MS, LIMITS_POLL_MS, POLL_MS, TASK_POLL_MS } from './live';
 import type {
   History,
   HistoryPage,
+  QueueLimitsView,
   HistoryQuery,
   QueueView,
   RequeueAnswer,
@@ -234,4 +235,23 @@ export function usePauseSchedule() {
       api.patch<Schedule>(`/schedules/${encodeURIComponent(id)}`, { paused }),
     onSettled: invalidate,
   });
+}
+
+/**
+ * The limits of each named queue (GET /queues/:name/limits, one call per queue), by name. Limits change
+ * rarely: refreshed every minute, not with the counts.
+ */
+export function useQueueLimits(names: string[]): Map<string, QueueLimitsView> {
+  const api = useApi();
+  const results = useQueries({
+    queries: names.map((name) => ({
+      queryKey: ['limits', name],
+      queryFn: () => api.get<QueueLimitsView>(`/queues/${encodeURIComponent(name)}/limits`),
+      refetchInterval: LIMITS_POLL_MS,
+      staleTime: LIMITS_POLL_MS,
+    })),
+  });
+  const byName = new Map<string, QueueLimitsView>();
+  for (const r of results) if (r.data) byName.set(r.data.queue, r.data);
+  return byName;
 }

@@ -10,3 +10,6 @@ export const TASK_POLL_MS = 2000;
 
 /** Per-minute history changes slowly: its chart refreshes less often than the counts. */
 export const HISTORY_POLL_MS = 15_000;
+
+/** A queue's limits change rarely: the Queues page reads them once a minute. */
+export const LIMITS_POLL_MS = 60_000;

@@ -107,3 +107,11 @@ export type SchedulePage = ApiSchedulePage;
 
 /** A cron schedule as GET /schedules shows it. */
 export type Schedule = ScheduleView;
+
+/** GET /queues/:name/limits: every limit of the queue, null when it has none (docs/scheduling.md). */
+export interface QueueLimitsView {
+  queue: string;
+  rate: { max: number; periodMs: number } | null;
+  concurrency: number | null;
+  groupConcurrency: number | null;
+}

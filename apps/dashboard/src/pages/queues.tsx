@@ -1,18 +1,29 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
-import { usePauseQueue, useQueues } from '../api/hooks';
-import { TASK_STATES, type QueueView } from '../api/types';
+import { usePauseQueue, useQueueLimits, useQueues } from '../api/hooks';
+import { TASK_STATES, type QueueLimitsView, type QueueView } from '../api/types';
 import { DataTable } from '../components/data-table';
 import { ErrorNotice } from '../components/notice';
 import { formatCount, formatDuration } from '../format';
 
 const column = createColumnHelper<QueueView>();
 
+/** "20 per 1.0 s, 5 at once, 2 per group", or "none". */
+function describeLimits(limits: QueueLimitsView | undefined): string {
+  if (!limits) return '…';
+  const parts: string[] = [];
+  if (limits.rate) parts.push(`${formatCount(limits.rate.max)} per ${formatDuration(limits.rate.periodMs)}`);
+  if (limits.concurrency !== null) parts.push(`${formatCount(limits.concurrency)} at once`);
+  if (limits.groupConcurrency !== null) parts.push(`${formatCount(limits.groupConcurrency)} per group`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
 /** Every queue: counts per state, latency, paused, and pause/resume. */
 export function QueuesPage() {
   const queues = useQueues();
   const pause = usePauseQueue();
+  const limits = useQueueLimits(queues.data?.map((q) => q.name) ?? []);
   const columns = useMemo(
     () => [
       column.accessor('name', {
@@ -49,6 +60,11 @@ export function QueuesPage() {
         cell: (c) => <span className="num">{formatCount(c.getValue())}</span>,
       }),
       column.display({
+        id: 'limits',
+        header: 'Limits',
+        cell: (c) => describeLimits(limits.get(c.row.original.name)),
+      }),
+      column.display({
         id: 'actions',
         header: 'Actions',
         cell: (c) => {
@@ -66,7 +82,7 @@ export function QueuesPage() {
         },
       }),
     ],
-    [pause],
+    [pause, limits],
   );
 
   return (
@@ -75,6 +91,8 @@ export function QueuesPage() {
       <p className="hint">
         Pausing stops workers from claiming a queue&apos;s tasks; submissions still succeed and wait.
         &quot;Oldest pending&quot; is how long the oldest runnable task has waited: the queue&apos;s latency.
+        Limits (rate, concurrency, per group) are set with PUT /queues/:name/limits or{' '}
+        <code>tq queue limits</code>; docs/scheduling.md.
       </p>
       <ErrorNotice error={queues.error} what="load the queues" />
       <ErrorNotice error={pause.error} what="pause or resume the queue" />
