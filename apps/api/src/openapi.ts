@@ -1095,6 +1095,27 @@ export const openApiDocument = {
               'While running: when an operator asked to cancel this attempt (POST /tasks/{id}/cancel); its worker ' +
               'ends it canceled within one lease-extension tick.',
           }),
+          group: {
+            ...nullable({ type: 'string' }),
+            description: 'The fair group the task waits in (docs/scheduling.md); null when none.',
+          },
+          schedule: {
+            ...nullable({
+              type: 'object',
+              required: ['id', 'slot', 'missed'],
+              properties: {
+                id: { type: 'string' },
+                slot: timestamp,
+                missed: {
+                  type: 'integer',
+                  minimum: 0,
+                  description: 'For a run-once catch-up, the missed slots it stands for; 0 otherwise.',
+                },
+              },
+            }),
+            description:
+              'The cron schedule that enqueued the task, and the slot it stands for; null when none.',
+          },
           source: {
             type: 'string',
             enum: ['redis', 'archive'],

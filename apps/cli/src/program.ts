@@ -120,6 +120,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-attempts <n>', 'attempts before the task goes to dead letters', integer)
     .option('--timeout-ms <ms>', 'abort an attempt after this long', integer)
     .option('--idempotency-key <key>', 'a resubmit with this key answers the first task')
+    .option('-g, --group <group>', 'the fair group, e.g. a tenant id: claims take groups in turn')
     .option('--wait', 'wait until the task is finished and print it (exit 1 unless done)')
     .option('--wait-timeout-ms <ms>', 'with --wait: give up after this long', integer, 30_000)
     .action(async (type: string, payload: string, o: AddOptions, command: Command) => {
@@ -133,6 +134,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         ...(o.runAt !== undefined && { runAt: o.runAt }),
         ...(o.maxAttempts !== undefined && { maxAttempts: o.maxAttempts }),
         ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+        ...(o.group !== undefined && { group: o.group }),
       };
       const stored = await client.submit(submission, { idempotencyKey: o.idempotencyKey });
       if (!o.wait) return print(stored, () => taskDetails(stored));
@@ -599,6 +601,7 @@ interface AddOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   idempotencyKey?: string;
+  group?: string;
   wait?: boolean;
   waitTimeoutMs: number;
 }

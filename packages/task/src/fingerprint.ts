@@ -20,6 +20,7 @@ export interface NormalizedSubmission {
   runAt?: number;
   maxAttempts: number;
   timeoutMs?: number;
+  group?: string;
 }
 
 /**
@@ -37,6 +38,8 @@ export function fingerprint(s: NormalizedSubmission): string {
     s.runAt ?? null,
     s.maxAttempts,
     s.timeoutMs ?? null,
+    // Only when given: a submission without a group keeps the fingerprint it had before groups existed.
+    ...(s.group === undefined ? [] : [s.group]),
   ]);
   return `${VERSION}:${sha256(canonical ?? '')}`;
 }

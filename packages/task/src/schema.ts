@@ -19,6 +19,8 @@ export const LIMITS = {
   maxIdempotencyTtlMs: 30 * 24 * 3600_000,
   /** Most tasks in one page of a task list. */
   maxPageLimit: 1000,
+  /** A fair group (a tenant, a customer): printable ASCII without spaces, at most 128 characters. */
+  groupPattern: /^[\x21-\x7e]{1,128}$/,
 } as const;
 
 /** Defaults applied to a submission. */
@@ -76,6 +78,15 @@ export const taskSubmissionSchema = z
       idempotencyTtlMs: int('idempotencyTtlMs', 1000, LIMITS.maxIdempotencyTtlMs)
         .describe(
           "Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter.",
+        )
+        .optional(),
+      group: z
+        .string({ error: 'group must be a string, e.g. a tenant id' })
+        .regex(LIMITS.groupPattern, {
+          error: 'group must be 1-128 printable ASCII characters without spaces, e.g. a tenant id',
+        })
+        .describe(
+          'The fair group (a tenant, a customer): claims take the groups with ready tasks in turn (docs/scheduling.md).',
         )
         .optional(),
       traceparent: z

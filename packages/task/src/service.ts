@@ -683,6 +683,7 @@ export class TaskService {
         ...fingerprints,
         idempotencyWindowMs: Math.min(submission.idempotencyTtlMs ?? Infinity, this.idempotencyWindowMs),
         traceparent,
+        group: submission.group,
       },
     };
   }
@@ -731,6 +732,7 @@ export class TaskService {
             errors: [],
             idempotencyKey: task.idempotencyKey,
             traceparent: task.traceparent,
+            group: task.group,
           }),
         };
       }

@@ -32,6 +32,13 @@ export interface Task {
    * within one lease-extension tick. Null otherwise.
    */
   cancelRequestedAt: string | null;
+  /** The fair group the task waits in (docs/scheduling.md); null when none. */
+  group: string | null;
+  /**
+   * The cron schedule that enqueued the task: its id, the slot the task stands for, and for a run-once
+   * catch-up how many missed slots it stands for (0 otherwise); null for a task submitted directly.
+   */
+  schedule: { id: string; slot: string; missed: number } | null;
 }
 
 /** A task as `GET /tasks/:id` shows it: with where it was read from. */
@@ -79,6 +86,10 @@ export function toTask(record: TaskRecord): Task {
     progress: parseJson(record.progress),
     traceparent: record.traceparent ?? null,
     cancelRequestedAt: iso(record.cancelRequestedAt),
+    group: record.group ?? null,
+    schedule: record.schedule
+      ? { id: record.schedule.id, slot: iso(record.schedule.slot)!, missed: record.schedule.missed }
+      : null,
   };
 }
 

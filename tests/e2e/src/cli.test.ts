@@ -184,7 +184,14 @@ describe('the tq CLI against the real services', () => {
     expect((await tq('queue', 'limits', queue)).stdout).toMatch(/^rate\s+20 starts per 1000 ms/m);
     expect(await json('queue', 'limits', queue, '--clear')).toMatchObject({ rate: null, concurrency: null });
     expect((await tq('queue', 'limits', queue, '--rate', 'fast')).code).toBe(2);
-    expect(await json('queue', 'groups', queue)).toMatchObject({ queue, groups: [] });
+    const grouped = randomQueueName('cli-groups');
+    expect(await json('task', 'add', 'email', 'x', '-q', grouped, '--group', 'tenant-7')).toMatchObject({
+      group: 'tenant-7',
+    });
+    expect(await json('queue', 'groups', grouped)).toMatchObject({
+      queue: grouped,
+      groups: [{ group: 'tenant-7', pending: 1, running: 0 }],
+    });
   });
 
   it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {

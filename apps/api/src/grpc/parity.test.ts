@@ -52,6 +52,8 @@ const CASES: Case[] = [
   { name: 'a bad queue name', op: 'submit', body: { type: 'x', queue: 'no spaces' } },
   { name: 'a short idempotency window', op: 'submit', body: { type: 'x', idempotencyTtlMs: 5 } },
   { name: 'a bad traceparent', op: 'submit', body: { type: 'x', traceparent: 'nope' } },
+  { name: 'a fair group', op: 'submit', body: { type: 'x', group: 'tenant-42' } },
+  { name: 'a bad group', op: 'submit', body: { type: 'x', group: 'two words' } },
   {
     name: 'a payload over MAX_PAYLOAD_BYTES',
     op: 'submit',
@@ -164,6 +166,8 @@ function taskJson(task: Task__Output): Record<string, unknown> {
     'idempotencyKey',
     'traceparent',
     'cancelRequestedAt',
+    'group',
+    'schedule',
   ]) {
     out[key] ??= null;
     delete out[`_${key}`];

@@ -447,6 +447,7 @@ function submissionBody(
     'idempotencyKey',
     'idempotencyTtlMs',
     'traceparent',
+    'group',
   ] as const) {
     if (request[key] !== undefined) body[key] = request[key];
   }
@@ -498,6 +499,8 @@ export function toTaskMessage(task: Task & { source?: StoredTask['source'] }): T
     traceparent: orUnset(task.traceparent),
     source: task.source,
     cancelRequestedAt: orUnset(task.cancelRequestedAt),
+    group: orUnset(task.group),
+    schedule: task.schedule ?? undefined,
   };
 }
 

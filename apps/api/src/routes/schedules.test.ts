@@ -183,7 +183,9 @@ describe('PATCH and DELETE /schedules/:id', () => {
     expect(gone.status).toBe(404);
     expect(gone.body.detail).toBe(`schedule "s-${queue}" does not exist`);
     expect((await call(api, 'DELETE', path, { token: ADMIN })).status).toBe(404);
-    expect((await call(api, 'GET', `/tasks/${fired}`, { token: ADMIN })).status).toBe(200);
+    const task = await call(api, 'GET', `/tasks/${fired}`, { token: ADMIN });
+    expect(task.status).toBe(200);
+    expect(task.body.schedule).toEqual({ id: `s-${queue}`, slot: shown.body.last.slot, missed: 0 });
   });
 });
 

@@ -604,6 +604,8 @@ export type components = {
             idempotencyKey?: string;
             /** @description Remember the idempotency key this long (ms) instead of the API's IDEMPOTENCY_TTL_MS, if shorter. */
             idempotencyTtlMs?: number;
+            /** @description The fair group (a tenant, a customer): claims take the groups with ready tasks in turn (docs/scheduling.md). */
+            group?: string;
             traceparent?: string;
         };
         BatchSubmission: {
@@ -643,6 +645,16 @@ export type components = {
             progress?: unknown;
             traceparent?: string | null;
             cancelRequestedAt?: string | null;
+            /** @description The fair group the task waits in (docs/scheduling.md); null when none. */
+            group?: string | null;
+            /** @description The cron schedule that enqueued the task, and the slot it stands for; null when none. */
+            schedule?: {
+                id: string;
+                /** Format: date-time */
+                slot: string;
+                /** @description For a run-once catch-up, the missed slots it stands for; 0 otherwise. */
+                missed: number;
+            } | null;
             /**
              * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
              * @enum {string}

@@ -64,6 +64,10 @@ import type {
 } from './tq/v1/Progress';
 import type { Queue as _tq_v1_Queue, Queue__Output as _tq_v1_Queue__Output } from './tq/v1/Queue';
 import type {
+  ScheduleRef as _tq_v1_ScheduleRef,
+  ScheduleRef__Output as _tq_v1_ScheduleRef__Output,
+} from './tq/v1/ScheduleRef';
+import type {
   StateChange as _tq_v1_StateChange,
   StateChange__Output as _tq_v1_StateChange__Output,
 } from './tq/v1/StateChange';
@@ -126,6 +130,7 @@ export interface ProtoGrpcType {
       Problem: MessageTypeDefinition<_tq_v1_Problem, _tq_v1_Problem__Output>;
       Progress: MessageTypeDefinition<_tq_v1_Progress, _tq_v1_Progress__Output>;
       Queue: MessageTypeDefinition<_tq_v1_Queue, _tq_v1_Queue__Output>;
+      ScheduleRef: MessageTypeDefinition<_tq_v1_ScheduleRef, _tq_v1_ScheduleRef__Output>;
       StateChange: MessageTypeDefinition<_tq_v1_StateChange, _tq_v1_StateChange__Output>;
       SubmitBatchRequest: MessageTypeDefinition<_tq_v1_SubmitBatchRequest, _tq_v1_SubmitBatchRequest__Output>;
       SubmitBatchResponse: MessageTypeDefinition<

@@ -45,6 +45,10 @@ export interface SubmitRequest {
    * A W3C traceparent; the `traceparent` metadata is used when this is unset.
    */
   traceparent?: string;
+  /**
+   * The fair group (a tenant, a customer): 1-128 printable ASCII characters without spaces.
+   */
+  group?: string;
   _queue?: 'queue';
   _priority?: 'priority';
   _delayMs?: 'delayMs';
@@ -54,6 +58,7 @@ export interface SubmitRequest {
   _idempotencyKey?: 'idempotencyKey';
   _idempotencyTtlMs?: 'idempotencyTtlMs';
   _traceparent?: 'traceparent';
+  _group?: 'group';
 }
 
 /**
@@ -95,6 +100,10 @@ export interface SubmitRequest__Output {
    * A W3C traceparent; the `traceparent` metadata is used when this is unset.
    */
   traceparent?: string;
+  /**
+   * The fair group (a tenant, a customer): 1-128 printable ASCII characters without spaces.
+   */
+  group?: string;
   _queue?: 'queue';
   _priority?: 'priority';
   _delayMs?: 'delayMs';
@@ -104,4 +113,5 @@ export interface SubmitRequest__Output {
   _idempotencyKey?: 'idempotencyKey';
   _idempotencyTtlMs?: 'idempotencyTtlMs';
   _traceparent?: 'traceparent';
+  _group?: 'group';
 }

@@ -8,6 +8,10 @@ import type {
   AttemptError as _tq_v1_AttemptError,
   AttemptError__Output as _tq_v1_AttemptError__Output,
 } from '../../tq/v1/AttemptError';
+import type {
+  ScheduleRef as _tq_v1_ScheduleRef,
+  ScheduleRef__Output as _tq_v1_ScheduleRef__Output,
+} from '../../tq/v1/ScheduleRef';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -60,6 +64,14 @@ export interface Task {
    * ends it canceled within one lease-extension tick. Unset otherwise.
    */
   cancelRequestedAt?: string;
+  /**
+   * The fair group the task waits in (docs/scheduling.md); unset when none.
+   */
+  group?: string;
+  /**
+   * The cron schedule that enqueued the task; unset for a task submitted directly.
+   */
+  schedule?: _tq_v1_ScheduleRef | null;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -70,6 +82,7 @@ export interface Task {
   _traceparent?: 'traceparent';
   _source?: 'source';
   _cancelRequestedAt?: 'cancelRequestedAt';
+  _group?: 'group';
 }
 
 /**
@@ -122,6 +135,14 @@ export interface Task__Output {
    * ends it canceled within one lease-extension tick. Unset otherwise.
    */
   cancelRequestedAt?: string;
+  /**
+   * The fair group the task waits in (docs/scheduling.md); unset when none.
+   */
+  group?: string;
+  /**
+   * The cron schedule that enqueued the task; unset for a task submitted directly.
+   */
+  schedule: _tq_v1_ScheduleRef__Output | null;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -132,4 +153,5 @@ export interface Task__Output {
   _traceparent?: 'traceparent';
   _source?: 'source';
   _cancelRequestedAt?: 'cancelRequestedAt';
+  _group?: 'group';
 }
