@@ -8,7 +8,7 @@ import {
   type RedisClient,
   type TaskRecord,
 } from '@tq/core';
-import { randomQueueName, waitFor } from '@tq/testing';
+import { freePort, metricSample, randomQueueName, waitFor } from '@tq/testing';
 import { Stack } from './support/stack';
 
 /**
@@ -92,7 +92,11 @@ describe('cron schedules with real reaper processes', () => {
   });
 
   it('exactly one task per slot with two reapers: a */1 * * * * * schedule over 10 s gives 10 tasks with distinct slots, none doubled', async () => {
-    const reapers = [await stack.startReaper(), await stack.startReaper()];
+    const ports = [await freePort(), await freePort()];
+    const reapers = [
+      await stack.startReaper({ METRICS_PORT: String(ports[0]) }),
+      await stack.startReaper({ METRICS_PORT: String(ports[1]) }),
+    ];
     await stack.startApi();
     const queue = new Queue(redis, randomQueueName('cron-two'));
     const id = `every-second-${queue.name}`;
@@ -128,16 +132,19 @@ describe('cron schedules with real reaper processes', () => {
     const tasks = await pendingTasks(queue);
     const slots = tasks.map((t) => t.schedule!.slot).sort((a, b) => a - b);
     const inWindow = slots.filter((s) => s > from && s <= until);
-    const byReaper = reapers.map((r) =>
-      r
-        .entries()
-        .filter((e) => e.msg === 'schedule slots fired')
-        .reduce((n, e) => n + Number(e.tasks), 0),
+    // Each reaper's own account: the slots it fired, and the schedules the other one had fired first.
+    const metrics = await Promise.all(
+      ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
     );
+    const fired = metrics.map(
+      (m) => metricSample(m, 'tq_schedule_slots_total', { queue: queue.name, outcome: 'fired' }) ?? 0,
+    );
+    const conflicts = metrics.map((m) => metricSample(m, 'tq_schedule_fire_conflicts_total') ?? 0);
     const record = (await store.get(id))!;
     console.log(
       `two reapers, */1 s for 10 s: ${inWindow.length} tasks in the 10 s window, ${tasks.length} in all ` +
-        `(${new Set(slots).size} distinct slots); fired by reaper 1: ${byReaper[0]}, reaper 2: ${byReaper[1]}`,
+        `(${new Set(slots).size} distinct slots); fired by reaper 1: ${fired[0]}, reaper 2: ${fired[1]}; ` +
+        `found fired by the other first: ${conflicts[0]}, ${conflicts[1]}`,
     );
     expect(tasks.every((t) => t.schedule?.id === id && t.schedule.missed === 0)).toBe(true);
     expect(new Set(slots).size).toBe(slots.length); // no slot doubled
@@ -145,6 +152,8 @@ describe('cron schedules with real reaper processes', () => {
     // Consecutive seconds from the first to the last: none lost after the window either.
     slots.forEach((s, i) => expect(s).toBe(slots[0]! + i * SECOND));
     expect(record.counts).toMatchObject({ fired: tasks.length, skippedMisfire: 0, skippedOverlap: 0 });
+    // The reapers' counts add up to the tasks: neither enqueued a task the other also did.
+    expect(fired[0]! + fired[1]!).toBe(tasks.length);
     for (const r of reapers) await r.kill();
   });
 
@@ -270,7 +279,6 @@ describe('rate and concurrency limits with real worker processes', () => {
   it('with a rate limit of 20 per second, 4 workers x 50 slots start no more than 20 tasks in any 1-second window', async () => {
     const queue = new Queue(redis, randomQueueName('rate'));
     await queue.setLimits({ rate: { max: 20, periodMs: 1000 } });
-    const ids = (await queue.enqueue(sleepTasks(queue.name, 100))).map((o) => o.id);
     const workers = [];
     for (let i = 0; i < 4; i++) {
       workers.push(
@@ -281,6 +289,8 @@ describe('rate and concurrency limits with real worker processes', () => {
         }),
       );
     }
+    // Enqueued once every worker waits: all four race for the window from the first task on.
+    const ids = (await queue.enqueue(sleepTasks(queue.name, 100))).map((o) => o.id);
     const done = await stack.until(
       undefined,
       async () => {
@@ -309,9 +319,6 @@ describe('rate and concurrency limits with real worker processes', () => {
   it('a concurrency limit of 5 is never exceeded across 3 worker processes', async () => {
     const queue = new Queue(redis, randomQueueName('concurrency'));
     await queue.setLimits({ concurrency: 5 });
-    const ids = (
-      await queue.enqueue(sleepTasks(queue.name, 60, { payload: JSON.stringify({ ms: 50 }) }))
-    ).map((o) => o.id);
     const workers = [];
     for (let i = 0; i < 3; i++) {
       workers.push(
@@ -323,6 +330,10 @@ describe('rate and concurrency limits with real worker processes', () => {
         }),
       );
     }
+    // Enqueued once every worker waits (a worker alone could run them all before the next one started).
+    const ids = (
+      await queue.enqueue(sleepTasks(queue.name, 60, { payload: JSON.stringify({ ms: 100 }) }))
+    ).map((o) => o.id);
     const done = await stack.until(
       undefined,
       async () => {
@@ -345,7 +356,7 @@ describe('rate and concurrency limits with real worker processes', () => {
     const handlers = mostAtOnce(runs);
     const pids = new Set(effects.map((e) => e.pid));
     console.log(
-      `concurrency 5, 3 worker processes x 4 slots, 60 tasks of 50 ms: at most ${leases} leases and ` +
+      `concurrency 5, 3 worker processes x 4 slots, 60 tasks of 100 ms: at most ${leases} leases and ` +
         `${handlers} handlers at once; ${pids.size} processes ran tasks`,
     );
     expect(leases).toBeLessThanOrEqual(5);
