@@ -50,7 +50,7 @@ function mostInWindow(at: number[], windowMs: number): number {
   return most;
 }
 
-describe('queue limits with real workers', () => {
+describe('queue limits with createWorker instances in one process (tests/e2e scheduling.test.ts: worker processes)', () => {
   let server: RedisServer;
   let redis: RedisClient;
   let fleet: Fleet;
