@@ -1116,6 +1116,12 @@ export const openApiDocument = {
             description:
               'The cron schedule that enqueued the task, and the slot it stands for; null when none.',
           },
+          workerId: nullable({
+            type: 'string',
+            description:
+              'The id of the worker that ran the latest attempt (GET /workers lists live workers by it); null before ' +
+              'one ran.',
+          }),
           source: {
             type: 'string',
             enum: ['redis', 'archive'],

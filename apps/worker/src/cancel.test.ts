@@ -50,5 +50,7 @@ describe('canceling a running task (ADR 0019)', () => {
     const next = await h.enqueue('next', null);
     await waitFor(async () => (await h.task(next)).status === 'done');
     expect((await h.task(id)).status).toBe('canceled');
+    // Each task names the worker that ran it (GET /tasks/:id, workerId).
+    expect([(await h.task(id)).workerId, (await h.task(next)).workerId]).toEqual([h.worker.id, h.worker.id]);
   });
 });

@@ -309,10 +309,11 @@ export class Worker {
     const together =
       this.running.size > 0
         ? this.acks.sendCompletesWith(queue.name, (items) =>
-            queue.completeAndClaim(items, want, this.visibilityMs),
+            queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id),
           )
         : undefined;
-    return together ? (await together).claim : queue.claim(want, this.visibilityMs);
+    // The worker's id goes on each task it leases: GET /tasks/:id says which worker ran it.
+    return together ? (await together).claim : queue.claim(want, this.visibilityMs, undefined, this.id);
   }
 
   /**

@@ -164,4 +164,24 @@ describe("an operator's task actions, each one script that checks the task's sta
     const record = (await queue.getTask(dead!))!;
     expect([record.status, record.attempt, record.errors.length]).toEqual(['pending', 0, 1]);
   });
+
+  it('records the worker that leased a task (claim and complete_and_claim), and keeps it once finished', async () => {
+    const { queue } = freshQueue(redis);
+    const [first, second, third] = await enqueue(queue, {}, {}, {});
+    const [lease] = (await queue.claim(1, LEASE, 1000, 'worker-a')).tasks;
+    expect(lease!.id).toBe(first);
+    const { claim } = await queue.completeAndClaim([lease!], 1, LEASE, 1000, 'worker-b');
+    expect(claim.tasks.map((t) => t.id)).toEqual([second]);
+    await queue.claim(1, LEASE); // no worker id given: none stored
+    expect(
+      (await Promise.all([first, second, third].map((id) => queue.getTask(id!)))).map((t) => [
+        t!.status,
+        t!.workerId,
+      ]),
+    ).toEqual([
+      ['done', 'worker-a'],
+      ['running', 'worker-b'],
+      ['running', undefined],
+    ]);
+  });
 });

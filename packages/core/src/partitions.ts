@@ -183,13 +183,13 @@ export class PartitionedQueue {
    * `count` tasks are leased or each was tried once, so a busy queue costs one script per claim and an
    * idle one N. Limits hold per partition as their shares (see {@link setLimits}).
    */
-  async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
+  async claim(count: number, leaseMs: number, promoteLimit = 1000, workerId = ''): Promise<ClaimResult> {
     const results: ClaimResult[] = [];
     let wanted = count;
     for (let tried = 0; tried < this.count && wanted > 0; tried++) {
       const index = this.cursor;
       this.cursor = (this.cursor + 1) % this.count;
-      const result = await this.partitions[index]!.claim(wanted, leaseMs, promoteLimit);
+      const result = await this.partitions[index]!.claim(wanted, leaseMs, promoteLimit, workerId);
       results.push(result);
       wanted -= result.tasks.length;
       // Stay on a partition that had more than asked for: the next claim starts there again.
@@ -207,16 +207,23 @@ export class PartitionedQueue {
     count: number,
     leaseMs: number,
     promoteLimit = 1000,
+    workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     const groups = this.groupIds(items);
     if (groups.size !== 1) {
       const codes = await this.complete(items);
-      return { codes, claim: await this.claim(count, leaseMs, promoteLimit) };
+      return { codes, claim: await this.claim(count, leaseMs, promoteLimit, workerId) };
     }
     const [index] = [...groups.keys()] as [number];
-    const first = await this.partitions[index]!.completeAndClaim(items, count, leaseMs, promoteLimit);
+    const first = await this.partitions[index]!.completeAndClaim(
+      items,
+      count,
+      leaseMs,
+      promoteLimit,
+      workerId,
+    );
     if (first.claim.tasks.length >= count || this.count === 1) return first;
-    const rest = await this.claim(count - first.claim.tasks.length, leaseMs, promoteLimit);
+    const rest = await this.claim(count - first.claim.tasks.length, leaseMs, promoteLimit, workerId);
     return { codes: first.codes, claim: mergeClaims([first.claim, rest]) };
   }
 

@@ -201,9 +201,9 @@ export class Queue {
   /**
    * Leases up to `count` tasks for `leaseMs`, promoting due scheduled and retry tasks first, within the
    * queue's limits and in turn over its groups. Each task's attempt is counted here and it gets a lease
-   * token unique to this attempt.
+   * token unique to this attempt; `workerId` ('' = none) is stored on it as the worker that runs it.
    */
-  async claim(count: number, leaseMs: number, promoteLimit = 1000): Promise<ClaimResult> {
+  async claim(count: number, leaseMs: number, promoteLimit = 1000, workerId = ''): Promise<ClaimResult> {
     const k = this.keys;
     const reply = (await this.run(
       'claim',
@@ -218,7 +218,16 @@ export class Queue {
         k.starts,
         k.groupPrefix,
       ],
-      [this.now(), count, leaseMs, newLeaseNonce(), promoteLimit, k.wakeChannel, await this.deadline()],
+      [
+        this.now(),
+        count,
+        leaseMs,
+        newLeaseNonce(),
+        promoteLimit,
+        k.wakeChannel,
+        await this.deadline(),
+        workerId,
+      ],
     )) as ClaimReply;
     return this.claimResult(reply);
   }
@@ -232,6 +241,7 @@ export class Queue {
     count: number,
     leaseMs: number,
     promoteLimit = 1000,
+    workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     const k = this.keys;
     const args: (string | number)[] = [
@@ -242,6 +252,7 @@ export class Queue {
       promoteLimit,
       k.wakeChannel,
       await this.deadline(),
+      workerId,
     ];
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     const [codes, ...reply] = (await this.run(
@@ -1163,6 +1174,7 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
         : { id: hash.schedule, slot: Number(hash.slot), missed: Number(hash.missed ?? 0) },
     group: hash.group,
     postponed: num(hash.postponed),
+    workerId: hash.worker,
     // A request bound to an earlier lease means nothing (ADR 0019).
     cancelRequestedAt:
       hash.status === 'running' && hash.cancelToken !== undefined && hash.cancelToken === hash.token

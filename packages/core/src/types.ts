@@ -263,6 +263,8 @@ export interface TaskRecord {
   postponed?: number;
   /** While running: when an operator asked to cancel this attempt (ADR 0019), ms; its worker ends it soon. */
   cancelRequestedAt?: number;
+  /** The id of the worker that leased its latest attempt (the live-worker registry's id), when it gave one. */
+  workerId?: string;
 }
 
 /** What a task list shows of a task: its record without payload, result and error history. */

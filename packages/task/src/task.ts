@@ -39,6 +39,8 @@ export interface Task {
    * catch-up how many missed slots it stands for (0 otherwise); null for a task submitted directly.
    */
   schedule: { id: string; slot: string; missed: number } | null;
+  /** The id of the worker that ran its latest attempt (as GET /workers lists workers); null before one ran. */
+  workerId: string | null;
 }
 
 /** A task as `GET /tasks/:id` shows it: with where it was read from. */
@@ -90,6 +92,7 @@ export function toTask(record: TaskRecord): Task {
     schedule: record.schedule
       ? { id: record.schedule.id, slot: iso(record.schedule.slot)!, missed: record.schedule.missed }
       : null,
+    workerId: record.workerId ?? null,
   };
 }
 

@@ -59,5 +59,11 @@ describe('task actions end to end', () => {
       'next done',
     );
     expect((await getTask(stack.apiUrl, long.id)).status).toBe('canceled');
+    // The task names the worker that ran it, as GET /workers lists it.
+    const { workers } = (await (await fetch(`${stack.apiUrl}/workers`)).json()) as {
+      workers: { id: string }[];
+    };
+    expect(workers).toHaveLength(1);
+    expect(await getTask(stack.apiUrl, long.id)).toMatchObject({ workerId: workers[0]!.id });
   });
 });

@@ -168,6 +168,7 @@ function taskJson(task: Task__Output): Record<string, unknown> {
     'cancelRequestedAt',
     'group',
     'schedule',
+    'workerId',
   ]) {
     out[key] ??= null;
     delete out[`_${key}`];

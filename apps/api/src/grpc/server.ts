@@ -501,6 +501,7 @@ export function toTaskMessage(task: Task & { source?: StoredTask['source'] }): T
     cancelRequestedAt: orUnset(task.cancelRequestedAt),
     group: orUnset(task.group),
     schedule: task.schedule ?? undefined,
+    workerId: orUnset(task.workerId),
   };
 }
 

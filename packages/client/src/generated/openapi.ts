@@ -655,6 +655,7 @@ export type components = {
                 /** @description For a run-once catch-up, the missed slots it stands for; 0 otherwise. */
                 missed: number;
             } | null;
+            workerId?: string | null;
             /**
              * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
              * @enum {string}

@@ -22,6 +22,7 @@
   ARGV[6] wake channel
   ARGV[7] caller's deadline, ms on the clock of `now` ('' = none): past it the caller has given up on this
           call, so the claim leases nothing and answers limitedBy 'deadline' (ADR 0006)
+  ARGV[8] the claiming worker's id, stored on each leased task as `worker` (absent or '' = none)
 
   Returns {now, nextDueAt, tasks, limitedBy, retryAt}:
     nextDueAt  when the next scheduled or retry task is due (-1 = none, or not computed when all `count`
@@ -63,4 +64,4 @@ if past_deadline(ARGV[7], now) then
 end
 local qs = queue_state(meta_key, group_prefix, wake_channel)
 return claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now, count,
-  lease_ms, nonce, promote_limit, events_target(meta_key, events_key, now))
+  lease_ms, nonce, promote_limit, events_target(meta_key, events_key, now), ARGV[8] or '')

@@ -23,7 +23,8 @@
   ARGV[6] wake channel
   ARGV[7] caller's deadline, ms on the clock of `now` ('' = none): past it the completes still run (a
           lease token makes them safe whenever they run) but the claim leases nothing (as claim, ADR 0006)
-  ARGV[8..] triples to complete first: id, lease token, result JSON ('' = none)
+  ARGV[8] the claiming worker's id, stored on each leased task as `worker` ('' = none)
+  ARGV[9..] triples to complete first: id, lease token, result JSON ('' = none)
 
   Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` one per triple, 'ok', 'not_found' or
   'lease_lost', as complete returns them; the rest as claim returns it.
@@ -60,7 +61,7 @@ local qs = queue_state(meta_key, group_prefix, wake_channel)
 
 local codes = {}
 local completed = 0
-for i = 8, #ARGV, 3 do
+for i = 9, #ARGV, 3 do
   local code = complete_task(qs, running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
     events)
   if code == 'ok' then
@@ -74,7 +75,7 @@ if past_deadline(ARGV[7], now) then
   claimed = late_claim(now)
 else
   claimed = claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now,
-    count, lease_ms, nonce, promote_limit, events)
+    count, lease_ms, nonce, promote_limit, events, ARGV[8])
 end
 -- The completes may have freed room under the concurrency limit that this claim did not fill.
 running_ended(qs, running_key, completed - #claimed[3] / 2)

@@ -24,8 +24,9 @@ end
 -- the groups in a grouped queue. Returns {now, nextDueAt (-1 = none, or not computed when all `count`
 -- tasks were found), tasks, limitedBy, retryAt}, tasks being two strings per task (see claim.lua).
 -- `events`: the event stream target (events_target) or nil.
+-- `worker`: the claiming worker's id, stored on each task it leases ('' = none given).
 local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix,
-                           now, count, lease_ms, nonce, promote_limit, events)
+                           now, count, lease_ms, nonce, promote_limit, events, worker)
   local promoted = promote_due(qs, scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
     + promote_due(qs, retry_key, pending_prefix, task_prefix, now, promote_limit, events)
   local group_woke = qs.wake
@@ -46,7 +47,12 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
     n = n + 1
     local attempt = tonumber(f[7] or '0') + 1
     local token = nonce .. '.' .. n
-    redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
+    if worker ~= '' then
+      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt,
+        'worker', worker)
+    else
+      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
+    end
     redis.call('ZADD', running_key, now + lease_ms, id)
     emit_event(events, id, 'running', attempt)
     claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },

@@ -72,6 +72,10 @@ export interface Task {
    * The cron schedule that enqueued the task; unset for a task submitted directly.
    */
   schedule?: _tq_v1_ScheduleRef | null;
+  /**
+   * The id of the worker that ran the latest attempt (as GET /workers lists workers); unset before one ran.
+   */
+  workerId?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -83,6 +87,7 @@ export interface Task {
   _source?: 'source';
   _cancelRequestedAt?: 'cancelRequestedAt';
   _group?: 'group';
+  _workerId?: 'workerId';
 }
 
 /**
@@ -143,6 +148,10 @@ export interface Task__Output {
    * The cron schedule that enqueued the task; unset for a task submitted directly.
    */
   schedule: _tq_v1_ScheduleRef__Output | null;
+  /**
+   * The id of the worker that ran the latest attempt (as GET /workers lists workers); unset before one ran.
+   */
+  workerId?: string;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -154,4 +163,5 @@ export interface Task__Output {
   _source?: 'source';
   _cancelRequestedAt?: 'cancelRequestedAt';
   _group?: 'group';
+  _workerId?: 'workerId';
 }
