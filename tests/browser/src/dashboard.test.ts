@@ -320,6 +320,9 @@ describe('the dashboard in Chromium', () => {
       await page.getByLabel('Task id').press('Enter');
       await page.getByRole('heading', { name: `Task ${doneTask.id}` }).waitFor();
       await page.getByText('"ok": true').waitFor();
+      // A finished task names the worker that ran it (its workerId, with host and pid while it lives).
+      await page.getByText('Ran on (last attempt)').waitFor();
+      await page.getByRole('link', { name: `pid ${worker1.pid})` }).waitFor();
       expect(watch.unexpected()).toEqual([]);
 
       // Not an id: said at once, nothing requested.

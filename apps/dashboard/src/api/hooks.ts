@@ -30,13 +30,13 @@ export function useQueues({ live = true }: { live?: boolean } = {}) {
   });
 }
 
-/** The live workers (one script call on the API, whatever their number). */
-export function useWorkers({ enabled = true }: { enabled?: boolean } = {}) {
+/** The live workers (one script call on the API, whatever their number); polled unless `live` is false. */
+export function useWorkers({ enabled = true, live = true }: { enabled?: boolean; live?: boolean } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: ['workers'],
     queryFn: () => api.get<WorkerList>('/workers'),
-    refetchInterval: POLL_MS,
+    refetchInterval: live ? POLL_MS : false,
     enabled,
   });
 }

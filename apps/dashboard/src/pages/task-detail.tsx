@@ -71,12 +71,13 @@ function TaskView({ task }: { task: Task }) {
   const [outcome, setOutcome] = useState<{ text: string; whileRunning: boolean } | null>(null);
   const navigate = useNavigate();
   const act = useTaskAction();
-  // The worker running it now, from the live-worker registry (asked only while the task runs).
-  const workers = useWorkers({ enabled: task.status === 'running' });
+  // The worker that runs or ran it (workerId, from its claim), looked up in the live-worker registry for
+  // its host and pid: polled while the task runs, asked once for a finished one.
+  const running = task.status === 'running';
+  const workers = useWorkers({ enabled: running || task.workerId !== null, live: running });
   const runner =
-    task.status === 'running'
-      ? workers.data?.workers.find((w) => w.runningTaskIds.includes(task.id))
-      : undefined;
+    workers.data?.workers.find((w) => w.id === task.workerId) ??
+    (running ? workers.data?.workers.find((w) => w.runningTaskIds.includes(task.id)) : undefined);
   const waited = between(task.runAt ?? task.createdAt, task.startedAt);
   const ran = between(task.startedAt, task.finishedAt);
   const run = (action: TaskAction) =>
@@ -159,14 +160,19 @@ function TaskView({ task }: { task: Task }) {
           {task.priority}{' '}
           <span className="hint">(0–9; 9 is claimed first. In BullMQ a lower number runs first.)</span>
         </dd>
-        {task.status === 'running' && (
+        {(running || task.workerId !== null) && (
           <>
-            <dt>Running on</dt>
+            <dt>{running ? 'Running on' : 'Ran on (last attempt)'}</dt>
             <dd>
               {runner ? (
                 <Link to="/workers" className="mono">
                   {runner.id} ({runner.host}, pid {runner.pid})
                 </Link>
+              ) : task.workerId !== null ? (
+                <>
+                  <span className="mono">{task.workerId}</span>
+                  {workers.isSuccess && ' (not alive now: it stopped, or its heartbeat did)'}
+                </>
               ) : (
                 'a worker that has not reported it yet (or whose heartbeat stopped)'
               )}
