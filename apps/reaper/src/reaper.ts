@@ -417,7 +417,12 @@ export class Reaper {
           { queue: q, tasks: r.dead },
           'tasks dead-lettered: attempts spent on expired leases',
         );
-      return r.recovered.length + r.dead.length + r.orphans;
+      if (r.canceled.length > 0)
+        this.logger.info(
+          { queue: q, tasks: r.canceled },
+          'tasks canceled: an operator canceled them while running and their worker died before it ended them',
+        );
+      return r.recovered.length + r.dead.length + r.orphans + r.canceled.length;
     });
     return totals;
   }

@@ -102,14 +102,31 @@ describe("an operator's task actions, each one script that checks the task's sta
       expect([history.processed.at(-1), history.failed.at(-1)]).toEqual([1, 0]);
     });
 
-    it('forgets a cancel request when the lease it was made for ends: the next attempt runs normally', async () => {
+    it('ends the task canceled when its worker died before it saw the request (the reaper)', async () => {
+      const { queue, clock } = freshQueue(redis);
+      const [id] = await enqueue(queue, { maxAttempts: 3 });
+      await queue.claim(1, 1000);
+      await queue.cancelTasks([id!], true);
+      clock.advance(1001);
+      expect(await queue.reap()).toEqual({ recovered: [], dead: [], orphans: 0, canceled: [id] });
+      expect(await expectConsistent(queue, [id!])).toEqual({ [id!]: 'canceled' });
+      const record = (await queue.getTask(id!))!;
+      expect([record.finishedAt, record.errors, record.cancelRequestedAt]).toEqual([
+        clock.now(),
+        [],
+        undefined,
+      ]);
+      expect((await queue.claim(1, LEASE)).tasks).toEqual([]);
+    });
+
+    it('forgets a cancel request when the lease it was made for ended first: the next attempt runs normally', async () => {
       const { queue, clock } = freshQueue(redis);
       const [id] = await enqueue(queue, {});
       const [first] = (await queue.claim(1, 1000)).tasks;
       await queue.cancelTasks([id!], true);
-      // The worker died before it saw the request: the reaper puts the task back, a new lease starts.
+      // The worker gave the task back (shutdown) before its next extension: a new lease starts.
+      expect(await queue.release([first!])).toEqual(['ok']);
       clock.advance(1001);
-      expect((await queue.reap()).recovered).toEqual([id]);
       const [second] = (await queue.claim(1, LEASE)).tasks;
       expect(second!.token).not.toBe(first!.token);
       expect((await queue.getTask(id!))!.cancelRequestedAt).toBeUndefined();

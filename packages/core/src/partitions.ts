@@ -299,6 +299,7 @@ export class PartitionedQueue {
       recovered: all.flatMap((r) => r.recovered),
       dead: all.flatMap((r) => r.dead),
       orphans: all.reduce((n, r) => n + r.orphans, 0),
+      canceled: all.flatMap((r) => r.canceled),
     };
   }
 

@@ -362,10 +362,14 @@ describe('Queue invariants under random operation sequences', () => {
                 break;
               }
               case 'reap': {
-                const { recovered, dead } = await queue.reap();
-                ended.processed += recovered.length + dead.length;
+                const { recovered, dead, canceled } = await queue.reap();
+                ended.processed += recovered.length + dead.length + canceled.length;
                 ended.failed += recovered.length + dead.length;
-                for (const id of [...recovered, ...dead]) current.delete(id);
+                // An expired lease an operator asked to cancel ends canceled; any other is recovered or dead.
+                for (const id of [...recovered, ...dead, ...canceled]) {
+                  expect([id, cancelRequested.has(current.get(id)!)]).toEqual([id, canceled.includes(id)]);
+                  current.delete(id);
+                }
                 break;
               }
               case 'promote':
@@ -658,7 +662,8 @@ describe('Queue invariants under random operation sequences', () => {
             1,
             { groupConcurrency: 1 },
           ],
-          // The task actions end to end: a running task canceled through its lease, a retry run now.
+          // The task actions end to end: running tasks canceled through their lease (by the worker, and by
+          // the reaper once the lease expired), a scheduled and a retry task run now.
           [
             'on',
             [
@@ -666,19 +671,20 @@ describe('Queue invariants under random operation sequences', () => {
               { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 2, group: 'a' },
               { kind: 'claim', count: 2, leaseMs: 1000 },
               { kind: 'cancel', pick: 0, running: true },
-              { kind: 'finishCanceled', pick: 1 },
-              { kind: 'extend', pick: 0, permanent: false },
-              { kind: 'finishCanceled', pick: 0 },
-              { kind: 'fail', pick: 1, permanent: false },
-              { kind: 'runNow', pick: 1 },
               { kind: 'cancel', pick: 1, running: true },
-              { kind: 'claim', count: 1, leaseMs: 1000 },
-              { kind: 'cancel', pick: 2, running: true },
+              { kind: 'extend', pick: 0, permanent: false },
+              { kind: 'finishCanceled', pick: 1 },
+              { kind: 'enqueue', priority: 0, delayMs: 1000, maxAttempts: 2, group: undefined },
+              { kind: 'runNow', pick: 2 },
               { kind: 'advance', ms: 1001 },
               { kind: 'reap' },
               { kind: 'claim', count: 1, leaseMs: 1000 },
-              { kind: 'extend', pick: 3, permanent: false },
-              { kind: 'complete', pick: 3, permanent: false },
+              { kind: 'extend', pick: 2, permanent: false },
+              { kind: 'complete', pick: 2, permanent: false },
+              { kind: 'enqueue', priority: 0, delayMs: 0, maxAttempts: 2, group: undefined },
+              { kind: 'claim', count: 1, leaseMs: 1000 },
+              { kind: 'fail', pick: 3, permanent: false },
+              { kind: 'runNow', pick: 3 },
             ],
             1,
             null,

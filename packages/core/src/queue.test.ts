@@ -137,15 +137,15 @@ describe('Queue against a real Redis', () => {
     const [id] = await enqueue(queue, { maxAttempts: 2 });
     await queue.claim(1, 1000);
     clock.advance(999);
-    expect(await queue.reap()).toEqual({ recovered: [], dead: [], orphans: 0 });
+    expect(await queue.reap()).toEqual({ recovered: [], dead: [], orphans: 0, canceled: [] });
     clock.advance(1);
-    expect(await queue.reap()).toEqual({ recovered: [id], dead: [], orphans: 0 });
+    expect(await queue.reap()).toEqual({ recovered: [id], dead: [], orphans: 0, canceled: [] });
     expect(await queue.getTask(id!)).toMatchObject({ status: 'pending', attempt: 1 });
 
     const again = (await queue.claim(1, 1000)).tasks[0]!;
     expect(again.attempt).toBe(2);
     clock.advance(1000);
-    expect(await queue.reap()).toEqual({ recovered: [], dead: [id], orphans: 0 });
+    expect(await queue.reap()).toEqual({ recovered: [], dead: [id], orphans: 0, canceled: [] });
     const record = await queue.getTask(id!);
     expect(record).toMatchObject({ status: 'dead', deadReason: 'lease_expired', attempt: 2 });
     expect(record!.errors).toHaveLength(2);

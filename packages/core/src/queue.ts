@@ -376,18 +376,32 @@ export class Queue {
     )) as AckCode[];
   }
 
-  /** Recovers up to `limit` expired leases: back to pending, or dead ('lease_expired') when out of attempts. */
+  /**
+   * Recovers up to `limit` expired leases: back to pending, or dead ('lease_expired') when out of attempts, or
+   * canceled when an operator asked to cancel that lease (its worker died before it ended the task).
+   */
   async reap(limit = 1000): Promise<ReapResult> {
     const k = this.keys;
-    const [recovered, dead, orphans] = (await this.run(
+    const [recovered, dead, orphans, canceled] = (await this.run(
       'reap',
-      [k.pendingPrefix, k.running, k.dead, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
+      [
+        k.pendingPrefix,
+        k.running,
+        k.dead,
+        k.taskPrefix,
+        k.historyPrefix,
+        k.meta,
+        k.events,
+        k.groupPrefix,
+        k.canceled,
+      ],
       [this.now(), limit, k.wakeChannel, ERROR_HISTORY_MAX],
-    )) as [string[], string[], number];
+    )) as [string[], string[], number, string[]];
     return {
       recovered: recovered.map((id) => this.fullId(id)),
       dead: dead.map((id) => this.fullId(id)),
       orphans,
+      canceled: canceled.map((id) => this.fullId(id)),
     };
   }
 

@@ -21,7 +21,7 @@ const SCRIPTS = {
   fail: 8,
   postpone: 9,
   release: 6,
-  reap: 8,
+  reap: 9,
   promote: 7,
   cancel: 8,
   finish_canceled: 7,

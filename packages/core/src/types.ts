@@ -173,6 +173,8 @@ export interface ReapResult {
   recovered: string[];
   dead: string[];
   orphans: number;
+  /** Tasks whose expired lease carried an operator's cancel request (ADR 0019): ended canceled. */
+  canceled: string[];
 }
 
 export interface QueueStats {
