@@ -37,6 +37,8 @@ export async function runEnqueue(ctx: Context): Promise<void> {
           await producer.addOne(PAYLOAD);
 
           let next = 0;
+          const oneRedis0 = await redisCpuSeconds(ctx.redis);
+          const oneCpu0 = process.cpuUsage();
           const t0 = clockMs();
           const lane = async () => {
             while (next < sizes.enqueueOneN) {
@@ -46,6 +48,8 @@ export async function runEnqueue(ctx: Context): Promise<void> {
           };
           await Promise.all(Array.from({ length: sizes.enqueueOneInFlight }, lane));
           const oneRate = sizes.enqueueOneN / ((clockMs() - t0) / 1000);
+          const oneCpu = process.cpuUsage(oneCpu0);
+          const oneRedis = (await redisCpuSeconds(ctx.redis)) - oneRedis0;
           ctx.record(
             {
               id: 'enqueue.one',
@@ -56,6 +60,29 @@ export async function runEnqueue(ctx: Context): Promise<void> {
             },
             column,
             oneRate,
+          );
+          // CPU per task: steadier than the rate on a loaded machine (issue 18 target 2).
+          ctx.record(
+            {
+              id: 'enqueue.one.producerCpu',
+              scenario: '1 enqueue',
+              label: `producer CPU per task, one at a time (${sizes.enqueueOneInFlight} in flight)`,
+              unit: 'µs/task',
+              better: 'lower',
+            },
+            column,
+            (oneCpu.user + oneCpu.system) / sizes.enqueueOneN,
+          );
+          ctx.record(
+            {
+              id: 'enqueue.one.redisCpu',
+              scenario: '1 enqueue',
+              label: `Redis CPU per task, one at a time (${sizes.enqueueOneInFlight} in flight)`,
+              unit: 'µs/task',
+              better: 'lower',
+            },
+            column,
+            (oneRedis * 1e6) / sizes.enqueueOneN,
           );
 
           await ctx.redis.flushall();

@@ -11,10 +11,14 @@ import {
   type RedisClient,
   type TaskRecord,
 } from '@tq/core';
+import { EnqueueCoalescer } from './enqueue-coalescer';
 
 /** Task storage over the core queues: one `Queue` per name, found from the task id. */
 export class TaskRepository {
   private readonly queues = new Map<string, Queue>();
+  private readonly coalescer = new EnqueueCoalescer((queue, tasks, maxDepth, maxQueues) =>
+    this.add(queue, tasks, maxDepth, maxQueues),
+  );
   /** The live-worker registry. */
   readonly workers: WorkerRegistry;
 
@@ -38,6 +42,14 @@ export class TaskRepository {
   /** Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no limit). */
   add(queue: string, tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
     return this.queue(queue).enqueue(tasks, maxDepth, maxQueues);
+  }
+
+  /**
+   * Stores one task like `add`, in one script call with the other single tasks for the same queue stored
+   * during this turn of the event loop (EnqueueCoalescer).
+   */
+  addOne(queue: string, task: NewTask, maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome> {
+    return this.coalescer.add(queue, task, maxDepth, maxQueues);
   }
 
   /** The record of task `id`, or null when no such task is stored. */

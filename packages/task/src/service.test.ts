@@ -184,6 +184,52 @@ describe('TaskService against a real Redis', () => {
     expect(results[1]).toMatchObject({ errors: [{ field: 'type' }] });
   });
 
+  it('stores single submissions made in one turn with one script call, each answered as if alone', async () => {
+    const queue = randomQueueName();
+    const client = createRedis(process.env.REDIS_URL!);
+    // Counts the enqueue script calls for this queue (its KEYS hold the idempotency prefix) on a real client.
+    type Sent = { name: string; args: unknown[] };
+    const target = client as unknown as { sendCommand: (c: Sent, ...rest: unknown[]) => unknown };
+    const send = target.sendCommand.bind(client);
+    let enqueueCalls = 0;
+    target.sendCommand = (command, ...rest) => {
+      if (command.name.startsWith('eval') && command.args.includes(queueKeys(queue).idempotencyPrefix))
+        enqueueCalls++;
+      return send(command, ...rest);
+    };
+    try {
+      const coalescing = new TaskService(new TaskRepository(client), { maxQueueDepth: 4 });
+      // The queue exists and the connection has the script (a new queue's first call registers it first).
+      await coalescing.submit({ type: 'x', queue, payload: 0 });
+      enqueueCalls = 0;
+      const results = await Promise.allSettled([
+        coalescing.submit({ type: 'x', queue, payload: 1 }),
+        coalescing.submit({ type: 'x', queue, payload: 2, idempotencyKey: 'k' }),
+        coalescing.submit({ type: 'x', queue, payload: 2, idempotencyKey: 'k' }),
+        coalescing.submit({ type: 'x', queue, payload: 3, idempotencyKey: 'k' }),
+        coalescing.submit({ type: 'x', queue, payload: 4, delayMs: 60_000 }),
+        coalescing.submit({ type: 'x', queue, payload: 5 }),
+        coalescing.submit({ type: 'x', queue, payload: { bad: true }, priority: 99 }),
+      ]);
+      expect(enqueueCalls).toBe(1);
+      const [one, keyed, replay, conflict, delayed, full, invalid] = results;
+      expect(one).toMatchObject({ status: 'fulfilled', value: { created: true, task: { payload: 1 } } });
+      expect(keyed).toMatchObject({ status: 'fulfilled', value: { created: true, task: { payload: 2 } } });
+      const keyedId = keyed.status === 'fulfilled' ? keyed.value.task.id : '';
+      expect(replay).toMatchObject({ status: 'fulfilled', value: { created: false, task: { id: keyedId } } });
+      expect(conflict).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'conflict', message: expect.stringContaining(`for task ${keyedId}`) },
+      });
+      expect(delayed).toMatchObject({ status: 'fulfilled', value: { task: { status: 'scheduled' } } });
+      expect(full).toMatchObject({ status: 'rejected', reason: { code: 'queue_full' } });
+      expect(invalid).toMatchObject({ status: 'rejected', reason: { code: 'invalid' } });
+      expect(await new Queue(client, queue).stats()).toMatchObject({ counts: { pending: 3, scheduled: 1 } });
+    } finally {
+      await client.quit();
+    }
+  });
+
   it('answers not_found for unknown tasks and queues, and conflict for canceling a running task', async () => {
     await expect(service.get('default.01M8F54YX7PGR1X8FEA69BWT98')).rejects.toMatchObject({
       code: 'not_found',

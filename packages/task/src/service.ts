@@ -177,13 +177,13 @@ export class TaskService {
     const prepared = this.prepare(body, headerKey, headerTraceparent);
     const { span } = prepared;
     try {
-      const [outcome] = await this.repository.add(
+      const outcome = await this.repository.addOne(
         prepared.queue,
-        [prepared.task],
+        prepared.task,
         this.maxQueueDepth,
         this.maxQueues,
       );
-      return await this.settle(prepared, outcome!);
+      return await this.settle(prepared, outcome);
     } finally {
       span.end();
     }
