@@ -7,13 +7,32 @@ import { clockMs, sendToHarness, type ToWorker } from './ipc';
 export class BenchHandler {
   private handled = 0;
   private latencies: number[] = [];
+  private ackLatencies: number[] = [];
+  private ackDelays: number[] = [];
+  /** Stamped tasks whose handler ran and whose acknowledgement is not answered yet: id -> stamps. */
+  private readonly unacked = new Map<string, { t: number; startedAt: number }>();
 
-  /** Call at the start of each handler run with the task's payload. */
-  onTask(payload: unknown): void {
+  /**
+   * Call at the start of each handler run with the task's payload, and its id when the worker reports the
+   * acknowledgement (onAcked).
+   */
+  onTask(payload: unknown, id?: string): void {
     const at = clockMs();
     this.handled++;
     const t = (payload as { t?: unknown } | null)?.t;
-    if (typeof t === 'number') this.latencies.push(at - t);
+    if (typeof t !== 'number') return;
+    this.latencies.push(at - t);
+    if (id !== undefined) this.unacked.set(id, { t, startedAt: at });
+  }
+
+  /** Call when the worker has the answer to the task's completion (enqueue -> acknowledged completion). */
+  onAcked(id: string): void {
+    const stamps = this.unacked.get(id);
+    if (stamps === undefined) return;
+    this.unacked.delete(id);
+    const at = clockMs();
+    this.ackLatencies.push(at - stamps.t);
+    this.ackDelays.push(at - stamps.startedAt);
   }
 
   /**
@@ -23,8 +42,16 @@ export class BenchHandler {
   listen(onOther: (message: ToWorker) => void = () => undefined, { unref = false } = {}): void {
     process.on('message', (message: ToWorker) => {
       if (message.type === 'flush') {
-        sendToHarness({ type: 'flushed', handled: this.handled, latenciesMs: this.latencies });
+        sendToHarness({
+          type: 'flushed',
+          handled: this.handled,
+          latenciesMs: this.latencies,
+          ackLatenciesMs: this.ackLatencies,
+          ackDelaysMs: this.ackDelays,
+        });
         this.latencies = [];
+        this.ackLatencies = [];
+        this.ackDelays = [];
       } else if (message.type === 'clock') {
         sendToHarness({ type: 'clock', sentAt: message.sentAt, childAt: clockMs() });
       } else onOther(message);

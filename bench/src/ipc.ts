@@ -19,7 +19,14 @@ export type ToWorker =
 /** Worker process -> harness. */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'flushed'; handled: number; latenciesMs: number[] }
+  | {
+      type: 'flushed';
+      handled: number;
+      latenciesMs: number[];
+      /** Enqueue -> acknowledged completion, and handler start -> acknowledged completion. */
+      ackLatenciesMs: number[];
+      ackDelaysMs: number[];
+    }
   | { type: 'clock'; sentAt: number; childAt: number }
   | { type: 'error'; message: string };
 

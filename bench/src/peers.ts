@@ -49,6 +49,8 @@ export interface BeeQueueInstance {
   process(concurrency: number, handler: (job: BeeJob) => Promise<unknown>): void;
   close(timeoutMs?: number): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): void;
+  /** A local event of the worker queue, once the job's finish script has answered. */
+  on(event: 'succeeded', listener: (job: BeeJob) => void): void;
 }
 export type BeeQueueClass = new (name: string, settings: Record<string, unknown>) => BeeQueueInstance;
 

@@ -88,6 +88,14 @@ export function judgeTargets(metrics: Metric[]): Target[] {
     (r) => r >= 1,
     'tq = TaskService.submitBatch (validation included)',
   );
+  add(
+    'tasks/s enqueued one at a time ≥ bee-queue createJob().save()',
+    med(metrics, 'enqueue.one', 'tq'),
+    med(metrics, 'enqueue.one', 'bee'),
+    'bee-queue save()',
+    (r) => r >= 1,
+    'tq = TaskService.submit (validation included), 100 in flight (issue 18 target 2)',
+  );
   const batchIds = metrics.filter((m) => m.id.startsWith('http.batch')).map((m) => m.id);
   const bestBatch = Math.max(...batchIds.map((id) => med(metrics, id, 'tq')));
   add(
@@ -113,6 +121,14 @@ export function judgeTargets(metrics: Metric[]): Target[] {
     med(metrics, 'latency.p99', 'bee'),
     'bee-queue p99',
     (r) => r <= 1,
+  );
+  add(
+    'enqueue → acknowledged completion p99 ≤ bee-queue p99',
+    med(metrics, 'latency.ack.p99', 'tq'),
+    med(metrics, 'latency.ack.p99', 'bee'),
+    'bee-queue p99',
+    (r) => r <= 1,
+    'issue 18 target 3',
   );
   add(
     'Redis memory per pending task ≤ BullMQ waiting job',

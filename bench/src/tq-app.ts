@@ -11,7 +11,7 @@ export interface TqWorkerModule {
     queues: string[];
     concurrency: number;
     claimBatch: number;
-    handlers: Record<string, (ctx: { payload: unknown }) => Promise<unknown>>;
+    handlers: Record<string, (ctx: { payload: unknown; id: string }) => Promise<unknown>>;
   }): { start(): Promise<void>; stop(): Promise<void> };
 }
 

@@ -8,6 +8,7 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
   const systems: Column[] = ['tq', 'bullmq', 'bee'];
   return [
     ['enqueue.one', ['tq', 'tq-core', 'bullmq', 'bee']],
+    ['enqueue.one.producerCpu', ['tq', 'tq-core', 'bullmq', 'bee']],
     ['enqueue.bulk', ['tq', 'tq-core', 'bullmq', 'bee']],
     ['http.one', ['tq', 'ref']],
     ...sizes.httpBatchSizes.map((b): [string, Column[]] => [`http.batch${b}`, ['tq']]),
@@ -15,6 +16,7 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
     ['cpu.redis', systems],
     ['cpu.worker', systems],
     ['latency.p99', systems],
+    ['latency.ack.p99', systems],
     ['memory.pending', systems],
     ['memory.finished', systems],
     ['idle.sent', systems],

@@ -29,7 +29,7 @@ async function startBullmq(): Promise<Running> {
   const worker = new Worker(
     queue,
     (job) => {
-      probe.onTask(job.data);
+      probe.onTask(job.data, job.id);
       return Promise.resolve();
     },
     {
@@ -40,6 +40,8 @@ async function startBullmq(): Promise<Running> {
     },
   );
   worker.on('error', (error) => sendToHarness({ type: 'error', message: String(error) }));
+  // Emitted once moveToCompleted has answered: the completion is acknowledged.
+  worker.on('completed', (job) => probe.onAcked(job.id!));
   await worker.waitUntilReady();
   const go = (): void => {
     worker.run().catch((error: unknown) => sendToHarness({ type: 'error', message: String(error) }));
@@ -51,11 +53,13 @@ async function startBee(): Promise<Running> {
   const BeeQueue = loadBeeQueue();
   const bee = new BeeQueue(queue, { redis: redisHostPort(redisUrl), ...BEE_WORKER_SETTINGS });
   bee.on('error', (error) => sendToHarness({ type: 'error', message: String(error) }));
+  // A local event, emitted once the finish script has answered: the completion is acknowledged.
+  bee.on('succeeded', (job) => probe.onAcked(String(job.id)));
   await bee.ready();
   return {
     go: () =>
       bee.process(concurrency, (job) => {
-        probe.onTask(job.data);
+        probe.onTask(job.data, String(job.id));
         return Promise.resolve();
       }),
     stop: () => bee.close(5000),
@@ -65,14 +69,15 @@ async function startBee(): Promise<Running> {
 async function startTqLib(): Promise<Running> {
   const tqWorker = loadTqWorker();
   const redis = createRedis(redisUrl, { connectionName: 'bench-tq-worker' });
+  reportAcks(redis);
   const worker = tqWorker.createWorker({
     redis,
     queues: [queue],
     concurrency,
     claimBatch: Number(process.env.BENCH_TQ_CLAIM_BATCH ?? 20),
     handlers: {
-      noop: (ctx: { payload: unknown }) => {
-        probe.onTask(ctx.payload);
+      noop: (ctx: { payload: unknown; id: string }) => {
+        probe.onTask(ctx.payload, ctx.id);
         return Promise.resolve();
       },
     },
@@ -84,6 +89,32 @@ async function startTqLib(): Promise<Running> {
       await worker.stop();
       await redis.quit();
     },
+  };
+}
+
+/**
+ * tq's worker has no completion event, so the bench watches its connection: when the reply to a script call
+ * that acknowledges tasks (complete, complete_and_claim: its keys include the queue's `done` set) arrives, the
+ * task ids among its arguments are acknowledged (the scripts take an id without its `<queue>.` prefix). The point measured is the one BullMQ's `completed` and
+ * bee-queue's `succeeded` events mark: the worker has the answer of the completion script.
+ */
+function reportAcks(redis: ReturnType<typeof createRedis>): void {
+  type Sent = { name: string; args: unknown[]; promise: Promise<unknown> };
+  const target = redis as unknown as { sendCommand: (command: Sent, ...rest: unknown[]) => unknown };
+  const send = target.sendCommand.bind(redis);
+  target.sendCommand = (command, ...rest) => {
+    const result = send(command, ...rest);
+    if (
+      command.name === 'evalsha' &&
+      command.args.some((a) => typeof a === 'string' && a.endsWith(':done'))
+    ) {
+      const args = command.args.filter((a): a is string => typeof a === 'string');
+      command.promise.then(
+        () => args.forEach((a) => probe.onAcked(`${queue}.${a}`)),
+        () => undefined,
+      );
+    }
+    return result;
   };
 }
 

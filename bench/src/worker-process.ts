@@ -100,13 +100,20 @@ export class WorkerProcess {
     if (this.saysReady) this.send({ type: 'go' });
   }
 
-  /** The handler count and latencies recorded since the last flush. */
-  async flush(): Promise<{ handled: number; latenciesMs: number[] }> {
+  /**
+   * The handler count and latencies recorded since the last flush: enqueue -> handler start, and enqueue ->
+   * acknowledged completion and handler start -> acknowledged completion (only from processes that report
+   * acknowledgements: not apps/worker main.js).
+   */
+  async flush(): Promise<{
+    handled: number;
+    latenciesMs: number[];
+    ackLatenciesMs: number[];
+    ackDelaysMs: number[];
+  }> {
     this.send({ type: 'flush' });
     const m = await this.expect('flushed', 10_000);
-    return m.type === 'flushed'
-      ? { handled: m.handled, latenciesMs: m.latenciesMs }
-      : { handled: 0, latenciesMs: [] };
+    return m.type === 'flushed' ? m : { handled: 0, latenciesMs: [], ackLatenciesMs: [], ackDelaysMs: [] };
   }
 
   /**

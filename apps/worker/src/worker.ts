@@ -304,16 +304,20 @@ export class Worker {
    * completes and the new batch runs while it does (measured: a third more no-op tasks per second).
    */
   private async claimFrom(queue: Queue, want: number): Promise<ClaimResult> {
-    // A worker registers the queues it serves, so the reaper finds every queue that has leases.
-    await queue.register();
+    // The completes are taken before anything is awaited: the buffer sends what it holds in a microtask
+    // (AckBuffer), and the claim loop resumes in the one before it when a freed slot woke it.
     const together =
       this.running.size > 0
-        ? this.acks.sendCompletesWith(queue.name, (items) =>
-            queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id),
-          )
+        ? this.acks.sendCompletesWith(queue.name, async (items) => {
+            await queue.register();
+            return queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id);
+          })
         : undefined;
+    if (together) return (await together).claim;
+    // A worker registers the queues it serves, so the reaper finds every queue that has leases.
+    await queue.register();
     // The worker's id goes on each task it leases: GET /tasks/:id says which worker ran it.
-    return together ? (await together).claim : queue.claim(want, this.visibilityMs, undefined, this.id);
+    return queue.claim(want, this.visibilityMs, undefined, this.id);
   }
 
   /**

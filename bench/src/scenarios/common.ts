@@ -3,7 +3,10 @@ import { sleep, type Context } from '../context';
 import { createProducer, unfinished } from '../producers';
 import { WorkerProcess, type WorkerSystem } from '../worker-process';
 
-export const SYSTEMS: WorkerSystem[] = ['tq', 'bullmq', 'bee'];
+/** The systems compared; BENCH_SYSTEMS=tq (comma-separated) runs a subset, e.g. for a before/after of tq alone. */
+export const SYSTEMS: WorkerSystem[] = process.env.BENCH_SYSTEMS
+  ? (process.env.BENCH_SYSTEMS.split(',') as WorkerSystem[])
+  : ['tq', 'bullmq', 'bee'];
 
 /** tq's claim batch in every run: the worker's documented default is 20; a batch as big as the free slots is the best setting. */
 export function tqClaimBatch(concurrency: number): number {
