@@ -84,7 +84,10 @@ async function workload(queue: Queue | PartitionedQueue, clock: ManualClock): Pr
   await queue.purgeDead();
   await queue.trim({ finishedMaxAgeMs: 1, finishedMaxCount: 1, deadMaxAgeMs: 1, deadMaxCount: 1 });
   await queue.deleteFinished(f!.id).catch(() => undefined);
-  void g;
+  await queue.cancelTasks([g!.id], true);
+  await queue.finishCanceled([g!]);
+  const later = await queue.enqueue(make(1, { delayMs: 60_000 }));
+  await queue.runNow([later[0]!.id]);
   void rest;
   await one.repair();
   await one.listTasks('pending');
@@ -136,7 +139,7 @@ describe('every script touches one hash slot', () => {
         1000,
       );
       await workers.list();
-      // The 34 scripts of issue 17's time, all driven above. A script added later must be added to the
+      // The 34 scripts of issue 17's time and issue 12's task actions, all driven above. A script added later must be added to the
       // workload and to this list (scripts.ts's SCRIPTS); until then its calls, when seen, are still checked.
       const all = [
         'archive_claim',
@@ -153,6 +156,7 @@ describe('every script touches one hash slot', () => {
         'events_listen',
         'extend',
         'fail',
+        'finish_canceled',
         'fire_schedules',
         'heartbeat',
         'history',
@@ -170,6 +174,7 @@ describe('every script touches one hash slot', () => {
         'remove_queue',
         'repair',
         'requeue_dead',
+        'run_now',
         'save_schedule',
         'stats',
         'trim',
