@@ -1,7 +1,6 @@
 import { Queue, type TaskStatus } from '@tq/core';
 import { HistoryStore } from '@tq/history';
 import { randomQueueName, startPostgresServer, startTestPostgres, type TestPostgres } from '@tq/testing';
-import { createTaskService } from '../task-service';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
 
 let pg: TestPostgres;
@@ -174,30 +173,42 @@ describe('GET /tasks: a search of the task history', () => {
   });
 });
 
-describe('deleting a finished task (TaskService.deleteFinished, what the delete action calls)', () => {
+describe('deleting a finished task: DELETE /tasks/:id/record and the bulk delete, in both places', () => {
   it('deletes it in Redis and in the history; a waiting task is refused; a second call is 404', async () => {
-    const service = createTaskService(api.redis, api.config, store);
     const queue = new Queue(api.redis, randomQueueName('del'));
     const ids = await finished(queue, 3);
     await archive(queue, ids);
     const [id] = ids;
-    expect(await service.deleteFinished(id!)).toEqual({ id, redis: true, archive: true });
+    const first = await call(api, 'DELETE', `/tasks/${id}/record`);
+    expect([first.status, first.body]).toEqual([200, { id, redis: true, archive: true }]);
     expect(await queue.getTask(id!)).toBeNull();
     expect(await store.find(id!)).toBeNull();
     expect((await call(api, 'GET', `/tasks/${id}`)).status).toBe(404);
-    await expect(service.deleteFinished(id!)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await call(api, 'DELETE', `/tasks/${id}/record`)).status).toBe(404);
 
     // Only in the archive (retention deleted it from Redis): the row goes.
     await queue.trim(TRIM_ALL, 1000);
-    expect(await service.deleteFinished(ids[1]!)).toEqual({ id: ids[1], redis: false, archive: true });
+    const archived = await call(api, 'DELETE', `/tasks/${ids[1]}/record`);
+    expect([archived.status, archived.body]).toEqual([200, { id: ids[1], redis: false, archive: true }]);
     expect(await store.find(ids[1]!)).toBeNull();
 
     const waiting = await call(api, 'POST', '/tasks', { body: { queue: queue.name, type: 'email' } });
-    await expect(service.deleteFinished(waiting.body.id as string)).rejects.toMatchObject({
-      code: 'conflict',
-      message: expect.stringMatching(/is pending/),
-    });
+    const refused = await call(api, 'DELETE', `/tasks/${waiting.body.id}/record`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/is pending/);
     expect(await queue.getTask(waiting.body.id as string)).not.toBeNull();
+  });
+
+  it('the bulk delete by ids removes the rows of tasks Redis no longer has', async () => {
+    const queue = new Queue(api.redis, randomQueueName('bulkdel'));
+    const ids = await finished(queue, 4);
+    await archive(queue, ids);
+    await queue.trim(TRIM_ALL, 1000); // only the history has them now
+    const res = await call(api, 'POST', `/queues/${queue.name}/tasks/actions`, {
+      body: { action: 'delete', ids },
+    });
+    expect(res.status).toBe(200);
+    for (const id of ids) expect(await store.find(id)).toBeNull();
   });
 });
 
