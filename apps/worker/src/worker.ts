@@ -298,6 +298,19 @@ export class Worker {
   }
 
   /**
+   * A worker registers the queues it serves, so the reaper finds every queue that has leases. A registration
+   * Redis refuses must not hold the claim back: a full Redis (maxmemory, noeviction) answers OOM to SADD and
+   * SET, but runs the claim and the acknowledgements, which free memory. A queue with tasks to claim was
+   * registered by the enqueue that wrote them; the next claim tries the registration again. Where Redis is
+   * down, the claim fails as well and says so.
+   */
+  private async register(queue: Queue): Promise<void> {
+    await queue.register().catch((error: unknown) => {
+      this.logger.debug({ err: error, queue: queue.name }, 'queue registration refused; claiming anyway');
+    });
+  }
+
+  /**
    * Claims from `queue`. While other handlers still run, the completes waiting for the next flush ride along
    * (complete_and_claim): one script and one round trip fewer, and the worker has work meanwhile. When every
    * handler has finished, the claim goes alone, so that Redis answers it before it works through the
@@ -309,13 +322,12 @@ export class Worker {
     const together =
       this.running.size > 0
         ? this.acks.sendCompletesWith(queue.name, async (items) => {
-            await queue.register();
+            await this.register(queue);
             return queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id);
           })
         : undefined;
     if (together) return (await together).claim;
-    // A worker registers the queues it serves, so the reaper finds every queue that has leases.
-    await queue.register();
+    await this.register(queue);
     // The worker's id goes on each task it leases: GET /tasks/:id says which worker ran it.
     return queue.claim(want, this.visibilityMs, undefined, this.id);
   }

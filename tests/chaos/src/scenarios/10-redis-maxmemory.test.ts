@@ -13,7 +13,7 @@ scenario(
       '§2.1 no loss, nothing evicted',
       '§2.7 bounded memory: retention frees it',
     ],
-    ci: false,
+    ci: true,
     noLossPromised: true,
   },
   (s) => {
