@@ -227,6 +227,11 @@ describe('the dashboard in Chromium', () => {
         .getByRole('navigation', { name: 'Task states' })
         .getByRole('button', { name: /^scheduled/ })
         .click();
+      // The tab's state is in the URL before the next change builds on it (each change rewrites the URL
+      // from the last one rendered; selecting the queue in the same frame kept state=dead).
+      await page
+        .locator('nav[aria-label="Task states"] button[aria-current="page"]', { hasText: /^scheduled/ })
+        .waitFor();
       await page.getByRole('combobox', { name: 'Queue' }).selectOption('reports');
       await page.getByText('Page 1: 3 shown of 3').waitFor();
       await checkPage(page, watch, 'tasks');
