@@ -31,7 +31,13 @@ export class Stack {
   /** The API on a free port, serving the dashboard bundle; resolves once /readyz answers 200. */
   async startApi(env: Record<string, string> = {}): Promise<ChildService> {
     const port = await freePort();
-    const api = this.spawn('api', 'api', { PORT: String(port), DASHBOARD_DIR: DASHBOARD_DIST, ...env });
+    // GRPC_PORT 0: gRPC's default port 9090 is not the test's to take (another suite or service may hold it).
+    const api = this.spawn('api', 'api', {
+      PORT: String(port),
+      GRPC_PORT: '0',
+      DASHBOARD_DIR: DASHBOARD_DIST,
+      ...env,
+    });
     this.apiUrl = `http://127.0.0.1:${port}`;
     await this.until(
       api,
