@@ -174,7 +174,9 @@ describe('the dashboard in Chromium', () => {
         async () => (await queue('reports')).paused,
         'reports paused through the API',
       );
-      // By keyboard this time: focus the button and press Enter.
+      // By keyboard this time: focus the button and press Enter. The button stays disabled until the pause
+      // settles (its refetch done), and a poll may relabel it before that: wait until it can take a press.
+      await page.locator('button[aria-label="Resume queue reports"]:not([disabled])').waitFor();
       await page.getByRole('button', { name: 'Resume queue reports' }).focus();
       await page.keyboard.press('Enter');
       await stack.until(
