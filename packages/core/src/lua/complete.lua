@@ -19,7 +19,7 @@
 -- @include common
 -- @include settings
 -- @include groups
--- @include complete
+-- @include finish
 -- @include history
 
 local running_key = KEYS[1]

@@ -1,7 +1,7 @@
 --[[
   complete_and_claim: complete, then claim, in one call: a worker acknowledges the tasks its handlers
   finished and leases the next ones in one round trip (like BullMQ's moveToFinished with fetchNext). Each
-  half does exactly what `complete` and `claim` do (lua/lib/complete.lua, lua/lib/claim.lua).
+  half does exactly what `complete` and `claim` do (lua/lib/finish.lua, lua/lib/claim.lua).
 
   KEYS[1] pending prefix  tq:{q}:pending:  (lists <prefix>0..9 derived from it)
   KEYS[2] scheduled       tq:{q}:scheduled
@@ -34,7 +34,7 @@
 -- @include settings
 -- @include groups
 -- @include limits
--- @include complete
+-- @include finish
 -- @include claim
 -- @include history
 

@@ -23,6 +23,7 @@
 -- @include common
 -- @include settings
 -- @include groups
+-- @include finish
 -- @include history
 
 local running_key = KEYS[1]
@@ -47,14 +48,7 @@ for i = 3, #ARGV, 2 do
     code = 'not_requested'
   end
   if code == 'ok' then
-    redis.call('ZREM', running_key, id)
-    redis.call('ZADD', canceled_key, now, id)
-    -- A blank token is never current, so one HSET both finishes the task and ends its lease.
-    redis.call('HSET', task_key, 'status', 'canceled', 'finishedAt', now, 'token', '')
-    if group then
-      group_ended(qs, group)
-    end
-    emit_event(events, id, 'canceled')
+    finish_running(qs, running_key, canceled_key, task_key, id, group, 'canceled', now, events)
     ended = ended + 1
   end
   results[#results + 1] = code
