@@ -69,12 +69,8 @@ for i = 5, #ARGV, 4 do
       redis.call('ZREM', running_key, id)
       track_due(scheduled_due, run_at)
       redis.call('ZADD', scheduled_key, run_at, id)
-      redis.call('HINCRBY', task_key, 'attempt', -1)
+      end_lease(qs, task_key, group, true)
       redis.call('HSET', task_key, 'status', 'scheduled', 'runAt', run_at, 'postponed', postponed + 1)
-      redis.call('HDEL', task_key, 'token', 'startedAt')
-      if group then
-        group_ended(qs, group)
-      end
       emit_event(events, id, 'scheduled')
       code = 'postponed'
     end

@@ -60,20 +60,14 @@ for _, id in ipairs(expired) do
     orphans = orphans + 1
   elseif f[9] and f[9] == f[8] then
     -- The operator's cancel of this attempt stands: the attempt ended, it did not fail.
-    redis.call('HDEL', task_key, 'token')
-    if group then
-      group_ended(qs, group)
-    end
+    end_lease(qs, task_key, group, false)
     redis.call('ZADD', canceled_key, now, id)
     redis.call('HSET', task_key, 'status', 'canceled', 'finishedAt', now)
     emit_event(events, id, 'canceled')
     canceled[#canceled + 1] = id
   else
-    redis.call('HDEL', task_key, 'token')
+    end_lease(qs, task_key, group, false)
     record_error(task_key, f[2], now, 'lease expired: the worker died or stalled', history_max)
-    if group then
-      group_ended(qs, group)
-    end
     if tonumber(f[2]) >= tonumber(f[3]) then
       redis.call('ZADD', dead_key, now, id)
       redis.call('HSET', task_key, 'status', 'dead', 'deadReason', 'lease_expired', 'finishedAt', now)

@@ -43,12 +43,8 @@ for i = 3, #ARGV, 2 do
   if code == 'ok' then
     local f = redis.call('HMGET', task_key, 'priority', 'readyAt', 'createdAt')
     redis.call('ZREM', running_key, id)
-    redis.call('HINCRBY', task_key, 'attempt', -1)
+    end_lease(qs, task_key, group, true)
     redis.call('HSET', task_key, 'status', 'pending')
-    redis.call('HDEL', task_key, 'token', 'startedAt')
-    if group then
-      group_ended(qs, group)
-    end
     back[#back + 1] = { id = id, priority = f[1] or '0', ready_at = tonumber(f[2] or f[3]), group = group }
     emit_event(events, id, 'pending')
   end

@@ -42,11 +42,8 @@ for i = 3, #ARGV do
   local f = redis.call('HMGET', task_key, 'status', 'priority', 'readyAt', 'createdAt', 'group')
   if f[1] == 'running' and not redis.call('ZSCORE', running_key, id) then
     local group = f[5] or nil
-    redis.call('HDEL', task_key, 'token')
+    end_lease(qs, task_key, group, false)
     redis.call('HSET', task_key, 'status', 'pending')
-    if group then
-      group_ended(qs, group)
-    end
     back[#back + 1] = { id = id, priority = f[2] or '0', ready_at = tonumber(f[3] or f[4]), group = group }
     emit_event(events, id, 'pending')
     repaired[#repaired + 1] = id

@@ -9,11 +9,8 @@ local function fail_attempt(qs, running_key, retry_key, dead_key, task_key, id, 
   local f = redis.call('HMGET', task_key, 'attempt', 'maxAttempts')
   local attempt, max_attempts = tonumber(f[1]), tonumber(f[2])
   redis.call('ZREM', running_key, id)
-  redis.call('HDEL', task_key, 'token')
+  end_lease(qs, task_key, group, false)
   record_error(task_key, attempt, now, message, history_max)
-  if group then
-    group_ended(qs, group)
-  end
   if permanent_reason ~= '' or attempt >= max_attempts then
     local reason = permanent_reason ~= '' and permanent_reason or 'max_attempts'
     redis.call('ZADD', dead_key, now, id)

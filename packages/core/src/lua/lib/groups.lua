@@ -82,6 +82,22 @@ local function group_ended(qs, group)
   end
 end
 
+-- A running task's lease ends without the task ending (released, postponed, failed, expired, repaired):
+-- the lease token goes and the task stops counting against its group's limit (`group` nil = none).
+-- `refund`: the attempt did not count (release, postpone), so the next claim counts it again and the
+-- attempt's startedAt goes too. The caller moves the task out of running and sets its new status.
+local function end_lease(qs, task_key, group, refund)
+  if refund then
+    redis.call('HINCRBY', task_key, 'attempt', -1)
+    redis.call('HDEL', task_key, 'token', 'startedAt')
+  else
+    redis.call('HDEL', task_key, 'token')
+  end
+  if group then
+    group_ended(qs, group)
+  end
+end
+
 -- Counts a task that entered `group`'s pending lists, and gives the group turns if it needs them.
 local function group_pended(qs, group)
   redis.call('ZINCRBY', qs.group_prefix .. 'backlog', 1, group)
