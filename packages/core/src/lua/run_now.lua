@@ -52,9 +52,7 @@ for i = 3, #ARGV do
     code = 'not_waiting'
   else
     redis.call('ZREM', sets[status], id)
-    pushed = pushed + push_pending(qs, pending_prefix, id, f[2] or '0', f[3] or nil)
-    redis.call('HSET', task_key, 'status', 'pending', 'readyAt', now)
-    emit_event(events, id, 'pending')
+    pushed = pushed + promote_task(qs, pending_prefix, task_key, id, f, now, events)
   end
   results[#results + 1] = { code, status }
 end

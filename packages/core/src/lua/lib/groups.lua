@@ -156,6 +156,16 @@ local function pending_count(qs, pending_prefix)
   return pending_total(pending_prefix) + tonumber(redis.call('GET', qs.group_prefix .. 'pending') or '0')
 end
 
+-- A scheduled or retry task, already out of its ZSET, goes to the back of its pending list (the queue's or
+-- its group's), runnable since `ready_at` (ms). `f`: its {status, priority, group} as HMGET reads them.
+-- Returns 1 when it went to the queue's own lists, else 0 (as push_pending).
+local function promote_task(qs, pending_prefix, task_key, id, f, ready_at, events)
+  local plain = push_pending(qs, pending_prefix, id, f[2] or '0', f[3] or nil)
+  redis.call('HSET', task_key, 'status', 'pending', 'readyAt', ready_at)
+  emit_event(events, id, 'pending')
+  return plain
+end
+
 -- Moves due ids of a ZSET (scheduled or retry) to the back of their pending list. Returns how many went
 -- to the queue's own lists (a group that becomes ready sets qs.wake instead), then how many in all.
 -- `events`: the event stream target (events_target) or nil.
@@ -168,10 +178,8 @@ local function promote_due(qs, set_key, pending_prefix, task_prefix, now, limit,
     redis.call('ZREM', set_key, id)
     local f = redis.call('HMGET', task_key, 'status', 'priority', 'group')
     if f[1] then -- a missing hash is an orphan id: dropping it is the repair
-      plain = plain + push_pending(qs, pending_prefix, id, f[2] or '0', f[3] or nil)
+      plain = plain + promote_task(qs, pending_prefix, task_key, id, f, due_at, events)
       moved = moved + 1
-      redis.call('HSET', task_key, 'status', 'pending', 'readyAt', due_at)
-      emit_event(events, id, 'pending')
     end
   end
   return plain, moved
