@@ -204,32 +204,8 @@ export class Queue {
    * token unique to this attempt; `workerId` ('' = none) is stored on it as the worker that runs it.
    */
   async claim(count: number, leaseMs: number, promoteLimit = 1000, workerId = ''): Promise<ClaimResult> {
-    const k = this.keys;
-    const reply = (await this.run(
-      'claim',
-      [
-        k.pendingPrefix,
-        k.scheduled,
-        k.retry,
-        k.running,
-        k.meta,
-        k.taskPrefix,
-        k.events,
-        k.starts,
-        k.groupPrefix,
-      ],
-      [
-        this.now(),
-        count,
-        leaseMs,
-        newLeaseNonce(),
-        promoteLimit,
-        k.wakeChannel,
-        await this.deadline(),
-        workerId,
-      ],
-    )) as ClaimReply;
-    return this.claimResult(reply);
+    const { keys, args } = await this.claimCall(count, leaseMs, promoteLimit, workerId);
+    return this.claimResult((await this.run('claim', keys, args)) as ClaimReply);
   }
 
   /**
@@ -243,33 +219,11 @@ export class Queue {
     promoteLimit = 1000,
     workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
-    const k = this.keys;
-    const args: (string | number)[] = [
-      this.now(),
-      count,
-      leaseMs,
-      newLeaseNonce(),
-      promoteLimit,
-      k.wakeChannel,
-      await this.deadline(),
-      workerId,
-    ];
+    const { keys, args } = await this.claimCall(count, leaseMs, promoteLimit, workerId);
     for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
     const [codes, ...reply] = (await this.run(
       'complete_and_claim',
-      [
-        k.pendingPrefix,
-        k.scheduled,
-        k.retry,
-        k.running,
-        k.done,
-        k.meta,
-        k.taskPrefix,
-        k.historyPrefix,
-        k.events,
-        k.starts,
-        k.groupPrefix,
-      ],
+      [...keys, this.keys.done, this.keys.historyPrefix],
       args,
     )) as [AckCode[], ...ClaimReply];
     return { codes, claim: this.claimResult(reply) };
@@ -1030,6 +984,39 @@ export class Queue {
       now,
       earliest: earliest < 0 ? null : earliest,
       scheduleAt: scheduleAt < 0 || scheduleAt >= NEVER_MS ? null : scheduleAt,
+    };
+  }
+
+  /** The claim script's KEYS and ARGV, which complete_and_claim also takes first (see their headers). */
+  private async claimCall(
+    count: number,
+    leaseMs: number,
+    promoteLimit: number,
+    workerId: string,
+  ): Promise<{ keys: string[]; args: (string | number)[] }> {
+    const k = this.keys;
+    return {
+      keys: [
+        k.pendingPrefix,
+        k.scheduled,
+        k.retry,
+        k.running,
+        k.meta,
+        k.taskPrefix,
+        k.events,
+        k.starts,
+        k.groupPrefix,
+      ],
+      args: [
+        this.now(),
+        count,
+        leaseMs,
+        newLeaseNonce(),
+        promoteLimit,
+        k.wakeChannel,
+        await this.deadline(),
+        workerId,
+      ],
     };
   }
 

@@ -3,17 +3,19 @@
   finished and leases the next ones in one round trip (like BullMQ's moveToFinished with fetchNext). Each
   half does exactly what `complete` and `claim` do (lua/lib/finish.lua, lua/lib/claim.lua).
 
+  KEYS[1..9] and ARGV[1..8] are claim's (claim.lua) in its order, so one builder in queue.ts makes both calls;
+  complete's keys follow.
   KEYS[1] pending prefix  tq:{q}:pending:  (lists <prefix>0..9 derived from it)
   KEYS[2] scheduled       tq:{q}:scheduled
   KEYS[3] retry           tq:{q}:retry
   KEYS[4] running         tq:{q}:running   ZSET score = lease deadline ms
-  KEYS[5] done            tq:{q}:done      ZSET score = finished-at ms (retention trims it)
-  KEYS[6] meta            tq:{q}:meta      HASH (paused, grouped, limits: lib/settings.lua; events mode)
-  KEYS[7] task prefix     tq:{q}:task:
-  KEYS[8] history prefix  tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
-  KEYS[9] events          tq:{q}:events    STREAM (lua/lib/events.lua)
-  KEYS[10] starts         tq:{q}:starts    ZSET: the rate window (lib/limits.lua)
-  KEYS[11] group prefix   tq:{q}:g:        (group keys derived from it: lib/groups.lua)
+  KEYS[5] meta            tq:{q}:meta      HASH (paused, grouped, limits: lib/settings.lua; events mode)
+  KEYS[6] task prefix     tq:{q}:task:
+  KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
+  KEYS[8] starts          tq:{q}:starts    ZSET: the rate window (lib/limits.lua)
+  KEYS[9] group prefix    tq:{q}:g:        (group keys derived from it: lib/groups.lua)
+  KEYS[10] done           tq:{q}:done      ZSET score = finished-at ms (retention trims it)
+  KEYS[11] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
@@ -42,13 +44,13 @@ local pending_prefix = KEYS[1]
 local scheduled_key = KEYS[2]
 local retry_key = KEYS[3]
 local running_key = KEYS[4]
-local done_key = KEYS[5]
-local meta_key = KEYS[6]
-local task_prefix = KEYS[7]
-local history_prefix = KEYS[8]
-local events_key = KEYS[9]
-local starts_key = KEYS[10]
-local group_prefix = KEYS[11]
+local meta_key = KEYS[5]
+local task_prefix = KEYS[6]
+local events_key = KEYS[7]
+local starts_key = KEYS[8]
+local group_prefix = KEYS[9]
+local done_key = KEYS[10]
+local history_prefix = KEYS[11]
 
 local now = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
