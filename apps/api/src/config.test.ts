@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       MAX_PAYLOAD_BYTES: 1048576,
       QUEUE_MAX_DEPTH: 0,
       QUEUE_NAMES_ALLOWED: [],
+      QUEUE_DEFAULT_PARTITIONS: 1,
       QUEUE_MAX_COUNT: 1000,
       SCHEDULE_MAX_COUNT: 10_000,
       METRICS_MAX_QUEUES: 100,
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
         API_TOKENS: 'abc, ops:def,',
         API_PRODUCER_TOKENS: 'billing:ghi, jkl',
         QUEUE_MAX_DEPTH: '10000',
+        QUEUE_DEFAULT_PARTITIONS: '3',
         LOG_LEVEL: 'debug',
       }),
     ).toMatchObject({
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
         { name: 'producer-2', token: 'jkl', scope: 'producer' },
       ],
       QUEUE_MAX_DEPTH: 10000,
+      QUEUE_DEFAULT_PARTITIONS: 3,
       LOG_LEVEL: 'debug',
     });
   });

@@ -1,4 +1,4 @@
-import { parseRedisUrl } from '@tq/core';
+import { MAX_PARTITIONS, parseRedisUrl } from '@tq/core';
 import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 
@@ -83,6 +83,8 @@ const schema = z.object({
   QUEUE_NAMES_ALLOWED: listVar([]).refine((entries) => entries.every((e) => QUEUE_PATTERN.test(e)), {
     error: 'must be a comma-separated list of queue names or patterns (letters, digits, "_", "-" and "*")',
   }),
+  /** Partitions a queue gets when a submission creates it (ADR 0040); 1 = unpartitioned. */
+  QUEUE_DEFAULT_PARTITIONS: intVar(1, 1, MAX_PARTITIONS),
   /** Most queues tq may hold (tq:queues); a submission creating one more gets 403. 0 = no limit. */
   QUEUE_MAX_COUNT: intVar(1000, 0, 10_000_000),
   /** Most cron schedules tq may hold (tq:schedules); POST /schedules past it gets 403. 0 = no limit. */

@@ -7,6 +7,7 @@ describe('worker config', () => {
       REDIS_URL: 'redis://localhost:6379',
       QUEUES: ['default'],
       WORKER_POOL: 'default',
+      QUEUE_DEFAULT_PARTITIONS: 1,
       WORKER_CONCURRENCY: 10,
       CLAIM_BATCH: 20,
       VISIBILITY_TIMEOUT_MS: 30_000,
@@ -64,6 +65,12 @@ describe('worker config', () => {
     expect(() => loadConfig({ WORKER_POOL: 'emails{x="1"}' })).toThrow(
       /WORKER_POOL=.*must be a worker pool name/,
     );
+  });
+
+  it('takes the partitions of the queues it is first to use, 1 to 256', () => {
+    expect(loadConfig({ QUEUE_DEFAULT_PARTITIONS: '3' }).QUEUE_DEFAULT_PARTITIONS).toBe(3);
+    for (const bad of ['0', '257', 'two'])
+      expect(() => loadConfig({ QUEUE_DEFAULT_PARTITIONS: bad })).toThrow(/QUEUE_DEFAULT_PARTITIONS=/);
   });
 
   it('wants BACKOFF_CAP_MS at least BACKOFF_BASE_MS', () => {

@@ -1,4 +1,4 @@
-import { QUEUE_NAME_PATTERN } from '@tq/core';
+import { MAX_PARTITIONS, QUEUE_NAME_PATTERN } from '@tq/core';
 import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
 import { z } from 'zod';
 import { parseAllowedHost } from './handlers/http';
@@ -26,6 +26,8 @@ const schema = z
     WORKER_POOL: stringVar('default').refine((pool) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(pool), {
       error: 'must be a worker pool name: 1-63 letters, digits, "_", "." or "-", e.g. emails',
     }),
+    /** Partitions a queue in QUEUES gets when this worker is the first to use it (ADR 0040); 1 = none. */
+    QUEUE_DEFAULT_PARTITIONS: intVar(1, 1, MAX_PARTITIONS),
     WORKER_CONCURRENCY: intVar(10, 1, 10_000),
     CLAIM_BATCH: intVar(20, 1, 1000),
     VISIBILITY_TIMEOUT_MS: intVar(30_000, 100, 12 * HOUR_MS),

@@ -11,7 +11,7 @@ export {
 export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
 export { MAX_PARTITIONS, QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
 export { PartitionedQueue, readLayout, type PartitionLayout } from './partitions';
-export { QueueDirectory, type QueueDirectoryOptions } from './queue-directory';
+export { QueueDirectory, type QueueDirectoryOptions, type QueueOpenOptions } from './queue-directory';
 export {
   ARCHIVE_KEY,
   QUEUES_KEY,

@@ -1,6 +1,8 @@
 import { randomQueueName } from '@tq/testing';
 import { closeRedis } from './connection';
+import { newTaskId } from './ids';
 import { PartitionedQueue } from './partitions';
+import { Queue } from './queue';
 import { QueueDirectory } from './queue-directory';
 import type { RedisClient } from './scripts';
 import { connect } from './test-support/fixtures';
@@ -47,5 +49,56 @@ describe('QueueDirectory', () => {
     directory.forget(name);
     expect((await directory.open(name)).count).toBe(2);
     expect(first.count).toBe(1);
+  });
+
+  describe('defaultPartitions', () => {
+    it('creates a new queue with that many partitions when it is opened to enqueue or claim, not to read', async () => {
+      const directory = new QueueDirectory(redis, undefined, { defaultPartitions: 3 });
+      const name = randomQueueName('dir');
+      expect((await directory.open(name)).count).toBe(1); // a read leaves a missing queue alone
+      expect((await PartitionedQueue.open(redis, name)).layout.generation).toBe(0);
+      const created = await directory.open(name, { create: true });
+      expect(created.count).toBe(3);
+      expect((await PartitionedQueue.open(redis, name)).count).toBe(3); // stored: every process sees it
+      expect(await directory.open(name, { create: true })).toBe(created);
+      expect(await directory.open(name)).toBe(created);
+    });
+
+    it('lets concurrent creators agree on one layout, the first stored, whatever their defaults', async () => {
+      const name = randomQueueName('dir');
+      const opened = await Promise.all(
+        [2, 3, 3, 4].map((n) =>
+          new QueueDirectory(redis, undefined, { defaultPartitions: n }).open(name, { create: true }),
+        ),
+      );
+      const stored = await PartitionedQueue.open(redis, name);
+      expect(stored.count).toBeGreaterThan(1);
+      for (const queue of opened) expect(queue.layout).toEqual(stored.layout);
+    });
+
+    it('never repartitions a queue that already exists (that would be a resize)', async () => {
+      const name = randomQueueName('dir');
+      const existing = new Queue(redis, name);
+      await existing.enqueue([{ id: newTaskId(name), type: 't', payload: '1', maxAttempts: 1 }]);
+      const directory = new QueueDirectory(redis, undefined, { defaultPartitions: 3 });
+      expect((await directory.open(name, { create: true })).count).toBe(1);
+      expect((await PartitionedQueue.open(redis, name)).layout.generation).toBe(0);
+      await PartitionedQueue.create(redis, `${name}-2`, 2);
+      expect((await directory.open(`${name}-2`, { create: true })).count).toBe(2);
+    });
+
+    it('applies once a read opened the queue first, and refuses a count out of range', async () => {
+      let now = 0;
+      const directory = new QueueDirectory(redis, undefined, { defaultPartitions: 2, now: () => now });
+      const name = randomQueueName('dir');
+      expect((await directory.open(name)).count).toBe(1);
+      expect((await directory.open(name, { create: true })).count).toBe(2); // within the TTL too
+      now += 10_000;
+      expect((await directory.open(name)).count).toBe(2);
+      for (const bad of [0, 1.5, 257])
+        expect(() => new QueueDirectory(redis, undefined, { defaultPartitions: bad })).toThrow(
+          /defaultPartitions/,
+        );
+    });
   });
 });

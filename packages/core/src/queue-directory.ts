@@ -1,5 +1,7 @@
 import type { Clock } from './clock';
-import { assertQueueName } from './ids';
+import { TqError } from './errors';
+import { MAX_PARTITIONS, assertQueueName } from './ids';
+import { QUEUES_KEY } from './keys';
 import { PartitionedQueue, readLayout, type PartitionLayout } from './partitions';
 import type { RedisClient } from './scripts';
 
@@ -12,11 +14,26 @@ export interface QueueDirectoryOptions {
   layoutTtlMs?: number;
   /** Milliseconds for the layout's age; `Date.now` unless a test moves time itself. */
   now?: () => number;
+  /**
+   * Partitions a new queue gets (1..MAX_PARTITIONS, default 1: new queues stay unpartitioned). Applied by
+   * `open(name, { create: true })` (to enqueue to a queue or claim from it) when the queue has no layout
+   * and is not in the registry yet, through {@link PartitionedQueue.create}, so concurrent creators agree.
+   * A queue that already exists is never repartitioned by it (that is a resize, ADR 0040).
+   */
+  defaultPartitions?: number;
+}
+
+/** Options of {@link QueueDirectory.open}. */
+export interface QueueOpenOptions {
+  /** The caller is about to enqueue or claim: a new queue is created with `defaultPartitions`. */
+  create?: boolean;
 }
 
 interface Entry {
   queue: Promise<PartitionedQueue>;
   readAt: number;
+  /** Whether an open with `create` was made for this entry (the default applied, or found not to apply). */
+  created: boolean;
 }
 
 /**
@@ -29,6 +46,7 @@ export class QueueDirectory {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
   private readonly now: () => number;
+  readonly defaultPartitions: number;
 
   constructor(
     readonly redis: RedisClient,
@@ -37,16 +55,29 @@ export class QueueDirectory {
   ) {
     this.ttlMs = options.layoutTtlMs ?? 5000;
     this.now = options.now ?? Date.now;
+    const partitions = options.defaultPartitions ?? 1;
+    if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
+      throw new TqError(
+        'invalid',
+        `defaultPartitions must be a whole number from 1 to ${MAX_PARTITIONS}, got ${partitions}`,
+      );
+    }
+    this.defaultPartitions = partitions;
   }
 
-  /** Queue `name` (validated) with its current layout; one HMGET when the layout was not read lately. */
-  open(name: string): Promise<PartitionedQueue> {
+  /**
+   * Queue `name` (validated) with its current layout; one HMGET when the layout was not read lately. With
+   * `create` and `defaultPartitions` above 1, a queue with no layout that is not registered yet is created
+   * with that many partitions first (once per name while the entry lives).
+   */
+  open(name: string, { create = false }: QueueOpenOptions = {}): Promise<PartitionedQueue> {
     const now = this.now();
     const entry = this.entries.get(name);
-    if (entry && now - entry.readAt < this.ttlMs) return entry.queue;
+    const creating = create && this.defaultPartitions > 1 && !entry?.created;
+    if (entry && now - entry.readAt < this.ttlMs && !creating) return entry.queue;
     assertQueueName(name);
-    const queue = this.reopen(name, entry?.queue);
-    this.entries.set(name, { queue, readAt: now });
+    const queue = this.reopen(name, entry?.queue, creating);
+    this.entries.set(name, { queue, readAt: now, created: creating || (entry?.created ?? false) });
     // A failed read is not kept: the next call reads again.
     queue.catch(() => {
       if (this.entries.get(name)?.queue === queue) this.entries.delete(name);
@@ -60,8 +91,22 @@ export class QueueDirectory {
   }
 
   /** Keeps the queue object (and its claim cursor) when the layout read is the one it has. */
-  private async reopen(name: string, previous?: Promise<PartitionedQueue>): Promise<PartitionedQueue> {
-    const layout = await readLayout(this.redis, name);
+  private async reopen(
+    name: string,
+    previous: Promise<PartitionedQueue> | undefined,
+    creating: boolean,
+  ): Promise<PartitionedQueue> {
+    let layout = await readLayout(this.redis, name);
+    if (creating && layout.generation === 0 && !(await this.redis.sismember(QUEUES_KEY, name))) {
+      // Another process may create it at the same time, with another default: its layout wins.
+      layout = await PartitionedQueue.create(this.redis, name, this.defaultPartitions, this.clock).then(
+        (queue) => queue.layout,
+        async (err: unknown) => {
+          if (err instanceof TqError && err.code === 'conflict') return readLayout(this.redis, name);
+          throw err;
+        },
+      );
+    }
     const kept = previous ? await previous.catch(() => undefined) : undefined;
     if (kept && sameLayout(kept.layout, layout)) return kept;
     return new PartitionedQueue(this.redis, name, layout, this.clock);
