@@ -9,6 +9,7 @@ import {
   type TaskRecord,
 } from '@tq/core';
 import { freePort, metricSample, randomQueueName, waitFor } from '@tq/testing';
+import type { Service } from './support/service';
 import { Stack } from './support/stack';
 
 /**
@@ -79,18 +80,47 @@ const sleepTasks = (queue: string, n: number, extra: Partial<NewTask> = {}): New
     ...extra,
   }));
 
-describe('cron schedules with real reaper processes', () => {
-  let stack: Stack;
-  let redis: RedisClient;
-  beforeAll(async () => {
-    stack = await Stack.start();
-    redis = createRedis(stack.redis.url);
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await stack?.close();
-  });
+/**
+ * Starts `count` worker processes `<name>-<i>` with `env`, one after the other: once it returns, every one
+ * waits for tasks, so tasks enqueued then are raced for by all of them from the first on.
+ */
+async function startWorkers(
+  stack: Stack,
+  name: string,
+  count: number,
+  env: Record<string, string>,
+): Promise<Service[]> {
+  const workers: Service[] = [];
+  for (let i = 0; i < count; i++) workers.push(await stack.startWorker(`${name}-${i}`, env));
+  return workers;
+}
 
+/** Waits until every task of `ids` is done; returns their records. */
+function allDone(stack: Stack, queue: Queue, ids: string[]): Promise<TaskRecord[]> {
+  return stack.until(
+    undefined,
+    async () => {
+      const records = await Promise.all(ids.map((id) => queue.getTask(id)));
+      return records.every((r) => r?.status === 'done') && (records as TaskRecord[]);
+    },
+    `all ${ids.length} tasks done`,
+    WAIT_MS,
+  );
+}
+
+// One stack for the file: each test starts the processes it needs and works on queues of its own.
+let stack: Stack;
+let redis: RedisClient;
+beforeAll(async () => {
+  stack = await Stack.start();
+  redis = createRedis(stack.redis.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await stack?.close();
+});
+
+describe('cron schedules with real reaper processes', () => {
   it('exactly one task per slot with two reapers: a */1 * * * * * schedule over 10 s gives 10 tasks with distinct slots, none doubled', async () => {
     const ports = [await freePort(), await freePort()];
     const reapers = [
@@ -265,50 +295,26 @@ describe('cron schedules with real reaper processes', () => {
 });
 
 describe('rate and concurrency limits with real worker processes', () => {
-  let stack: Stack;
-  let redis: RedisClient;
-  beforeAll(async () => {
-    stack = await Stack.start();
-    redis = createRedis(stack.redis.url);
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await stack?.close();
-  });
-
   it('with a rate limit of 20 per second, 4 workers x 50 slots start no more than 20 tasks in any 1-second window', async () => {
     const queue = new Queue(redis, randomQueueName('rate'));
     await queue.setLimits({ rate: { max: 20, periodMs: 1000 } });
-    const workers = [];
-    for (let i = 0; i < 4; i++) {
-      workers.push(
-        await stack.startWorker(`rate-${i}`, {
-          QUEUES: queue.name,
-          WORKER_CONCURRENCY: '50',
-          CLAIM_BATCH: '50',
-        }),
-      );
-    }
+    const workers = await startWorkers(stack, 'rate', 4, {
+      QUEUES: queue.name,
+      WORKER_CONCURRENCY: '50',
+      CLAIM_BATCH: '50',
+    });
     // Enqueued once every worker waits: all four race for the window from the first task on.
     const ids = (await queue.enqueue(sleepTasks(queue.name, 100))).map((o) => o.id);
-    const done = await stack.until(
-      undefined,
-      async () => {
-        const records = await Promise.all(ids.map((id) => queue.getTask(id)));
-        return records.every((r) => r?.status === 'done') && records;
-      },
-      'all 100 tasks done',
-      WAIT_MS,
-    );
+    const done = await allDone(stack, queue, ids);
     // Start times as the claim script recorded them, on the Redis clock (not the workers' clocks).
-    const starts = done.map((r) => r!.startedAt!).sort((a, b) => a - b);
+    const starts = done.map((r) => r.startedAt!).sort((a, b) => a - b);
     const most = mostInWindow(starts, 1000);
     const pids = new Set(stack.effects().map((e) => e.pid));
     console.log(
       `rate 20/s, 4 worker processes x 50 slots, 100 tasks: at most ${most} starts in any 1-s window; ` +
         `${starts[starts.length - 1]! - starts[0]!} ms from first to last start; ${pids.size} processes ran tasks`,
     );
-    expect(done.every((r) => r!.attempt === 1)).toBe(true);
+    expect(done.every((r) => r.attempt === 1)).toBe(true);
     expect(most).toBeLessThanOrEqual(20);
     expect(most).toBe(20); // the limit is reached, not just respected by idleness
     // 100 starts at 20 per closed window of 1 s take at least 4 s.
@@ -319,32 +325,19 @@ describe('rate and concurrency limits with real worker processes', () => {
   it('a concurrency limit of 5 is never exceeded across 3 worker processes', async () => {
     const queue = new Queue(redis, randomQueueName('concurrency'));
     await queue.setLimits({ concurrency: 5 });
-    const workers = [];
-    for (let i = 0; i < 3; i++) {
-      workers.push(
-        await stack.startWorker(`concurrency-${i}`, {
-          QUEUES: queue.name,
-          // 4 slots each: reaching the limit of 5 takes two processes at least.
-          WORKER_CONCURRENCY: '4',
-          CLAIM_BATCH: '4',
-        }),
-      );
-    }
+    const workers = await startWorkers(stack, 'concurrency', 3, {
+      QUEUES: queue.name,
+      // 4 slots each: reaching the limit of 5 takes two processes at least.
+      WORKER_CONCURRENCY: '4',
+      CLAIM_BATCH: '4',
+    });
     // Enqueued once every worker waits (a worker alone could run them all before the next one started).
     const ids = (
       await queue.enqueue(sleepTasks(queue.name, 60, { payload: JSON.stringify({ ms: 100 }) }))
     ).map((o) => o.id);
-    const done = await stack.until(
-      undefined,
-      async () => {
-        const records = await Promise.all(ids.map((id) => queue.getTask(id)));
-        return records.every((r) => r?.status === 'done') && records;
-      },
-      'all 60 tasks done',
-      WAIT_MS,
-    );
+    const done = await allDone(stack, queue, ids);
     // Leases on the Redis clock: from the claim to the completion, as the limit counts them.
-    const leases = mostAtOnce(done.map((r) => ({ start: r!.startedAt!, end: r!.finishedAt! })));
+    const leases = mostAtOnce(done.map((r) => ({ start: r.startedAt!, end: r.finishedAt! })));
     // And the handlers themselves, in the worker processes (one machine: one clock).
     const effects = stack.effects().filter((e) => ids.includes(e.id));
     const runs = effects
