@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       METRICS_MAX_QUEUES: 100,
       IDEMPOTENCY_TTL_MS: 86400000,
       REDIS_COMMAND_TIMEOUT_MS: 2000,
+      REDIS_ENQUEUE_WAIT_REPLICAS: 0,
+      REDIS_ENQUEUE_WAIT_TIMEOUT_MS: 500,
       REDIS_REQUIRE_DURABLE: false,
       SHUTDOWN_TIMEOUT_MS: 10000,
       DASHBOARD_DIR: '',
@@ -30,6 +32,18 @@ describe('loadConfig', () => {
       DATABASE_STATEMENT_TIMEOUT_MS: 10000,
       LOG_LEVEL: 'info',
     });
+  });
+
+  it('takes an enqueue replica wait whose timeout is below the command timeout', () => {
+    const config = loadConfig({ REDIS_ENQUEUE_WAIT_REPLICAS: '1', REDIS_ENQUEUE_WAIT_TIMEOUT_MS: '300' });
+    expect(config).toMatchObject({ REDIS_ENQUEUE_WAIT_REPLICAS: 1, REDIS_ENQUEUE_WAIT_TIMEOUT_MS: 300 });
+    expect(() =>
+      loadConfig({
+        REDIS_ENQUEUE_WAIT_REPLICAS: '1',
+        REDIS_ENQUEUE_WAIT_TIMEOUT_MS: '2000',
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
+      }),
+    ).toThrow(/REDIS_ENQUEUE_WAIT_TIMEOUT_MS.*below REDIS_COMMAND_TIMEOUT_MS/);
   });
 
   it('takes a postgres:// DATABASE_URL and refuses anything else, without echoing it', () => {

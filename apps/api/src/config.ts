@@ -97,6 +97,13 @@ const schema = z.object({
   REDIS_REQUIRE_DURABLE: boolVar(false),
   /** Longest wait for a Redis reply, ms, reconnects included; past it a request gets 503. */
   REDIS_COMMAND_TIMEOUT_MS: intVar(2000, 10, 60_000),
+  /**
+   * Replicas that must confirm an enqueue (WAIT, ADR 0044) before POST /tasks answers 2xx; fewer within
+   * REDIS_ENQUEUE_WAIT_TIMEOUT_MS: 503. 0 (default): no wait, replication stays asynchronous.
+   */
+  REDIS_ENQUEUE_WAIT_REPLICAS: intVar(0, 0, 16),
+  /** How long an enqueue waits for REDIS_ENQUEUE_WAIT_REPLICAS replicas, ms. */
+  REDIS_ENQUEUE_WAIT_TIMEOUT_MS: intVar(500, 1, 60_000),
   /** How long a shutdown waits for in-flight requests before closing their connections, ms. */
   SHUTDOWN_TIMEOUT_MS: intVar(10_000, 0, 600_000),
   /**
@@ -169,6 +176,18 @@ const checked = schema.superRefine((config, ctx) => {
       ctx.addIssue({ code: 'custom', path: [variable], message: `the name "${t.name}" is used twice` });
     }
     names.add(t.name);
+  }
+  // WAIT blocks the connection until it answers: a timeout past the command timeout turns every
+  // unconfirmed enqueue into a command timeout instead of the error that says what happened.
+  if (
+    config.REDIS_ENQUEUE_WAIT_REPLICAS > 0 &&
+    config.REDIS_ENQUEUE_WAIT_TIMEOUT_MS >= config.REDIS_COMMAND_TIMEOUT_MS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_ENQUEUE_WAIT_TIMEOUT_MS'],
+      message: `must be below REDIS_COMMAND_TIMEOUT_MS (${config.REDIS_COMMAND_TIMEOUT_MS}), so an enqueue its replicas did not confirm gets its own error`,
+    });
   }
 });
 

@@ -3,11 +3,16 @@ import { TaskRepository, TaskService, type TaskArchive } from '@tq/task';
 import type { ApiConfig } from './config';
 
 /**
- * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, and
- * the task history when DATABASE_URL configures one ({@link openArchive}).
+ * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, the
+ * replicas an enqueue waits for (ADR 0044), and the task history when DATABASE_URL configures one
+ * ({@link openArchive}).
  */
 export function createTaskService(redis: RedisClient, config: ApiConfig, archive?: TaskArchive): TaskService {
-  return new TaskService(new TaskRepository(redis), {
+  const enqueueWait =
+    config.REDIS_ENQUEUE_WAIT_REPLICAS > 0
+      ? { replicas: config.REDIS_ENQUEUE_WAIT_REPLICAS, timeoutMs: config.REDIS_ENQUEUE_WAIT_TIMEOUT_MS }
+      : undefined;
+  return new TaskService(new TaskRepository(redis, undefined, { enqueueWait }), {
     maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
     maxQueueDepth: config.QUEUE_MAX_DEPTH,
     idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,

@@ -23,6 +23,7 @@ import type {
   PostponeItem,
   QueueLimits,
   QueueStats,
+  ReplicaWait,
   ReapResult,
   RemoveResult,
   RetentionPolicy,
@@ -148,9 +149,15 @@ export class PartitionedQueue {
   /**
    * Stores tasks in their partitions (see {@link pick}); ids made by `newTaskId(queue)` are given their
    * partition (`<queue>.<partition>.<local id>`): use the outcome's id. `maxDepth` holds per partition
-   * as its share (rounded up), `maxQueues` as for {@link Queue.enqueue}. Outcomes come in input order.
+   * as its share (rounded up), `maxQueues` and `wait` (each partition's master WAITs for its replicas,
+   * ADR 0044) as for {@link Queue.enqueue}. Outcomes come in input order.
    */
-  async enqueue(tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
+  async enqueue(
+    tasks: NewTask[],
+    maxDepth = 0,
+    maxQueues = 0,
+    wait?: ReplicaWait,
+  ): Promise<EnqueueOutcome[]> {
     const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
     tasks.forEach((task, at) => {
       const index = this.pick(task);
@@ -171,7 +178,7 @@ export class PartitionedQueue {
     const out = new Array<EnqueueOutcome>(tasks.length);
     await Promise.all(
       [...byPartition].map(async ([index, group]) => {
-        const outcomes = await this.partitions[index]!.enqueue(group.tasks, share, maxQueues);
+        const outcomes = await this.partitions[index]!.enqueue(group.tasks, share, maxQueues, wait);
         outcomes.forEach((o, i) => (out[group.at[i]!] = o));
       }),
     );

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
 import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
 import { QUEUES_KEY, groupPendingPrefix, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
-import { runScript, type RedisClient, type ScriptName } from './scripts';
+import { runScript, runScriptAndWait, type RedisClient, type ScriptName } from './scripts';
 import type {
   AckCode,
   CancelCode,
@@ -26,6 +26,7 @@ import type {
   ListTasksOptions,
   QueueHistory,
   NewTask,
+  ReplicaWait,
   PostponeCode,
   PostponeItem,
   QueueLimits,
@@ -110,12 +111,20 @@ export class Queue {
    * Stores tasks (pending, or scheduled when delayed). `maxDepth` 0 means no depth limit. A queue that is
    * not in `tq:queues` (new, or removed while empty) is added to it before anything is written, unless the
    * registry already holds `maxQueues` queues (0 = no limit): then it throws `queue_limit`, writing nothing.
+   * With `wait`, each script call is followed by WAIT on the same master (ADR 0044), and fewer replicas
+   * than asked within its timeout throw `unavailable`: the tasks are stored on the master but may be lost
+   * on a failover (or may survive it), so the caller retries with the same idempotency keys.
    */
-  async enqueue(tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
+  async enqueue(
+    tasks: NewTask[],
+    maxDepth = 0,
+    maxQueues = 0,
+    wait?: ReplicaWait,
+  ): Promise<EnqueueOutcome[]> {
     // Chunks go out together: ioredis pipelines them on the connection, so Redis never waits for us.
     const chunks: Promise<EnqueueOutcome[]>[] = [];
     for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
-      chunks.push(this.enqueueChunk(tasks.slice(i, i + ENQUEUE_CHUNK), maxDepth, maxQueues));
+      chunks.push(this.enqueueChunk(tasks.slice(i, i + ENQUEUE_CHUNK), maxDepth, maxQueues, wait));
     }
     // Promise.all handles every chunk's rejection, also those after the first.
     return (await Promise.all(chunks)).flat();
@@ -125,6 +134,7 @@ export class Queue {
     tasks: NewTask[],
     maxDepth: number,
     maxQueues: number,
+    wait: ReplicaWait | undefined,
   ): Promise<EnqueueOutcome[]> {
     const k = this.keys;
     const keys = [
@@ -157,14 +167,22 @@ export class Queue {
         t.group ?? '',
       );
     }
-    const send = (justRegistered: boolean) =>
-      this.run('enqueue', keys, [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields]);
+    // Replicas that confirmed the script's writes; checked on the reply that stored the tasks.
+    let replicas = Infinity;
+    const send = async (justRegistered: boolean) => {
+      const args = [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields];
+      if (!wait) return this.run('enqueue', keys, args);
+      const sent = await runScriptAndWait(this.redis, 'enqueue', keys, args, wait.replicas, wait.timeoutMs);
+      replicas = sent.replicas;
+      return sent.reply;
+    };
     let reply = (await send(false)) as [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
     if (reply[1] === 'unregistered') {
       await this.addToRegistry(maxQueues);
       reply = (await send(true)) as typeof reply;
       await this.confirmInRegistry();
     }
+    if (wait && replicas < wait.replicas) throw notReplicated(this.name, tasks.length, replicas, wait);
     const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
     return rows.map(([status, localId]) => ({
@@ -1214,4 +1232,19 @@ function serializeProgress(value: unknown): string {
     );
   }
   return json;
+}
+
+/**
+ * The error of an enqueue that fewer replicas than asked confirmed in time (ADR 0044): `unavailable`, since
+ * the outcome is unknown to the caller (stored on the master, but a failover now could lose it).
+ */
+function notReplicated(queue: string, count: number, replicas: number, wait: ReplicaWait): TqError {
+  return new TqError(
+    'unavailable',
+    `the ${count === 1 ? 'task was' : `${count} tasks were`} stored on the Redis master of queue ${queue}, but ` +
+      `${replicas} of the ${wait.replicas} replicas asked for confirmed ${count === 1 ? 'it' : 'them'} within ` +
+      `${wait.timeoutMs} ms: a failover now could lose ${count === 1 ? 'it' : 'them'}, or ${count === 1 ? 'it' : 'they'} may ` +
+      'exist and run; retry with the same idempotency key to be safe',
+    { queue, replicas, replicasWanted: wait.replicas, waitTimeoutMs: wait.timeoutMs },
+  );
 }

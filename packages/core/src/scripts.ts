@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 
 /** A connection to a single Redis (standalone, TLS or Sentinel) or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -74,12 +74,7 @@ export function runScript(
 ): Promise<unknown> {
   if (!defined.has(redis)) {
     for (const [script, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
-      let lua = sources.get(script);
-      if (!lua) {
-        lua = loadScript(script);
-        sources.set(script, lua);
-      }
-      redis.defineCommand(commandName(script), { numberOfKeys, lua });
+      redis.defineCommand(commandName(script), { numberOfKeys, lua: source(script) });
     }
     defined.add(redis);
   }
@@ -90,6 +85,78 @@ export function runScript(
   return command.call(redis, ...keys, ...args);
 }
 
+/** A script's reply, and how many replicas WAIT said hold the write (ADR 0044). */
+export interface ReplicatedReply {
+  reply: unknown;
+  replicas: number;
+}
+
+/** Redirections a Cluster answers while slots move or a failover settles: the script did not run. */
+const REDIRECTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+/** How many times a redirected script + WAIT pipeline is sent again, with the slot map refreshed. */
+const REDIRECT_RETRIES = 5;
+
+/**
+ * Runs a script and then `WAIT replicas timeoutMs` on the same connection (ADR 0044): one pipeline, so on
+ * a Cluster both go to the master of the slot the script's first key is in (WAIT has no key and counts the
+ * replicas that acknowledged this connection's writes so far, hence the same connection). The script goes
+ * as EVALSHA, and as EVAL when the server answers NOSCRIPT (ioredis's own fallback would resend it outside
+ * the pipeline, after the WAIT). A redirected pipeline (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: the script did
+ * not run) is sent again after the slot map is refreshed, up to 5 times over about 0.75 s. WAIT blocks this connection on
+ * the server for up to `timeoutMs` when replicas are missing.
+ */
+export async function runScriptAndWait(
+  redis: RedisClient,
+  name: ScriptName,
+  keys: string[],
+  args: Arg[],
+  replicas: number,
+  timeoutMs: number,
+): Promise<ReplicatedReply> {
+  if (keys.length !== SCRIPTS[name]) {
+    throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
+  }
+  const lua = source(name);
+  const sha = createHash('sha1').update(lua).digest('hex');
+  let asEval = false;
+  for (let attempt = 0; ; attempt++) {
+    const pipeline = redis.pipeline();
+    if (asEval) pipeline.eval(lua, keys.length, ...keys, ...args);
+    else pipeline.evalsha(sha, keys.length, ...keys, ...args);
+    pipeline.wait(replicas, timeoutMs);
+    const results = (await pipeline.exec()) ?? [];
+    const [scriptError, reply] = results[0] ?? [new Error('the pipeline was discarded')];
+    const [waitError, acked] = results[1] ?? [new Error('the pipeline was discarded')];
+    if (scriptError) {
+      if (!asEval && scriptError.message.startsWith('NOSCRIPT')) {
+        asEval = true;
+        continue;
+      }
+      if (redis instanceof Cluster && REDIRECTED.test(scriptError.message) && attempt < REDIRECT_RETRIES) {
+        await refreshSlots(redis, 50 * (attempt + 1));
+        continue;
+      }
+      throw scriptError;
+    }
+    if (waitError) throw waitError;
+    return { reply, replicas: Number(acked) };
+  }
+}
+
+/** Refreshes the slot map, then waits `pauseMs` more: a failover may take a moment to show in it. */
+function refreshSlots(cluster: Cluster, pauseMs: number): Promise<void> {
+  return new Promise((resolve) => cluster.refreshSlotsCache(() => setTimeout(resolve, pauseMs)));
+}
+
+function source(name: ScriptName): string {
+  let lua = sources.get(name);
+  if (!lua) {
+    lua = loadScript(name);
+    sources.set(name, lua);
+  }
+  return lua;
+}
+
 /**
  * Every script by the SHA1 Redis knows it by (EVALSHA), with its number of KEYS: lets a test read the
  * scripts run on a real Redis from MONITOR (the one-slot check of every script's keys).
@@ -97,7 +164,7 @@ export function runScript(
 export function scriptDigests(): Map<string, { name: ScriptName; numberOfKeys: number }> {
   const out = new Map<string, { name: ScriptName; numberOfKeys: number }>();
   for (const [name, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
-    const lua = sources.get(name) ?? loadScript(name);
+    const lua = source(name);
     out.set(createHash('sha1').update(lua).digest('hex'), { name, numberOfKeys });
   }
   return out;

@@ -42,6 +42,17 @@ export interface NewTask {
   partitionKey?: string;
 }
 
+/**
+ * Acknowledge an enqueue only once `replicas` replicas hold it (ADR 0044): `WAIT replicas timeoutMs` runs
+ * after the enqueue script, on the connection to the master that ran it. Fewer in time: `unavailable`.
+ */
+export interface ReplicaWait {
+  /** Replicas that must confirm the write, at least 1. */
+  replicas: number;
+  /** Longest wait for them, ms, at least 1 (WAIT 0 would wait forever). */
+  timeoutMs: number;
+}
+
 export interface EnqueueOutcome {
   /** created; existing (idempotent replay); conflict (key reused with another body); full (depth limit). */
   status: 'created' | 'existing' | 'conflict' | 'full';

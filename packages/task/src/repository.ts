@@ -9,9 +9,19 @@ import {
   type NewTask,
   type EnqueueOutcome,
   type RedisClient,
+  type ReplicaWait,
   type TaskRecord,
 } from '@tq/core';
 import { EnqueueCoalescer } from './enqueue-coalescer';
+
+/** Options for {@link TaskRepository}. */
+export interface TaskRepositoryOptions {
+  /**
+   * Acknowledge an enqueue only once this many replicas of the master that stored it confirmed it (WAIT,
+   * ADR 0044); fewer in time throws `unavailable`. Default: no wait (replication stays asynchronous).
+   */
+  enqueueWait?: ReplicaWait;
+}
 
 /** Task storage over the core queues: one `Queue` per name, found from the task id. */
 export class TaskRepository {
@@ -22,11 +32,15 @@ export class TaskRepository {
   /** The live-worker registry. */
   readonly workers: WorkerRegistry;
 
+  private readonly enqueueWait: ReplicaWait | undefined;
+
   constructor(
     readonly redis: RedisClient,
     private readonly clock?: Clock,
+    options: TaskRepositoryOptions = {},
   ) {
     this.workers = new WorkerRegistry(redis, clock);
+    this.enqueueWait = options.enqueueWait;
   }
 
   /** The queue named `name` (validated). */
@@ -41,7 +55,7 @@ export class TaskRepository {
 
   /** Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no limit). */
   add(queue: string, tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
-    return this.queue(queue).enqueue(tasks, maxDepth, maxQueues);
+    return this.queue(queue).enqueue(tasks, maxDepth, maxQueues, this.enqueueWait);
   }
 
   /**

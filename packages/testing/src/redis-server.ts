@@ -17,8 +17,10 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** AOF fsync policy; default: the server's own (everysec). */
   appendfsync?: 'always' | 'everysec';
-  /** Run as a Redis Cluster node (nodes.conf in the dir, 5000 ms node timeout, bus on port + 10000); default false. */
+  /** Run as a Redis Cluster node (nodes.conf in the dir, bus on port + 10000); default false. */
   cluster?: boolean;
+  /** A cluster node's `cluster-node-timeout`, ms: how long a silent master takes to be failed over. Default 5000. */
+  clusterNodeTimeoutMs?: number;
   /** More redis-server arguments, appended last. */
   extraArgs?: string[];
 }
@@ -42,14 +44,8 @@ export interface RedisServer {
 const READY = 'Ready to accept connections';
 const STOP_TIMEOUT_MS = 5000;
 const PORT_RACE_RETRIES = 3;
-const CLUSTER_ARGS = [
-  '--cluster-enabled',
-  'yes',
-  '--cluster-config-file',
-  'nodes.conf',
-  '--cluster-node-timeout',
-  '5000',
-];
+const CLUSTER_ARGS = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
+const CLUSTER_NODE_TIMEOUT_MS = 5000;
 const NOT_FOUND =
   'redis-server not found: install it (apt-get install redis-server) or set REDIS_URL / REDIS_SERVER_BIN';
 
@@ -158,11 +154,12 @@ class ManagedRedisServer implements RedisServer {
 
   #args(): string[] {
     const { appendonly = false, appendfsync, cluster = false, extraArgs = [] } = this.opts;
+    const nodeTimeoutMs = this.opts.clusterNodeTimeoutMs ?? CLUSTER_NODE_TIMEOUT_MS;
     return [
       ...['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''],
       ...['--appendonly', appendonly ? 'yes' : 'no'],
       ...(appendfsync ? ['--appendfsync', appendfsync] : []),
-      ...(cluster ? CLUSTER_ARGS : []),
+      ...(cluster ? [...CLUSTER_ARGS, '--cluster-node-timeout', String(nodeTimeoutMs)] : []),
       '--daemonize',
       'no',
       ...extraArgs,
