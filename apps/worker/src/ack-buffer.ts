@@ -5,6 +5,7 @@ import type {
   FinishCanceledCode,
   Lease,
   PostponeCode,
+  PartitionedQueue,
   PostponeItem,
   Queue,
 } from '@tq/core';
@@ -18,13 +19,15 @@ interface Pending<Item, Code> {
   reject: (error: unknown) => void;
 }
 
-/** The acknowledgements of one kind for one queue: those waiting, and whether a call with others is out. */
+/** The acknowledgements of one kind for one partition: those waiting, and whether a call with others is out. */
 interface Lane<Item, Code> {
   waiting: Pending<Item, Code>[];
   sending: boolean;
 }
 
 interface Batch {
+  /** The partition (of a partitioned queue, or the whole of an unpartitioned one) the scripts go to. */
+  queue: Queue;
   complete: Lane<CompleteItem, AckCode>;
   fail: Lane<FailItem, FailCode>;
   release: Lane<Lease, AckCode>;
@@ -35,62 +38,70 @@ interface Batch {
 const lane = <Item, Code>(): Lane<Item, Code> => ({ waiting: [], sending: false });
 
 /**
- * Batches acknowledgements by group commit: per queue and kind (complete, fail, release, postpone,
- * finish_canceled) at most
- * one script call is on its way. An acknowledgement made while none is goes out at once (in a microtask, so
- * with the others made by the handlers that finished in the same run of callbacks): an idle worker answers
- * without waiting for the end of the event-loop turn (setImmediate cost ~0.05 ms at p50, measured in issue
- * 18). Those made while a call is on its way wait for its answer and then go out together in one call, so
- * under load the batches grow by themselves, with no timer; a complete still waiting when the claim loop
- * claims rides along with the claim (sendCompletesWith).
+ * Batches acknowledgements by group commit: per partition and kind (complete, fail, release, postpone,
+ * finish_canceled) at most one script call is on its way. A partition is a queue's own keys (one hash tag,
+ * one slot): an unpartitioned queue is one, each partition of a partitioned queue (ADR 0040) is one, so
+ * the acknowledgements of tasks in different partitions go out in parallel, one script each. The caller
+ * says which partition holds each task: the one its id names, as opened when the task was claimed, so an
+ * acknowledgement reaches its task whatever layout the queue has by then.
+ *
+ * An acknowledgement made while none is out goes at once (in a microtask, so with the others made by the
+ * handlers that finished in the same run of callbacks): an idle worker answers without waiting for the end
+ * of the event-loop turn (setImmediate cost ~0.05 ms at p50, measured in issue 18). Those made while a
+ * call is on its way wait for its answer and then go out together in one call, so under load the batches
+ * grow by themselves, with no timer; a complete still waiting when the claim loop claims rides along with
+ * the claim (sendCompletesWith).
  */
 export class AckBuffer {
+  /** By partition hash tag (unique over queues and partitions, see partitionTag). */
   private readonly batches = new Map<string, Batch>();
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   /** `maxPostponements`: the most times a task may be postponed (see Queue.postpone). */
-  constructor(
-    private readonly queues: Map<string, Queue>,
-    private readonly maxPostponements: number,
-  ) {}
+  constructor(private readonly maxPostponements: number) {}
 
   /** Completes a task with its result (JSON). Resolves with the script's code for this task. */
-  complete(queue: string, item: CompleteItem): Promise<AckCode> {
+  complete(queue: Queue, item: CompleteItem): Promise<AckCode> {
     return this.add(queue, 'complete', item);
   }
 
   /** Records a failed attempt (retry or dead). */
-  fail(queue: string, item: FailItem): Promise<FailCode> {
+  fail(queue: Queue, item: FailItem): Promise<FailCode> {
     return this.add(queue, 'fail', item);
   }
 
   /** Gives a task back to pending without spending an attempt. */
-  release(queue: string, item: Lease): Promise<AckCode> {
+  release(queue: Queue, item: Lease): Promise<AckCode> {
     return this.add(queue, 'release', item);
   }
 
   /** Postpones a rate-limited task (or, past the most postponements, records a failed attempt). */
-  postpone(queue: string, item: PostponeItem): Promise<PostponeCode> {
+  postpone(queue: Queue, item: PostponeItem): Promise<PostponeCode> {
     return this.add(queue, 'postpone', item);
   }
 
   /** Ends a running task canceled at an operator's request, once its handler was aborted. */
-  finishCanceled(queue: string, item: Lease): Promise<FinishCanceledCode> {
+  finishCanceled(queue: Queue, item: Lease): Promise<FinishCanceledCode> {
     return this.add(queue, 'finishCanceled', item);
   }
 
   /**
-   * Sends the completes buffered for `queue` through `call` now instead of with the next flush, so that one
-   * script acknowledges them and does the caller's work too (complete_and_claim). `call` answers one code
-   * per item, in order. Undefined, and no call, when no complete is buffered for `queue`.
+   * Sends the completes buffered for one partition of `queue` (the one with the most) through `call` now
+   * instead of with the next flush, so that one script acknowledges them and does the caller's work too
+   * (complete_and_claim: one script when every complete is in one partition). `call` answers one code per
+   * item, in order. Undefined, and no call, when no complete is buffered for a partition of `queue`.
    */
   sendCompletesWith<T extends { codes: AckCode[] }>(
-    queue: string,
+    queue: PartitionedQueue,
     call: (items: CompleteItem[]) => Promise<T>,
   ): Promise<T> | undefined {
-    const completes = this.batches.get(queue)?.complete;
-    if (!completes || completes.waiting.length === 0) return undefined;
+    let completes: Lane<CompleteItem, AckCode> | undefined;
+    for (const partition of queue.partitions) {
+      const held = this.batches.get(partition.tag)?.complete;
+      if (held && held.waiting.length > (completes?.waiting.length ?? 0)) completes = held;
+    }
+    if (!completes) return undefined;
     const pending = completes.waiting;
     completes.waiting = [];
     const sent = call(pending.map((p) => p.item));
@@ -109,12 +120,19 @@ export class AckBuffer {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private add<Code>(queue: string, op: Op, item: unknown): Promise<Code> {
+  private add<Code>(queue: Queue, op: Op, item: unknown): Promise<Code> {
     return new Promise<Code>((resolve, reject) => {
-      let batch = this.batches.get(queue);
+      let batch = this.batches.get(queue.tag);
       if (!batch) {
-        batch = { complete: lane(), fail: lane(), release: lane(), postpone: lane(), finishCanceled: lane() };
-        this.batches.set(queue, batch);
+        batch = {
+          queue,
+          complete: lane(),
+          fail: lane(),
+          release: lane(),
+          postpone: lane(),
+          finishCanceled: lane(),
+        };
+        this.batches.set(queue.tag, batch);
       }
       const target = batch[op] as Lane<unknown, Code>;
       target.waiting.push({ item, resolve, reject });
@@ -128,8 +146,8 @@ export class AckBuffer {
 
   private flush(): void {
     this.scheduled = false;
-    for (const [name, batch] of this.batches) {
-      const queue = this.queues.get(name)!;
+    for (const batch of this.batches.values()) {
+      const { queue } = batch;
       this.send(batch.complete, (items) => queue.complete(items));
       this.send(batch.fail, (items) => queue.fail(items));
       this.send(batch.release, (items) => queue.release(items));

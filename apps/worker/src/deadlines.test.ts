@@ -1,5 +1,5 @@
 import { createLogger } from '@tq/ops';
-import type { ClaimedTask } from '@tq/core';
+import type { ClaimedTask, Queue } from '@tq/core';
 import { Deadlines } from './deadlines';
 import { RunningTask } from './running-task';
 
@@ -7,7 +7,7 @@ const logger = createLogger('test', 'silent');
 
 function entry(timeoutMs: number): RunningTask {
   const task = { id: 'q.x', queue: 'q', token: `t${timeoutMs}` } as ClaimedTask;
-  return new RunningTask(task, Date.now(), performance.now(), timeoutMs, logger);
+  return new RunningTask(task, {} as Queue, Date.now(), performance.now(), timeoutMs, logger);
 }
 
 describe('Deadlines', () => {

@@ -1,11 +1,10 @@
-import type { AckCode, Queue } from '@tq/core';
+import type { AckCode } from '@tq/core';
 import type { Logger } from '@tq/ops';
 import type { RunningTask } from './running-task';
 
 export interface LeaseKeeperOptions {
   /** Lease length each extend asks for, ms (the visibility timeout). Extends run every third of it. */
   leaseMs: number;
-  queues: Map<string, Queue>;
   /** The tasks to keep leased, read at each tick. */
   running: () => Iterable<RunningTask>;
   /** An extend was accepted. */
@@ -18,9 +17,11 @@ export interface LeaseKeeperOptions {
 }
 
 /**
- * Extends the leases of running tasks every leaseMs/3, one extend script per queue per tick, and reports
- * leases Redis refused and tasks an operator asked to cancel (the extend's answer carries the request). An idle worker's ticks send nothing. It never decides that a lease expired: the
- * worker's lease timer (Deadlines) does, at leaseFrom + leaseMs, even while an extend hangs here.
+ * Extends the leases of running tasks every leaseMs/3, one extend script per partition per tick (the
+ * partition each task was claimed from: an unpartitioned queue is one), and reports leases Redis refused
+ * and tasks an operator asked to cancel (the extend's answer carries the request). An idle worker's ticks
+ * send nothing. It never decides that a lease expired: the worker's lease timer (Deadlines) does, at
+ * leaseFrom + leaseMs, even while an extend hangs here.
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -43,19 +44,20 @@ export class LeaseKeeper {
   }
 
   private async extendAll(): Promise<void> {
-    const { leaseMs, queues, onLost } = this.options;
-    const byQueue = new Map<string, RunningTask[]>();
+    const { leaseMs, onLost } = this.options;
+    const byPartition = new Map<string, RunningTask[]>();
     // On the lease timer's clock: an accepted extend moves the lease to (at least) now + leaseMs.
     const now = performance.now();
     for (const entry of this.options.running()) {
-      const list = byQueue.get(entry.task.queue) ?? [];
+      const list = byPartition.get(entry.partition.tag) ?? [];
       list.push(entry);
-      byQueue.set(entry.task.queue, list);
+      byPartition.set(entry.partition.tag, list);
     }
     await Promise.all(
-      [...byQueue].map(async ([name, entries]) => {
+      [...byPartition.values()].map(async (entries) => {
+        const { partition } = entries[0]!;
         try {
-          const codes = await queues.get(name)!.extend(
+          const codes = await partition.extend(
             entries.map((e) => e.task),
             leaseMs,
           );
@@ -70,7 +72,7 @@ export class LeaseKeeper {
           });
         } catch (error) {
           this.options.logger.warn(
-            { err: error, queue: name, tasks: entries.length },
+            { err: error, queue: partition.name, partition: partition.partition, tasks: entries.length },
             'extending leases failed; retrying next tick',
           );
         }

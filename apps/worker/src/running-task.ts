@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '@tq/core';
+import type { ClaimedTask, Queue } from '@tq/core';
 import type { Logger } from '@tq/ops';
 
 /**
@@ -27,8 +27,14 @@ export class RunningTask {
   private controller?: AbortController;
   private childLogger?: Logger;
 
+  /**
+   * @param partition the partition that holds the task (the one its id names), as opened when it was
+   *   claimed: every acknowledgement, extend and progress report of this attempt goes there, whatever
+   *   layout the queue has by then (ADR 0040). An unpartitioned queue is its own partition 0.
+   */
   constructor(
     readonly task: ClaimedTask,
+    readonly partition: Queue,
     leaseFrom: number,
     startedAt: number,
     timeoutMs: number,

@@ -17,7 +17,9 @@ interface Waiter {
  * Lets the claim loop sleep until there may be work: a message on a queue's wake channel (published by
  * Redis when pending goes empty -> non-empty), a local event (a slot freed, stop), or a timeout. A
  * `due:<ms>` message (a scheduled or retry task that now comes first, published by enqueue and fail)
- * ends the wait at that time instead: no claim before the task can run.
+ * ends the wait at that time instead: no claim before the task can run. A partitioned queue has one wake
+ * channel per partition (ADR 0040), each published by its partition's scripts: the Waker listens to all of
+ * them and follows a layout change (`follow`), so a message from any partition ends the wait.
  *
  * A generation counter closes the lost-wakeup race: the loop reads `generation` before it claims and
  * waits with that value, so a message that arrived between the empty claim and the wait ends the wait
@@ -28,16 +30,21 @@ export class Waker {
   private readonly waiters = new Set<Waiter>();
   private stopped = false;
   private subscribed = false;
+  /** The channels to listen to: those given, and those `follow` added. */
+  private readonly channels: Set<string>;
+  /** The channels a SUBSCRIBE was answered for (ioredis subscribes them again after a reconnect). */
+  private readonly listening = new Set<string>();
 
   /**
    * @param subscriber a connection used only for SUBSCRIBE (a subscribed connection can send nothing else)
-   * @param channels the wake channels of the worker's queues
+   * @param channels the wake channels of the worker's queues (every partition's)
    */
   constructor(
     private readonly subscriber: RedisClient,
-    private readonly channels: string[],
+    channels: string[],
     private readonly logger: Logger,
   ) {
+    this.channels = new Set(channels);
     subscriber.on('message', (_channel: string, message: string) => {
       if (message.startsWith(DUE_PREFIX)) this.dueIn(Number(message.slice(DUE_PREFIX.length)));
       else this.notify();
@@ -50,7 +57,10 @@ export class Waker {
     // Messages published while the connection was down are lost: after a reconnect (ioredis
     // resubscribes by itself) look at the queues once.
     subscriber.on('ready', () => {
-      if (this.subscribed) this.notify();
+      if (!this.subscribed) return;
+      this.notify();
+      // A channel whose SUBSCRIBE failed (follow during an outage) is not among those ioredis restores.
+      this.subscribeMissing();
     });
   }
 
@@ -82,14 +92,47 @@ export class Waker {
 
   private async trySubscribe(): Promise<boolean> {
     try {
-      await this.subscriber.subscribe(...this.channels);
+      await this.subscribeTo([...this.channels]);
       this.subscribed = true;
       this.notify(); // anything published before the subscription took effect: look once
+      // Channels `follow` added while this SUBSCRIBE was on its way.
+      this.subscribeMissing();
       return true;
     } catch (error) {
       this.logger.warn({ err: error }, 'cannot subscribe to the wake channels yet; polling until it works');
       return false;
     }
+  }
+
+  /**
+   * Listens to `channels` too (the wake channels of partitions a queue's new layout added), then ends
+   * every wait once subscribed (a `generation` step), so the claim loop looks at them at once. Channels
+   * already listened to are left alone; so are channels no longer given (a removed partition publishes
+   * nothing).
+   */
+  follow(channels: string[]): void {
+    for (const channel of channels) this.channels.add(channel);
+    // Before the first subscription: start() (or its retries) subscribes every channel.
+    if (this.subscribed) this.subscribeMissing();
+  }
+
+  /** Subscribes the channels not listened to yet; a failure is retried on the next reconnect or follow. */
+  private subscribeMissing(): void {
+    const missing = [...this.channels].filter((c) => !this.listening.has(c));
+    if (missing.length === 0 || this.stopped) return;
+    this.subscribeTo(missing).then(
+      () => this.notify(),
+      (error: unknown) =>
+        this.logger.warn(
+          { err: error, channels: missing.length },
+          'cannot subscribe to new wake channels yet; polling until it works',
+        ),
+    );
+  }
+
+  private async subscribeTo(channels: string[]): Promise<void> {
+    await this.subscriber.subscribe(...channels);
+    for (const channel of channels) this.listening.add(channel);
   }
 
   /** Records an event and ends every wait. */

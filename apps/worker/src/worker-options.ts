@@ -32,6 +32,11 @@ export interface WorkerOptions {
    * failed attempt (retry with backoff, or dead), so a task never loops forever. Default 20.
    */
   maxPostponements?: number;
+  /**
+   * How long the worker keeps a queue's partition layout before reading it again (ADR 0040): a resize, or
+   * a queue made partitioned, is claimed from within this time plus one idle poll. Default 5000.
+   */
+  layoutTtlMs?: number;
   /** Longest idle wait without a wake message (covers messages missed while reconnecting). Default 5000. */
   idlePollMs?: number;
   /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */

@@ -3,12 +3,15 @@ import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_MAX_POSTPONEMENTS,
   MAX_LISTED_RUNNING,
-  Queue,
+  QueueDirectory,
   WorkerRegistry,
+  assertQueueName,
+  queueKeys,
   type AckCode,
   type ClaimResult,
   type ClaimedTask,
   type FailCode,
+  type PartitionedQueue,
   type RedisClient,
 } from '@tq/core';
 import {
@@ -44,12 +47,20 @@ const CLAIM_RETRY_MAX_MS = 2000;
 
 /**
  * The claim loop: leases tasks in batches into free slots, runs their handlers, acknowledges the outcomes
- * in batches, and sleeps on the queues' wake channels when there is nothing to do.
+ * in batches, and sleeps on the queues' wake channels when there is nothing to do. Each queue is one
+ * logical queue over its partitions (ADR 0040; an unpartitioned queue is one partition), opened through a
+ * QueueDirectory so a new layout is picked up within its TTL; a task's acknowledgements go to the
+ * partition its id names.
  */
 export class Worker {
   readonly registry: Registry;
-  private readonly queues = new Map<string, Queue>();
-  private readonly order: Queue[];
+  /** The queue names, claimed from in turn. */
+  private readonly names: string[];
+  private readonly directory: QueueDirectory;
+  /** Each queue with the layout in use: the claim loop reads it without waiting (see queueFor). */
+  private readonly current = new Map<string, PartitionedQueue>();
+  /** The directory's answer each queue's layout was last taken from. */
+  private readonly opened = new Map<string, Promise<PartitionedQueue>>();
   private readonly running = new Map<string, RunningTask>();
   private readonly metrics: WorkerMetrics;
   private readonly logger: Logger;
@@ -85,10 +96,13 @@ export class Worker {
   private allFreeWaiter: (() => void) | undefined;
 
   constructor(private readonly options: WorkerOptions) {
-    const names = options.queues ?? ['default'];
+    const names = [...new Set(options.queues ?? ['default'])];
     if (names.length === 0) throw new Error('a worker needs at least one queue');
-    for (const name of names) this.queues.set(name, new Queue(options.redis, name, options.clock));
-    this.order = [...this.queues.values()];
+    for (const name of names) assertQueueName(name);
+    this.names = names;
+    this.directory = new QueueDirectory(options.redis, options.clock, {
+      layoutTtlMs: options.layoutTtlMs,
+    });
     this.concurrency = options.concurrency ?? 10;
     this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
     this.claimBatch = options.claimBatch ?? 20;
@@ -110,18 +124,19 @@ export class Worker {
       slots: this.concurrency,
       busySlots: () => this.running.size,
     });
-    this.acks = new AckBuffer(this.queues, options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS);
+    this.acks = new AckBuffer(options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS);
     // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber =
       options.subscriber ?? (options.redis.duplicate as () => RedisClient).call(options.redis);
+    // Partition 0's channels (every queue has a partition 0); start() adds the others once it has read
+    // the layouts, and a layout change adds those of new partitions (use).
     this.waker = new Waker(
       subscriber,
-      this.order.map((q) => q.keys.wakeChannel),
+      names.map((name) => queueKeys(name).wakeChannel),
       this.logger.child({ component: 'waker' }),
     );
     this.keeper = new LeaseKeeper({
       leaseMs: this.visibilityMs,
-      queues: this.queues,
       running: () => this.running.values(),
       onExtended: (entry) => this.metrics.leaseExtensions.labels(entry.task.queue).inc(),
       onLost: (entry, code) => this.loseLease(entry, code),
@@ -167,7 +182,11 @@ export class Worker {
   }
 
   private async subscribeAndRun(): Promise<void> {
-    await this.waker.start();
+    // The layouts and the subscription together: a partition channel read after the first SUBSCRIBE was
+    // sent is subscribed once it is answered (Waker.follow). A layout that cannot be read (Redis
+    // unreachable: the subscription keeps trying too) is read again by the claim loop.
+    const layouts = this.names.map((name) => Promise.resolve(this.queueFor(name)).catch(() => undefined));
+    await Promise.all([...layouts, this.waker.start()]);
     if (this.stopping) return; // stop() came while subscribing
     this.keeper.start();
     this.startedAt = Date.now();
@@ -176,7 +195,8 @@ export class Worker {
     this.logger.info(
       {
         workerId: this.id,
-        queues: [...this.queues.keys()],
+        queues: this.names,
+        partitions: this.names.map((name) => this.current.get(name)?.count ?? null),
         concurrency: this.concurrency,
         visibilityTimeoutMs: this.visibilityMs,
       },
@@ -251,25 +271,27 @@ export class Worker {
       let drained = true;
       let failed = false;
       let dueInMs = Infinity;
-      for (let i = 0; i < this.order.length && !this.stopping; i++) {
+      for (let i = 0; i < this.names.length && !this.stopping; i++) {
         const want = Math.min(this.concurrency - this.running.size, this.claimBatch);
         if (want <= 0) {
           drained = false; // the slots ran out, not (as far as we know) the queues
           break;
         }
-        const queue = this.order[(offset + i) % this.order.length]!;
+        const name = this.names[(offset + i) % this.names.length]!;
         // The lease starts no earlier than this, on the clock the lease deadline is watched with.
         const sentAt = performance.now();
         try {
+          const opened = this.queueFor(name);
+          const queue = opened instanceof Promise ? await opened : opened;
           const claim = await this.claimFrom(queue, want);
-          for (const task of claim.tasks) this.startTask(task, sentAt);
+          for (const task of claim.tasks) this.startTask(task, sentAt, queue);
           if (claim.tasks.length === want) drained = false;
           if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
           // A full rate window: sleep until it has room (a concurrency limit sends a wake message instead).
           if (claim.retryAt !== null) dueInMs = Math.min(dueInMs, claim.retryAt - claim.now);
         } catch (error) {
           failed = true;
-          this.logger.warn({ err: error, queue: queue.name }, 'claim failed; retrying');
+          this.logger.warn({ err: error, queue: name }, 'claim failed; retrying');
         }
       }
       offset++; // the next round starts at the next queue, so one busy queue cannot starve the others
@@ -304,24 +326,65 @@ export class Worker {
    * registered by the enqueue that wrote them; the next claim tries the registration again. Where Redis is
    * down, the claim fails as well and says so.
    */
-  private async register(queue: Queue): Promise<void> {
+  private async register(queue: PartitionedQueue): Promise<void> {
     await queue.register().catch((error: unknown) => {
       this.logger.debug({ err: error, queue: queue.name }, 'queue registration refused; claiming anyway');
     });
   }
 
   /**
+   * Queue `name` with its layout, without waiting when one is in use: the directory answers the same
+   * promise while the layout is fresh, and a new one (read again after its TTL) is put in use once
+   * answered, so the claim loop never waits on it (an await here would let the ack buffer send the
+   * completes that should ride with the claim). Waits only when no layout was read yet.
+   */
+  private queueFor(name: string): PartitionedQueue | Promise<PartitionedQueue> {
+    const opening = this.directory.open(name);
+    if (this.opened.get(name) !== opening) {
+      this.opened.set(name, opening);
+      opening.then(
+        (queue) => this.use(name, queue),
+        (error: unknown) =>
+          this.logger.debug({ err: error, queue: name }, 'reading the queue layout failed; trying again'),
+      );
+    }
+    return this.current.get(name) ?? opening;
+  }
+
+  /**
+   * Puts `queue` (a layout the directory read) in use for the next claims, and listens to the wake
+   * channels of partitions it added. Tasks already running keep the partition they were claimed from.
+   */
+  private use(name: string, queue: PartitionedQueue): void {
+    const before = this.current.get(name);
+    if (before === queue) return;
+    this.current.set(name, queue);
+    if (before)
+      this.logger.info(
+        {
+          queue: name,
+          partitions: queue.count,
+          generation: queue.layout.generation,
+          was: { partitions: before.count, generation: before.layout.generation },
+        },
+        'queue layout changed: claiming with the new one',
+      );
+    this.waker.follow(queue.wakeChannels);
+  }
+
+  /**
    * Claims from `queue`. While other handlers still run, the completes waiting for the next flush ride along
    * (complete_and_claim): one script and one round trip fewer, and the worker has work meanwhile. When every
    * handler has finished, the claim goes alone, so that Redis answers it before it works through the
-   * completes and the new batch runs while it does (measured: a third more no-op tasks per second).
+   * completes and the new batch runs while it does (measured: a third more no-op tasks per second). On a
+   * partitioned queue the completes of one partition ride along (one script), the others go by themselves.
    */
-  private async claimFrom(queue: Queue, want: number): Promise<ClaimResult> {
+  private async claimFrom(queue: PartitionedQueue, want: number): Promise<ClaimResult> {
     // The completes are taken before anything is awaited: the buffer sends what it holds in a microtask
     // (AckBuffer), and the claim loop resumes in the one before it when a freed slot woke it.
     const together =
       this.running.size > 0
-        ? this.acks.sendCompletesWith(queue.name, async (items) => {
+        ? this.acks.sendCompletesWith(queue, async (items) => {
             await this.register(queue);
             return queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id);
           })
@@ -368,9 +431,10 @@ export class Worker {
     wake?.();
   }
 
-  private startTask(task: ClaimedTask, sentAt: number): void {
+  private startTask(task: ClaimedTask, sentAt: number, queue: PartitionedQueue): void {
     const entry = new RunningTask(
       task,
+      queue.partitionOf(task.id),
       sentAt,
       performance.now(),
       task.timeoutMs ?? this.taskTimeoutMs,
@@ -420,7 +484,7 @@ export class Worker {
     const series = this.metrics.forTask(q, task.type);
     if (outcome.kind === 'success') {
       series.runSeconds('success').observe(runSeconds);
-      const code = await this.acks.complete(q, {
+      const code = await this.acks.complete(entry.partition, {
         id: task.id,
         token: task.token,
         result: serializeResult(outcome.result, entry),
@@ -434,7 +498,7 @@ export class Worker {
     if (outcome.kind === 'abandoned') return;
     const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     if (outcome.kind === 'postpone') {
-      const code = await this.acks.postpone(q, {
+      const code = await this.acks.postpone(entry.partition, {
         id: task.id,
         token: task.token,
         delayMs: outcome.delayMs,
@@ -455,7 +519,7 @@ export class Worker {
     }
     series.runSeconds(outcome.reason).observe(runSeconds);
     series.failed(outcome.reason).inc();
-    const code: FailCode = await this.acks.fail(q, {
+    const code: FailCode = await this.acks.fail(entry.partition, {
       id: task.id,
       token: task.token,
       error: outcome.error,
@@ -493,7 +557,7 @@ export class Worker {
   /** ctx.progress(): stored with the attempt's lease token, so a stale attempt's report is refused. */
   private readonly reportProgress = async (entry: RunningTask, value: unknown): Promise<boolean> => {
     if (entry.abandoned) return false;
-    const code = await this.queues.get(entry.task.queue)!.progress(entry.task, value);
+    const code = await entry.partition.progress(entry.task, value);
     if (code === 'ok') return true;
     this.stale(entry, 'progress', code);
     return false;
@@ -534,7 +598,7 @@ export class Worker {
       .runSeconds('canceled')
       .observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new TaskCanceledError());
-    this.acks.finishCanceled(task.queue, task).then(
+    this.acks.finishCanceled(entry.partition, task).then(
       (code) => {
         if (code !== 'ok') return this.stale(entry, 'finish_canceled', code);
         this.metrics.canceled.labels(task.queue).inc();
@@ -558,7 +622,7 @@ export class Worker {
       .runSeconds('released')
       .observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new ShutdownError());
-    this.acks.release(task.queue, task).then(
+    this.acks.release(entry.partition, task).then(
       (code) => {
         if (code !== 'ok') return this.stale(entry, 'release', code);
         this.metrics.released.labels(task.queue).inc();

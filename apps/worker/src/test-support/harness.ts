@@ -1,4 +1,5 @@
 import {
+  PartitionedQueue,
   Queue,
   createRedis,
   newTaskId,
@@ -15,8 +16,10 @@ import type { WorkerOptions } from '../worker-options';
 /** A worker on a fresh random queue of the test Redis, with helpers to enqueue and inspect tasks. */
 export interface Harness {
   redis: RedisClient;
-  /** The worker's queue, on the same clock as the worker. */
+  /** The worker's queue (its partition 0 when partitioned), on the same clock as the worker. */
   queue: Queue;
+  /** The worker's queue with all its partitions (one unless `partitions` was given). */
+  logical: PartitionedQueue;
   worker: Worker;
   enqueue(type: string, payload: unknown, extra?: Partial<NewTask>): Promise<string>;
   /** Stores a task whose payload is the given raw string (not JSON-encoded). */
@@ -30,6 +33,8 @@ type HarnessOptions = Omit<WorkerOptions, 'redis' | 'queues'> & {
   clock?: Clock;
   redisUrl?: string;
   start?: boolean;
+  /** Makes the queue partitioned (ADR 0040) with this many partitions before the worker starts. */
+  partitions?: number;
 };
 
 const open: Harness[] = [];
@@ -38,20 +43,27 @@ const open: Harness[] = [];
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const redis = createRedis(options.redisUrl ?? process.env.REDIS_URL!);
   const name = randomQueueName('worker');
-  const queue = new Queue(redis, name, options.clock);
+  const logical = options.partitions
+    ? await PartitionedQueue.create(redis, name, options.partitions, options.clock)
+    : await PartitionedQueue.open(redis, name, options.clock);
+  const queue = logical.partitions[0]!;
   const worker = createWorker({ visibilityTimeoutMs: 5000, ...options, redis, queues: [name] });
   if (options.start !== false) await worker.start();
+  // Through the logical queue: a task goes to the partition it picks and gets that partition's id.
   const enqueueRaw = async (type: string, payload: string, extra: Partial<NewTask> = {}) => {
-    const [outcome] = await queue.enqueue([{ id: newTaskId(name), type, payload, maxAttempts: 3, ...extra }]);
+    const [outcome] = await logical.enqueue([
+      { id: newTaskId(name), type, payload, maxAttempts: 3, ...extra },
+    ]);
     return outcome!.id;
   };
   const harness: Harness = {
     redis,
     queue,
+    logical,
     worker,
     enqueue: (type, payload, extra) => enqueueRaw(type, JSON.stringify(payload), extra),
     enqueueRaw,
-    task: async (id) => (await queue.getTask(id))!,
+    task: async (id) => (await logical.getTask(id))!,
     close: async () => {
       await worker.stop();
       if (redis.status !== 'end') await redis.quit(); // a test may have cut the connection
