@@ -1,4 +1,4 @@
-import { queueKeys, type RedisClient } from '@tq/core';
+import { queueKeys, redisMasters, type RedisClient } from '@tq/core';
 
 const ZSETS = ['scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
@@ -23,12 +23,15 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
   for (const state of ZSETS) for (const id of await redis.zrange(k[state], '0', '-1')) note(id, state);
 
   const hashes = new Map<string, Record<string, string>>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${k.taskPrefix}*`, 'COUNT', '1000');
-    cursor = next;
-    for (const key of keys) hashes.set(key.slice(k.taskPrefix.length), await redis.hgetall(key));
-  } while (cursor !== '0');
+  // SCAN walks one server: on a Cluster, each master (the queue's keys are all on one of them).
+  for (const node of redisMasters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${k.taskPrefix}*`, 'COUNT', '1000');
+      cursor = next;
+      for (const key of keys) hashes.set(key.slice(k.taskPrefix.length), await redis.hgetall(key));
+    } while (cursor !== '0');
+  }
 
   const violations: string[] = [];
   const byState: Record<string, number> = {};
