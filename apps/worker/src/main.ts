@@ -22,6 +22,7 @@ runBackgroundService('worker', loadConfig, async (config, { logger, redis, regis
     redis,
     queues: config.QUEUES,
     pool: config.WORKER_POOL,
+    defaultPartitions: config.QUEUE_DEFAULT_PARTITIONS,
     handlers,
     concurrency: config.WORKER_CONCURRENCY,
     claimBatch: config.CLAIM_BATCH,

@@ -265,4 +265,16 @@ describe('a worker on a partitioned queue (ADR 0040)', () => {
     expect(await finished(h, old)).toMatchObject({ status: 'done', attempt: 1 });
     expect(await metricValue(h.worker.registry, 'tq_stale_acks_total')).toBe(0);
   });
+
+  it('makes a queue it is first to use partitioned with defaultPartitions, and leaves an existing one as it is', async () => {
+    const handlers = { ping: () => Promise.resolve('pong') };
+    const fresh = await startHarness({ defaultPartitions: PARTITIONS, handlers });
+    expect((await PartitionedQueue.open(fresh.redis, fresh.queue.name)).count).toBe(PARTITIONS);
+
+    const existing = await startHarness({ defaultPartitions: PARTITIONS, start: false, handlers });
+    const id = await existing.enqueue('ping', null); // the queue exists (registered, unpartitioned)
+    await existing.worker.start();
+    expect(await finished(existing, id)).toMatchObject({ status: 'done' });
+    expect((await PartitionedQueue.open(existing.redis, existing.queue.name)).count).toBe(1);
+  });
 });

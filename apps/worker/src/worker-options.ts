@@ -37,6 +37,11 @@ export interface WorkerOptions {
    * a queue made partitioned, is claimed from within this time plus one idle poll. Default 5000.
    */
   layoutTtlMs?: number;
+  /**
+   * Partitions a queue of `queues` gets when this worker is the first to use it (no layout, not in the
+   * registry yet; ADR 0040, QueueDirectory). A queue that exists keeps its layout. Default 1 (none).
+   */
+  defaultPartitions?: number;
   /** Longest idle wait without a wake message (covers messages missed while reconnecting). Default 5000. */
   idlePollMs?: number;
   /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */

@@ -102,6 +102,7 @@ export class Worker {
     this.names = names;
     this.directory = new QueueDirectory(options.redis, options.clock, {
       layoutTtlMs: options.layoutTtlMs,
+      defaultPartitions: options.defaultPartitions,
     });
     this.concurrency = options.concurrency ?? 10;
     this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
@@ -339,7 +340,8 @@ export class Worker {
    * completes that should ride with the claim). Waits only when no layout was read yet.
    */
   private queueFor(name: string): PartitionedQueue | Promise<PartitionedQueue> {
-    const opening = this.directory.open(name);
+    // To claim: a queue no one used yet is created with the default partitions.
+    const opening = this.directory.open(name, { create: true });
     if (this.opened.get(name) !== opening) {
       this.opened.set(name, opening);
       opening.then(
