@@ -13,6 +13,7 @@ import {
   scheduleChangeSchema,
   scheduleSubmissionSchema,
   taskActionSchema,
+  queueCreateSchema,
   taskSubmissionSchema,
 } from '@tq/task';
 import { z } from 'zod';
@@ -319,6 +320,28 @@ export const openApiDocument = {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
+          '503': response('Unavailable'),
+        },
+      },
+      put: {
+        operationId: 'createQueue',
+        ...adminOnly,
+        summary: 'Create a queue of N partitions (spread over the masters of a Redis Cluster)',
+        description:
+          'Sets the partition count of a new queue (ADR 0040, docs/scaling.md): 201 when created, 200 when it ' +
+          'already has that count, 409 when it has another (a queue that received tasks without a count has 1). ' +
+          'Each partition has its own hash tag; producers spread tasks over them (partitionKey, else the ' +
+          'idempotency key, else the group, else evenly) and the queue is still read as one.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('QueueCreate') } } },
+        responses: {
+          '200': json(ref('Queue'), 'The queue already had this partition count.'),
+          '201': json(ref('Queue'), 'The queue was created.'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('QueueRefused'),
+          '409': response('Conflict'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
           '503': response('Unavailable'),
         },
       },
@@ -925,8 +948,15 @@ export const openApiDocument = {
         name: 'cursor',
         in: 'query',
         required: false,
-        description: 'The nextCursor of the previous page, as it is; omit for the first page.',
-        schema: { type: 'string', minLength: 1, maxLength: MAX_CURSOR_CHARS, pattern: '^[A-Za-z0-9_-]+$' },
+        description:
+          "The nextCursor of the previous page, as it is; omit for the first page. A partitioned queue's " +
+          'cursor holds one position per partition, so it grows with the partition count (ADR 0042).',
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: LIMITS.maxTaskCursorChars,
+          pattern: '^[A-Za-z0-9_-]+$',
+        },
       },
       Type: {
         name: 'type',
@@ -1030,6 +1060,7 @@ export const openApiDocument = {
       ),
     },
     schemas: {
+      QueueCreate: fromZod(queueCreateSchema),
       TaskSubmission: {
         ...fromZod(taskSubmissionSchema),
         description: `A task. At most ${MAX_JSON_DEPTH} levels of nesting in the whole body; give delayMs or runAt, not both.`,
@@ -1115,6 +1146,13 @@ export const openApiDocument = {
             }),
             description:
               'The cron schedule that enqueued the task, and the slot it stands for; null when none.',
+          },
+          partition: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'The partition of a partitioned queue that holds the task (its id names it: ' +
+              '<queue>.<partition>.<ULID>); 0 otherwise.',
           },
           workerId: nullable({
             type: 'string',
@@ -1206,7 +1244,16 @@ export const openApiDocument = {
       },
       Queue: {
         type: 'object',
-        required: ['name', 'paused', 'counts', 'waiting', 'oldestPendingAgeMs', 'expiredLeases', 'events'],
+        required: [
+          'name',
+          'paused',
+          'counts',
+          'waiting',
+          'oldestPendingAgeMs',
+          'expiredLeases',
+          'events',
+          'partitions',
+        ],
         properties: {
           name: { type: 'string' },
           paused: { type: 'boolean' },
@@ -1227,6 +1274,12 @@ export const openApiDocument = {
             type: 'string',
             enum: ['auto', 'on', 'off'],
             description: 'When task events are written: auto (while an event stream is open), on, off.',
+          },
+          partitions: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue.',
           },
         },
       },

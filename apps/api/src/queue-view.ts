@@ -13,6 +13,8 @@ export interface QueueView {
   expiredLeases: number;
   /** When task events are written to the queue's stream: auto (while someone listens), on, off. */
   events: EventsMode;
+  /** Partitions of the queue (ADR 0040): each on its own hash tag; 1 for a plain queue. */
+  partitions: number;
 }
 
 /** The API's view of a queue's stats. */
@@ -26,5 +28,6 @@ export function toQueueView(stats: QueueStats): QueueView {
     oldestPendingAgeMs: stats.oldestPendingAgeMs,
     expiredLeases: stats.expiredLeases,
     events: stats.events,
+    partitions: stats.partitions ?? 1,
   };
 }

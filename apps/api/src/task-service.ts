@@ -4,7 +4,7 @@ import type { ApiConfig } from './config';
 
 /**
  * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, the
- * replicas an enqueue waits for (ADR 0044), and the task history when DATABASE_URL configures one
+ * replicas an enqueue waits for (ADR 0044), the partitions of a new queue (QUEUE_DEFAULT_PARTITIONS), and the task history when DATABASE_URL configures one
  * ({@link openArchive}).
  */
 export function createTaskService(redis: RedisClient, config: ApiConfig, archive?: TaskArchive): TaskService {
@@ -12,14 +12,20 @@ export function createTaskService(redis: RedisClient, config: ApiConfig, archive
     config.REDIS_ENQUEUE_WAIT_REPLICAS > 0
       ? { replicas: config.REDIS_ENQUEUE_WAIT_REPLICAS, timeoutMs: config.REDIS_ENQUEUE_WAIT_TIMEOUT_MS }
       : undefined;
-  return new TaskService(new TaskRepository(redis, undefined, { enqueueWait }), {
-    maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-    maxQueueDepth: config.QUEUE_MAX_DEPTH,
-    idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,
-    queuePolicy: { allowed: config.QUEUE_NAMES_ALLOWED, maxQueues: config.QUEUE_MAX_COUNT },
-    archive,
-    maxSchedules: config.SCHEDULE_MAX_COUNT,
-  });
+  return new TaskService(
+    new TaskRepository(redis, undefined, {
+      enqueueWait,
+      directory: { defaultPartitions: config.QUEUE_DEFAULT_PARTITIONS },
+    }),
+    {
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      maxQueueDepth: config.QUEUE_MAX_DEPTH,
+      idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,
+      queuePolicy: { allowed: config.QUEUE_NAMES_ALLOWED, maxQueues: config.QUEUE_MAX_COUNT },
+      archive,
+      maxSchedules: config.SCHEDULE_MAX_COUNT,
+    },
+  );
 }
 
 /** The task history of DATABASE_URL, and how to close it. */

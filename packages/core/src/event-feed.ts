@@ -78,15 +78,18 @@ export class EventFeed {
   /**
    * Delivers every event of `queue` written after the returned position to `listener`. The first listener
    * of a queue takes its 'auto' lease and the stream's newest id before reading starts, so nothing written
-   * after the position is missed.
+   * after the position is missed. A name follows the queue's (partition 0's) stream; a {@link Queue} — one
+   * partition of a partitioned queue (ADR 0042) — follows that partition's stream.
    */
-  async subscribe(queue: string, listener: EventListener): Promise<EventSubscription> {
+  async subscribe(target: string | Queue, listener: EventListener): Promise<EventSubscription> {
     if (this.stopped) throw new Error('the event feed was stopped');
+    // Followed by hash tag: partition 0's tag is the queue name, so a name and partition 0 share a reader.
+    const queue = typeof target === 'string' ? target : target.tag;
     let followed = this.followed.get(queue);
     if (!followed) {
       let joining = this.joining.get(queue);
       if (!joining) {
-        joining = this.follow(queue).finally(() => this.joining.delete(queue));
+        joining = this.follow(target).finally(() => this.joining.delete(queue));
         this.joining.set(queue, joining);
       }
       followed = await joining;
@@ -120,8 +123,9 @@ export class EventFeed {
     this.groups.clear();
   }
 
-  private async follow(name: string): Promise<Followed> {
-    const queue = new Queue(this.redis, name, this.options.clock);
+  private async follow(target: string | Queue): Promise<Followed> {
+    const queue = typeof target === 'string' ? new Queue(this.redis, target, this.options.clock) : target;
+    const name = queue.tag;
     // The lease first: from here on transitions are written, and the position taken next is before them.
     const mode = await queue.listenEvents(this.listenLeaseMs);
     const position = await queue.lastEventId();
@@ -149,7 +153,7 @@ export class EventFeed {
     let group = this.groups.get(key);
     if (!group) {
       group = new ReaderGroup(this.redis, this.blockMs, this.count, this.options.onError, () =>
-        [...this.followed.values()].filter((f) => key === '' || f.queue.name === key),
+        [...this.followed.values()].filter((f) => key === '' || f.queue.tag === key),
       );
       this.groups.set(key, group);
     }

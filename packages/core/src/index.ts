@@ -11,6 +11,12 @@ export {
 export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
 export { MAX_PARTITIONS, QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
 export { PartitionedQueue, readLayout, type PartitionLayout } from './partitions';
+export {
+  compareStreamIds,
+  formatEventPositions,
+  maxMergedCursorChars,
+  parseEventPositions,
+} from './partition-inspection';
 export { QueueDirectory, type QueueDirectoryOptions, type QueueOpenOptions } from './queue-directory';
 export {
   ARCHIVE_KEY,

@@ -3,6 +3,14 @@ import type { Clock } from './clock';
 import { TqError } from './errors';
 import { MAX_PARTITIONS, parseTaskId } from './ids';
 import { hashSlot, partitionTag, queueKeys } from './keys';
+import {
+  compareStreamIds,
+  historyMerged,
+  listGroupsMerged,
+  listTasksMerged,
+  parseEventPositions,
+  readEventsMerged,
+} from './partition-inspection';
 import { Queue } from './queue';
 import type { RedisClient } from './scripts';
 import type {
@@ -15,7 +23,13 @@ import type {
   RunNowCode,
   TaskActionResult,
   EnqueueOutcome,
+  EventsMode,
   FailCode,
+  GroupList,
+  ListTasksOptions,
+  QueueHistory,
+  TaskEvent,
+  TaskPageRecord,
   FailItem,
   Lease,
   NewTask,
@@ -376,6 +390,7 @@ export class PartitionedQueue {
       events: first.events,
       groups: all.reduce((n, s) => n + s.groups, 0),
       limits: sumLimits(all.map((s) => s.limits)),
+      partitions: this.count,
     };
   }
 
@@ -421,6 +436,67 @@ export class PartitionedQueue {
 
   async limits(): Promise<QueueLimits> {
     return sumLimits(await Promise.all(this.partitions.map((p) => p.limits())));
+  }
+
+  /**
+   * One page of the tasks in `state` over all partitions, under one cursor (ADR 0042): the partitions' pages
+   * merged in the order ADR 0015 promises. One partition: exactly {@link Queue.listTasks}.
+   */
+  async listTasks(state: TaskStatus, options: ListTasksOptions = {}): Promise<TaskPageRecord> {
+    if (this.count === 1) return this.partitions[0]!.listTasks(state, options);
+    return listTasksMerged(this.partitions, state, options);
+  }
+
+  /** The groups with the most pending tasks over all partitions (see {@link listGroupsMerged}). */
+  async listGroups(limit: number): Promise<GroupList> {
+    if (this.count === 1) return this.partitions[0]!.listGroups(limit);
+    return listGroupsMerged(this.partitions, limit);
+  }
+
+  /** Ended and failed attempts per minute, summed over the partitions. */
+  async history(minutes: number): Promise<QueueHistory> {
+    if (this.count === 1) return this.partitions[0]!.history(minutes);
+    return historyMerged(this.name, this.partitions, minutes);
+  }
+
+  /** Sets the events mode of every partition (see {@link Queue.setEventsMode}). */
+  async setEventsMode(mode: EventsMode): Promise<void> {
+    await Promise.all(this.partitions.map((p) => p.setEventsMode(mode)));
+  }
+
+  /**
+   * Up to `count` events after event id `after` ('0-0' = from the oldest kept), merged over the partitions
+   * (ADR 0042): ids carry every partition's position. `trimmed`: some events after `after` are gone. Throws
+   * `invalid` for an id that is not one of this queue's layout.
+   */
+  async readEvents(
+    after: string,
+    count = 1000,
+  ): Promise<{ events: TaskEvent[]; oldest: string | null; trimmed: boolean }> {
+    const positions = this.eventPositions(after);
+    if (this.count === 1) {
+      const { events, oldest } = await this.partitions[0]!.readEvents(positions[0]!, count);
+      const trimmed = after !== '0-0' && oldest !== null && compareStreamIds(oldest, after) > 0;
+      return { events, oldest, trimmed };
+    }
+    return readEventsMerged(this.partitions, positions, count);
+  }
+
+  /**
+   * The per-partition stream positions of event id `after` ('0-0' = every partition from its start); throws
+   * `invalid` when it is not an id of this queue's layout (a queue of another partition count).
+   */
+  eventPositions(after: string): string[] {
+    if (after === '0-0') return this.partitions.map(() => '0-0');
+    const positions = parseEventPositions(after, this.count);
+    if (!positions) {
+      throw new TqError(
+        'invalid',
+        `event id ${JSON.stringify(after.slice(0, 80))} is not one of queue ${this.name}, which has ${this.count} partition(s): reconnect without Last-Event-ID`,
+        { errors: [{ field: 'Last-Event-ID', message: 'not an event id of this queue' }] },
+      );
+    }
+    return positions;
   }
 
   /** Registers every partition as served (see {@link Queue.register}). */

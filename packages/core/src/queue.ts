@@ -664,6 +664,7 @@ export class Queue {
       [order, limit, budget, options.type ?? '', ...position],
     )) as [number, number, string[], string[]];
     const tasks: TaskSummaryRecord[] = [];
+    const page: TaskPageRecord = { state, total, scanned, next: null, tasks };
     for (let i = 0; i < rows.length; i += SUMMARY_FIELDS) {
       const [id, score, type, status, priority, attempt, maxAttempts, createdAt, readyAt, runAt] = rows.slice(
         i,
@@ -688,6 +689,23 @@ export class Queue {
         leaseExpiresAt: state === 'running' ? num(score) : undefined,
       });
     }
+    if (options.withCursors) {
+      // The cursor just past each task: a merged page of a partitioned queue stops inside a partition's page.
+      page.cursors = [];
+      page.scores = [];
+      for (let i = 0; i < rows.length; i += SUMMARY_FIELDS) {
+        const [id, score] = [rows[i]!, rows[i + 1]!];
+        if (state !== 'pending') page.scores.push(Number(score));
+        const [priority, tailIndex] = score.split(':').map(Number);
+        page.cursors.push(
+          encodeCursor(
+            state === 'pending'
+              ? { state, priority: priority!, tailIndex: tailIndex!, localId: id }
+              : { state, score, localId: id },
+          ),
+        );
+      }
+    }
     let nextCursor: string | null = null;
     if (next.length > 0) {
       nextCursor = encodeCursor(
@@ -696,7 +714,8 @@ export class Queue {
           : { state, score: next[0]!, localId: next[1]! },
       );
     }
-    return { state, total, scanned, next: nextCursor, tasks };
+    page.next = nextCursor;
+    return page;
   }
 
   /**

@@ -205,6 +205,8 @@ export interface QueueStats {
   /** Groups with pending tasks. */
   groups: number;
   limits: QueueLimits;
+  /** Partitions of the queue (ADR 0040): set by `PartitionedQueue.stats`, 1 for an unpartitioned queue. */
+  partitions?: number;
 }
 
 /**
@@ -316,6 +318,8 @@ export interface ListTasksOptions {
    * queue's). Without it, pending lists the tasks without a group.
    */
   group?: string;
+  /** Also answer `cursors`, the cursor just past each task (a merged page across partitions needs them). */
+  withCursors?: boolean;
 }
 
 /** One page of a state's tasks. */
@@ -328,6 +332,10 @@ export interface TaskPageRecord {
   /** The cursor of the next page; null when the walk reached the end. */
   next: string | null;
   tasks: TaskSummaryRecord[];
+  /** With `withCursors`: the cursor just past each task, in the order of `tasks`. */
+  cursors?: string[];
+  /** With `withCursors`, states other than pending: each task's score in the state's sorted set. */
+  scores?: number[];
 }
 
 /** How long finished and dead tasks are kept. */

@@ -19,6 +19,7 @@ export {
   historyQuerySchema,
   historySearchQuerySchema,
   MAX_HISTORY_PAGE,
+  queueCreateSchema,
   taskListQuerySchema,
   taskSubmissionSchema,
   workerListQuerySchema,

@@ -1,6 +1,7 @@
 import {
-  Queue,
+  PartitionedQueue,
   QUEUES_KEY,
+  QueueDirectory,
   TqError,
   WorkerRegistry,
   listQueues,
@@ -8,6 +9,7 @@ import {
   type Clock,
   type NewTask,
   type EnqueueOutcome,
+  type QueueDirectoryOptions,
   type RedisClient,
   type ReplicaWait,
   type TaskRecord,
@@ -21,11 +23,18 @@ export interface TaskRepositoryOptions {
    * ADR 0044); fewer in time throws `unavailable`. Default: no wait (replication stays asynchronous).
    */
   enqueueWait?: ReplicaWait;
+  /** How queues are opened (layout TTL, the partitions of a new queue: QUEUE_DEFAULT_PARTITIONS). */
+  directory?: QueueDirectoryOptions;
 }
 
-/** Task storage over the core queues: one `Queue` per name, found from the task id. */
+/**
+ * Task storage over the core queues: every queue opened with its partition layout through one
+ * {@link QueueDirectory} (ADR 0040), so a partitioned queue is one logical queue here; a task's queue (and
+ * partition) is found from its id.
+ */
 export class TaskRepository {
-  private readonly queues = new Map<string, Queue>();
+  /** How this process opens queues: one PartitionedQueue per name, its layout re-read after a TTL. */
+  readonly directory: QueueDirectory;
   private readonly coalescer = new EnqueueCoalescer((queue, tasks, maxDepth, maxQueues) =>
     this.add(queue, tasks, maxDepth, maxQueues),
   );
@@ -41,21 +50,42 @@ export class TaskRepository {
   ) {
     this.workers = new WorkerRegistry(redis, clock);
     this.enqueueWait = options.enqueueWait;
+    this.directory = new QueueDirectory(redis, clock, options.directory);
   }
 
-  /** The queue named `name` (validated). */
-  queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(this.redis, name, this.clock);
-      this.queues.set(name, queue);
+  /** The queue named `name` (validated), with its partition layout. */
+  queue(name: string): Promise<PartitionedQueue> {
+    return this.directory.open(name);
+  }
+
+  /**
+   * Makes `name` a queue of `partitions` partitions and adds it to `tq:queues` (unless that already holds
+   * `maxQueues` queues: `queue_limit`; 0 = no limit). The same count again answers the queue as it is;
+   * another count throws `conflict` (ADR 0040).
+   */
+  async createQueue(name: string, partitions: number, maxQueues = 0): Promise<PartitionedQueue> {
+    const current = await this.directory.open(name);
+    const first = current.partitions[0]!;
+    await first.addToRegistry(maxQueues);
+    try {
+      return await PartitionedQueue.create(this.redis, name, partitions, this.clock);
+    } finally {
+      this.directory.forget(name);
+      await first.confirmInRegistry();
     }
-    return queue;
   }
 
-  /** Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no limit). */
-  add(queue: string, tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
-    return this.queue(queue).enqueue(tasks, maxDepth, maxQueues, this.enqueueWait);
+  /**
+   * Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no
+   * limit), with the directory's default partitions.
+   */
+  async add(queue: string, tasks: NewTask[], maxDepth = 0, maxQueues = 0): Promise<EnqueueOutcome[]> {
+    return (await this.directory.open(queue, { create: true })).enqueue(
+      tasks,
+      maxDepth,
+      maxQueues,
+      this.enqueueWait,
+    );
   }
 
   /**
@@ -70,11 +100,14 @@ export class TaskRepository {
   async find(id: string): Promise<TaskRecord | null> {
     const parsed = parseTaskId(id);
     if (!parsed) return null;
-    return this.queue(parsed.queue).getTask(id);
+    const queue = await this.queue(parsed.queue);
+    // An id naming a partition the queue does not have is no task of it.
+    if ((parsed.partition ?? 0) >= queue.count) return null;
+    return queue.getTask(id);
   }
 
   /** The queue a task id belongs to; throws `not_found` for a malformed id. */
-  queueOf(id: string): Queue {
+  async queueOf(id: string): Promise<PartitionedQueue> {
     const parsed = parseTaskId(id);
     if (!parsed)
       throw new TqError(

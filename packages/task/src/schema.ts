@@ -1,4 +1,10 @@
-import { MAX_CURSOR_CHARS, QUEUE_NAME_PATTERN, TASK_STATES } from '@tq/core';
+import {
+  MAX_CURSOR_CHARS,
+  MAX_PARTITIONS,
+  QUEUE_NAME_PATTERN,
+  TASK_STATES,
+  maxMergedCursorChars,
+} from '@tq/core';
 import { z } from 'zod';
 import { TRACEPARENT_PATTERN } from './trace-context';
 
@@ -21,6 +27,10 @@ export const LIMITS = {
   maxPageLimit: 1000,
   /** A fair group (a tenant, a customer): printable ASCII without spaces, at most 128 characters. */
   groupPattern: /^[\x21-\x7e]{1,128}$/,
+  /** A partition key (ADR 0040): printable ASCII without spaces, at most 255 characters, like an idempotency key. */
+  partitionKeyPattern: /^[\x21-\x7e]{1,255}$/,
+  /** Longest task-list cursor: a merged cursor of a queue with the most partitions (ADR 0042). */
+  maxTaskCursorChars: maxMergedCursorChars(MAX_PARTITIONS),
 } as const;
 
 /** Defaults applied to a submission. */
@@ -89,6 +99,15 @@ export const taskSubmissionSchema = z
           'The fair group (a tenant, a customer): claims take the groups with ready tasks in turn (docs/scheduling.md).',
         )
         .optional(),
+      partitionKey: z
+        .string({ error: 'partitionKey must be a string, e.g. a customer id' })
+        .regex(LIMITS.partitionKeyPattern, {
+          error: 'partitionKey must be 1-255 printable ASCII characters without spaces, e.g. a customer id',
+        })
+        .describe(
+          'Partitioned queues: tasks with the same key go to the same partition, so their order holds (docs/scaling.md). Ignored by a queue of one partition.',
+        )
+        .optional(),
       traceparent: z
         .string({ error: 'traceparent must be a string' })
         .regex(TRACEPARENT_PATTERN, {
@@ -129,11 +148,11 @@ const countParam = (name: string, max: number, fallback: number) => {
 };
 
 /** An optional `cursor` query parameter: the nextCursor of the previous page, as it is. */
-const cursorParam = () =>
+const cursorParam = (max: number = MAX_CURSOR_CHARS) =>
   z
     .string({ error: 'cursor must be a string: the nextCursor of the previous page' })
     .min(1, { error: 'cursor must not be empty: omit it for the first page' })
-    .max(MAX_CURSOR_CHARS, {
+    .max(max, {
       error: 'cursor is invalid: pass the nextCursor of the previous page as it is',
     })
     .optional();
@@ -156,7 +175,8 @@ export const taskListQuerySchema = queryObject(
   {
     state: z.enum(TASK_STATES, { error: `state is required and must be one of ${TASK_STATES.join(', ')}` }),
     limit: countParam('limit', LIMITS.maxPageLimit, 50),
-    cursor: cursorParam(),
+    // A partitioned queue's cursor holds one cursor per partition (ADR 0042).
+    cursor: cursorParam(LIMITS.maxTaskCursorChars),
     type: z
       .string({ error: 'type must be a string' })
       .regex(LIMITS.typePattern, { error: TYPE_ERROR })
@@ -294,7 +314,9 @@ export const taskActionSchema = z
       cursor: z
         .string({ error: 'cursor must be a string' })
         .min(1, { error: 'cursor must not be empty' })
-        .max(MAX_CURSOR_CHARS, { error: `cursor must be at most ${MAX_CURSOR_CHARS} characters` })
+        .max(LIMITS.maxTaskCursorChars, {
+          error: `cursor must be at most ${LIMITS.maxTaskCursorChars} characters`,
+        })
         .optional(),
     },
     {
@@ -329,3 +351,18 @@ export const taskActionSchema = z
   });
 
 export type TaskActionRequest = z.output<typeof taskActionSchema>;
+
+/** The body of `PUT /queues/:name`: how many partitions the queue has (ADR 0040). */
+export const queueCreateSchema = z.strictObject(
+  {
+    partitions: int('partitions', 1, MAX_PARTITIONS).describe(
+      'Partitions of the queue (1 = a plain queue): each has its own hash tag, so one queue spreads over the masters of a Redis Cluster (docs/scaling.md). Set once; another count later is a conflict.',
+    ),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${issue.keys.join(', ')}; the body is {"partitions": N}`
+        : `the body must be a JSON object {"partitions": N} with N from 1 to ${MAX_PARTITIONS}`,
+  },
+);

@@ -1,12 +1,15 @@
 import {
   ScheduleStore,
   TqError,
+  compareStreamIds,
   isRedisError,
   newTaskId,
   parseTaskId,
   type EnqueueOutcome,
   type EventsMode,
   type GroupList,
+  type PartitionedQueue,
+  type Queue,
   type NewTask,
   type QueueLimits,
   type QueueStats,
@@ -30,6 +33,7 @@ import {
   historyQuerySchema,
   historySearchQuerySchema,
   DEFAULT_ACTION_LIMIT,
+  queueCreateSchema,
   taskActionSchema,
   taskListQuerySchema,
   taskSubmissionSchema,
@@ -281,7 +285,7 @@ export class TaskService {
    * `conflict` for a task that is not finished, `not_found` when neither place has it.
    */
   async deleteFinished(id: string): Promise<DeletedTask> {
-    const { code, status } = await this.repository.queueOf(id).deleteFinished(id);
+    const { code, status } = await (await this.repository.queueOf(id)).deleteFinished(id);
     if (code === 'not_finished') {
       throw new TqError(
         'conflict',
@@ -300,7 +304,7 @@ export class TaskService {
 
   /** Cancels a task that is not running; throws `conflict` when it is running or finished. */
   async cancel(id: string): Promise<Task> {
-    await this.repository.queueOf(id).cancel(id);
+    await (await this.repository.queueOf(id)).cancel(id);
     return this.get(id);
   }
 
@@ -311,7 +315,7 @@ export class TaskService {
    * `cancelRequestedAt`). Throws `conflict` for a finished task, `not_found`.
    */
   async cancelTask(id: string): Promise<{ task: Task; requested: boolean }> {
-    const [result] = await this.repository.queueOf(id).cancelTasks([id], true);
+    const [result] = await (await this.repository.queueOf(id)).cancelTasks([id], true);
     const refused = refusal('cancel', result!);
     if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
     return { task: await this.get(id), requested: result!.code === 'cancel_requested' };
@@ -319,7 +323,7 @@ export class TaskService {
 
   /** Runs a scheduled or retry task now (to pending at once). Throws `conflict` in any other state, `not_found`. */
   async runTask(id: string): Promise<Task> {
-    const [result] = await this.repository.queueOf(id).runNow([id]);
+    const [result] = await (await this.repository.queueOf(id)).runNow([id]);
     const refused = refusal('run', result!);
     if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
     return this.get(id);
@@ -330,7 +334,7 @@ export class TaskService {
    * `conflict` in any other state, `not_found`.
    */
   async retryTask(id: string): Promise<Task> {
-    const queue = this.repository.queueOf(id);
+    const queue = await this.repository.queueOf(id);
     const { notDead } = await queue.requeueDead([id]);
     if (notDead.length > 0) {
       const record = await queue.getTask(id);
@@ -355,11 +359,14 @@ export class TaskService {
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the action');
     const { action, ids: given, state, type, limit, cursor } = parsed.data;
     await this.assertQueue(name);
-    const queue = this.repository.queue(name);
+    const queue = await this.repository.queue(name);
     let ids: string[];
     let nextCursor: string | null = null;
     if (given) {
-      const foreign = given.findIndex((id) => parseTaskId(id)?.queue !== name);
+      const foreign = given.findIndex((id) => {
+        const parsed = parseTaskId(id);
+        return parsed?.queue !== name || (parsed.partition ?? 0) >= queue.count;
+      });
       if (foreign >= 0) {
         throw invalid(
           [
@@ -422,25 +429,50 @@ export class TaskService {
   /** Stats of every known queue. */
   async listQueues(): Promise<QueueStats[]> {
     const names = await this.repository.queueNames();
-    return Promise.all(names.map((name) => this.repository.queue(name).stats()));
+    return Promise.all(names.map(async (name) => (await this.repository.queue(name)).stats()));
+  }
+
+  /**
+   * Creates queue `name` with `body.partitions` partitions (as `queueCreateSchema` reads it; ADR 0040) and
+   * answers its stats with `created` (false when it already had that count). Throws `invalid` with per-field
+   * errors, `queue_not_allowed` for a name the policy refuses, `queue_limit` past QUEUE_MAX_COUNT, `conflict`
+   * when the queue exists with another count (an existing queue without a layout has 1 partition).
+   */
+  async createQueue(name: string, body: unknown): Promise<{ stats: QueueStats; created: boolean }> {
+    const parsed = queueCreateSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the queue');
+    this.assertQueueAllowed(name, 'name');
+    const { partitions } = parsed.data;
+    const existing = await this.repository.queueExists(name);
+    const before = await this.repository.queue(name);
+    if (existing && before.layout.generation === 0 && partitions !== 1) {
+      // A queue that holds tasks without a layout is one partition: its ids and keys say so.
+      throw new TqError(
+        'conflict',
+        `queue ${name} already exists with 1 partition, not ${partitions}: the partition count is set when a queue is created (docs/scaling.md)`,
+        { partitions: 1 },
+      );
+    }
+    const queue = await this.repository.createQueue(name, partitions, this.maxQueues);
+    return { stats: await queue.stats(), created: !existing };
   }
 
   /** Stats of one queue; throws `not_found` for a queue that never received a task. */
   async queueStats(name: string): Promise<QueueStats> {
     await this.assertQueue(name);
-    return this.repository.queue(name).stats();
+    return (await this.repository.queue(name)).stats();
   }
 
   async pause(name: string): Promise<QueueStats> {
     await this.assertQueue(name);
-    await this.repository.queue(name).pause();
-    return this.repository.queue(name).stats();
+    await (await this.repository.queue(name)).pause();
+    return (await this.repository.queue(name)).stats();
   }
 
   async resume(name: string): Promise<QueueStats> {
     await this.assertQueue(name);
-    await this.repository.queue(name).resume();
-    return this.repository.queue(name).stats();
+    await (await this.repository.queue(name)).resume();
+    return (await this.repository.queue(name)).stats();
   }
 
   /**
@@ -452,7 +484,7 @@ export class TaskService {
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the body');
     const { rate, concurrency, groupConcurrency } = parsed.data;
     await this.assertQueue(name);
-    const queue = this.repository.queue(name);
+    const queue = await this.repository.queue(name);
     await queue.setLimits({
       rate: rate ?? undefined,
       concurrency: concurrency ?? undefined,
@@ -464,7 +496,7 @@ export class TaskService {
   /** The queue's limits (an empty object when it has none); throws `not_found` for an unknown queue. */
   async limits(name: string): Promise<QueueLimits> {
     await this.assertQueue(name);
-    return this.repository.queue(name).limits();
+    return (await this.repository.queue(name)).limits();
   }
 
   /**
@@ -475,7 +507,7 @@ export class TaskService {
     const parsed = groupListQuerySchema.safeParse(query);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
     await this.assertQueue(name);
-    return this.repository.queue(name).listGroups(parsed.data.limit);
+    return (await this.repository.queue(name)).listGroups(parsed.data.limit);
   }
 
   /**
@@ -487,7 +519,7 @@ export class TaskService {
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
     const { state, limit, cursor, type } = parsed.data;
     await this.assertQueue(name);
-    const page = await this.repository.queue(name).listTasks(state, { limit, cursor, type });
+    const page = await (await this.repository.queue(name)).listTasks(state, { limit, cursor, type });
     return {
       queue: name,
       state,
@@ -529,14 +561,16 @@ export class TaskService {
     const { queue, minutes } = parsed.data;
     if (queue !== undefined) await this.assertQueue(queue);
     const names = queue === undefined ? await this.repository.queueNames() : [queue];
-    const reads = await Promise.all(names.map((name) => this.repository.queue(name).history(minutes)));
+    const reads = await Promise.all(
+      names.map(async (name) => (await this.repository.queue(name)).history(minutes)),
+    );
     return toHistoryView(queue ?? null, minutes, reads);
   }
 
   /** The redrive: the given dead tasks (or all) back to pending with fresh attempts. */
   async requeueDead(name: string, ids?: string[]): Promise<{ requeued: string[]; notDead: string[] }> {
     await this.assertQueue(name);
-    return this.repository.queue(name).requeueDead(ids);
+    return (await this.repository.queue(name)).requeueDead(ids);
   }
 
   /**
@@ -546,7 +580,7 @@ export class TaskService {
    */
   async deleteQueue(name: string): Promise<void> {
     await this.assertQueue(name);
-    const { code, counts } = await this.repository.queue(name).remove('delete');
+    const { code, counts } = await (await this.repository.queue(name)).remove('delete');
     if (code === 'removed') return;
     if (code === 'schedules') {
       throw new TqError(
@@ -569,26 +603,56 @@ export class TaskService {
   /** Sets when the queue's transitions are written to its event stream (see EventsMode). */
   async setEventsMode(name: string, mode: EventsMode): Promise<QueueStats> {
     await this.assertQueue(name);
-    await this.repository.queue(name).setEventsMode(mode);
-    return this.repository.queue(name).stats();
+    await (await this.repository.queue(name)).setEventsMode(mode);
+    return (await this.repository.queue(name)).stats();
   }
 
   /**
    * Up to `count` events of queue `name` after stream id `after`, oldest first, and the oldest id the stream
    * still holds (events between `after` and it were trimmed).
    */
-  readEvents(
+  async readEvents(
     name: string,
     after: string,
     count?: number,
-  ): Promise<{ events: TaskEvent[]; oldest: string | null }> {
-    return this.repository.queue(name).readEvents(after, count);
+  ): Promise<{ events: TaskEvent[]; oldest: string | null; trimmed: boolean }> {
+    return (await this.repository.queue(name)).readEvents(after, count);
+  }
+
+  /**
+   * Up to `count` events of task `id`'s partition after its stream id `after` (a task's events are all in
+   * the partition that holds it, so a task's event ids are that stream's ids, whatever the partitions).
+   */
+  async readTaskEvents(
+    id: string,
+    after: string,
+    count?: number,
+  ): Promise<{ events: TaskEvent[]; oldest: string | null; trimmed: boolean }> {
+    const { events, oldest } = await (await this.taskEventSource(id)).readEvents(after, count);
+    return {
+      events,
+      oldest,
+      trimmed: after !== '0-0' && oldest !== null && compareStreamIds(oldest, after) > 0,
+    };
+  }
+
+  /** The partition whose event stream carries task `id`'s events; throws `not_found` for a malformed id. */
+  async taskEventSource(id: string): Promise<Queue> {
+    return (await this.repository.queueOf(id)).partitionOf(id);
+  }
+
+  /**
+   * Queue `name` with its partition layout (ADR 0040), for the API's event streams, which follow each
+   * partition's stream.
+   */
+  openQueue(name: string): Promise<PartitionedQueue> {
+    return this.repository.queue(name);
   }
 
   /** Deletes the given dead tasks (or all). Returns how many. */
   async purgeDead(name: string, ids?: string[]): Promise<number> {
     await this.assertQueue(name);
-    return this.repository.queue(name).purgeDead(ids);
+    return (await this.repository.queue(name)).purgeDead(ids);
   }
 
   private async assertQueue(name: string): Promise<void> {
@@ -684,6 +748,7 @@ export class TaskService {
         idempotencyWindowMs: Math.min(submission.idempotencyTtlMs ?? Infinity, this.idempotencyWindowMs),
         traceparent,
         group: submission.group,
+        partitionKey: submission.partitionKey,
       },
     };
   }

@@ -1,4 +1,11 @@
-import type { LiveWorker, QueueHistory, TaskRecord, TaskStatus, TaskSummaryRecord } from '@tq/core';
+import {
+  parseTaskId,
+  type LiveWorker,
+  type QueueHistory,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskSummaryRecord,
+} from '@tq/core';
 
 export type { TaskStatus };
 
@@ -41,6 +48,8 @@ export interface Task {
   schedule: { id: string; slot: string; missed: number } | null;
   /** The id of the worker that ran its latest attempt (as GET /workers lists workers); null before one ran. */
   workerId: string | null;
+  /** The partition of a partitioned queue that holds the task (ADR 0040), read from its id; 0 otherwise. */
+  partition: number;
 }
 
 /** A task as `GET /tasks/:id` shows it: with where it was read from. */
@@ -93,6 +102,7 @@ export function toTask(record: TaskRecord): Task {
       ? { id: record.schedule.id, slot: iso(record.schedule.slot)!, missed: record.schedule.missed }
       : null,
     workerId: record.workerId ?? null,
+    partition: parseTaskId(record.id)?.partition ?? 0,
   };
 }
 

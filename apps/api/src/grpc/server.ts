@@ -350,7 +350,8 @@ async function watchTask(
     send(eventResponse(e));
     if (e.kind !== 'progress' && FINISHED.has(e.kind)) finish();
   };
-  const sub = await events.feed.subscribe(queue, (batch) => {
+  // A task's events are in the stream of the partition that holds it (ADR 0042).
+  const sub = await events.feed.subscribe(await service.taskEventSource(id), (batch) => {
     for (const e of batch) {
       if (e.taskId !== id) continue;
       if (live) deliver(e);
@@ -448,6 +449,7 @@ function submissionBody(
     'idempotencyTtlMs',
     'traceparent',
     'group',
+    'partitionKey',
   ] as const) {
     if (request[key] !== undefined) body[key] = request[key];
   }
@@ -502,6 +504,7 @@ export function toTaskMessage(task: Task & { source?: StoredTask['source'] }): T
     group: orUnset(task.group),
     schedule: task.schedule ?? undefined,
     workerId: orUnset(task.workerId),
+    partition: task.partition,
   };
 }
 
@@ -514,5 +517,6 @@ function toQueueMessage(view: QueueView): Queue {
     oldestPendingAgeMs: orUnset(view.oldestPendingAgeMs),
     expiredLeases: view.expiredLeases,
     events: view.events,
+    partitions: view.partitions,
   };
 }

@@ -1,5 +1,11 @@
-import { TqError, parseTaskId, type EventsMode, type TaskEvent } from '@tq/core';
-import type { TaskService } from '@tq/task';
+import {
+  TqError,
+  formatEventPositions,
+  parseTaskId,
+  type EventSubscription,
+  type EventsMode,
+  type TaskEvent,
+} from '@tq/core';
 import { Router, type Request, type Response } from 'express';
 import { compareEventIds, eventMessage, newerEventId, type SseStream } from '../event-streams';
 import { invalidRequest } from '../problem';
@@ -48,7 +54,9 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
       if (task) s.send('task', task, eventId);
       s.close();
     };
-    const sub = await streams.feed.subscribe(queue, (events) => {
+    // A task's events are in the stream of the partition that holds it (ADR 0042): plain stream ids.
+    const source = await service.taskEventSource(id);
+    const sub = await streams.feed.subscribe(source, (events) => {
       for (const e of events) {
         if (e.taskId !== id) continue;
         if (live) deliver(e);
@@ -61,7 +69,8 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
       stream = streams.open(res, sub.unsubscribe);
       cursor = sub.position;
       if (after !== undefined) {
-        cursor = newerEventId(cursor, await replay(service, stream, queue, after, (e) => e.taskId === id));
+        const read = (from: string) => service.readTaskEvents(id, from, REPLAY_PAGE);
+        cursor = newerEventId(cursor, await replay(read, stream, queue, after, (e) => e.taskId === id));
       }
       // The task as it is now: whatever the stream holds or lost, the client ends up with the truth.
       stream.send('task', task, cursor);
@@ -82,35 +91,49 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
     const after = lastEventIdOf(req);
     streams.assertCapacity();
     assertEventsOn((await service.queueStats(name)).events, name);
+    // One stream per partition, merged (ADR 0042): an event's id is every partition's position after it.
+    const queue = await service.openQueue(name);
+    const from = after === undefined ? undefined : queue.eventPositions(after);
     let stream: SseStream | undefined;
-    let cursor = '0-0';
+    const positions = queue.partitions.map(() => '0-0');
     let live = false;
-    const backlog: TaskEvent[] = [];
-    const deliver = (e: TaskEvent) => {
-      if (!stream || e.kind === 'progress' || compareEventIds(e.id, cursor) <= 0) return;
-      cursor = e.id;
+    const backlog: [number, TaskEvent][] = [];
+    const deliver = (i: number, e: TaskEvent) => {
+      if (!stream || e.kind === 'progress' || compareEventIds(e.id, positions[i]!) <= 0) return;
+      positions[i] = e.id;
       const { event, data } = eventMessage(e);
-      stream.send(event, data, e.id);
+      stream.send(event, data, formatEventPositions(positions));
     };
-    const sub = await streams.feed.subscribe(name, (events) => {
-      for (const e of events) {
-        if (live) deliver(e);
-        else backlog.push(e);
-      }
-    });
+    const subs: EventSubscription[] = [];
+    const unsubscribe = () => subs.forEach((sub) => sub.unsubscribe());
     try {
-      stream = streams.open(res, sub.unsubscribe);
-      cursor = sub.position;
-      if (after !== undefined) {
-        cursor = newerEventId(
-          cursor,
-          await replay(service, stream, name, after, (e) => e.kind !== 'progress'),
+      for (const [i, partition] of queue.partitions.entries()) {
+        subs.push(
+          await streams.feed.subscribe(partition, (events) => {
+            for (const e of events) {
+              if (live) deliver(i, e);
+              else backlog.push([i, e]);
+            }
+          }),
         );
       }
-      for (const e of backlog.splice(0)) deliver(e);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    try {
+      stream = streams.open(res, unsubscribe);
+      subs.forEach((sub, i) => (positions[i] = sub.position));
+      if (after !== undefined) {
+        const read = (at: string) => service.readEvents(name, at, REPLAY_PAGE);
+        const last = await replay(read, stream, name, after, (e) => e.kind !== 'progress');
+        const replayed = last === after ? from! : queue.eventPositions(last);
+        replayed.forEach((p, i) => (positions[i] = newerEventId(positions[i]!, p)));
+      }
+      for (const [i, e] of backlog.splice(0)) deliver(i, e);
       live = true;
     } catch (error) {
-      abandon(error, stream, sub.unsubscribe, res);
+      abandon(error, stream, unsubscribe, res);
     }
   });
 
@@ -147,15 +170,18 @@ function abandon(
   if (!res.headersSent) throw error;
 }
 
-/** The Last-Event-ID header, a stream id `<ms>-<seq>`; 400 when it is anything else. */
+/**
+ * The Last-Event-ID header: a stream id `<ms>-<seq>`, or for a partitioned queue's stream one per partition
+ * joined by `_` (ADR 0042); 400 when it is anything else.
+ */
 function lastEventIdOf(req: Request): string | undefined {
   const value = req.get('Last-Event-ID');
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,15}-\d{1,15}$/.test(value)) {
+  if (!/^\d{1,15}-\d{1,15}(?:_\d{1,15}-\d{1,15}){0,255}$/.test(value)) {
     throw invalidRequest([
       {
         field: 'Last-Event-ID',
-        message: `Last-Event-ID must be the id of an event this API sent ("<ms>-<seq>"), got ${JSON.stringify(value.slice(0, 40))}`,
+        message: `Last-Event-ID must be the id of an event this API sent ("<ms>-<seq>", one per partition joined by "_"), got ${JSON.stringify(value.slice(0, 40))}`,
       },
     ]);
   }
@@ -172,12 +198,12 @@ function assertEventsOn(mode: EventsMode, queue: string): void {
 }
 
 /**
- * Sends the stream's events after `after` that `keep` selects, oldest first, waiting for the socket between
- * pages. Sends `reset` first when the stream no longer holds everything after `after` (trimmed). Returns
- * the id of the last event read (`after` when none).
+ * Sends the stream's events after `after` that `keep` selects, oldest first, read by `read`, waiting for the
+ * socket between pages. Sends `reset` first when the stream no longer holds everything after `after`
+ * (trimmed). Returns the id of the last event read (`after` when none).
  */
 async function replay(
-  service: TaskService,
+  read: (from: string) => Promise<{ events: TaskEvent[]; oldest: string | null; trimmed: boolean }>,
   stream: SseStream,
   queue: string,
   after: string,
@@ -185,8 +211,8 @@ async function replay(
 ): Promise<string> {
   let from = after;
   for (;;) {
-    const { events, oldest } = await service.readEvents(queue, from, REPLAY_PAGE);
-    if (from === after && after !== '0-0' && oldest !== null && compareEventIds(oldest, after) > 0) {
+    const { events, oldest, trimmed } = await read(from);
+    if (from === after && trimmed) {
       stream.send('reset', { queue, lastEventId: after, oldestEventId: oldest });
     }
     for (const e of events) {

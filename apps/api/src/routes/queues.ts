@@ -6,10 +6,12 @@ import type { RouteContext } from '../route-context';
 /**
  * GET /queues, GET /queues/:name (counts per state, oldest pending age, paused),
  * POST /queues/:name/pause and /resume (workers stop or resume claiming; enqueueing goes on),
- * DELETE /queues/:name (a queue that holds no task: 204; 409 with the counts otherwise).
- * A queue exists once it has received a task; others are 404.
+ * DELETE /queues/:name (a queue that holds no task: 204; 409 with the counts otherwise),
+ * PUT /queues/:name {"partitions": N} (creates a queue of N partitions: 201; the same count again: 200;
+ * another count: 409; docs/scaling.md).
+ * A queue exists once it has received a task or was created; others are 404.
  */
-export function queueRoutes({ service, auth, admin }: RouteContext): Router {
+export function queueRoutes({ service, auth, admin, json }: RouteContext): Router {
   const router = Router();
 
   router.get('/queues', auth, async (_req: Request, res: Response) => {
@@ -18,6 +20,11 @@ export function queueRoutes({ service, auth, admin }: RouteContext): Router {
 
   router.get('/queues/:name', auth, async (req: Request, res: Response) => {
     res.json(toQueueView(await service.queueStats(queueNameParam(req))));
+  });
+
+  router.put('/queues/:name', admin, json, async (req: Request, res: Response) => {
+    const { stats, created } = await service.createQueue(queueNameParam(req), req.body);
+    res.status(created ? 201 : 200).json(toQueueView(stats));
   });
 
   router.delete('/queues/:name', admin, async (req: Request, res: Response) => {

@@ -213,7 +213,11 @@ export type paths = {
         };
         /** Counts per state, oldest pending age, paused */
         get: operations["getQueue"];
-        put?: never;
+        /**
+         * Create a queue of N partitions (spread over the masters of a Redis Cluster)
+         * @description Sets the partition count of a new queue (ADR 0040, docs/scaling.md): 201 when created, 200 when it already has that count, 409 when it has another (a queue that received tasks without a count has 1). Each partition has its own hash tag; producers spread tasks over them (partitionKey, else the idempotency key, else the group, else evenly) and the queue is still read as one.
+         */
+        put: operations["createQueue"];
         post?: never;
         /**
          * Delete a queue that holds no task
@@ -591,6 +595,10 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        QueueCreate: {
+            /** @description Partitions of the queue (1 = a plain queue): each has its own hash tag, so one queue spreads over the masters of a Redis Cluster (docs/scaling.md). Set once; another count later is a conflict. */
+            partitions: number;
+        };
         /** @description A task. At most 100 levels of nesting in the whole body; give delayMs or runAt, not both. */
         TaskSubmission: {
             type: string;
@@ -606,6 +614,8 @@ export type components = {
             idempotencyTtlMs?: number;
             /** @description The fair group (a tenant, a customer): claims take the groups with ready tasks in turn (docs/scheduling.md). */
             group?: string;
+            /** @description Partitioned queues: tasks with the same key go to the same partition, so their order holds (docs/scaling.md). Ignored by a queue of one partition. */
+            partitionKey?: string;
             traceparent?: string;
         };
         BatchSubmission: {
@@ -655,6 +665,8 @@ export type components = {
                 /** @description For a run-once catch-up, the missed slots it stands for; 0 otherwise. */
                 missed: number;
             } | null;
+            /** @description The partition of a partitioned queue that holds the task (its id names it: <queue>.<partition>.<ULID>); 0 otherwise. */
+            partition?: number;
             workerId?: string | null;
             /**
              * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
@@ -732,6 +744,8 @@ export type components = {
              * @enum {string}
              */
             events: "auto" | "on" | "off";
+            /** @description Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue. */
+            partitions: number;
         };
         /** @description A task as a list shows it: GET /tasks/{id} has its payload, result and error history. */
         TaskSummary: {
@@ -1127,7 +1141,7 @@ export type components = {
         State: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
         /** @description Most tasks in the page. */
         Limit: number;
-        /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+        /** @description The nextCursor of the previous page, as it is; omit for the first page. A partitioned queue's cursor holds one position per partition, so it grows with the partition count (ADR 0042). */
         Cursor: string;
         /** @description Only tasks of this type. */
         Type: string;
@@ -1538,6 +1552,48 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    createQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["QueueName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueCreate"];
+            };
+        };
+        responses: {
+            /** @description The queue already had this partition count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            /** @description The queue was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["QueueRefused"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     deleteQueue: {
         parameters: {
             query?: never;
@@ -1690,7 +1746,7 @@ export interface operations {
                 state: components["parameters"]["State"];
                 /** @description Most tasks in the page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+                /** @description The nextCursor of the previous page, as it is; omit for the first page. A partitioned queue's cursor holds one position per partition, so it grows with the partition count (ADR 0042). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only tasks of this type. */
                 type?: components["parameters"]["Type"];
@@ -1723,7 +1779,7 @@ export interface operations {
             query?: {
                 /** @description Most tasks in the page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The nextCursor of the previous page, as it is; omit for the first page. */
+                /** @description The nextCursor of the previous page, as it is; omit for the first page. A partitioned queue's cursor holds one position per partition, so it grows with the partition count (ADR 0042). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only tasks of this type. */
                 type?: components["parameters"]["Type"];

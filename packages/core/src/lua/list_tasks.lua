@@ -24,7 +24,7 @@
     scanned  entries examined
     next     {} when nothing is left, else the cursor of the last entry examined: {score, id} or
              {priority, tail index, id}
-    rows     14 strings per task ('' = none): id, score ('' for pending), type, status, priority, attempt,
+    rows     14 strings per task ('' = none): id, score (pending: '<priority>:<tail index>' where it was examined), type, status, priority, attempt,
              maxAttempts, createdAt, readyAt, runAt, startedAt, finishedAt, lastError (at most 500 bytes),
              deadReason
   An id without a task hash (an orphan a reaper has not dropped yet) is examined but not returned.
@@ -157,7 +157,7 @@ local function walk_pending(prefix)
     for i = #ids, 1, -1 do
       last_p, last_t, last_id = p, t, ids[i]
       t = t + 1
-      examine(last_id, '')
+      examine(last_id, last_p .. ':' .. last_t)
       if full() then
         break
       end

@@ -25,6 +25,10 @@ export interface Queue {
    * When task events are written: auto, on or off.
    */
   events?: string;
+  /**
+   * Partitions of the queue (docs/scaling.md); 1 for a plain queue.
+   */
+  partitions?: number;
   _oldestPendingAgeMs?: 'oldestPendingAgeMs';
 }
 
@@ -51,5 +55,9 @@ export interface Queue__Output {
    * When task events are written: auto, on or off.
    */
   events: string;
+  /**
+   * Partitions of the queue (docs/scaling.md); 1 for a plain queue.
+   */
+  partitions: number;
   _oldestPendingAgeMs?: 'oldestPendingAgeMs';
 }

@@ -49,6 +49,11 @@ export interface SubmitRequest {
    * The fair group (a tenant, a customer): 1-128 printable ASCII characters without spaces.
    */
   group?: string;
+  /**
+   * Partitioned queues: tasks with the same key go to the same partition (their order holds there);
+   * 1-255 printable ASCII characters without spaces. Ignored by a queue of one partition.
+   */
+  partitionKey?: string;
   _queue?: 'queue';
   _priority?: 'priority';
   _delayMs?: 'delayMs';
@@ -59,6 +64,7 @@ export interface SubmitRequest {
   _idempotencyTtlMs?: 'idempotencyTtlMs';
   _traceparent?: 'traceparent';
   _group?: 'group';
+  _partitionKey?: 'partitionKey';
 }
 
 /**
@@ -104,6 +110,11 @@ export interface SubmitRequest__Output {
    * The fair group (a tenant, a customer): 1-128 printable ASCII characters without spaces.
    */
   group?: string;
+  /**
+   * Partitioned queues: tasks with the same key go to the same partition (their order holds there);
+   * 1-255 printable ASCII characters without spaces. Ignored by a queue of one partition.
+   */
+  partitionKey?: string;
   _queue?: 'queue';
   _priority?: 'priority';
   _delayMs?: 'delayMs';
@@ -114,4 +125,5 @@ export interface SubmitRequest__Output {
   _idempotencyTtlMs?: 'idempotencyTtlMs';
   _traceparent?: 'traceparent';
   _group?: 'group';
+  _partitionKey?: 'partitionKey';
 }

@@ -76,6 +76,10 @@ export interface Task {
    * The id of the worker that ran the latest attempt (as GET /workers lists workers); unset before one ran.
    */
   workerId?: string;
+  /**
+   * The partition of a partitioned queue that holds the task (its id names it; docs/scaling.md); 0 otherwise.
+   */
+  partition?: number;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
@@ -152,6 +156,10 @@ export interface Task__Output {
    * The id of the worker that ran the latest attempt (as GET /workers lists workers); unset before one ran.
    */
   workerId?: string;
+  /**
+   * The partition of a partitioned queue that holds the task (its id names it; docs/scaling.md); 0 otherwise.
+   */
+  partition: number;
   _timeoutMs?: 'timeoutMs';
   _runAt?: 'runAt';
   _startedAt?: 'startedAt';
