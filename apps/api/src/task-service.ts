@@ -4,8 +4,8 @@ import type { ApiConfig } from './config';
 
 /**
  * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, the
- * replicas an enqueue waits for (ADR 0044), the partitions of a new queue (QUEUE_DEFAULT_PARTITIONS), and the task history when DATABASE_URL configures one
- * ({@link openArchive}).
+ * replicas an enqueue waits for (ADR 0044), the partitions of a new queue (QUEUE_DEFAULT_PARTITIONS), and
+ * the task history when DATABASE_URL configures one ({@link openArchive}).
  */
 export function createTaskService(redis: RedisClient, config: ApiConfig, archive?: TaskArchive): TaskService {
   const enqueueWait =
