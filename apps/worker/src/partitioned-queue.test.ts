@@ -277,4 +277,45 @@ describe('a worker on a partitioned queue (ADR 0040)', () => {
     expect(await finished(existing, id)).toMatchObject({ status: 'done' });
     expect((await PartitionedQueue.open(existing.redis, existing.queue.name)).count).toBe(1);
   });
+
+  it('holds a concurrency limit across the partitions with two workers, and runs every task', async () => {
+    let now = 0;
+    let most = 0;
+    const handlers = {
+      // Long enough that the workers' slots (20) would run far more than the limit at once.
+      slow: async () => {
+        most = Math.max(most, ++now);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        now--;
+      },
+    };
+    // 60 s idle poll: a partition whose share frees wakes the workers through its own channel.
+    const h = await startHarness({ partitions: PARTITIONS, concurrency: 20, idlePollMs: 60_000, handlers });
+    const second = createWorker({
+      redis: h.redis,
+      queues: [h.queue.name],
+      concurrency: 20,
+      idlePollMs: 60_000,
+      handlers,
+    });
+    await second.start();
+    try {
+      await h.logical.setLimits({ concurrency: 4 }); // shares 2, 1, 1
+      const outcomes = await h.logical.enqueue(
+        Array.from({ length: 60 }, () => ({
+          id: newTaskId(h.queue.name),
+          type: 'slow',
+          payload: 'null',
+          maxAttempts: 1,
+        })),
+      );
+      await waitFor(async () => (await h.logical.stats()).counts.done === outcomes.length, {
+        timeoutMs: 60_000,
+      });
+      expect(most).toBeLessThanOrEqual(4);
+      expect(most).toBeGreaterThan(1); // more than one partition ran at once
+    } finally {
+      await second.stop();
+    }
+  });
 });
