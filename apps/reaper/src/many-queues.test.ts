@@ -1,4 +1,13 @@
-import { ManualClock, QUEUES_KEY, Queue, createRedis, newTaskId, type RedisClient } from '@tq/core';
+import {
+  ManualClock,
+  PartitionedQueue,
+  QUEUES_KEY,
+  Queue,
+  createRedis,
+  newTaskId,
+  parseTaskId,
+  type RedisClient,
+} from '@tq/core';
 import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
@@ -170,5 +179,33 @@ describe('Reaper with many queues', () => {
     // Its next task registers it again.
     await idle!.enqueue([{ id: newTaskId('idle'), type: 't', payload: '1', maxAttempts: 1 }]);
     expect(await known()).toContain('idle');
+  });
+
+  it('never removes a partitioned queue as idle (its layout is a setting), nor one with a task in any partition', async () => {
+    const empty = await PartitionedQueue.create(redis, 'empty', 3, clock);
+    const busy = await PartitionedQueue.create(redis, 'busy', 3, clock);
+    let key = 0;
+    while (busy.pick({ id: '', type: 't', payload: '1', maxAttempts: 1, partitionKey: `k${key}` }) !== 2)
+      key++;
+    const [outcome] = await busy.enqueue([
+      { id: newTaskId('busy'), type: 't', payload: '1', maxAttempts: 1, partitionKey: `k${key}` },
+    ]);
+    expect(parseTaskId(outcome!.id)!.partition).toBe(2);
+    await redis.sadd(QUEUES_KEY, 'empty', 'plain');
+    const r = reaper({ idleRemoveAfterMs: 1 });
+    const known = async () => (await redis.smembers(QUEUES_KEY)).sort();
+    // The unpartitioned empty queue goes: the idle time has passed for the others too.
+    await waitFor(
+      async () => {
+        await r.runPass();
+        return !(await known()).includes('plain');
+      },
+      { message: 'the plain idle queue removed', timeoutMs: 10_000 },
+    );
+    await r.runPass();
+    expect(await known()).toEqual(['busy', 'empty']);
+    expect((await PartitionedQueue.open(redis, 'empty')).count).toBe(3);
+    expect(await busy.getTask(outcome!.id)).toMatchObject({ status: 'pending' });
+    expect(await empty.remove('idle')).toMatchObject({ code: 'settings' });
   });
 });

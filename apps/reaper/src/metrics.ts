@@ -12,6 +12,7 @@ export class ReaperMetrics {
   readonly oldestPendingAge: Gauge<'queue'>;
   readonly paused: Gauge<'queue'>;
   readonly expiredLeases: Gauge<'queue'>;
+  readonly partitionPending: Gauge<'queue' | 'partition'>;
   readonly recovered: Counter<'queue'>;
   readonly deadLettered: Counter<'queue' | 'reason'>;
   readonly promoted: Counter<'queue' | 'from'>;
@@ -54,6 +55,12 @@ export class ReaperMetrics {
       name: 'tq_queue_expired_leases',
       help: 'Running tasks whose lease expired and that are not recovered yet (grows when no reaper runs).',
       labelNames: ['queue'],
+      registers,
+    });
+    this.partitionPending = new Gauge({
+      name: 'tq_queue_partition_pending',
+      help: 'Pending tasks per partition of a partitioned queue (none for an unpartitioned one): skew between partitions.',
+      labelNames: ['queue', 'partition'],
       registers,
     });
     this.recovered = new Counter({

@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_RETENTION,
-  Queue,
+  QueueDirectory,
   ScheduleStore,
   archiveRequired,
   listQueues,
   type Clock,
+  type PartitionedQueue,
+  type Queue,
   type QueueStats,
   type RedisClient,
   type RetentionPolicy,
@@ -35,7 +37,7 @@ export interface ReaperOptions {
   repairIntervalMs?: number;
   /** Most entries one script call handles. Default 1000. */
   batchSize?: number;
-  /** Most entries one step (reap, promote, trim) handles per queue per pass. Default 10000. */
+  /** Most entries one step (reap, promote, trim) handles per queue (per partition of a partitioned one) per pass. Default 10000. */
   maxPerPass?: number;
   /** Most queues with due work (expired leases, due scheduled or retry tasks) handled per pass, most overdue first. Default 1000. */
   dueQueuesPerPass?: number;
@@ -67,18 +69,40 @@ const SCHEDULES_PER_FIRE = 50;
 
 const STATES = ['pending', 'scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
-/** What one `due` look found: Redis time, the earliest due entry and schedule slot (null = none). */
-interface Look {
-  queue: Queue;
+/** What one partition's `due` look found: its master's Redis time and its earliest due entry (null = none). */
+interface PartitionLook {
   now: number;
   earliest: number | null;
+}
+
+/**
+ * What the `due` looks at one logical queue found: one per partition (each on its own master, compared with
+ * that master's time), and the next schedule slot (schedules live in partition 0; null = none).
+ */
+interface Look {
+  queue: PartitionedQueue;
+  partitions: PartitionLook[];
   scheduleAt: number | null;
 }
 
+/** Whether a partition's look found work (an expired lease, a due scheduled or retry task) that has come. */
+function partitionDue({ now, earliest }: PartitionLook): boolean {
+  return earliest !== null && earliest <= now;
+}
+
 /** The earliest of a look's task work and schedule slot that has come, or null when neither has. */
-function dueAt({ now, earliest, scheduleAt }: Look): number | null {
-  const due = [earliest, scheduleAt].filter((at): at is number => at !== null && at <= now);
+function dueAt({ partitions, scheduleAt }: Look): number | null {
+  const due = partitions.filter(partitionDue).map((p) => p.earliest!);
+  if (scheduleAt !== null && scheduleAt <= partitions[0]!.now) due.push(scheduleAt);
   return due.length === 0 ? null : Math.min(...due);
+}
+
+/**
+ * A partition's share of a per-queue count cap: the cap divided over the partitions, rounded up (0, no
+ * cap, stays 0), so the logical queue keeps about the cap whatever its partition count (ADR 0041).
+ */
+function share(cap: number, partitions: number): number {
+  return cap > 0 ? Math.ceil(cap / partitions) : cap;
 }
 
 /**
@@ -92,7 +116,12 @@ function dueAt({ now, earliest, scheduleAt }: Look): number | null {
 export class Reaper {
   readonly registry: Registry;
   private readonly metrics: ReaperMetrics;
-  private readonly queues = new Map<string, Queue>();
+  /** Opens every queue with its partition layout (ADR 0040): a partitioned queue is one logical queue here. */
+  private readonly directory: QueueDirectory;
+  /** The queues this reaper keeps state and series for. */
+  private readonly queues = new Set<string>();
+  /** Per partitioned queue with its own series: how many partitions have a per-partition series. */
+  private readonly partitionSeries = new Map<string, number>();
   private readonly schedules: ScheduleStore;
   private readonly logger: Logger;
   private readonly intervalMs: number;
@@ -135,7 +164,8 @@ export class Reaper {
     this.idleLookMs = options.idleLookMs ?? 0;
     this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
     this.metrics = new ReaperMetrics(this.registry);
-    for (const name of options.queues ?? []) this.queue(name); // their series at 0 before the first pass
+    this.directory = new QueueDirectory(options.redis, options.clock);
+    for (const name of options.queues ?? []) this.track(name); // their series at 0 before the first pass
     this.schedules = new ScheduleStore(options.redis, options.clock);
     this.loop = new PeriodicPass(
       () => this.passOnce(),
@@ -196,11 +226,11 @@ export class Reaper {
     const toLook = names.filter((name) => (this.nextLookAt.get(name) ?? 0) <= now);
     const looks = await Promise.all(toLook.map((name) => this.look(name)));
     for (const look of looks) {
-      // Nothing running, scheduled or in retry: no lease can expire before idleLookMs from now has passed.
-      // A schedule's next slot comes sooner than that: look again by then.
-      if (look?.earliest === null && this.idleLookMs > 0) {
+      // Nothing running, scheduled or in retry in any partition: no lease can expire before idleLookMs from
+      // now has passed. A schedule's next slot comes sooner than that: look again by then.
+      if (look?.partitions.every((p) => p.earliest === null) && this.idleLookMs > 0) {
         const idleUntil = now + this.idleLookMs * (0.75 + 0.25 * this.random());
-        const slotIn = look.scheduleAt === null ? Infinity : look.scheduleAt - look.now;
+        const slotIn = look.scheduleAt === null ? Infinity : look.scheduleAt - look.partitions[0]!.now;
         this.nextLookAt.set(look.queue.name, Math.min(idleUntil, now + slotIn));
       } else if (look) this.nextLookAt.delete(look.queue.name);
     }
@@ -225,11 +255,19 @@ export class Reaper {
     return ok;
   }
 
-  /** The queue's due look, or undefined (logged) when it failed. */
+  /**
+   * The queue's due look, one O(1) script per partition (each on its partition's slot), or undefined
+   * (logged) when it failed.
+   */
   private async look(name: string): Promise<Look | undefined> {
     try {
-      const queue = this.queue(name); // throws for a malformed name someone added to tq:queues
-      return { queue, ...(await queue.due()) };
+      const queue = await this.queue(name); // throws for a malformed name someone added to tq:queues
+      const looks = await Promise.all(queue.partitions.map((p) => p.due()));
+      return {
+        queue,
+        partitions: looks.map(({ now, earliest }) => ({ now, earliest })),
+        scheduleAt: looks[0]!.scheduleAt,
+      };
     } catch (error) {
       this.logger.error({ err: error, queue: name }, 'looking at the queue failed; retrying next interval');
       return undefined;
@@ -246,26 +284,37 @@ export class Reaper {
   }
 
   /**
-   * Recovers expired leases and promotes due tasks of one queue, and fires its due schedule slots; each
-   * only when its look said it has come. A failure is logged and retried next pass.
+   * Recovers expired leases and promotes due tasks of one queue, in each partition whose look said work
+   * has come (those partitions at once: they are on different masters), and fires its due schedule slots.
+   * A failure is logged and retried next pass.
    */
   private async handleDue(look: Look): Promise<boolean> {
-    const { queue, now, earliest, scheduleAt } = look;
+    const { queue, partitions, scheduleAt } = look;
     const q = queue.name;
     const label = this.labels.label(q);
     return this.guarded(q, async () => {
-      if (earliest !== null && earliest <= now) {
-        const reaped = await this.reap(queue);
-        const promoted = await this.drain(async () => {
-          const p = await queue.promote(this.batchSize);
-          this.metrics.promoted.labels(label, 'scheduled').inc(p.scheduled);
-          this.metrics.promoted.labels(label, 'retry').inc(p.retry);
-          return Math.max(p.scheduled, p.retry);
-        });
-        if (reaped.recovered + reaped.dead + reaped.orphans > 0 || promoted > 0)
-          this.logger.info({ queue: q, ...reaped, promoted }, 'expired leases and due tasks handled');
-      }
-      if (scheduleAt !== null && scheduleAt <= now) await this.fireSchedules(q, label);
+      const due = queue.partitions.filter((_, i) => partitionDue(partitions[i]!));
+      const handled = await Promise.all(
+        due.map(async (partition) => {
+          const reaped = await this.reap(q, partition);
+          const promoted = await this.drain(async () => {
+            const p = await partition.promote(this.batchSize);
+            this.metrics.promoted.labels(label, 'scheduled').inc(p.scheduled);
+            this.metrics.promoted.labels(label, 'retry').inc(p.retry);
+            return Math.max(p.scheduled, p.retry);
+          });
+          return { ...reaped, promoted };
+        }),
+      );
+      const totals = { recovered: 0, dead: 0, orphans: 0, promoted: 0 };
+      for (const h of handled)
+        for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += h[k];
+      if (totals.recovered + totals.dead + totals.orphans + totals.promoted > 0)
+        this.logger.info(
+          { queue: q, ...totals, ...(queue.count > 1 && { partitions: due.map((p) => p.partition) }) },
+          'expired leases and due tasks handled',
+        );
+      if (scheduleAt !== null && scheduleAt <= partitions[0]!.now) await this.fireSchedules(q, label);
     });
   }
 
@@ -294,28 +343,44 @@ export class Reaper {
     }
   }
 
-  /** Retention, orphan repair when due, gauges and idle removal for one queue. */
+  /**
+   * Retention, orphan repair when due, gauges and idle removal for one logical queue: retention and repair
+   * run in every partition at once, each partition keeping its share of the count caps (ADR 0041).
+   */
   private async sweep(q: string): Promise<boolean> {
     const label = this.labels.label(q);
     return this.guarded(q, async () => {
-      const queue = this.queue(q);
-      const archive = this.archiving ? { holdMax: this.options.archiveHoldMax ?? 500_000 } : undefined;
+      const queue = await this.queue(q);
+      const n = queue.count;
+      const policy = this.options.retention ?? DEFAULT_RETENTION;
+      const shares: RetentionPolicy = {
+        ...policy,
+        finishedMaxCount: share(policy.finishedMaxCount, n),
+        deadMaxCount: share(policy.deadMaxCount, n),
+      };
+      const archive = this.archiving
+        ? { holdMax: share(this.options.archiveHoldMax ?? 500_000, n) }
+        : undefined;
       const held = { done: 0, canceled: 0, dead: 0 };
-      await this.drain(async () => {
-        const t = await queue.trim(this.options.retention ?? DEFAULT_RETENTION, this.batchSize, archive);
-        this.metrics.trimmed.labels(label, 'done').inc(t.done);
-        this.metrics.trimmed.labels(label, 'canceled').inc(t.canceled);
-        this.metrics.trimmed.labels(label, 'dead').inc(t.dead);
-        Object.assign(held, t.held);
-        if (t.dropped.length > 0) {
-          this.metrics.archiveDropped.labels(label).inc(t.dropped.length);
-          this.logger.error(
-            { queue: q, tasks: t.dropped, holdMax: archive?.holdMax },
-            'finished tasks deleted before any archiver stored them: the archive is behind past RETENTION_ARCHIVE_HOLD_MAX (is PostgreSQL or the archiver down?)',
-          );
-        }
-        return Math.max(t.done, t.canceled, t.dead);
-      });
+      await Promise.all(
+        queue.partitions.map((partition) =>
+          this.drain(async () => {
+            const t = await partition.trim(shares, this.batchSize, archive);
+            this.metrics.trimmed.labels(label, 'done').inc(t.done);
+            this.metrics.trimmed.labels(label, 'canceled').inc(t.canceled);
+            this.metrics.trimmed.labels(label, 'dead').inc(t.dead);
+            for (const state of ['done', 'canceled', 'dead'] as const) held[state] += t.held[state];
+            if (t.dropped.length > 0) {
+              this.metrics.archiveDropped.labels(label).inc(t.dropped.length);
+              this.logger.error(
+                { queue: q, tasks: t.dropped, holdMax: archive?.holdMax },
+                'finished tasks deleted before any archiver stored them: the archive is behind past RETENTION_ARCHIVE_HOLD_MAX (is PostgreSQL or the archiver down?)',
+              );
+            }
+            return Math.max(t.done, t.canceled, t.dead);
+          }),
+        ),
+      );
       for (const state of ['done', 'canceled', 'dead'] as const)
         this.metrics.retentionHeld.labels(label, state).set(held[state]);
       if (this.repairDue(q)) {
@@ -327,9 +392,12 @@ export class Reaper {
             'running tasks without a lease put back in pending',
           );
       }
-      const stats = await queue.stats();
+      const { stats, partitions } = await queue.statsByPartition();
       this.stats.set(q, stats);
-      if (this.labels.has(q)) this.publishStats(q, stats);
+      if (this.labels.has(q)) {
+        this.publishStats(q, stats);
+        this.publishPartitions(q, partitions);
+      }
       await this.removeIfIdle(queue, stats);
     });
   }
@@ -363,7 +431,7 @@ export class Reaper {
   }
 
   /** Removes from `tq:queues` a queue seen empty, without settings, for idleRemoveAfterMs (not REAPER_QUEUES). */
-  private async removeIfIdle(queue: Queue, stats: QueueStats): Promise<void> {
+  private async removeIfIdle(queue: PartitionedQueue, stats: QueueStats): Promise<void> {
     const q = queue.name;
     const empty = Object.values(stats.counts).every((n) => n === 0) && !stats.paused;
     if (!empty || this.idleRemoveAfterMs <= 0 || this.options.queues?.includes(q)) {
@@ -390,6 +458,8 @@ export class Reaper {
 
   private forget(q: string): void {
     this.queues.delete(q);
+    this.directory.forget(q);
+    this.publishPartitions(q, []);
     this.stats.delete(q);
     this.emptySince.delete(q);
     this.repairAt.delete(q);
@@ -400,8 +470,8 @@ export class Reaper {
     }
   }
 
-  private async reap(queue: Queue): Promise<{ recovered: number; dead: number; orphans: number }> {
-    const q = queue.name;
+  /** Recovers the expired leases of one partition of queue `q` (the whole queue when unpartitioned). */
+  private async reap(q: string, queue: Queue): Promise<{ recovered: number; dead: number; orphans: number }> {
     const label = this.labels.label(q);
     const totals = { recovered: 0, dead: 0, orphans: 0 };
     await this.drain(async () => {
@@ -464,6 +534,22 @@ export class Reaper {
     else this.metrics.removeQueue(OTHER_QUEUES, { countersToo: false });
   }
 
+  /**
+   * The per-partition backlog of a partitioned queue (`tq_queue_partition_pending`), which shows skew
+   * (partition keys, a limit's shares that do not follow load); none for an unpartitioned queue. Series of
+   * partitions a queue no longer has are removed.
+   */
+  private publishPartitions(q: string, partitions: QueueStats[]): void {
+    const shown = partitions.length > 1 ? partitions.length : 0;
+    for (let i = shown; i < (this.partitionSeries.get(q) ?? 0); i++)
+      this.metrics.partitionPending.remove({ queue: q, partition: String(i) });
+    partitions
+      .slice(0, shown)
+      .forEach((s, i) => this.metrics.partitionPending.labels(q, String(i)).set(s.counts.pending));
+    if (shown > 0) this.partitionSeries.set(q, shown);
+    else this.partitionSeries.delete(q);
+  }
+
   private setGauges(
     label: string,
     counts: QueueStats['counts'],
@@ -477,13 +563,17 @@ export class Reaper {
     this.metrics.expiredLeases.labels(label).set(expired);
   }
 
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(this.options.redis, name, this.options.clock);
-      this.queues.set(name, queue);
-      this.metrics.initQueue(this.labels.label(name)); // at 0 before its first increment
-    }
+  /** Queue `name` with its partition layout (read again after the directory's TTL). */
+  private queue(name: string): Promise<PartitionedQueue> {
+    const queue = this.directory.open(name); // throws for a malformed name
+    this.track(name);
     return queue;
+  }
+
+  /** Starts keeping state for queue `name`: its counter series at 0 before its first increment. */
+  private track(name: string): void {
+    if (this.queues.has(name)) return;
+    this.queues.add(name);
+    this.metrics.initQueue(this.labels.label(name));
   }
 }

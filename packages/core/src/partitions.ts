@@ -372,9 +372,26 @@ export class PartitionedQueue {
     return all.reduce((n, c) => n + c, 0);
   }
 
+  /** Puts running tasks without a lease back in pending in every partition (see {@link Queue.repair}). */
+  async repair(batch = 1000): Promise<string[]> {
+    return (await Promise.all(this.partitions.map((p) => p.repair(batch)))).flat();
+  }
+
   /** One logical queue's stats: counts summed, the oldest pending age the largest, limits summed. */
   async stats(): Promise<QueueStats> {
+    return (await this.statsByPartition()).stats;
+  }
+
+  /**
+   * The logical queue's stats (as {@link stats}) and each partition's own, read once: for an operator's
+   * per-partition view (the reaper's per-partition backlog gauge) without a second round of stats scripts.
+   */
+  async statsByPartition(): Promise<{ stats: QueueStats; partitions: QueueStats[] }> {
     const all = await Promise.all(this.partitions.map((p) => p.stats()));
+    return { stats: this.mergeStats(all), partitions: all };
+  }
+
+  private mergeStats(all: QueueStats[]): QueueStats {
     const first = all[0]!;
     const counts = { ...first.counts };
     for (const s of all.slice(1)) {
