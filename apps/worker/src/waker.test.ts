@@ -1,4 +1,4 @@
-import { createRedis, queueKeys, type RedisClient } from '@tq/core';
+import { createRedis, partitionTag, queueKeys, type RedisClient } from '@tq/core';
 import { createLogger } from '@tq/ops';
 import { randomQueueName } from '@tq/testing';
 import { Waker } from './waker';
@@ -64,6 +64,26 @@ describe('Waker', () => {
       poll();
     });
     await waker.wait(since, 60_000); // returns at once: the loop claims again and learns the due time
+  });
+
+  it('follows added channels (a new partition): a message or a due time on one ends the wait', async () => {
+    const name = randomQueueName('waker');
+    const added = queueKeys(name, partitionTag(name, 1)).wakeChannel;
+    const before = waker.generation;
+    waker.follow([channel, added]);
+    // Once subscribed it ends every wait (a generation step), so the loop claims the new partition at once.
+    await new Promise<void>((resolve) => {
+      const poll = () => (waker.generation !== before ? resolve() : setImmediate(poll));
+      poll();
+    });
+    const waiting = waker.wait(waker.generation, 60_000);
+    await redis.publish(added, '1');
+    await waiting; // would time the test out if the added channel were not listened to
+    const started = performance.now();
+    const due = waker.wait(waker.generation, 60_000);
+    await redis.publish(added, 'due:100');
+    await due;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
   });
 
   it('times out when nothing happens', async () => {
