@@ -1,4 +1,4 @@
-import { queueKeys, redisMasters, type RedisClient } from '@tq/core';
+import { PartitionedQueue, redisMasters, type QueueKeys, type RedisClient } from '@tq/core';
 
 const ZSETS = ['scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
@@ -15,24 +15,11 @@ export interface InvariantReport {
  * For quiesced queues (after a drain): it reads everything, so it is not for a live, large queue.
  */
 export async function scanInvariants(redis: RedisClient, queue: string): Promise<InvariantReport> {
-  const k = queueKeys(queue);
   const where = new Map<string, string[]>();
-  const note = (id: string, state: string) => where.set(id, [...(where.get(id) ?? []), state]);
-  for (let p = 0; p < 10; p++)
-    for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
-  for (const state of ZSETS) for (const id of await redis.zrange(k[state], '0', '-1')) note(id, state);
-
   const hashes = new Map<string, Record<string, string>>();
-  // SCAN walks one server: on a Cluster, each master (the queue's keys are all on one of them).
-  for (const node of redisMasters(redis)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${k.taskPrefix}*`, 'COUNT', '1000');
-      cursor = next;
-      for (const key of keys) hashes.set(key.slice(k.taskPrefix.length), await redis.hgetall(key));
-    } while (cursor !== '0');
-  }
-
+  // Each partition of a partitioned queue (ADR 0040) is a whole queue of its own; local ids are unique.
+  for (const partition of (await PartitionedQueue.open(redis, queue)).partitions)
+    await readPartition(redis, partition.keys, where, hashes);
   const violations: string[] = [];
   const byState: Record<string, number> = {};
   for (const [id, hash] of hashes) {
@@ -51,4 +38,26 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
     if (!hashes.has(id)) violations.push(`id ${id} is in [${states.join(', ')}] without a task hash`);
   }
   return { tasks: hashes.size, byState, violations };
+}
+
+/** Adds one partition's state structures to `where` and its task hashes to `hashes`, by local id. */
+async function readPartition(
+  redis: RedisClient,
+  k: QueueKeys,
+  where: Map<string, string[]>,
+  hashes: Map<string, Record<string, string>>,
+): Promise<void> {
+  const note = (id: string, state: string) => where.set(id, [...(where.get(id) ?? []), state]);
+  for (let p = 0; p < 10; p++)
+    for (const id of await redis.lrange(`${k.pendingPrefix}${p}`, 0, -1)) note(id, 'pending');
+  for (const state of ZSETS) for (const id of await redis.zrange(k[state], '0', '-1')) note(id, state);
+  // SCAN walks one server: on a Cluster, each master (the partition's keys are all on one of them).
+  for (const node of redisMasters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${k.taskPrefix}*`, 'COUNT', '1000');
+      cursor = next;
+      for (const key of keys) hashes.set(key.slice(k.taskPrefix.length), await redis.hgetall(key));
+    } while (cursor !== '0');
+  }
 }

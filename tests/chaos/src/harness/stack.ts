@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, createRedis, type QueueStats, type RedisClient, type TaskRecord } from '@tq/core';
+import {
+  PartitionedQueue,
+  Queue,
+  createRedis,
+  type QueueStats,
+  type RedisClient,
+  type TaskRecord,
+} from '@tq/core';
 import {
   SERVICE_START_TIMEOUT_MS,
   freePort,
@@ -229,8 +236,9 @@ export class ChaosStack {
     return new Queue(this.redisClient(), this.queue);
   }
 
-  stats(): Promise<QueueStats> {
-    return this.queueHandle().stats();
+  /** The whole logical queue's stats: every partition of a partitioned queue (ADR 0040). */
+  async stats(): Promise<QueueStats> {
+    return (await PartitionedQueue.open(this.redisClient(), this.queue)).stats();
   }
 
   /**
@@ -280,17 +288,18 @@ export class ChaosStack {
       );
   }
 
-  /** Every dead task, newest first, with its payload and error history. */
+  /** Every dead task (newest first in each partition), with its payload and error history. */
   async deadTasks(): Promise<TaskRecord[]> {
-    const queue = this.queueHandle();
     const tasks: TaskRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await queue.listTasks('dead', { limit: 1000, cursor });
-      const records = await Promise.all(page.tasks.map((t) => queue.getTask(t.id)));
-      tasks.push(...records.filter((r): r is TaskRecord => r !== null));
-      cursor = page.next ?? undefined;
-    } while (cursor !== undefined);
+    for (const queue of (await PartitionedQueue.open(this.redisClient(), this.queue)).partitions) {
+      let cursor: string | undefined;
+      do {
+        const page = await queue.listTasks('dead', { limit: 1000, cursor });
+        const records = await Promise.all(page.tasks.map((t) => queue.getTask(t.id)));
+        tasks.push(...records.filter((r): r is TaskRecord => r !== null));
+        cursor = page.next ?? undefined;
+      } while (cursor !== undefined);
+    }
     return tasks;
   }
 
