@@ -48,10 +48,8 @@ async function failover(s: Scenario, stack: ChaosStack, wait: boolean): Promise<
   });
   stack.onClose(() => cluster.stop());
   stack.redisUrl = cluster.url;
-  // The queue has 3 partitions, one per master (ADR 0040); the master of partition 0 is killed. The
-  // workers claim every partition; the API still enqueues into partition 0 only (its wiring to
-  // partitioned queues is not in yet), so today every task is on the killed master; once the API spreads
-  // tasks, a third of them will be.
+  // The queue has 3 partitions, one per master (ADR 0040), and the master of partition 0 is killed: the
+  // API spreads tasks over the partitions, so about a third of them are on the killed master.
   const layout = await PartitionedQueue.create(stack.redisClient(), stack.queue, 3);
   const slot = hashSlot(layout.partitions[0]!.tag);
   const victim = (await cluster.masterOf(slot))!;
