@@ -5,7 +5,8 @@
  *   node dist/main.js            the full run (~10 min on 2 cores)
  *   node dist/main.js --quick    a smoke run of seconds: checks the harness and its output, not speed
  *   node dist/main.js --profile  CPU profiles of tq's worker and API plus Redis commandstats (results/tmp/)
- * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency,events,ceiling, --out DIR, --render RESULTS.json.
+ * Options: --repeat N, --only enqueue,http,drain,latency,memory,idle,idempotency,events,features,ceiling, --out DIR,
+ * --render RESULTS.json.
  * Env: BENCH_TQ_WORKER=main|lib|core and BENCH_TQ_API=stand-in force a tq driver; REDIS_SERVER_BIN.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { runCeiling } from './scenarios/ceiling';
 import { runDrain } from './scenarios/drain';
 import { runEnqueue } from './scenarios/enqueue';
 import { runEvents } from './scenarios/events';
+import { runFeatures } from './scenarios/features';
 import { runHttp } from './scenarios/http';
 import { runIdempotency } from './scenarios/idempotency';
 import { runIdle } from './scenarios/idle';
@@ -41,6 +43,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   idle: runIdle,
   idempotency: runIdempotency,
   events: runEvents,
+  features: runFeatures,
   // After tq's scenarios, so that the rows it adds a column to carry their labels.
   ceiling: runCeiling,
 };

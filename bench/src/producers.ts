@@ -1,4 +1,11 @@
-import { Queue as TqQueue, createRedis, newTaskId, queueKeys, type RedisClient } from '@tq/core';
+import {
+  Queue as TqQueue,
+  createRedis,
+  newTaskId,
+  queueKeys,
+  type QueueKeys,
+  type RedisClient,
+} from '@tq/core';
 import { TaskRepository, TaskService } from '@tq/task';
 import { Queue as BullQueue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -102,9 +109,12 @@ async function beeProducer(redisUrl: string, name: string): Promise<Producer> {
   };
 }
 
-/** The commands one `unfinished` call sends, so command counts can leave the harness's polling out. */
-export function unfinishedCommands(system: 'tq' | 'bullmq' | 'bee'): Record<string, number> {
-  if (system === 'tq') return { llen: 10, zcard: 3 };
+/**
+ * The commands one `unfinished` call sends (tq: over `partitions` partitions), so command counts can leave
+ * the harness's polling out.
+ */
+export function unfinishedCommands(system: 'tq' | 'bullmq' | 'bee', partitions = 1): Record<string, number> {
+  if (system === 'tq') return { llen: 10 * partitions, zcard: 3 * partitions, get: partitions };
   if (system === 'bullmq') return { llen: 2, zcard: 2 };
   return { llen: 2 };
 }
@@ -118,12 +128,9 @@ export async function unfinished(
   system: 'tq' | 'bullmq' | 'bee',
   queue: string,
 ): Promise<number> {
+  if (system === 'tq') return tqUnfinished(redis, [queueKeys(queue)]);
   const p = redis.pipeline();
-  if (system === 'tq') {
-    const k = queueKeys(queue);
-    for (let priority = 0; priority <= 9; priority++) p.llen(`${k.pendingPrefix}${priority}`);
-    p.zcard(k.running).zcard(k.retry).zcard(k.scheduled);
-  } else if (system === 'bullmq') {
+  if (system === 'bullmq') {
     p.llen(`bull:${queue}:wait`)
       .llen(`bull:${queue}:active`)
       .zcard(`bull:${queue}:prioritized`)
@@ -131,6 +138,23 @@ export async function unfinished(
   } else {
     p.llen(`bq:${queue}:waiting`).llen(`bq:${queue}:active`);
   }
+  return pipelineSum(p);
+}
+
+/**
+ * Tasks waiting (in the queue's lists or its groups') or running in the tq queues (or partitions of one
+ * queue) of `keys`, in one round trip.
+ */
+export async function tqUnfinished(redis: Redis, keys: QueueKeys[]): Promise<number> {
+  const p = redis.pipeline();
+  for (const k of keys) {
+    for (let priority = 0; priority <= 9; priority++) p.llen(`${k.pendingPrefix}${priority}`);
+    p.zcard(k.running).zcard(k.retry).zcard(k.scheduled).get(k.groupPending);
+  }
+  return pipelineSum(p);
+}
+
+async function pipelineSum(p: ReturnType<Redis['pipeline']>): Promise<number> {
   const replies = (await p.exec()) ?? [];
   return replies.reduce((sum, [error, n]) => {
     if (error) throw error;

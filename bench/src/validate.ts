@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Column } from './context';
 import type { Profile } from './profile-sizes';
 import type { Results } from './report';
+import { FEATURE_VARIANTS } from './scenarios/features';
 
 /** Metric ids (and the columns each must have) that a complete run produces. */
 function expectedMetrics(sizes: Profile): [string, Column[]][] {
@@ -27,6 +28,9 @@ function expectedMetrics(sizes: Profile): [string, Column[]][] {
     ['memory.pending', ['ceiling']],
     ...['enqueue', 'process'].flatMap((what) =>
       ['auto', 'on'].map((mode): [string, Column[]] => [`events.${what}.${mode}`, ['tq']]),
+    ),
+    ...['process', 'redisCpu', 'workerCpu'].flatMap((what) =>
+      FEATURE_VARIANTS.map((variant): [string, Column[]] => [`features.${what}.${variant}`, ['tq']]),
     ),
   ];
 }

@@ -4,6 +4,7 @@
  * no task waiting or running is the drain time. Around the single-process, highest-concurrency drain the
  * harness also reads Redis CPU (INFO cpu), the worker's CPU (/proc/<pid>/stat) and INFO commandstats.
  */
+import { PartitionedQueue } from '@tq/core';
 import { type Context } from '../context';
 import { clockMs } from '../ipc';
 import {
@@ -14,7 +15,7 @@ import {
   totalCalls,
   type CommandCounts,
 } from '../probe';
-import { unfinished, unfinishedCommands } from '../producers';
+import { tqUnfinished, unfinished, unfinishedCommands } from '../producers';
 import type { WorkerSystem } from '../worker-process';
 import { SYSTEMS, goAll, holdIfTq, prefill, startWorkers, stopAll, waitUntil } from './common';
 
@@ -39,21 +40,43 @@ interface Drain {
   commands: CommandCounts;
 }
 
-/**
- * Prefills, starts the workers, lets them go and times the drain. `prepare` runs on the empty Redis first
- * (the events scenario sets the queue's events mode there).
- */
+/** How one drain departs from the plain one (every field optional). */
+export interface DrainOptions {
+  /** BullMQ only: keep completed jobs (its default) instead of removing them. */
+  bullmqKeepCompleted?: boolean;
+  /** Runs on the empty Redis first: the events and features scenarios set up the queue there. */
+  prepare?: () => Promise<void>;
+  /** tq only: enqueues the `n` tasks instead of the plain bulk prefill (grouped tasks, partitions). */
+  prefill?: (n: number) => Promise<void>;
+  /** tq only: the queue has partitions (made by `prepare`): it is held, let go and watched over each. */
+  partitions?: number;
+}
+
+/** Prefills, starts the workers, lets them go and times the drain. */
 export async function drainOnce(
   ctx: Context,
   system: WorkerSystem,
   layout: Layout,
-  bullmqKeepCompleted = false,
-  prepare?: () => Promise<void>,
+  options: DrainOptions = {},
 ): Promise<Drain> {
+  const parts = options.partitions ?? 1;
   await ctx.redis.flushall();
-  await prepare?.();
-  await holdIfTq(ctx, system, QUEUE);
-  await prefill(ctx, system, QUEUE, layout.n, PAYLOAD);
+  await options.prepare?.();
+  const partitioned = parts > 1 ? await PartitionedQueue.open(ctx.redis, QUEUE) : undefined;
+  const left = partitioned
+    ? () =>
+        tqUnfinished(
+          ctx.redis,
+          partitioned.partitions.map((p) => p.keys),
+        )
+    : () => unfinished(ctx.redis, system, QUEUE);
+  if (partitioned) await partitioned.pause();
+  else await holdIfTq(ctx, system, QUEUE);
+  if (options.prefill) {
+    await options.prefill(layout.n);
+    const waiting = await left();
+    if (waiting !== layout.n) throw new Error(`prefill left ${waiting} tasks waiting, expected ${layout.n}`);
+  } else await prefill(ctx, system, QUEUE, layout.n, PAYLOAD);
   const workers = await startWorkers(
     ctx,
     system,
@@ -61,7 +84,7 @@ export async function drainOnce(
     layout.processes,
     layout.concurrency,
     [],
-    bullmqKeepCompleted,
+    options.bullmqKeepCompleted,
   );
   try {
     const cmd0 = await commandCounts(ctx.redis);
@@ -69,14 +92,15 @@ export async function drainOnce(
     const workerCpu0 = workers.map((w) => processCpuSeconds(w.pid));
     let polls = 0;
     const t0 = clockMs();
-    await goAll(ctx, system, QUEUE, workers);
+    if (partitioned) await partitioned.resume();
+    else await goAll(ctx, system, QUEUE, workers);
     await waitUntil(
       `${system} to drain ${layout.n} tasks (${layout.processes}x${layout.concurrency})`,
       async () => {
         if (workers.some((w) => !w.alive))
           throw new Error(`a worker exited:\n${workers.map((w) => w.recentOutput).join('\n')}`);
         polls++;
-        return (await unfinished(ctx.redis, system, QUEUE)) === 0;
+        return (await left()) === 0;
       },
       ctx.sizes.drainTimeoutMs,
     );
@@ -84,7 +108,7 @@ export async function drainOnce(
     const redisCpu = (await redisCpuSeconds(ctx.redis)) - redisCpu0;
     const workerCpu = workers.reduce((s, w, i) => s + processCpuSeconds(w.pid) - workerCpu0[i]!, 0);
     const commands = commandDelta(cmd0, await commandCounts(ctx.redis));
-    for (const [cmd, perPoll] of Object.entries(unfinishedCommands(system))) {
+    for (const [cmd, perPoll] of Object.entries(unfinishedCommands(system, parts))) {
       commands[cmd] = Math.max(0, (commands[cmd] ?? 0) - polls * perPoll);
     }
     const handled = (await Promise.all(workers.map((w) => w.flush()))).reduce((s, f) => s + f.handled, 0);
@@ -124,7 +148,7 @@ export async function runDrain(ctx: Context): Promise<void> {
       // Like for like with tq, which keeps finished tasks for its retention window.
       const layout = { processes: 1, concurrency: maxSingle, n: ctx.sizes.bullmqKeepN };
       try {
-        const d = await drainOnce(ctx, 'bullmq', layout, true);
+        const d = await drainOnce(ctx, 'bullmq', layout, { bullmqKeepCompleted: true });
         ctx.record(
           {
             id: `process.1x${maxSingle}.bullmqKeep`,

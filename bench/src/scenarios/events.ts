@@ -67,9 +67,9 @@ export async function runEvents(ctx: Context): Promise<void> {
           await producer.close();
         }
 
-        const d = await drainOnce(ctx, 'tq', layout, false, () =>
-          new Queue(ctx.redis, DRAIN_QUEUE).setEventsMode(mode),
-        );
+        const d = await drainOnce(ctx, 'tq', layout, {
+          prepare: () => new Queue(ctx.redis, DRAIN_QUEUE).setEventsMode(mode),
+        });
         ctx.record(
           {
             id: `events.process.${mode}`,
