@@ -1,4 +1,12 @@
-import { ARCHIVE_KEY, Queue, createRedis, newTaskId, type RedisClient } from '@tq/core';
+import {
+  ARCHIVE_KEY,
+  PartitionedQueue,
+  Queue,
+  createRedis,
+  newTaskId,
+  parseTaskId,
+  type RedisClient,
+} from '@tq/core';
 import { HistoryStore } from '@tq/history';
 import {
   randomQueueName,
@@ -203,5 +211,47 @@ describe('Archiver against a real Redis and a real PostgreSQL', () => {
     } finally {
       await racing.close();
     }
+  });
+
+  describe('a partitioned queue (ADR 0041)', () => {
+    /** A 3-partition queue with `n` finished tasks spread over its partitions. */
+    async function partitionedWithFinished(n: number) {
+      const queue = await PartitionedQueue.create(redis, randomQueueName('parch'), 3);
+      const ids = await finishTasks(queue, n);
+      expect(new Set(ids.map((id) => parseTaskId(id)!.partition ?? 0))).toEqual(new Set([0, 1, 2]));
+      return queue;
+    }
+    const states = async (queue: PartitionedQueue) =>
+      new Map((await Promise.all(queue.partitions.map(redisStates))).flatMap((m) => [...m]));
+
+    it('archives the finished tasks of every partition, once, and lets retention trim every partition', async () => {
+      const queue = await partitionedWithFinished(900);
+      const before = await states(queue);
+      expect(before.size).toBe(900);
+      const a = archiver({ batchSize: 100 });
+      expect(await a.runPass()).toBe(true);
+
+      const { rows, duplicates } = await archivedRows(store, queue.name);
+      expect(duplicates).toBe(0);
+      expect(rows).toEqual(before);
+      expect(await metric(a.registry, 'tq_archived_tasks_total', { queue: queue.name })).toBe(900);
+      await Promise.all(queue.partitions.map((p) => p.trim(TRIM_ALL, 10_000, { holdMax: 0 })));
+      expect((await states(queue)).size).toBe(0);
+      await a.runPass();
+      expect(await metric(a.registry, 'tq_archive_lag_seconds', { queue: queue.name })).toBe(0);
+    });
+
+    it('holds each partition under its own lease: a partition another archiver holds does not hold back the others', async () => {
+      const queue = await partitionedWithFinished(300);
+      const held = queue.partitions[1]!;
+      expect((await held.archiveClaim('another archiver', 60_000, 1, 1 << 20)).code).toBe('ok');
+      const a = archiver({ concurrency: 1 });
+      expect(await a.runPass()).toBe(true);
+
+      const { rows } = await archivedRows(store, queue.name);
+      const [zero, one, two] = await Promise.all(queue.partitions.map(redisStates));
+      expect([...rows.keys()].sort()).toEqual([...zero!.keys(), ...two!.keys()].sort());
+      expect([...one!.keys()].filter((id) => rows.has(id))).toEqual([]);
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Queue, listQueues, requireArchive, type ArchiveClaim, type Clock, type RedisClient } from '@tq/core';
+import {
+  QueueDirectory,
+  listQueues,
+  requireArchive,
+  type ArchiveClaim,
+  type Clock,
+  type PartitionedQueue,
+  type Queue,
+  type RedisClient,
+} from '@tq/core';
 import { HistoryUnavailableError, type HistoryStore } from '@tq/history';
 import { OTHER_QUEUES, PeriodicPass, QueueLabels, createLogger, withSafeErrors, type Logger } from '@tq/ops';
 import { Registry } from 'prom-client';
@@ -16,11 +25,11 @@ export interface ArchiverOptions {
   batchSize?: number;
   /** Most bytes of payload and result per batch. Default 8 MiB. */
   batchBytes?: number;
-  /** Most tasks per queue per pass. Default 100000. */
+  /** Most tasks per queue (per partition of a partitioned one) per pass. Default 100000. */
   maxPerPass?: number;
-  /** Queues archived at once. Default 4. */
+  /** Queues (partitions of a partitioned queue count one each) archived at once. Default 4. */
   concurrency?: number;
-  /** How long a queue stays this archiver's after a claim. Default 60000. */
+  /** How long a queue (a partition) stays this archiver's after a claim. Default 60000. */
   leaseMs?: number;
   /** Archived tasks finished longer ago than this are deleted from PostgreSQL; 0 (default) keeps them. */
   retentionMs?: number;
@@ -43,7 +52,8 @@ const RETENTION_BATCHES_PER_RUN = 100;
 
 /**
  * Archives finished tasks (done, dead, canceled) to PostgreSQL before Redis retention deletes them (ADR
- * 0030). Every pass it takes the queues in turn and, for each one no other archiver holds, reads the
+ * 0030). Every pass it takes the queues in turn, each partition of a partitioned queue on its own (ADR
+ * 0041: partitions have their own archive frontiers and leases), and, for each one no other archiver holds, reads the
  * finished tasks past the queue's archive frontier (archive_claim), upserts them in one statement, and then
  * confirms them to Redis (archive_confirm), which lets retention delete them. Nothing is deleted from Redis
  * here: a crash at any point leaves the tasks to be read again (upserts are idempotent). While PostgreSQL is
@@ -56,9 +66,12 @@ export class Archiver {
   private readonly metrics: ArchiverMetrics;
   private readonly logger: Logger;
   private readonly labels: QueueLabels;
-  private readonly queues = new Map<string, Queue>();
-  /** Per queue: its last lag, seconds (for the `~other` series). */
-  private readonly lags = new Map<string, number>();
+  /** Opens every queue with its partition layout (ADR 0040). */
+  private readonly directory: QueueDirectory;
+  /** Per queue: the last lag of each partition, seconds; the queue's lag is the largest (and `~other`'s). */
+  private readonly lags = new Map<string, number[]>();
+  /** The queues this archiver opened (forgotten with their state once they leave `tq:queues`). */
+  private readonly queues = new Set<string>();
   private readonly random: () => number;
   private readonly loop: PeriodicPass<boolean>;
   private migrated = false;
@@ -72,6 +85,7 @@ export class Archiver {
     this.registry = options.registry ?? new Registry();
     this.metrics = new ArchiverMetrics(this.registry);
     this.labels = new QueueLabels(options.metricsMaxQueues ?? 100);
+    this.directory = new QueueDirectory(options.redis, options.clock);
     this.logger = withSafeErrors(options.logger ?? createLogger('archiver', 'silent')).child({
       component: 'archiver',
     });
@@ -112,16 +126,20 @@ export class Archiver {
       this.forgetQueuesNotIn(names);
       if (!this.migrated || !this.databaseUp) await this.reachDatabase();
       const concurrency = this.options.concurrency ?? 4;
-      const todo = [...names];
-      const results: boolean[] = [];
+      const opened = await Promise.all(names.map((name) => this.open(name)));
+      // Each partition is one unit of work with its own lease: the partitions of a queue are archived at
+      // once, by this archiver's workers or by several archivers.
+      const todo = opened.flatMap((queue) => queue?.partitions ?? []);
+      const results: boolean[] = opened.map((queue) => queue !== undefined);
       await Promise.all(
         Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
-          for (let name = todo.shift(); name !== undefined; name = todo.shift()) {
-            results.push(await this.archiveQueue(name));
+          for (let partition = todo.shift(); partition !== undefined; partition = todo.shift()) {
+            results.push(await this.archivePartition(partition));
           }
         }),
       );
       ok = results.every(Boolean);
+      for (const queue of opened) if (queue) this.publishLag(queue);
       this.publishOthers();
       if (this.databaseUp) ok = (await this.applyRetention()) && ok;
     } catch (error) {
@@ -166,12 +184,25 @@ export class Archiver {
     this.databaseUp = up;
   }
 
+  /** Queue `name` with its partition layout, or undefined (logged) when it cannot be opened. */
+  private async open(name: string): Promise<PartitionedQueue | undefined> {
+    try {
+      const queue = await this.directory.open(name);
+      this.queues.add(name);
+      return queue;
+    } catch (error) {
+      this.logger.error({ err: error, queue: name }, 'opening the queue failed; retrying next pass');
+      return undefined;
+    }
+  }
+
   /**
-   * Archives one queue: batches while they come back full, up to maxPerPass tasks. With PostgreSQL down, only
-   * looks at the lag. A queue another archiver holds is skipped. False when something failed.
+   * Archives one queue, or one partition of a partitioned queue: batches while they come back full, up to
+   * maxPerPass tasks. With PostgreSQL down, only looks at the lag. One another archiver holds is skipped.
+   * False when something failed.
    */
-  private async archiveQueue(name: string): Promise<boolean> {
-    const queue = this.queue(name);
+  private async archivePartition(queue: Queue): Promise<boolean> {
+    const name = queue.name;
     const limit = this.databaseUp ? (this.options.batchSize ?? 1000) : 0;
     const leaseMs = this.options.leaseMs ?? 60_000;
     const maxPerPass = this.options.maxPerPass ?? 100_000;
@@ -182,7 +213,7 @@ export class Archiver {
         const started = performance.now();
         claim = await queue.archiveClaim(this.token, leaseMs, limit, this.options.batchBytes ?? 8 << 20);
         if (claim.code === 'busy') return true;
-        this.setLag(name, claim);
+        this.setLag(queue, claim);
         if (limit === 0) return true;
         const full = claim.tasks.length + claim.orphans.length >= limit;
         const last = !full || total + limit >= maxPerPass;
@@ -209,7 +240,11 @@ export class Archiver {
       }
     } catch (error) {
       if (error instanceof HistoryUnavailableError) this.databaseIs(false, error);
-      else this.logger.error({ err: error, queue: name }, 'archiving the queue failed; retrying next pass');
+      else
+        this.logger.error(
+          { err: error, queue: name, partition: queue.partition },
+          'archiving the queue failed; retrying next pass',
+        );
       return false;
     }
   }
@@ -236,25 +271,38 @@ export class Archiver {
     }
   }
 
-  private setLag(name: string, claim: ArchiveClaim): void {
+  /** Keeps a partition's lag, from the Redis time of its claim (a partition another archiver holds keeps its last). */
+  private setLag(partition: Queue, claim: ArchiveClaim): void {
     const lag =
       claim.oldestUnarchivedAt === null ? 0 : Math.max(0, claim.now - claim.oldestUnarchivedAt) / 1000;
-    this.lags.set(name, lag);
-    if (this.labels.label(name) === name) this.metrics.lag.labels(name).set(lag);
+    let lags = this.lags.get(partition.name);
+    if (!lags) this.lags.set(partition.name, (lags = []));
+    lags[partition.partition] = lag;
+  }
+
+  /** A queue's lag: the largest of its partitions' (a queue resized down forgets the partitions it lost). */
+  private publishLag(queue: PartitionedQueue): void {
+    const lags = this.lags.get(queue.name);
+    if (!lags) return;
+    lags.length = Math.min(lags.length, queue.count);
+    const lag = Math.max(0, ...lags.filter((l) => l !== undefined));
+    if (this.labels.label(queue.name) === queue.name) this.metrics.lag.labels(queue.name).set(lag);
   }
 
   /** The lag of `queue="~other"`: the largest of the queues past metricsMaxQueues. */
   private publishOthers(): void {
     let max = -1;
-    for (const [q, lag] of this.lags) if (!this.labels.has(q)) max = Math.max(max, lag);
+    for (const [q, lags] of this.lags)
+      if (!this.labels.has(q)) max = Math.max(max, ...lags.filter((l) => l !== undefined));
     if (max >= 0) this.metrics.lag.labels(OTHER_QUEUES).set(max);
   }
 
   private forgetQueuesNotIn(names: string[]): void {
     const present = new Set(names);
-    for (const q of this.queues.keys()) {
+    for (const q of this.queues) {
       if (present.has(q)) continue;
       this.queues.delete(q);
+      this.directory.forget(q);
       this.lags.delete(q);
       if (this.labels.has(q)) {
         this.metrics.lag.remove({ queue: q });
@@ -262,14 +310,5 @@ export class Archiver {
         this.labels.forget(q);
       }
     }
-  }
-
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(this.options.redis, name, this.options.clock);
-      this.queues.set(name, queue);
-    }
-    return queue;
   }
 }

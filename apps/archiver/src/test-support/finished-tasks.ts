@@ -1,4 +1,4 @@
-import { Queue, newTaskId, type RedisClient, type TaskStatus } from '@tq/core';
+import { Queue, newTaskId, type PartitionedQueue, type RedisClient, type TaskStatus } from '@tq/core';
 import type { HistoryStore } from '@tq/history';
 import { metricSample, randomQueueName } from '@tq/testing';
 import type { Registry } from 'prom-client';
@@ -10,8 +10,11 @@ export async function queueWithFinished(redis: RedisClient, n: number, prefix = 
   return queue;
 }
 
-/** Adds `n` finished tasks to `queue` (in chunks of 1000): done, every 7th dead, every 11th canceled. */
-export async function finishTasks(queue: Queue, n: number): Promise<string[]> {
+/**
+ * Adds `n` finished tasks to `queue` (in chunks of 1000): done, every 7th dead, every 11th canceled. A
+ * partitioned queue spreads them over its partitions.
+ */
+export async function finishTasks(queue: Queue | PartitionedQueue, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let from = 0; from < n; from += 1000) {
     const count = Math.min(1000, n - from);
@@ -21,10 +24,11 @@ export async function finishTasks(queue: Queue, n: number): Promise<string[]> {
       payload: JSON.stringify({ n: from + i }),
       maxAttempts: 1,
     }));
-    await queue.enqueue(batch);
-    ids.push(...batch.map((t) => t.id));
-    const canceled = batch.filter((_, i) => (from + i) % 11 === 10);
-    for (const t of canceled) await queue.cancel(t.id);
+    // The ids stored: a partitioned queue gives each id its partition.
+    const stored = (await queue.enqueue(batch)).map((o) => o.id);
+    ids.push(...stored);
+    const canceled = stored.filter((_, i) => (from + i) % 11 === 10);
+    for (const id of canceled) await queue.cancel(id);
     const { tasks } = await queue.claim(count, 60_000);
     const dead = tasks.filter((t) => ids.indexOf(t.id) % 7 === 6);
     const done = tasks.filter((t) => ids.indexOf(t.id) % 7 !== 6);
@@ -36,10 +40,11 @@ export async function finishTasks(queue: Queue, n: number): Promise<string[]> {
   return ids;
 }
 
-/** Each task of `queue` Redis still holds, with its status and finishedAt. */
+/** Each task of `queue` (or of one partition) Redis still holds, with its status and finishedAt. */
 export async function redisStates(
   queue: Queue,
 ): Promise<Map<string, { status: TaskStatus; finishedAt: number }>> {
+  const prefix = queue.partition > 0 ? `${queue.name}.${queue.partition}.` : `${queue.name}.`;
   const out = new Map<string, { status: TaskStatus; finishedAt: number }>();
   for (const state of ['done', 'dead', 'canceled'] as const) {
     for (const local of await queue.redis.zrange(queue.keys[state], 0, '-1')) {
@@ -48,8 +53,7 @@ export async function redisStates(
         'status',
         'finishedAt',
       );
-      if (status)
-        out.set(`${queue.name}.${local}`, { status: status as TaskStatus, finishedAt: Number(finishedAt) });
+      if (status) out.set(prefix + local, { status: status as TaskStatus, finishedAt: Number(finishedAt) });
     }
   }
   return out;
