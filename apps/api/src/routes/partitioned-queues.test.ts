@@ -1,5 +1,6 @@
 import { PartitionedQueue, parseTaskId } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
+import { openSse, type SseReader } from '../test-support/sse';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
 
 const ADMIN = 'admin-token';
@@ -10,7 +11,15 @@ let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi({ API_TOKENS: ADMIN, API_PRODUCER_TOKENS: PRODUCER });
 });
+const readers: SseReader[] = [];
+afterEach(() => readers.splice(0).forEach((r) => r.close()));
 afterAll(() => api.close());
+
+async function openEvents(path: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  const reader = await openSse(api.url + path, { authorization: `Bearer ${ADMIN}`, ...headers });
+  readers.push(reader);
+  return reader;
+}
 
 async function newQueue(partitions = PARTITIONS): Promise<string> {
   const name = randomQueueName();
@@ -290,5 +299,55 @@ describe('partitioned queues over HTTP', () => {
       token: ADMIN,
     });
     expect(limits).toMatchObject({ status: 200, body: { concurrency: 7 } });
+  });
+
+  it('streams the events of every partition as one queue stream, and resumes each partition after Last-Event-ID', async () => {
+    const name = await newQueue();
+    const stream = await openEvents(`/queues/${name}/events`);
+    expect(stream.status).toBe(200);
+    const first = await Promise.all(Array.from({ length: 6 }, () => submit(name)));
+    const got = await stream.next(6);
+    expect(new Set(got.map((m) => (JSON.parse(m.data) as { taskId: string }).taskId))).toEqual(
+      new Set(first),
+    );
+    // The id holds every partition's position: one `<ms>-<seq>` per partition.
+    for (const m of got) expect(m.id!.split('_')).toHaveLength(PARTITIONS);
+    stream.close();
+
+    const later = await Promise.all(Array.from({ length: 6 }, () => submit(name)));
+    const resumed = await openEvents(`/queues/${name}/events`, { 'Last-Event-ID': got[5]!.id! });
+    const again = await resumed.next(6);
+    expect(new Set(again.map((m) => (JSON.parse(m.data) as { taskId: string }).taskId))).toEqual(
+      new Set(later),
+    );
+    // Resuming from the middle gives exactly what came after, from every partition.
+    const middle = await openEvents(`/queues/${name}/events`, { 'Last-Event-ID': got[2]!.id! });
+    const rest = await middle.next(9);
+    const ids = rest.map((m) => (JSON.parse(m.data) as { taskId: string }).taskId);
+    expect(new Set(ids)).toEqual(new Set([...got.slice(3).map((m) => JSON.parse(m.data).taskId), ...later]));
+    expect(ids).toHaveLength(9);
+
+    const foreign = await call(api, 'GET', `/queues/${name}/events`, {
+      token: ADMIN,
+      headers: { 'Last-Event-ID': '1-0' },
+    });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.detail).toContain('reconnect without Last-Event-ID');
+  });
+
+  it("streams a task of partition > 0 from its partition, with that stream's ids", async () => {
+    const name = await newQueue();
+    const ids = await Promise.all(Array.from({ length: 6 }, () => submit(name)));
+    const id = ids.find((i) => partitionOf(i) > 0)!;
+    const stream = await openEvents(`/tasks/${id}/events`);
+    const [task] = await stream.next(1);
+    expect(JSON.parse(task!.data)).toMatchObject({ id, partition: partitionOf(id) });
+    const q = await PartitionedQueue.open(api.redis, name);
+    const lease = (await q.partitionOf(id).claim(6, 30_000)).tasks.find((t) => t.id === id)!;
+    await q.complete([lease]);
+    await stream.ended;
+    expect(stream.messages.map((m) => m.event)).toEqual(['task', 'state', 'state', 'task']);
+    expect(JSON.parse(stream.messages.at(-1)!.data)).toMatchObject({ id, status: 'done' });
+    expect(stream.messages[1]!.id).toMatch(/^\d+-\d+$/);
   });
 });
