@@ -1083,6 +1083,7 @@ export const openApiDocument = {
           'attempt',
           'maxAttempts',
           'createdAt',
+          'partition',
         ],
         properties: {
           id: { type: 'string', examples: ['default.01JD3Z5Q6M8W2K4N7P9R1T3V5X'] },

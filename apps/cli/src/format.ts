@@ -32,6 +32,8 @@ export function taskDetails(task: Task): string {
     ['status', task.status],
     ['type', task.type],
     ['queue', task.queue],
+    // Partition 0 is also a plain queue's: said only for the partitions that exist only when partitioned.
+    ['partition', task.partition > 0 ? task.partition : undefined],
     ['priority', task.priority],
     ['attempt', `${task.attempt} of ${task.maxAttempts}`],
     ['created', task.createdAt],
@@ -81,6 +83,7 @@ export function queueDetails(q: QueueStats): string {
   return details([
     ['queue', q.name],
     ['state', q.paused ? 'paused' : 'active'],
+    ['partitions', q.partitions > 1 ? q.partitions : undefined],
     ...Object.entries(q.counts).map(([state, n]): [string, unknown] => [state, n]),
     ['waiting', q.waiting],
     ['oldest pending', age(q.oldestPendingAgeMs)],

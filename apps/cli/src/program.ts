@@ -121,6 +121,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--timeout-ms <ms>', 'abort an attempt after this long', integer)
     .option('--idempotency-key <key>', 'a resubmit with this key answers the first task')
     .option('-g, --group <group>', 'the fair group, e.g. a tenant id: claims take groups in turn')
+    .option('--partition-key <key>', 'partitioned queues: tasks with the same key go to the same partition')
     .option('--wait', 'wait until the task is finished and print it (exit 1 unless done)')
     .option('--wait-timeout-ms <ms>', 'with --wait: give up after this long', integer, 30_000)
     .action(async (type: string, payload: string, o: AddOptions, command: Command) => {
@@ -135,6 +136,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         ...(o.maxAttempts !== undefined && { maxAttempts: o.maxAttempts }),
         ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
         ...(o.group !== undefined && { group: o.group }),
+        ...(o.partitionKey !== undefined && { partitionKey: o.partitionKey }),
       };
       const stored = await client.submit(submission, { idempotencyKey: o.idempotencyKey });
       if (!o.wait) return print(stored, () => taskDetails(stored));
@@ -310,7 +312,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       });
     });
 
-  const queue = program.command('queue').description('list, inspect, pause and resume queues');
+  const queue = program.command('queue').description('create, list, inspect, pause and resume queues');
 
   queue
     .command('ls')
@@ -319,6 +321,21 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const { client, print } = context(command);
       const queues = await client.queues();
       print(queues, () => (queues.length ? queueTable(queues) : 'no queues yet'));
+    });
+
+  queue
+    .command('create')
+    .description('create a queue of N partitions, spread over the masters of a Redis Cluster (admin token)')
+    .argument('<name>', 'the queue')
+    .requiredOption(
+      '--partitions <n>',
+      'partitions, 1-256 (set once: another count later is refused)',
+      integer,
+    )
+    .action(async (name: string, o: { partitions: number }, command: Command) => {
+      const { client, print } = context(command);
+      const stats = await client.createQueue(name, { partitions: o.partitions });
+      print(stats, () => queueDetails(stats));
     });
 
   queue
@@ -602,6 +619,7 @@ interface AddOptions {
   timeoutMs?: number;
   idempotencyKey?: string;
   group?: string;
+  partitionKey?: string;
   wait?: boolean;
   waitTimeoutMs: number;
 }

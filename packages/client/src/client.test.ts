@@ -125,6 +125,25 @@ describe('TqClient against a real API', () => {
     expect(workers).toEqual([expect.objectContaining({ queues: [queue, deadQueue], pid: process.pid })]);
   });
 
+  it('creates a partitioned queue, submits with a partitionKey and lists its tasks as one queue', async () => {
+    const name = randomQueueName('client-parts');
+    expect(await tq.createQueue(name, { partitions: 3 })).toMatchObject({ name, partitions: 3 });
+    expect(await tq.createQueue(name, { partitions: 3 })).toMatchObject({ partitions: 3 });
+    await expect(tq.createQueue(name, { partitions: 2 })).rejects.toMatchObject({ status: 409 });
+    const keyed = await Promise.all(
+      [1, 2, 3].map(() => tq.submit({ type: 'echo', payload: 0, queue: name, partitionKey: 'k' })),
+    );
+    expect(new Set(keyed.map((t) => t.partition)).size).toBe(1);
+    const spread = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => tq.submit({ type: 'echo', payload: 0, queue: name })),
+    );
+    expect(new Set(spread.map((t) => t.partition)).size).toBe(3);
+    const first = await tq.listTasks(name, 'pending', { limit: 5 });
+    const second = await tq.listTasks(name, 'pending', { limit: 5, cursor: first.nextCursor! });
+    expect(new Set([...first.tasks, ...second.tasks].map((t) => t.id)).size).toBe(9);
+    expect(second.nextCursor).toBeNull();
+  });
+
   it('waitFor gives up after its timeout with the last state it read', async () => {
     const unserved = randomQueueName('client-unserved'); // no worker claims from it
     const task = await tq.submit({ type: 'echo', payload: 0, queue: unserved });

@@ -341,6 +341,21 @@ export class TqClient {
     );
   }
 
+  /**
+   * Creates queue `name` with `partitions` partitions (1 = a plain queue; more spread one queue over the
+   * masters of a Redis Cluster, docs/scaling.md); admin token. Calling it again with the same count answers
+   * the queue; another count throws a TqApiError with status 409.
+   */
+  createQueue(
+    name: string,
+    { partitions, signal }: CallOptions & { partitions: number },
+  ): Promise<QueueStats> {
+    return this.call(
+      (s) => this.api.PUT('/queues/{name}', { params: { path: { name } }, body: { partitions }, signal: s }),
+      signal,
+    );
+  }
+
   /** Stops workers from claiming the queue's tasks (submissions still succeed). */
   pause(name: string, options: CallOptions = {}): Promise<QueueStats> {
     return this.call(

@@ -666,7 +666,7 @@ export type components = {
                 missed: number;
             } | null;
             /** @description The partition of a partitioned queue that holds the task (its id names it: <queue>.<partition>.<ULID>); 0 otherwise. */
-            partition?: number;
+            partition: number;
             workerId?: string | null;
             /**
              * @description Where the task was read: redis (live), or archive (the task history in PostgreSQL, after Redis retention deleted it).
