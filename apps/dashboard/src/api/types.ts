@@ -39,6 +39,8 @@ export interface QueueView {
   waiting: number;
   oldestPendingAgeMs: number | null;
   expiredLeases: number;
+  /** Partitions of the queue (docs/scaling.md); 1 for a plain queue. */
+  partitions: number;
 }
 
 /** GET /tasks/:id: from Redis, or from the task history once Redis retention removed it (`source`). */

@@ -51,6 +51,10 @@ export function QueuesPage() {
             ),
         }),
       ),
+      column.accessor('partitions', {
+        header: 'Partitions',
+        cell: (c) => <span className="num">{c.getValue()}</span>,
+      }),
       column.accessor('oldestPendingAgeMs', {
         header: 'Oldest pending',
         cell: (c) => formatDuration(c.getValue()),
@@ -92,7 +96,9 @@ export function QueuesPage() {
         Pausing stops workers from claiming a queue&apos;s tasks; submissions still succeed and wait.
         &quot;Oldest pending&quot; is how long the oldest runnable task has waited: the queue&apos;s latency.
         Limits (rate, concurrency, per group) are set with PUT /queues/:name/limits or{' '}
-        <code>tq queue limits</code>; docs/scheduling.md.
+        <code>tq queue limits</code>; docs/scheduling.md. A queue of several partitions is spread over the
+        masters of a Redis Cluster and read here as one (created with <code>tq queue create</code>;
+        docs/scaling.md).
       </p>
       <ErrorNotice error={queues.error} what="load the queues" />
       <ErrorNotice error={pause.error} what="pause or resume the queue" />

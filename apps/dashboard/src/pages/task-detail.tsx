@@ -153,6 +153,15 @@ function TaskView({ task }: { task: Task }) {
             {task.queue}
           </Link>
         </dd>
+        {task.partition > 0 && (
+          <>
+            <dt>Partition</dt>
+            <dd>
+              {task.partition}{' '}
+              <span className="hint">(of the partitioned queue {task.queue}; the id names it)</span>
+            </dd>
+          </>
+        )}
         <dt>Type</dt>
         <dd className="mono">{task.type}</dd>
         <dt>Priority</dt>
