@@ -54,6 +54,8 @@ const CASES: Case[] = [
   { name: 'a bad traceparent', op: 'submit', body: { type: 'x', traceparent: 'nope' } },
   { name: 'a fair group', op: 'submit', body: { type: 'x', group: 'tenant-42' } },
   { name: 'a bad group', op: 'submit', body: { type: 'x', group: 'two words' } },
+  { name: 'a partition key', op: 'submit', body: { type: 'x', partitionKey: 'customer-42' } },
+  { name: 'a bad partition key', op: 'submit', body: { type: 'x', partitionKey: 'two words' } },
   {
     name: 'a payload over MAX_PAYLOAD_BYTES',
     op: 'submit',
