@@ -16,3 +16,4 @@ export {
   WAIT_FOR_TIMEOUT_MS,
 } from './deadlines';
 export { metricSample } from './metric-sample';
+export { onTestCluster, testPartitions } from './test-partitions';

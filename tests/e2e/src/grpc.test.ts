@@ -11,7 +11,7 @@ import { loadTqProto } from '@tq/api';
 import { freePort, randomQueueName } from '@tq/testing';
 import { HttpTarget } from './support/http-target';
 import type { Service } from './support/service';
-import { Stack } from './support/stack';
+import { Stack, itOneRedisServer } from './support/stack';
 
 /**
  * The gRPC API of the stock API process, with a stock worker process running the tasks: a Watch sees a
@@ -132,22 +132,25 @@ describe('the gRPC API with real worker, reaper and API processes', () => {
     expect(target.hits.get('/flaky')).toHaveLength(3);
   });
 
-  it('answers UNAVAILABLE while Redis is down, with the API process alive, and serves again once it is back', async () => {
-    await stack.redis.kill();
-    const submit = () =>
-      call<{ task: TaskMessage }>((md, cb) => client.Submit({ type: 'http', queue }, md, cb));
-    const down = await submit();
-    expect(down).toMatchObject({ ok: false, code: status.UNAVAILABLE });
-    expect(api.running).toBe(true);
-    await stack.redis.restart();
-    const back = await stack.until(
-      api,
-      async () => (await submit()).ok,
-      'a Submit stored after Redis came back',
-    );
-    expect(back).toBe(true);
-    expect(api.running).toBe(true);
-  });
+  itOneRedisServer(
+    'answers UNAVAILABLE while Redis is down, with the API process alive, and serves again once it is back',
+    async () => {
+      await stack.redis.kill();
+      const submit = () =>
+        call<{ task: TaskMessage }>((md, cb) => client.Submit({ type: 'http', queue }, md, cb));
+      const down = await submit();
+      expect(down).toMatchObject({ ok: false, code: status.UNAVAILABLE });
+      expect(api.running).toBe(true);
+      await stack.redis.restart();
+      const back = await stack.until(
+        api,
+        async () => (await submit()).ok,
+        'a Submit stored after Redis came back',
+      );
+      expect(back).toBe(true);
+      expect(api.running).toBe(true);
+    },
+  );
 });
 
 /** A JSON object as google.protobuf.Value (strings only: what these tests send). */

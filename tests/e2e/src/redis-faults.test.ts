@@ -2,7 +2,7 @@ import { createRedis, type RedisClient } from '@tq/core';
 import { randomQueueName, type RedisServerOptions } from '@tq/testing';
 import { getTask, submitTask } from './support/api-client';
 import type { Service } from './support/service';
-import { Stack } from './support/stack';
+import { Stack, describeOneRedisServer } from './support/stack';
 
 /** The API's REDIS_COMMAND_TIMEOUT_MS: short, so a request to a dead Redis answers 503 quickly. */
 const COMMAND_TIMEOUT_MS = 500;
@@ -58,7 +58,7 @@ async function metric(service: Service, name: string): Promise<number> {
   return Number(line?.split(' ')[1]);
 }
 
-describe('api, worker and reaper under Redis faults (real processes)', () => {
+describeOneRedisServer('api, worker and reaper under Redis faults (real processes)', () => {
   let stack: Stack | undefined;
   let admin: RedisClient | undefined;
   afterEach(async () => {

@@ -1,6 +1,6 @@
 import { SHUTDOWN_MARGIN_MS } from '@tq/ops';
 import { getTask, submitTask } from './support/api-client';
-import { Stack } from './support/stack';
+import { Stack, describeOneRedisServer } from './support/stack';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 const VISIBILITY_TIMEOUT_MS = 2000;
@@ -12,7 +12,7 @@ const VISIBILITY_TIMEOUT_MS = 2000;
 const OBSERVER_SLACK_MS = 2000;
 
 /** SIGTERM while Redis is down: the worker exits 0 in bounded time and nothing is lost. */
-describe('worker shutdown with Redis down', () => {
+describeOneRedisServer('worker shutdown with Redis down', () => {
   let stack: Stack;
 
   beforeAll(async () => {

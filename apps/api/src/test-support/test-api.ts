@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EPOCH_KEY, createRedis, type RedisClient } from '@tq/core';
-import { logSink, waitFor } from '@tq/testing';
+import { logSink, testPartitions, waitFor } from '@tq/testing';
 import type { Express } from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -27,10 +27,17 @@ export interface TestApi {
 
 /**
  * Starts the API the way main.ts does, with `env` over the defaults and REDIS_URL from the
- * environment (the jest global setup's Redis) unless `env` names another.
+ * environment (the jest global setup's Redis) unless `env` names another. With TQ_TEST_PARTITIONS=N the
+ * queues it creates get N partitions (QUEUE_DEFAULT_PARTITIONS).
  */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
-  const config = loadConfig({ REDIS_URL: process.env.REDIS_URL, PORT: '0', ...env });
+  const partitions = testPartitions();
+  const config = loadConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    PORT: '0',
+    ...(partitions > 1 ? { QUEUE_DEFAULT_PARTITIONS: String(partitions) } : {}),
+    ...env,
+  });
   const redis = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', () => {}); // outages are what some tests are about
   const sink = logSink();

@@ -1,4 +1,4 @@
-import type { Queue } from '@tq/core';
+import type { PartitionedQueue } from '@tq/core';
 import type { HandlerRecord, Kill } from './stack';
 
 /** One attempt that was running on a worker when it was SIGKILLed, and what became of it. */
@@ -22,7 +22,7 @@ const LEASE_EXPIRED = /lease expired/;
  * and until the next attempt began.
  */
 export async function killedAttempts(
-  queue: Queue,
+  queue: Pick<PartitionedQueue, 'getTask'>,
   kills: Kill[],
   starts: HandlerRecord[],
 ): Promise<KilledAttempt[]> {

@@ -1,18 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  PartitionedQueue,
-  Queue,
-  createRedis,
-  type QueueStats,
-  type RedisClient,
-  type TaskRecord,
-} from '@tq/core';
+import { PartitionedQueue, createRedis, type QueueStats, type RedisClient, type TaskRecord } from '@tq/core';
 import {
   SERVICE_START_TIMEOUT_MS,
   freePort,
+  onTestCluster,
   randomQueueName,
+  startRedisCluster,
   startRedisServer,
+  testPartitions,
   waitFor,
   waitForService,
   type RedisServer,
@@ -47,6 +43,22 @@ export const TIMINGS = {
   backoffCapMs: 1000,
 };
 
+/** TQ_TEST_CLUSTER=1: a stack's Redis is a private 3-master Redis Cluster (startRedis without options). */
+export const ON_CLUSTER = onTestCluster();
+
+/** TQ_TEST_PARTITIONS=N: the API and workers create the stack's queue with N partitions (ADR 0040). */
+export const PARTITIONS = testPartitions();
+
+/**
+ * For `ScenarioMeta.unavailable`: why a scenario whose subject is the one redis-server (it kills, restarts,
+ * proxies or fills it) cannot run with TQ_TEST_CLUSTER=1; undefined otherwise.
+ */
+export function needsOneRedisServer(what: string): string | undefined {
+  return ON_CLUSTER
+    ? `it ${what} the one redis-server; with TQ_TEST_CLUSTER=1 Redis is a cluster`
+    : undefined;
+}
+
 /** Values of the n-th load generator of a stack start at n * VALUE_BLOCK + 1, so all values are unique. */
 const VALUE_BLOCK = 1_000_000;
 
@@ -80,8 +92,19 @@ export class ChaosStack {
     return new ChaosStack(dir);
   }
 
-  /** Starts the stack's redis-server (persistence as asked) and points every service at it. */
+  /**
+   * Starts the stack's redis-server (persistence as asked) and points every service at it; with
+   * TQ_TEST_CLUSTER=1 a private 3-master Redis Cluster instead, without persistence (the scenarios that run
+   * there never stop Redis) and without a server to return (`redis` stays undefined: a scenario that needs
+   * the server declares {@link needsOneRedisServer}).
+   */
   async startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+    if (ON_CLUSTER) {
+      const cluster = await startRedisCluster();
+      this.onClose(() => cluster.stop());
+      this.redisUrl = cluster.url;
+      return undefined as unknown as RedisServer;
+    }
     this.redis = await startRedisServer(options);
     this.redisUrl = this.redis.url;
     return this.redis;
@@ -96,7 +119,12 @@ export class ChaosStack {
     const service = new Service(
       name,
       kind,
-      { REDIS_URL: this.redisUrl, ...wrapperEnv, ...env },
+      {
+        REDIS_URL: this.redisUrl,
+        ...(PARTITIONS > 1 ? { QUEUE_DEFAULT_PARTITIONS: String(PARTITIONS) } : {}),
+        ...wrapperEnv,
+        ...env,
+      },
       { argv: [entryPoint(kind)], logFile: join(this.dir, 'logs', `${name}.log`) },
     );
     this.services.push(service);
@@ -232,8 +260,12 @@ export class ChaosStack {
     return this.client;
   }
 
-  queueHandle(): Queue {
-    return new Queue(this.redisClient(), this.queue);
+  /**
+   * The stack's queue with its partition layout as stored (one partition unless TQ_TEST_PARTITIONS made the
+   * services create it partitioned), read again on every call.
+   */
+  queueHandle(): Promise<PartitionedQueue> {
+    return PartitionedQueue.open(this.redisClient(), this.queue);
   }
 
   /** The whole logical queue's stats: every partition of a partitioned queue (ADR 0040). */
@@ -350,7 +382,7 @@ export class ChaosStack {
       .join('\n');
   }
 
-  /** Kills every process this stack started, then its redis-server. Safe to call twice. */
+  /** Kills every process this stack started, then its redis-server (or cluster). Safe to call twice. */
   async close(): Promise<void> {
     for (const pool of this.pools) pool.supervising = false;
     await Promise.all(this.loads.map((l) => l.service.kill()));

@@ -60,7 +60,7 @@ scenario(
         await pool.stop();
 
         const { check, invariants } = await stack.judge(s);
-        const killed = await killedAttempts(stack.queueHandle(), pool.kills, stack.records('starts'));
+        const killed = await killedAttempts(await stack.queueHandle(), pool.kills, stack.records('starts'));
         const recovery = summarize(killed.map((k) => k.recoveryMs));
         const rerun = summarize(killed.flatMap((k) => (k.rerunMs === undefined ? [] : [k.rerunMs])));
         const killedValues = new Set(killed.map((k) => k.value));

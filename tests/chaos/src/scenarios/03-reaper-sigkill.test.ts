@@ -101,7 +101,7 @@ scenario(
         expect(byA + byB! + byC!).toBe(n);
 
         // Exactly once: each task was recovered by one reaper (one "lease expired" entry, attempt 1).
-        const queue = stack.queueHandle();
+        const queue = await stack.queueHandle();
         const ids = stack.history().flatMap((h) => (h.op === 'ok' && h.taskId ? [h.taskId] : []));
         let twice = 0;
         for (const id of ids) {

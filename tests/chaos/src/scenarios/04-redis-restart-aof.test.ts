@@ -1,7 +1,7 @@
 import type { HistoryLine } from '../harness/load';
 import { outcomes } from '../harness/load';
 import { scenario, size, type Scenario } from '../harness/scenario';
-import { ChaosStack } from '../harness/stack';
+import { ChaosStack, needsOneRedisServer } from '../harness/stack';
 import { sleep, summarize } from '../harness/stats';
 
 /** Redis stays dead this long each time. */
@@ -30,6 +30,7 @@ for (const fsync of ['always', 'everysec'] as const) {
           : ['§2.1 scope: with appendfsync everysec the loss is measured and reported'],
       ci: true,
       noLossPromised: fsync === 'always',
+      unavailable: () => needsOneRedisServer('SIGKILLs and restarts'),
     },
     (s) => {
       const stack = ChaosStack.create(s.meta.id);

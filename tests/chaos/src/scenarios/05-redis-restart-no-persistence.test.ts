@@ -2,7 +2,7 @@ import { check } from '../harness/checker';
 import { enqueueRecords, readHistory } from '../harness/load';
 import { scrape, sumMetric } from '../harness/metrics';
 import { scenario } from '../harness/scenario';
-import { ChaosStack } from '../harness/stack';
+import { ChaosStack, needsOneRedisServer } from '../harness/stack';
 import { sleep, summarize } from '../harness/stats';
 
 const LOSS_LOG = /^Redis lost its data/;
@@ -17,6 +17,7 @@ scenario(
     ],
     ci: false,
     noLossPromised: false,
+    unavailable: () => needsOneRedisServer('SIGKILLs and restarts'),
   },
   (s) => {
     const stack = ChaosStack.create(s.meta.id);

@@ -1,7 +1,7 @@
 import { outcomes } from '../harness/load';
 import { scenario } from '../harness/scenario';
 import { startSentinelSetup } from '../harness/sentinel';
-import { ChaosStack } from '../harness/stack';
+import { ChaosStack, needsOneRedisServer } from '../harness/stack';
 import { sleep } from '../harness/stats';
 import { waitFor } from '@tq/testing';
 
@@ -15,6 +15,7 @@ scenario(
     ],
     ci: false,
     noLossPromised: false,
+    unavailable: () => needsOneRedisServer('replicates and fails over (Sentinel)'),
   },
   (s) => {
     const stack = ChaosStack.create(s.meta.id);

@@ -1,7 +1,7 @@
 import { FaultProxy } from '../harness/fault-proxy';
 import { scrape, sumMetric } from '../harness/metrics';
 import { scenario, size } from '../harness/scenario';
-import { ChaosStack, TIMINGS } from '../harness/stack';
+import { ChaosStack, TIMINGS, needsOneRedisServer } from '../harness/stack';
 import { sleep } from '../harness/stats';
 
 /** Longer than the lease (so the reaper hands the tasks to others), shorter than the 5 s command timeout. */
@@ -18,6 +18,7 @@ scenario(
     ],
     ci: true,
     noLossPromised: true,
+    unavailable: () => needsOneRedisServer('cuts a worker off from (through a TCP proxy in front of)'),
   },
   (s) => {
     const stack = ChaosStack.create(s.meta.id);

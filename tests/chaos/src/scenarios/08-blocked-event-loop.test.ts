@@ -48,7 +48,7 @@ scenario(
         const drainMs = await stack.drain(60_000);
         const history = stack.history();
         const idOf = (value: number) => history.find((h) => h.value === value && h.op === 'ok')!.taskId!;
-        const queue = stack.queueHandle();
+        const queue = await stack.queueHandle();
         const once = (await queue.getTask(idOf(ONCE)))!;
         const always = (await queue.getTask(idOf(ALWAYS)))!;
         const stale = (await Promise.all(workers.map((w) => scrape(w.metricsUrl)))).map((m) => ({
@@ -102,7 +102,9 @@ scenario(
         expect(stale.reduce((n, x) => n + x.complete, 0)).toBeGreaterThanOrEqual(1 + MAX_ATTEMPTS);
         // The tasks claimed with a blocking one stall with it and lose their leases too; recovered together,
         // they are claimed together again, so a neighbour may also spend its attempts: dead, never lost.
-        const dead = (await queue.listTasks('dead', { limit: 100 })).tasks;
+        const dead = (
+          await Promise.all(queue.partitions.map((p) => p.listTasks('dead', { limit: 100 })))
+        ).flatMap((page) => page.tasks);
         expect(dead.map((t) => t.id)).toContain(always.id);
         for (const t of dead) expect(t.deadReason).toBe('lease_expired');
       }));

@@ -1,6 +1,6 @@
 import { outcomes } from '../harness/load';
 import { scenario } from '../harness/scenario';
-import { ChaosStack } from '../harness/stack';
+import { ChaosStack, needsOneRedisServer } from '../harness/stack';
 
 const MAXMEMORY = '25mb';
 
@@ -15,6 +15,7 @@ scenario(
     ],
     ci: true,
     noLossPromised: true,
+    unavailable: () => needsOneRedisServer('fills (maxmemory) and reads the memory of'),
   },
   (s) => {
     const stack = ChaosStack.create(s.meta.id);

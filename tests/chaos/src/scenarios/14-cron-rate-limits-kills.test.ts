@@ -1,10 +1,4 @@
-import {
-  ScheduleStore,
-  queueKeys,
-  type ScheduleDefinition,
-  type TaskRecord,
-  type TaskStatus,
-} from '@tq/core';
+import { ScheduleStore, type ScheduleDefinition, type TaskRecord, type TaskStatus } from '@tq/core';
 import { scenario, size } from '../harness/scenario';
 import type { Service } from '../harness/service';
 import { ChaosStack } from '../harness/stack';
@@ -49,13 +43,13 @@ scenario(
         const durationMs = size(8000, 20_000);
         await stack.startRedis({ appendonly: true, appendfsync: 'always' });
         await stack.startApi();
-        const queue = stack.queueHandle();
+        const queue = await stack.queueHandle();
         await queue.setLimits({
           rate: { max: RATE_MAX, periodMs: RATE_PERIOD_MS },
           concurrency: CONCURRENCY,
         });
         // Every claim writes a `running` event (id: its Redis time): the list of claims, handler or not.
-        await queue.setEventsMode('on');
+        for (const partition of queue.partitions) await partition.setEventsMode('on');
         const schedules = new ScheduleStore(stack.redisClient());
         const cursors = new Map<string, number>();
         for (const { id, misfireGraceMs } of SCHEDULES) {
@@ -225,29 +219,38 @@ scenario(
 
 /** The queue's `running` events (one per claim of a task): task id, attempt, Redis time of the claim, ms. */
 async function runningEvents(stack: ChaosStack): Promise<{ id: string; attempt: number; at: number }[]> {
-  const entries = await stack.redisClient().xrange(queueKeys(stack.queue).events, '-', '+');
-  return entries.flatMap(([streamId, fields]) => {
-    const f = new Map<string, string>();
-    for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-    if (f.get('e') !== 'running') return [];
-    return [
-      { id: `${stack.queue}.${f.get('t')}`, attempt: Number(f.get('v')), at: Number(streamId.split('-')[0]) },
-    ];
-  });
+  const events = [];
+  for (const partition of (await stack.queueHandle()).partitions) {
+    const entries = await stack.redisClient().xrange(partition.keys.events, '-', '+');
+    // A task id names its partition when it is not 0 (ADR 0040): <queue>.<partition>.<local id>.
+    const prefix = partition.partition > 0 ? `${stack.queue}.${partition.partition}.` : `${stack.queue}.`;
+    events.push(
+      ...entries.flatMap(([streamId, fields]) => {
+        const f = new Map<string, string>();
+        for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+        if (f.get('e') !== 'running') return [];
+        return [
+          { id: `${prefix}${f.get('t')}`, attempt: Number(f.get('v')), at: Number(streamId.split('-')[0]) },
+        ];
+      }),
+    );
+  }
+  return events;
 }
 
 /** Every task of the stack's queue in `states`, read whole. */
 async function allTasks(stack: ChaosStack, states: TaskStatus[]): Promise<TaskRecord[]> {
-  const queue = stack.queueHandle();
   const tasks: TaskRecord[] = [];
-  for (const state of states) {
-    let cursor: string | undefined;
-    do {
-      const page = await queue.listTasks(state, { limit: 1000, cursor });
-      const records = await Promise.all(page.tasks.map((t) => queue.getTask(t.id)));
-      tasks.push(...records.filter((r): r is TaskRecord => r !== null));
-      cursor = page.next ?? undefined;
-    } while (cursor !== undefined);
+  for (const queue of (await stack.queueHandle()).partitions) {
+    for (const state of states) {
+      let cursor: string | undefined;
+      do {
+        const page = await queue.listTasks(state, { limit: 1000, cursor });
+        const records = await Promise.all(page.tasks.map((t) => queue.getTask(t.id)));
+        tasks.push(...records.filter((r): r is TaskRecord => r !== null));
+        cursor = page.next ?? undefined;
+      } while (cursor !== undefined);
+    }
   }
   return tasks;
 }

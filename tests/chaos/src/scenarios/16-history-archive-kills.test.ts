@@ -1,4 +1,4 @@
-import { Queue, type TaskRecord } from '@tq/core';
+import type { PartitionedQueue, TaskRecord } from '@tq/core';
 import { postgresBinDir, startPostgresServer, type PostgresServer } from '@tq/testing';
 import { Client } from 'pg';
 import { check } from '../harness/checker';
@@ -79,9 +79,11 @@ async function archivedRows(url: string, queue: string): Promise<Map<string, Row
 }
 
 /** Finished tasks in Redis whose archived mark is not their current state (not yet in PostgreSQL). */
-async function unarchivedInRedis(queue: Queue): Promise<number> {
+async function unarchivedInRedis(logical: PartitionedQueue): Promise<number> {
   let n = 0;
-  for (const state of ['done', 'dead', 'canceled'] as const) {
+  for (const [queue, state] of logical.partitions.flatMap((p) =>
+    (['done', 'dead', 'canceled'] as const).map((st) => [p, st] as const),
+  )) {
     for (const local of await queue.redis.zrange(queue.keys[state], '0', '-1')) {
       const [status, finishedAt, archived] = await queue.redis.hmget(
         queue.keys.taskPrefix + local,
@@ -220,7 +222,7 @@ scenario(
 
         // The redrive: once every dead task Redis holds is archived dead, they run again (fresh attempts) and
         // die again, so their rows must be replaced by the later dead state.
-        const queue = stack.queueHandle();
+        const queue = await stack.queueHandle();
         await stack.until(
           undefined,
           async () => (await unarchivedInRedis(queue)) === 0,

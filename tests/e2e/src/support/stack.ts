@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import {
   SERVICE_START_TIMEOUT_MS,
   freePort,
+  onTestCluster,
+  startRedisCluster,
   startRedisServer,
+  testPartitions,
   waitForService,
   type RedisServer,
   type RedisServerOptions,
@@ -23,22 +26,66 @@ export interface Effect {
   at: number;
 }
 
+/** TQ_TEST_CLUSTER=1: every stack runs on its own private 3-master Redis Cluster instead of a redis-server. */
+export const ON_CLUSTER = onTestCluster();
+
+/** TQ_TEST_PARTITIONS=N: the API and workers create every new queue with N partitions (ADR 0040). */
+export const PARTITIONS = testPartitions();
+
 /**
- * A private redis-server with the services of one test file on it. Every child is SIGKILLed by
+ * The Redis of a stack: a redis-server, or with TQ_TEST_CLUSTER=1 a cluster, whose `kill` and `restart`
+ * throw (tests that stop the one redis-server are skipped there: {@link describeOneRedisServer}).
+ */
+export type StackRedis = Pick<RedisServer, 'url' | 'port' | 'kill' | 'restart' | 'stop'>;
+
+/**
+ * `describe` for tests whose subject is the one redis-server (they kill, restart or reconfigure it, or
+ * start it with persistence options): on the cluster one skipped test saying so.
+ */
+export function describeOneRedisServer(name: string, body: () => void): void {
+  if (!ON_CLUSTER) describe(name, body);
+  else describe(name, () => it.skip(`skipped: ${SKIP_REASON}`, () => undefined));
+}
+
+/** `it` for one such test in a file that otherwise runs on the cluster too. */
+export function itOneRedisServer(name: string, body: () => Promise<void>, timeoutMs?: number): void {
+  if (!ON_CLUSTER) it(name, body, timeoutMs);
+  else it.skip(`skipped: ${name} (${SKIP_REASON})`, () => undefined);
+}
+
+const SKIP_REASON =
+  'stops or reconfigures the one redis-server; with TQ_TEST_CLUSTER=1 the stack is a cluster (a master failover is chaos scenario territory)';
+
+/**
+ * A private redis-server (or Redis Cluster, {@link ON_CLUSTER}) with the services of one test file on it. Every child is SIGKILLed by
  * `close()` (call it in afterAll) and when the jest process exits, so none outlives a failed run.
  */
 export class Stack {
   readonly services: Service[] = [];
   readonly effectsFile: string;
   apiUrl = '';
-  private constructor(readonly redis: RedisServer) {
+  private constructor(readonly redis: StackRedis) {
     this.effectsFile = join(mkdtempSync(join(tmpdir(), 'tq-e2e-')), 'effects.jsonl');
     live.add(this);
   }
 
-  /** A stack on a new private redis-server (`redis`: its persistence and other options). */
+  /**
+   * A stack on a new private redis-server (`redis`: its persistence and other options), or with
+   * TQ_TEST_CLUSTER=1 on a new private 3-master Redis Cluster (where `redis` options cannot apply).
+   */
   static async start(redis: RedisServerOptions = {}): Promise<Stack> {
-    return new Stack(await startRedisServer(redis));
+    if (!ON_CLUSTER) return new Stack(await startRedisServer(redis));
+    if (Object.keys(redis).length > 0)
+      throw new Error('Stack.start: redis-server options need one redis-server (describeOneRedisServer)');
+    const cluster = await startRedisCluster();
+    const refuse = () => Promise.reject(new Error(`not on a Redis Cluster: ${SKIP_REASON}`));
+    return new Stack({
+      url: cluster.url,
+      port: cluster.nodes[0]!.port,
+      kill: refuse,
+      restart: refuse,
+      stop: () => cluster.stop(),
+    });
   }
 
   /** Starts the API on a free port and waits until /readyz answers 200. */
@@ -88,7 +135,7 @@ export class Stack {
     const service = new Service(
       name,
       kind,
-      { REDIS_URL: this.redis.url, ...env },
+      { REDIS_URL: this.redis.url, ...partitionsEnv(), ...env },
       { argv: [entryPoint(kind)] },
     );
     this.services.push(service);
@@ -135,6 +182,11 @@ export class Stack {
     await this.redis.stop();
     live.delete(this);
   }
+}
+
+/** QUEUE_DEFAULT_PARTITIONS for the services when TQ_TEST_PARTITIONS asks for partitioned queues. */
+function partitionsEnv(): Record<string, string> {
+  return PARTITIONS > 1 ? { QUEUE_DEFAULT_PARTITIONS: String(PARTITIONS) } : {};
 }
 
 type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
