@@ -72,6 +72,28 @@ describe('enqueue with a replica wait, one master', () => {
     expect((await queue.enqueue([one]))[0]!.status).toBe('created');
     expect((await queue.stats()).counts.pending).toBe(1);
   });
+  it('sends one WAIT for the enqueues that come while one is out, not one each', async () => {
+    const queue = new Queue(redis, randomQueueName('wait'));
+    await queue.enqueue([task(queue.name)]);
+    const waits = async () =>
+      Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+
+    const before = await waits();
+    const sent = Array.from({ length: 40 }, () =>
+      queue.enqueue([task(queue.name)], 0, 0, { replicas: 1, timeoutMs: 5000 }),
+    );
+    expect((await Promise.all(sent)).map((o) => o[0]!.status)).toEqual(Array(40).fill('created'));
+    expect((await waits()) - before).toBeLessThanOrEqual(3);
+
+    // Without the replicas asked for, every WAIT takes its whole timeout: each caller is answered
+    // after one or two of them, not after the WAITs of all the callers before it.
+    const short = { replicas: 2, timeoutMs: 100 };
+    const refused = await Promise.allSettled(
+      Array.from({ length: 40 }, () => queue.enqueue([task(queue.name)], 0, 0, short)),
+    );
+    expect(refused.map((r) => r.status)).toEqual(Array(40).fill('rejected'));
+    expect((await waits()) - before).toBeLessThanOrEqual(6);
+  });
 });
 
 describe('enqueue with a replica wait on a Cluster', () => {

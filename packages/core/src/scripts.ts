@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
+import { hashSlot } from './keys';
 
 /** A connection to a single Redis (standalone, TLS or Sentinel) or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -60,6 +61,7 @@ function loadScript(name: string): string {
 }
 
 const sources = new Map<ScriptName, string>();
+const digests = new Map<string, string>();
 const defined = new WeakSet<RedisClient>();
 
 /**
@@ -93,19 +95,46 @@ export interface ReplicatedReply {
 
 /** Redirections a Cluster answers while slots move or a failover settles: the script did not run. */
 const REDIRECTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
-/** How many times a redirected script + WAIT pipeline is sent again, with the slot map refreshed. */
+/** How many times a redirected script is sent again, with the slot map refreshed. */
 const REDIRECT_RETRIES = 5;
+/** Most script calls one WAIT answers for. */
+const MAX_CALLS_PER_WAIT = 100;
+
+interface WaitingCall {
+  name: ScriptName;
+  keys: string[];
+  args: Arg[];
+  /** Sent as EVAL after the server answered NOSCRIPT. */
+  asEval: boolean;
+  redirects: number;
+  resolve: (reply: ReplicatedReply) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The script calls of one slot waiting for a WAIT, and whether a pipeline of them is out. */
+interface Lane {
+  busy: boolean;
+  waiting: WaitingCall[];
+}
+
+const lanes = new WeakMap<RedisClient, Map<string, Lane>>();
 
 /**
- * Runs a script and then `WAIT replicas timeoutMs` on the same connection (ADR 0044): one pipeline, so on
- * a Cluster both go to the master of the slot the script's first key is in (WAIT has no key and counts the
- * replicas that acknowledged this connection's writes so far, hence the same connection). The script goes
- * as EVALSHA, and as EVAL when the server answers NOSCRIPT (ioredis's own fallback would resend it outside
- * the pipeline, after the WAIT). A redirected pipeline (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: the script did
- * not run) is sent again after the slot map is refreshed, up to 5 times over about 0.75 s. WAIT blocks this connection on
- * the server for up to `timeoutMs` when replicas are missing.
+ * Runs a script, then `WAIT replicas timeoutMs` on the same connection (ADR 0044), and answers the script's
+ * reply with the count WAIT gave. WAIT has no key and counts the replicas that acknowledged this
+ * connection's writes so far, so script and WAIT go in one pipeline: ioredis writes a pipeline on one
+ * connection, and a Cluster client routes it by its keys, so both reach the master of the script's slot.
+ *
+ * WAIT blocks the connection on the server until it answers (up to `timeoutMs` when replicas are missing),
+ * so calls are group-committed per slot: while one pipeline is out, the calls that come meanwhile wait and
+ * go next as one pipeline (up to 100 scripts) closed by one WAIT. Without replicas each call then waits at
+ * most about two timeouts instead of queueing behind one WAIT per call.
+ *
+ * Scripts go as EVALSHA, as EVAL after NOSCRIPT (ioredis's own fallback would resend them outside the
+ * pipeline, after the WAIT); a script the Cluster redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: it did
+ * not run) goes again after the slot map is refreshed, up to 5 times.
  */
-export async function runScriptAndWait(
+export function runScriptAndWait(
   redis: RedisClient,
   name: ScriptName,
   keys: string[],
@@ -116,30 +145,70 @@ export async function runScriptAndWait(
   if (keys.length !== SCRIPTS[name]) {
     throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
   }
-  const lua = source(name);
-  const sha = createHash('sha1').update(lua).digest('hex');
-  let asEval = false;
-  for (let attempt = 0; ; attempt++) {
-    const pipeline = redis.pipeline();
-    if (asEval) pipeline.eval(lua, keys.length, ...keys, ...args);
-    else pipeline.evalsha(sha, keys.length, ...keys, ...args);
-    pipeline.wait(replicas, timeoutMs);
-    const results = (await pipeline.exec()) ?? [];
-    const [scriptError, reply] = results[0] ?? [new Error('the pipeline was discarded')];
-    const [waitError, acked] = results[1] ?? [new Error('the pipeline was discarded')];
-    if (scriptError) {
-      if (!asEval && scriptError.message.startsWith('NOSCRIPT')) {
-        asEval = true;
+  const slot = redis instanceof Cluster ? hashSlot(keys[0]!) : 0;
+  const laneKey = `${slot} ${replicas} ${timeoutMs}`;
+  let byKey = lanes.get(redis);
+  if (!byKey) lanes.set(redis, (byKey = new Map<string, Lane>()));
+  let lane = byKey.get(laneKey);
+  if (!lane) byKey.set(laneKey, (lane = { busy: false, waiting: [] }));
+  const queued = lane;
+  return new Promise<ReplicatedReply>((resolve, reject) => {
+    queued.waiting.push({ name, keys, args, asEval: false, redirects: 0, resolve, reject });
+    if (!queued.busy)
+      drainLane(redis, queued, replicas, timeoutMs).catch((error: unknown) => {
+        for (const call of queued.waiting.splice(0)) call.reject(error);
+      });
+  });
+}
+
+/** Sends a lane's waiting calls, one pipeline closed by WAIT at a time, until none is left. */
+async function drainLane(redis: RedisClient, lane: Lane, replicas: number, timeoutMs: number): Promise<void> {
+  lane.busy = true;
+  try {
+    while (lane.waiting.length > 0) {
+      const batch = lane.waiting.splice(0, MAX_CALLS_PER_WAIT);
+      const pipeline = redis.pipeline();
+      for (const call of batch) {
+        const lua = source(call.name);
+        if (call.asEval) pipeline.eval(lua, call.keys.length, ...call.keys, ...call.args);
+        else pipeline.evalsha(digest(lua), call.keys.length, ...call.keys, ...call.args);
+      }
+      pipeline.wait(replicas, timeoutMs);
+      let results: [Error | null, unknown][];
+      try {
+        results = (await pipeline.exec()) ?? [];
+      } catch (error) {
+        for (const call of batch) call.reject(error);
         continue;
       }
-      if (redis instanceof Cluster && REDIRECTED.test(scriptError.message) && attempt < REDIRECT_RETRIES) {
-        await refreshSlots(redis, 50 * (attempt + 1));
-        continue;
-      }
-      throw scriptError;
+      const discarded: [Error, unknown] = [new Error('the pipeline was discarded'), null];
+      const [waitError, acked] = results[batch.length] ?? discarded;
+      const again: WaitingCall[] = [];
+      batch.forEach((call, i) => {
+        const [error, reply] = results[i] ?? discarded;
+        if (!error) {
+          if (waitError) call.reject(waitError);
+          else call.resolve({ reply, replicas: Number(acked) });
+        } else if (!call.asEval && error.message.startsWith('NOSCRIPT')) {
+          call.asEval = true;
+          again.push(call);
+        } else if (
+          redis instanceof Cluster &&
+          REDIRECTED.test(error.message) &&
+          call.redirects < REDIRECT_RETRIES
+        ) {
+          call.redirects++;
+          again.push(call);
+        } else {
+          call.reject(error);
+        }
+      });
+      lane.waiting.unshift(...again);
+      const redirects = Math.max(0, ...again.map((c) => c.redirects));
+      if (redis instanceof Cluster && redirects > 0) await refreshSlots(redis, 50 * redirects);
     }
-    if (waitError) throw waitError;
-    return { reply, replicas: Number(acked) };
+  } finally {
+    lane.busy = false;
   }
 }
 
@@ -157,6 +226,16 @@ function source(name: ScriptName): string {
   return lua;
 }
 
+/** The SHA1 Redis knows a script by (EVALSHA). */
+function digest(lua: string): string {
+  let sha = digests.get(lua);
+  if (!sha) {
+    sha = createHash('sha1').update(lua).digest('hex');
+    digests.set(lua, sha);
+  }
+  return sha;
+}
+
 /**
  * Every script by the SHA1 Redis knows it by (EVALSHA), with its number of KEYS: lets a test read the
  * scripts run on a real Redis from MONITOR (the one-slot check of every script's keys).
@@ -165,7 +244,7 @@ export function scriptDigests(): Map<string, { name: ScriptName; numberOfKeys: n
   const out = new Map<string, { name: ScriptName; numberOfKeys: number }>();
   for (const [name, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
     const lua = source(name);
-    out.set(createHash('sha1').update(lua).digest('hex'), { name, numberOfKeys });
+    out.set(digest(lua), { name, numberOfKeys });
   }
   return out;
 }
