@@ -928,8 +928,10 @@ export const openApiDocument = {
         name: 'Last-Event-ID',
         in: 'header',
         required: false,
-        description: 'Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines).',
-        schema: { type: 'string', pattern: '^[0-9]+-[0-9]+$' },
+        description:
+          'Resume after this event id, as sent in `id:` lines: `<ms>-<seq>`, or on the stream of a partitioned ' +
+          "queue every partition's position joined by `_` (ADR 0042).",
+        schema: { type: 'string', pattern: '^[0-9]+-[0-9]+(_[0-9]+-[0-9]+)*$' },
       },
       State: {
         name: 'state',

@@ -1136,7 +1136,7 @@ export type components = {
         IdempotencyKey: string;
         /** @description W3C Trace Context: the task carries it, and the worker starts its process span as a child. Ignored when not valid; the traceparent field of the body wins over it. */
         Traceparent: string;
-        /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+        /** @description Resume after this event id, as sent in `id:` lines: `<ms>-<seq>`, or on the stream of a partitioned queue every partition's position joined by `_` (ADR 0042). */
         LastEventId: string;
         State: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
         /** @description Most tasks in the page. */
@@ -1475,7 +1475,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+                /** @description Resume after this event id, as sent in `id:` lines: `<ms>-<seq>`, or on the stream of a partitioned queue every partition's position joined by `_` (ADR 0042). */
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
@@ -1624,7 +1624,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Resume after this event id (`<ms>-<seq>`, as sent in `id:` lines). */
+                /** @description Resume after this event id, as sent in `id:` lines: `<ms>-<seq>`, or on the stream of a partitioned queue every partition's position joined by `_` (ADR 0042). */
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
