@@ -194,6 +194,22 @@ describe('the tq CLI against the real services', () => {
     });
   });
 
+  it('creates a partitioned queue, submits to it with a partition key, and says the partitions', async () => {
+    const parts = randomQueueName('cli-parts');
+    const created = await tq('queue', 'create', parts, '--partitions', '3');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^partitions\s+3$/m);
+    const keyed = await Promise.all(
+      [1, 2, 3].map(() => json('task', 'add', 'email', '{}', '-q', parts, '--partition-key', 'customer-42')),
+    );
+    expect(new Set(keyed.map((t) => t.partition)).size).toBe(1);
+    expect(await json('queue', 'stats', parts)).toMatchObject({ partitions: 3, counts: { pending: 3 } });
+    const conflict = await tq('queue', 'create', parts, '--partitions', '2');
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('already has 3 partitions, not 2');
+    expect((await tq('queue', 'create', parts)).code).toBe(2);
+  });
+
   it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {
     const invalid = await tq('task', 'add', 'email', 'x', '--priority', '42');
     expect(invalid.code).toBe(1);
