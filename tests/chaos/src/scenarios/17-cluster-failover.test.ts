@@ -8,12 +8,8 @@ import { sleep, summarize } from '../harness/stats';
 
 /** `cluster-node-timeout`: a master silent this long is failed over to its replica. */
 const NODE_TIMEOUT_MS = 1000;
-/**
- * Partitions of the queue under test. 1 until the reaper takes back expired leases in every partition (it
- * reaps partition 0 only on main at the time of writing: with 3, leases that expired in partitions 1 and 2
- * while the failover stopped the cluster stay running forever and the drain never ends).
- */
-const PARTITIONS = 1;
+/** Partitions of the queue under test: one per master (ADR 0040), so the killed master holds one of them. */
+const PARTITIONS = 3;
 /** Sequential single enqueues each way in the latency probe. */
 const PROBES = 300;
 /** The API's REDIS_ENQUEUE_WAIT_TIMEOUT_MS in the WAIT run (below the stack's 1000 ms command timeout). */
@@ -104,6 +100,8 @@ async function failover(s: Scenario, stack: ChaosStack, wait: boolean): Promise<
   const answered = outcomes(stack.history());
   const latency = (from: number, to: number) =>
     summarize(answered.filter((h) => h.op === 'ok' && h.t0! >= from && h.t1! < to).map((h) => h.t1! - h.t0!));
+  const okBetween = (from: number, to: number) =>
+    answered.filter((h) => h.op === 'ok' && h.t0! >= from && h.t0! < to).length;
   const refusedBetween = (from: number, to: number) =>
     answered.filter((h) => h.op !== 'ok' && h.t0! >= from && h.t0! < to).length;
   const effects = stack.records('effects');
@@ -121,6 +119,8 @@ async function failover(s: Scenario, stack: ChaosStack, wait: boolean): Promise<
   );
   s.measure('2xx latency ms before the kill', latency(0, killedAt));
   s.measure('2xx latency ms after the rejoin', latency(rejoinedAt, Infinity));
+  s.measure('2xx answers, sent kill → promotion', okBetween(killedAt, promotedAt));
+  s.measure('2xx answers, sent promotion → rejoin', okBetween(promotedAt, rejoinedAt));
   s.measure('non-2xx answers, sent kill → promotion', refusedBetween(killedAt, promotedAt));
   s.measure('non-2xx answers, sent promotion → rejoin', refusedBetween(promotedAt, rejoinedAt));
   s.measure('non-2xx answers, sent after the rejoin', refusedBetween(rejoinedAt, Infinity));
