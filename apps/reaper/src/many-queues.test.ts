@@ -181,31 +181,44 @@ describe('Reaper with many queues', () => {
     expect(await known()).toContain('idle');
   });
 
-  it('never removes a partitioned queue as idle (its layout is a setting), nor one with a task in any partition', async () => {
+  it('removes an idle partitioned queue only when every partition is empty, keeping its layout; its next task registers it again', async () => {
     const empty = await PartitionedQueue.create(redis, 'empty', 3, clock);
     const busy = await PartitionedQueue.create(redis, 'busy', 3, clock);
-    let key = 0;
-    while (busy.pick({ id: '', type: 't', payload: '1', maxAttempts: 1, partitionKey: `k${key}` }) !== 2)
-      key++;
-    const [outcome] = await busy.enqueue([
-      { id: newTaskId('busy'), type: 't', payload: '1', maxAttempts: 1, partitionKey: `k${key}` },
-    ]);
+    const keyTo = (index: number) => {
+      let key = 0;
+      while (
+        busy.pick({ id: '', type: 't', payload: '1', maxAttempts: 1, partitionKey: `k${key}` }) !== index
+      )
+        key++;
+      return `k${key}`;
+    };
+    const task = (queue: PartitionedQueue, index: number) => ({
+      id: newTaskId(queue.name),
+      type: 't',
+      payload: '1',
+      maxAttempts: 1,
+      partitionKey: keyTo(index),
+    });
+    const [outcome] = await busy.enqueue([task(busy, 2)]);
     expect(parseTaskId(outcome!.id)!.partition).toBe(2);
-    await redis.sadd(QUEUES_KEY, 'empty', 'plain');
+    await redis.sadd(QUEUES_KEY, 'empty');
     const r = reaper({ idleRemoveAfterMs: 1 });
     const known = async () => (await redis.smembers(QUEUES_KEY)).sort();
-    // The unpartitioned empty queue goes: the idle time has passed for the others too.
     await waitFor(
       async () => {
         await r.runPass();
-        return !(await known()).includes('plain');
+        return !(await known()).includes('empty');
       },
-      { message: 'the plain idle queue removed', timeoutMs: 10_000 },
+      { message: 'the empty partitioned queue removed', timeoutMs: 10_000 },
     );
-    await r.runPass();
-    expect(await known()).toEqual(['busy', 'empty']);
-    expect((await PartitionedQueue.open(redis, 'empty')).count).toBe(3);
+    // The one with a task in partition 2 only stays, its task too.
+    expect(await known()).toEqual(['busy']);
     expect(await busy.getTask(outcome!.id)).toMatchObject({ status: 'pending' });
-    expect(await empty.remove('idle')).toMatchObject({ code: 'settings' });
+    // The removed one keeps its layout, and a task in partition 1 (held by a producer that opened it
+    // before) registers it again.
+    expect((await PartitionedQueue.open(redis, 'empty')).count).toBe(3);
+    const [again] = await empty.enqueue([task(empty, 1)]);
+    expect(parseTaskId(again!.id)!.partition).toBe(1);
+    expect(await known()).toEqual(['busy', 'empty']);
   });
 });

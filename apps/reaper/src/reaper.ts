@@ -430,7 +430,10 @@ export class Reaper {
     return due;
   }
 
-  /** Removes from `tq:queues` a queue seen empty, without settings, for idleRemoveAfterMs (not REAPER_QUEUES). */
+  /**
+   * Removes from `tq:queues` a queue seen empty, without settings, for idleRemoveAfterMs (not REAPER_QUEUES);
+   * a partitioned queue only when all its partitions are, keeping its layout (ADR 0041).
+   */
   private async removeIfIdle(queue: PartitionedQueue, stats: QueueStats): Promise<void> {
     const q = queue.name;
     const empty = Object.values(stats.counts).every((n) => n === 0) && !stats.paused;
@@ -441,7 +444,7 @@ export class Reaper {
     const since = this.emptySince.get(q) ?? Date.now();
     this.emptySince.set(q, since);
     if (Date.now() - since < this.idleRemoveAfterMs) return;
-    const { code } = await queue.remove('idle');
+    const { code } = await queue.removeIdle();
     this.emptySince.delete(q);
     if (code === 'removed') {
       this.metrics.queuesRemoved.inc();

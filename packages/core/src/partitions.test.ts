@@ -3,7 +3,7 @@ import type { Cluster } from 'ioredis';
 import { ManualClock } from './clock';
 import { closeRedis } from './connection';
 import { newTaskId, parseTaskId } from './ids';
-import { hashSlot, partitionTag } from './keys';
+import { QUEUES_KEY, hashSlot, partitionTag } from './keys';
 import { PartitionedQueue } from './partitions';
 import { Queue } from './queue';
 import type { RedisClient } from './scripts';
@@ -198,6 +198,43 @@ describe('PartitionedQueue', () => {
     expect((await queue.remove('delete')).code).toBe('removed');
     expect((await PartitionedQueue.open(redis, queue.name)).count).toBe(1);
   });
+
+  it('never leaves a task of any partition outside the registry when an enqueue races an idle removal, and keeps the layout', async () => {
+    // Two connections, so both sides' commands interleave in every order the timing allows (ADR 0041).
+    const other = connect();
+    const keyTo = (queue: PartitionedQueue, index: number) => {
+      let key = 0;
+      while (queue.pick(task(queue, { partitionKey: `k${key}` })) !== index) key++;
+      return `k${key}`;
+    };
+    try {
+      for (let round = 0; round < 36; round++) {
+        const { queue } = await fresh(3);
+        const index = round % 3;
+        // Registered and empty: a task in each partition, finished and trimmed.
+        await queue.enqueue([0, 1, 2].map((i) => task(queue, { partitionKey: keyTo(queue, i) })));
+        await queue.complete((await queue.claim(3, 30_000)).tasks);
+        await queue.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
+        const remover = new PartitionedQueue(other, queue.name, queue.layout);
+        const turns = Math.floor(round / 3) * 2;
+        const late = async () => {
+          for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+          return queue.enqueue([task(queue, { partitionKey: keyTo(queue, index) })]);
+        };
+        const [removal, [outcome]] = await Promise.all([remover.removeIdle(), late()]);
+        expect([round, removal.code === 'removed' || removal.code === 'not_empty']).toEqual([round, true]);
+        expect([round, partitionOf(outcome!.id), (await queue.getTask(outcome!.id))?.status]).toEqual([
+          round,
+          index,
+          'pending',
+        ]);
+        expect([round, await redis.sismember(QUEUES_KEY, queue.name)]).toEqual([round, 1]);
+        expect([round, (await PartitionedQueue.open(redis, queue.name)).count]).toEqual([round, 3]);
+      }
+    } finally {
+      await closeRedis(other);
+    }
+  }, 300_000);
 
   it('refuses ids of other queues or partitions it does not have', async () => {
     const { queue } = await fresh(2);

@@ -2,7 +2,7 @@ import type { Cluster } from 'ioredis';
 import type { Clock } from './clock';
 import { TqError } from './errors';
 import { MAX_PARTITIONS, parseTaskId } from './ids';
-import { hashSlot, partitionTag, queueKeys } from './keys';
+import { QUEUES_KEY, hashSlot, partitionTag, queueKeys } from './keys';
 import {
   compareStreamIds,
   historyMerged,
@@ -535,6 +535,37 @@ export class PartitionedQueue {
       if (result.code !== 'removed') return result;
     }
     return this.partitions[0]!.remove(mode);
+  }
+
+  /**
+   * The reaper's idle removal (ADR 0041): takes the logical queue out of `tq:queues` when every partition
+   * is empty, without settings and not served, and keeps the layout (a producer may hold it; the next task
+   * registers the queue again with its partitions). The name leaves the registry once, before any
+   * partition's removal script, and comes back when one refuses: per partition the interleavings with an
+   * enqueue are ADR 0005's (a task written before the script makes it refuse, one after it finds the
+   * `registered` marker gone and registers the queue first), so a task in any partition is never left
+   * outside the registry.
+   */
+  async removeIdle(): Promise<RemoveResult> {
+    const checks = await Promise.all(this.partitions.map((p) => p.removable('idle')));
+    const refused = checks.find((check) => check.code !== 'removed');
+    if (refused) return refused;
+    await this.redis.srem(QUEUES_KEY, this.name);
+    try {
+      let result: RemoveResult | undefined;
+      for (const p of [...this.partitions.slice(1), this.partitions[0]!]) {
+        result = await p.removeUnlisted('idle');
+        if (result.code !== 'removed') {
+          await this.redis.sadd(QUEUES_KEY, this.name);
+          return result;
+        }
+      }
+      return result!;
+    } catch (error) {
+      // Not known to be removed: put the name back (if Redis lets us) rather than risk hiding the queue.
+      await this.redis.sadd(QUEUES_KEY, this.name).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Splits items by the partition of their id, runs `call` per partition, answers in input order. */

@@ -964,6 +964,15 @@ export class Queue {
     }
   }
 
+  /**
+   * The queue-side half of {@link remove} alone, `tq:queues` untouched: for a caller that took the name out
+   * of the registry itself before every partition's removal and adds it back when one refuses
+   * ({@link PartitionedQueue.removeIdle}).
+   */
+  removeUnlisted(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    return this.removeScript(mode, false);
+  }
+
   /** What `remove(mode)` would answer now: a dry run of its script, nothing changes. */
   removable(mode: 'delete' | 'idle'): Promise<RemoveResult> {
     return this.removeScript(mode, true);

@@ -31,7 +31,7 @@
     'not_empty' some state holds a task
     'schedules' the queue holds schedules (they enqueue into it: delete them first)
     'settings'  idle mode: the queue has settings (meta; a lapsed eventsUntil is not one, nor the
-                `grouped` mark)
+                `grouped` mark, nor a partitioned queue's layout, which an idle removal keeps: ADR 0041)
     'served'    idle mode: a worker serves the queue, or an API holds its events listener lease
 ]]
 -- @include events
@@ -49,6 +49,8 @@ local archive_key = KEYS[13]
 local starts_key = KEYS[14]
 local group_prefix = KEYS[15]
 local mode = ARGV[1]
+-- A partitioned queue's layout in partition 0's meta (ADR 0040): not a setting for an idle removal.
+local LAYOUT_FIELDS = { 'partitions', 'partitionGen', 'partitionTags' }
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
 
@@ -70,6 +72,9 @@ if code == 'removed' and mode == 'idle' then
   local listened_until = tonumber(redis.call('HGET', meta_key, 'eventsUntil') or '0')
   local setting_fields = redis.call('HLEN', meta_key) - (listened_until > 0 and 1 or 0)
     - redis.call('HEXISTS', meta_key, 'grouped')
+  for _, field in ipairs(LAYOUT_FIELDS) do
+    setting_fields = setting_fields - redis.call('HEXISTS', meta_key, field)
+  end
   if setting_fields > 0 then
     code = 'settings'
   elseif redis.call('EXISTS', served_key) == 1 or listened_until > now then
@@ -81,7 +86,13 @@ if code == 'removed' and not dry then
   -- group marks the queue grouped again.
   redis.call('DEL', registered_key, events_key, archive_key, starts_key, group_prefix .. 'rotation',
     group_prefix .. 'running')
-  -- Left with no setting (or a lapsed lease only) in idle mode; everything goes in delete mode.
-  redis.call('DEL', meta_key)
+  if mode == 'idle' then
+    -- Left with no setting but a lapsed lease, the grouped mark and a partitioned queue's layout, which
+    -- stays: the queue keeps its partitions when a task comes again (producers may hold the layout).
+    redis.call('HDEL', meta_key, 'eventsUntil', 'grouped')
+  else
+    -- Everything goes in delete mode, the layout included.
+    redis.call('DEL', meta_key)
+  end
 end
 return { code, unpack(counts) }
