@@ -444,7 +444,7 @@ export class Reaper {
     const since = this.emptySince.get(q) ?? Date.now();
     this.emptySince.set(q, since);
     if (Date.now() - since < this.idleRemoveAfterMs) return;
-    const { code } = await queue.removeIdle();
+    const { code } = await queue.remove('idle');
     this.emptySince.delete(q);
     if (code === 'removed') {
       this.metrics.queuesRemoved.inc();

@@ -196,10 +196,12 @@ describe('PartitionedQueue', () => {
     await queue.purgeDead();
     await queue.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
     expect((await queue.remove('delete')).code).toBe('removed');
-    expect((await PartitionedQueue.open(redis, queue.name)).count).toBe(1);
+    expect(await redis.sismember(QUEUES_KEY, queue.name)).toBe(0);
+    // The layout stays: a producer may still route with it (ADR 0041).
+    expect((await PartitionedQueue.open(redis, queue.name)).count).toBe(3);
   });
 
-  it('never leaves a task of any partition outside the registry when an enqueue races an idle removal, and keeps the layout', async () => {
+  it('never leaves a task of any partition outside the registry when an enqueue races an idle or operator removal, and keeps the layout', async () => {
     // Two connections, so both sides' commands interleave in every order the timing allows (ADR 0041).
     const other = connect();
     const keyTo = (queue: PartitionedQueue, index: number) => {
@@ -221,7 +223,8 @@ describe('PartitionedQueue', () => {
           for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
           return queue.enqueue([task(queue, { partitionKey: keyTo(queue, index) })]);
         };
-        const [removal, [outcome]] = await Promise.all([remover.removeIdle(), late()]);
+        const mode = round % 2 === 0 ? 'idle' : 'delete';
+        const [removal, [outcome]] = await Promise.all([remover.remove(mode), late()]);
         expect([round, removal.code === 'removed' || removal.code === 'not_empty']).toEqual([round, true]);
         expect([round, partitionOf(outcome!.id), (await queue.getTask(outcome!.id))?.status]).toEqual([
           round,

@@ -522,39 +522,23 @@ export class PartitionedQueue {
   }
 
   /**
-   * Removes the logical queue when every partition is empty (see {@link Queue.remove}): partitions 1.. go
-   * first, partition 0 (which holds the layout and the registry entry) last.
-   */
-  async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
-    for (const p of this.partitions) {
-      const check = await p.removable(mode);
-      if (check.code !== 'removed') return check;
-    }
-    for (const p of this.partitions.slice(1)) {
-      const result = await p.remove(mode);
-      if (result.code !== 'removed') return result;
-    }
-    return this.partitions[0]!.remove(mode);
-  }
-
-  /**
-   * The reaper's idle removal (ADR 0041): takes the logical queue out of `tq:queues` when every partition
-   * is empty, without settings and not served, and keeps the layout (a producer may hold it; the next task
-   * registers the queue again with its partitions). The name leaves the registry once, before any
+   * Removes the logical queue when every partition is empty (see {@link Queue.remove}), an operator's
+   * `delete` or the reaper's `idle` removal (ADR 0041). The name leaves `tq:queues` once, before any
    * partition's removal script, and comes back when one refuses: per partition the interleavings with an
    * enqueue are ADR 0005's (a task written before the script makes it refuse, one after it finds the
    * `registered` marker gone and registers the queue first), so a task in any partition is never left
-   * outside the registry.
+   * outside the registry. The layout stays in both modes: a producer may still hold it, and the next task
+   * registers the queue again with its partitions (a resize changes the count, not a delete).
    */
-  async removeIdle(): Promise<RemoveResult> {
-    const checks = await Promise.all(this.partitions.map((p) => p.removable('idle')));
+  async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
+    const checks = await Promise.all(this.partitions.map((p) => p.removable(mode)));
     const refused = checks.find((check) => check.code !== 'removed');
     if (refused) return refused;
     await this.redis.srem(QUEUES_KEY, this.name);
     try {
       let result: RemoveResult | undefined;
       for (const p of [...this.partitions.slice(1), this.partitions[0]!]) {
-        result = await p.removeUnlisted('idle');
+        result = await p.removeUnlisted(mode);
         if (result.code !== 'removed') {
           await this.redis.sadd(QUEUES_KEY, this.name);
           return result;

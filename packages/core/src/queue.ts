@@ -967,7 +967,7 @@ export class Queue {
   /**
    * The queue-side half of {@link remove} alone, `tq:queues` untouched: for a caller that took the name out
    * of the registry itself before every partition's removal and adds it back when one refuses
-   * ({@link PartitionedQueue.removeIdle}).
+   * ({@link PartitionedQueue.remove}).
    */
   removeUnlisted(mode: 'delete' | 'idle'): Promise<RemoveResult> {
     return this.removeScript(mode, false);

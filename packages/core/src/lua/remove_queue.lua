@@ -21,7 +21,7 @@
   KEYS[14] starts         tq:{q}:starts      the rate window (lib/limits.lua; deleted with the queue)
   KEYS[15] group prefix   tq:{q}:g:          (group keys derived from it: lib/groups.lua)
 
-  ARGV[1] mode: 'delete' (an operator's DELETE: settings and limits go too) or 'idle' (automatic: never a
+  ARGV[1] mode: 'delete' (an operator's DELETE: settings and limits go too, not a partition layout) or 'idle' (automatic: never a
           queue with settings, limits included, or a serving worker)
   ARGV[2] '1' = dry run: check only
   ARGV[3] now ms ('' = Redis TIME): an events listener lease (meta eventsUntil) still running counts as served
@@ -87,12 +87,22 @@ if code == 'removed' and not dry then
   redis.call('DEL', registered_key, events_key, archive_key, starts_key, group_prefix .. 'rotation',
     group_prefix .. 'running')
   if mode == 'idle' then
-    -- Left with no setting but a lapsed lease, the grouped mark and a partitioned queue's layout, which
-    -- stays: the queue keeps its partitions when a task comes again (producers may hold the layout).
+    -- Left with no setting but a lapsed lease, the grouped mark and a partitioned queue's layout.
     redis.call('HDEL', meta_key, 'eventsUntil', 'grouped')
   else
-    -- Everything goes in delete mode, the layout included.
-    redis.call('DEL', meta_key)
+    -- Every setting goes in delete mode, but not the layout (ADR 0041).
+    local fields = redis.call('HKEYS', meta_key)
+    local settings = {}
+    for _, field in ipairs(fields) do
+      if field ~= 'partitions' and field ~= 'partitionGen' and field ~= 'partitionTags' then
+        settings[#settings + 1] = field
+      end
+    end
+    if #settings > 0 then
+      redis.call('HDEL', meta_key, unpack(settings))
+    end
   end
+  -- A partitioned queue's layout stays in both modes: the queue keeps its partitions when a task comes
+  -- again (producers may hold the layout; a resize changes the count, not a removal).
 end
 return { code, unpack(counts) }
