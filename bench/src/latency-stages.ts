@@ -1,0 +1,265 @@
+/**
+ * `pnpm --filter @tq/bench latency:stages`: where tq's enqueue -> acknowledged completion time goes at a fixed
+ * rate with an idle worker (scenario 4's setting: one task at a time, `createWorker` at concurrency 10, claim
+ * batch 20, the producer `TaskService.submit` in another process). Every task is stamped at each stage, on one
+ * clock (`performance.timeOrigin + performance.now()`, same machine): submit called, its enqueue script
+ * written to the socket (producer), the wake message received, the claim that leased it written and answered,
+ * handler start, its complete written and answered (worker). Prints percentiles of each stage, the medians of
+ * the stages for the slowest 1 % of tasks, how many wake messages came while the claim loop had a claim out,
+ * and the worker's event-loop delay. A private redis-server; tq only (bee-queue and BullMQ side by side:
+ * `node dist/main.js --only latency`).
+ *
+ *   node dist/latency-stages.js [--rate 1000] [--seconds 10]
+ */
+import { fork } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createRedis } from '@tq/core';
+import { TaskRepository, TaskService } from '@tq/task';
+import { startRedisServer } from '@tq/testing';
+import { clockMs } from './ipc';
+import { percentile } from './stats';
+import { loadTqWorker } from './tq-app';
+
+const QUEUE = 'stages';
+
+/** The stamps of one task, ms. */
+interface Row {
+  t: number; // submit called
+  write: number; // its enqueue script written (producer)
+  msg: number; // the last wake message before its claim was written
+  claimSent: number;
+  claimReply: number;
+  start: number;
+  ackSent: number;
+  ackReply: number;
+  /** The wake message came while the claim loop had a claim out. */
+  busy: boolean;
+  /** Its complete rode with a claim (complete_and_claim). */
+  rode: boolean;
+}
+
+type Command = { name: string; args: unknown[]; promise: Promise<unknown> };
+type Sender = { sendCommand: (command: Command, ...rest: unknown[]) => unknown };
+
+/** Calls `onSend` for each command the connection writes (before it is written). */
+function watch(redis: unknown, onSend: (command: Command) => void): void {
+  const target = redis as Sender;
+  const send = target.sendCommand.bind(redis);
+  target.sendCommand = (command, ...rest) => {
+    onSend(command);
+    return send(command, ...rest);
+  };
+}
+
+const strings = (args: unknown[]) => args.filter((a): a is string => typeof a === 'string');
+
+async function child(url: string): Promise<void> {
+  const redis = createRedis(url, { connectionName: 'stages-worker' });
+  const subscriber = createRedis(url, { connectionName: 'stages-worker-sub' });
+  const rows = new Map<string, Partial<Row>>();
+  let lastMsg = 0;
+  let lastMsgBusy = false;
+  let claimsOut = 0;
+  let claims = 0;
+  let emptyClaims = 0;
+  // The stamps of the claim whose answer is being handled (its tasks start in that callback).
+  let claim = { msg: 0, busy: false, sent: 0, reply: 0 };
+  subscriber.on('message', () => {
+    lastMsg = clockMs();
+    lastMsgBusy = claimsOut > 0;
+  });
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  watch(redis, (command) => {
+    if (command.name !== 'evalsha') return;
+    const args = strings(command.args);
+    const acks = args.some((a) => a.endsWith(':done'));
+    const claims_ = args.some((a) => a.endsWith(':pending:'));
+    const sent = clockMs();
+    if (claims_) {
+      const at = { msg: lastMsg, busy: lastMsgBusy, sent, reply: 0 };
+      claimsOut++;
+      command.promise.then(
+        (reply) => {
+          claimsOut--;
+          claims++;
+          const tasks = Array.isArray(reply) ? (reply as unknown[])[2] : undefined;
+          if (Array.isArray(tasks) && tasks.length === 0) emptyClaims++;
+          claim = { ...at, reply: clockMs() };
+        },
+        () => claimsOut--,
+      );
+    }
+    if (acks)
+      command.promise.then(
+        () => {
+          const at = clockMs();
+          for (const a of args) {
+            const row = rows.get(`${QUEUE}.${a}`);
+            if (row && row.ackReply === undefined)
+              Object.assign(row, { ackSent: sent, ackReply: at, rode: claims_ });
+          }
+        },
+        () => undefined,
+      );
+  });
+  const worker = loadTqWorker().createWorker({
+    redis,
+    subscriber,
+    queues: [QUEUE],
+    concurrency: 10,
+    claimBatch: 20,
+    handlers: {
+      noop: (ctx) => {
+        const start = clockMs();
+        const t = (ctx.payload as { t?: unknown } | null)?.t;
+        if (typeof t === 'number')
+          rows.set(ctx.id, {
+            t,
+            msg: claim.msg,
+            busy: claim.busy,
+            claimSent: claim.sent,
+            claimReply: claim.reply,
+            start,
+          });
+        return Promise.resolve();
+      },
+    },
+  } as Parameters<ReturnType<typeof loadTqWorker>['createWorker']>[0]);
+  await worker.start();
+  process.send!({ type: 'ready' });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'flush') {
+      process.send!({
+        type: 'rows',
+        rows: [...rows.values()],
+        claims,
+        emptyClaims,
+        lagMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+      });
+      rows.clear();
+      claims = emptyClaims = 0;
+      lag.reset();
+    } else if (m.type === 'stop') {
+      worker.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    }
+  });
+}
+
+interface Flushed {
+  rows: Row[];
+  claims: number;
+  emptyClaims: number;
+  lagMs: { p50: number; p99: number; max: number };
+}
+
+const STAGES: Record<string, (r: Row) => number> = {
+  'submit → enqueue written': (r) => r.write - r.t,
+  'enqueue written → wake message': (r) => r.msg - r.write,
+  'wake message → claim written': (r) => r.claimSent - r.msg,
+  'claim round trip': (r) => r.claimReply - r.claimSent,
+  'claim answered → handler start': (r) => r.start - r.claimReply,
+  'enqueue → start': (r) => r.start - r.t,
+  'handler start → complete written': (r) => r.ackSent - r.start,
+  'complete round trip': (r) => r.ackReply - r.ackSent,
+  'start → acknowledged': (r) => r.ackReply - r.start,
+  'enqueue → acknowledged': (r) => r.ackReply - r.t,
+};
+
+async function harness(rate: number, seconds: number): Promise<void> {
+  const server = await startRedisServer({ appendonly: false });
+  const worker = fork(__filename, ['--child', server.url]);
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: { type: string }) => {
+        if (m.type !== type) return;
+        worker.off('message', on);
+        resolve(m as T);
+      };
+      worker.on('message', on);
+    });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const redis = createRedis(server.url, { connectionName: 'stages-producer' });
+  try {
+    await next('ready');
+    const service = new TaskService(new TaskRepository(redis));
+    const writes = new Map<number, number>();
+    let unwritten: number[] = [];
+    watch(redis, (command) => {
+      if (command.name !== 'evalsha') return;
+      const at = clockMs();
+      for (const t of unwritten) writes.set(t, at);
+      unwritten = [];
+    });
+    const submit = (t?: number) => {
+      if (t !== undefined) unwritten.push(t);
+      return service.submit({ type: 'noop', payload: { t }, queue: QUEUE });
+    };
+    await submit(); // warm the path, then let the worker go idle
+    await sleep(1000);
+    worker.send({ type: 'flush' });
+    await next('rows');
+
+    const n = Math.round(rate * seconds);
+    const errors: unknown[] = [];
+    let sent = 0;
+    const t0 = clockMs();
+    while (sent < n) {
+      const due = Math.min(n, Math.floor(((clockMs() - t0) / 1000) * rate) + 1);
+      for (; sent < due; sent++) submit(clockMs()).catch((e: unknown) => errors.push(e));
+      await sleep(1);
+    }
+    await sleep(1000);
+    worker.send({ type: 'flush' });
+    const flushed = await next<Flushed>('rows');
+    if (errors.length > 0) throw errors[0];
+    const rows = flushed.rows.filter((r) => r.ackReply !== undefined);
+    for (const r of rows) r.write = writes.get(r.t) ?? r.t;
+    const fmt = (x: number) => x.toFixed(3).padStart(8);
+    console.log(
+      `${rows.length} of ${n} tasks acknowledged at ${rate}/s; ${flushed.claims} claims (${flushed.emptyClaims} empty); ` +
+        `completes riding with a claim: ${rows.filter((r) => r.rode).length}`,
+    );
+    console.log(
+      `worker event-loop delay (resolution 1 ms) p50 ${flushed.lagMs.p50.toFixed(2)} p99 ${flushed.lagMs.p99.toFixed(2)} max ${flushed.lagMs.max.toFixed(2)} ms`,
+    );
+    const cut = percentile(rows.map(STAGES['enqueue → acknowledged']!), 99);
+    const tail = rows.filter((r) => STAGES['enqueue → acknowledged']!(r) >= cut);
+    console.log(`${'ms'.padEnd(34)}     p50      p90      p99      max  tail p50`);
+    for (const [name, of] of Object.entries(STAGES)) {
+      const xs = rows.map(of);
+      console.log(
+        `${name.padEnd(34)}${fmt(percentile(xs, 50))} ${fmt(percentile(xs, 90))} ${fmt(percentile(xs, 99))} ` +
+          `${fmt(Math.max(...xs))} ${fmt(percentile(tail.map(of), 50))}`,
+      );
+    }
+    const busy = rows.filter((r) => r.busy);
+    console.log(
+      `tail = the ${tail.length} tasks at or above the p99 of enqueue → acknowledged (${cut.toFixed(3)} ms); ` +
+        `of them ${tail.filter((r) => r.busy).length} had their wake message come while a claim was out ` +
+        `(${busy.length} of all tasks), ${tail.filter((r) => r.msg < r.t).length} were claimed with no wake message of their own`,
+    );
+  } finally {
+    worker.send({ type: 'stop' });
+    await new Promise((resolve) => worker.once('exit', resolve));
+    await redis.quit();
+    await server.stop();
+  }
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+const main =
+  process.argv[2] === '--child'
+    ? child(process.argv[3]!)
+    : harness(arg('--rate', 1000), arg('--seconds', 10));
+main.catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
