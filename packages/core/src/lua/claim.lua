@@ -64,4 +64,4 @@ if past_deadline(ARGV[7], now) then
 end
 local qs = queue_state(meta_key, group_prefix, wake_channel)
 return claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now, count,
-  lease_ms, nonce, promote_limit, events_target(meta_key, events_key, now), ARGV[8] or '')
+  lease_ms, nonce, promote_limit, settings_and_events(qs, events_key, now), ARGV[8] or '')

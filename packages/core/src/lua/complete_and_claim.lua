@@ -58,8 +58,8 @@ local lease_ms = tonumber(ARGV[3])
 local nonce = ARGV[4]
 local promote_limit = tonumber(ARGV[5])
 local wake_channel = ARGV[6]
-local events = events_target(meta_key, events_key, now)
 local qs = queue_state(meta_key, group_prefix, wake_channel)
+local events = settings_and_events(qs, events_key, now)
 
 local codes = {}
 local completed = 0

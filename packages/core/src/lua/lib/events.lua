@@ -7,9 +7,13 @@ local EVENTS_MAX_LEN = 10000
 -- The stream key when this queue's events are written now, else nil. Mode `events` in the meta hash:
 -- 'on' always, 'off' never, absent ('auto') only while an API holds a listener lease (eventsUntil, ms,
 -- renewed by events_listen while it has SSE clients), so a queue nobody watches pays one HMGET per call.
+local function events_written(mode, until_ms, now)
+  return mode == 'on' or (mode ~= 'off' and until_ms and tonumber(until_ms) > now)
+end
+
 local function events_target(meta_key, events_key, now)
   local f = redis.call('HMGET', meta_key, 'events', 'eventsUntil')
-  if f[1] == 'on' or (f[1] ~= 'off' and f[2] and tonumber(f[2]) > now) then
+  if events_written(f[1], f[2], now) then
     return events_key
   end
   return nil
