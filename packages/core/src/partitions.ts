@@ -164,7 +164,8 @@ export class PartitionedQueue {
    * Stores tasks in their partitions (see {@link pick}); ids made by `newTaskId(queue)` are given their
    * partition (`<queue>.<partition>.<local id>`): use the outcome's id. `maxDepth` holds per partition
    * as its share (rounded up), `maxQueues` and `wait` (each partition's master WAITs for its replicas,
-   * ADR 0044) as for {@link Queue.enqueue}. Outcomes come in input order.
+   * ADR 0044) as for {@link Queue.enqueue}. Outcomes come in input order; a
+   * partition's error is the whole call's (see {@link enqueueEach} for one outcome per task).
    */
   async enqueue(
     tasks: NewTask[],
@@ -172,6 +173,23 @@ export class PartitionedQueue {
     maxQueues = 0,
     wait?: ReplicaWait,
   ): Promise<EnqueueOutcome[]> {
+    const settled = await this.enqueueEach(tasks, maxDepth, maxQueues, wait);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<EnqueueOutcome>).value);
+  }
+
+  /**
+   * Like {@link enqueue}, but each task settles with its own partition's call: when one partition's master
+   * refuses or cannot confirm (a failover, a missing replica), the tasks stored in the other partitions
+   * still get their outcomes. Used where callers are answered one by one (coalesced single submissions).
+   */
+  async enqueueEach(
+    tasks: NewTask[],
+    maxDepth = 0,
+    maxQueues = 0,
+    wait?: ReplicaWait,
+  ): Promise<PromiseSettledResult<EnqueueOutcome>[]> {
     const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
     tasks.forEach((task, at) => {
       const index = this.pick(task);
@@ -189,11 +207,15 @@ export class PartitionedQueue {
       group.tasks.push({ ...task, id });
     });
     const share = maxDepth > 0 ? Math.ceil(maxDepth / this.count) : 0;
-    const out = new Array<EnqueueOutcome>(tasks.length);
+    const out = new Array<PromiseSettledResult<EnqueueOutcome>>(tasks.length);
     await Promise.all(
       [...byPartition].map(async ([index, group]) => {
-        const outcomes = await this.partitions[index]!.enqueue(group.tasks, share, maxQueues, wait);
-        outcomes.forEach((o, i) => (out[group.at[i]!] = o));
+        try {
+          const outcomes = await this.partitions[index]!.enqueue(group.tasks, share, maxQueues, wait);
+          outcomes.forEach((value, i) => (out[group.at[i]!] = { status: 'fulfilled', value }));
+        } catch (reason) {
+          for (const at of group.at) out[at] = { status: 'rejected', reason };
+        }
       }),
     );
     return out;

@@ -136,5 +136,18 @@ describe('enqueue with a replica wait on a Cluster', () => {
       if (partition === 1) await expect(sent).rejects.toMatchObject({ code: 'unavailable' });
       else expect((await sent)[0]!.status).toBe('created');
     }
+
+    // One call over the three partitions: the whole call fails, but enqueueEach answers each task.
+    const all = [...byPartition.values()].map((t) => ({ ...t, id: newTaskId(queue.name) }));
+    await expect(queue.enqueue(all, 0, 0, wait)).rejects.toMatchObject({ code: 'unavailable' });
+    const each = await queue.enqueueEach(
+      all.map((t) => ({ ...t, id: newTaskId(queue.name) })),
+      0,
+      0,
+      wait,
+    );
+    expect(each.map((r) => r.status)).toEqual(
+      [...byPartition.keys()].map((p) => (p === 1 ? 'rejected' : 'fulfilled')),
+    );
   });
 });

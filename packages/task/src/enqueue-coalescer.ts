@@ -17,9 +17,11 @@ interface Group {
  * Coalesces single enqueues: the tasks submitted one at a time during one turn of the event loop go out on
  * the next (setImmediate) as one enqueue script call per queue, and each caller gets its own task's outcome.
  * The script handles every task on its own (created, existing, conflict, full: lua/enqueue.lua), in the
- * order they were submitted, so a caller sees what a call of its own would have answered; an error of the
- * call (Redis unreachable, the queue limit) is every caller's, as it would have been. With 100 submissions
- * in flight this turns 100 script calls, socket writes and replies into one; alone, a submission waits for
+ * order they were submitted, so a caller sees what a call of its own would have answered. `send` settles
+ * each task on its own: on a partitioned queue the call is one script per partition, and the error of one
+ * partition's call (its master failing over, a missing replica) is only its tasks' callers'; an error of
+ * the whole call (opening the queue) is every caller's, as it would have been. With 100 submissions in
+ * flight this turns 100 script calls, socket writes and replies into one; alone, a submission waits for
  * nothing but the end of the turn.
  */
 export class EnqueueCoalescer {
@@ -32,7 +34,7 @@ export class EnqueueCoalescer {
       tasks: NewTask[],
       maxDepth: number,
       maxQueues: number,
-    ) => Promise<EnqueueOutcome[]>,
+    ) => Promise<PromiseSettledResult<EnqueueOutcome>[]>,
   ) {}
 
   add(queue: string, task: NewTask, maxDepth: number, maxQueues: number): Promise<EnqueueOutcome> {
@@ -57,7 +59,7 @@ export class EnqueueCoalescer {
     this.groups = new Map();
     for (const { queue, maxDepth, maxQueues, waiting } of groups.values()) {
       // A synchronous throw becomes the rejection of every caller, like an error of the call.
-      const sent = new Promise<EnqueueOutcome[]>((resolve) =>
+      const sent = new Promise<PromiseSettledResult<EnqueueOutcome>[]>((resolve) =>
         resolve(
           this.send(
             queue,
@@ -68,7 +70,12 @@ export class EnqueueCoalescer {
         ),
       );
       sent.then(
-        (outcomes) => waiting.forEach((w, i) => w.resolve(outcomes[i]!)),
+        (settled) =>
+          waiting.forEach((w, i) => {
+            const result = settled[i]!;
+            if (result.status === 'fulfilled') w.resolve(result.value);
+            else w.reject(result.reason);
+          }),
         (error: unknown) => waiting.forEach((w) => w.reject(error)),
       );
     }

@@ -35,8 +35,13 @@ export interface TaskRepositoryOptions {
 export class TaskRepository {
   /** How this process opens queues: one PartitionedQueue per name, its layout re-read after a TTL. */
   readonly directory: QueueDirectory;
-  private readonly coalescer = new EnqueueCoalescer((queue, tasks, maxDepth, maxQueues) =>
-    this.add(queue, tasks, maxDepth, maxQueues),
+  private readonly coalescer = new EnqueueCoalescer(async (queue, tasks, maxDepth, maxQueues) =>
+    (await this.directory.open(queue, { create: true })).enqueueEach(
+      tasks,
+      maxDepth,
+      maxQueues,
+      this.enqueueWait,
+    ),
   );
   /** The live-worker registry. */
   readonly workers: WorkerRegistry;
