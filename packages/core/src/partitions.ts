@@ -12,7 +12,7 @@ import {
   readEventsMerged,
 } from './partition-inspection';
 import { Queue } from './queue';
-import type { RedisClient } from './scripts';
+import { runScript, type RedisClient } from './scripts';
 import type {
   AckCode,
   CancelCode,
@@ -47,16 +47,60 @@ import type {
 } from './types';
 
 /**
- * The partition layout of a queue (ADR 0040), kept in partition 0's meta HASH: `partitions` (the count),
- * `partitionGen` (bumped by every resize; the idempotency-key routing of each generation is kept) and
- * `partitionTags` (the placement suffix of each partition, comma separated).
+ * The partition layout of a queue (ADR 0040, 0043), kept in partition 0's meta HASH: `partitions` (the
+ * count new tasks go to), `partitionGen` (bumped by every resize), `partitionTags` (the placement suffix
+ * of each partition served, comma separated: the first `partitions`, then those draining after a shrink)
+ * and `partitionHistory` (JSON of the earlier generations whose routing still holds, absent when none).
  */
 export interface PartitionLayout {
+  /** How many partitions new tasks go to: 0..count-1. */
   count: number;
   generation: number;
-  /** Placement suffix of each partition's hash tag (see `partitionTag`); 0 for partition 0. */
+  /**
+   * Placement suffix of each partition's hash tag (see `partitionTag`), 0 for partition 0: every
+   * partition workers serve. Those from `count` on are draining (a shrink): they take no new tasks once
+   * the resize has settled, and go when empty ({@link PartitionedQueue.dropDrained}).
+   */
   suffixes: number[];
+  /** The earlier generations whose routing still holds, newest first (see {@link HeldGeneration}). */
+  history: HeldGeneration[];
 }
+
+/**
+ * A generation a resize replaced, kept while what it routed can still matter (ADR 0043): until
+ * `settleUntil` every keyed task is routed with its count (a process may still hold it: the directory's
+ * TTL), and until `heldUntil` a producer looks up an idempotency key in the partition this generation
+ * hashed it to before it stores the key elsewhere. Times are ms since the epoch.
+ */
+export interface HeldGeneration {
+  generation: number;
+  count: number;
+  /** Placement suffixes of its partitions 0..count-1 (where its idempotency records live). */
+  suffixes: number[];
+  endedAt: number;
+  settleUntil: number;
+  heldUntil: number;
+}
+
+/** Options for {@link PartitionedQueue.resize}. */
+export interface ResizeOptions {
+  /**
+   * How long keyed tasks keep the old count after the resize, ms (default 30,000): at least the longest
+   * any process keeps a layout (`QueueDirectory`'s `layoutTtlMs`, 5,000 by default), with room for a
+   * stalled call and clock skew between hosts. Another resize is refused (`conflict`) until it passes.
+   */
+  settleMs?: number;
+  /**
+   * The longest idempotency window producers use, ms (default 24 h, the task service's default): how long
+   * after the settle a producer still looks for an idempotency key where the old count put it.
+   */
+  idempotencyWindowMs?: number;
+}
+
+/** Default settle after a resize, ms (see {@link ResizeOptions.settleMs}). */
+export const RESIZE_SETTLE_MS = 30_000;
+/** Default longest idempotency window held after a resize, ms (see {@link ResizeOptions}). */
+export const RESIZE_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 
 /** Largest placement suffix tried when spreading partitions over a Cluster's masters. */
 const PLACEMENT_TRIES = 100_000;
@@ -79,17 +123,23 @@ export class PartitionedQueue {
     readonly redis: RedisClient,
     readonly name: string,
     readonly layout: PartitionLayout,
-    clock?: Clock,
+    private readonly clock?: Clock,
   ) {
     this.partitions = layout.suffixes.map(
       (suffix, i) => new Queue(redis, name, clock, { partition: i, tag: partitionTag(name, i, suffix) }),
     );
-    this.cursor = Math.floor(Math.random() * layout.count);
+    this.cursor = Math.floor(Math.random() * this.partitions.length);
     this.spread = Math.floor(Math.random() * layout.count);
   }
 
+  /** How many partitions workers serve: those new tasks go to, then any still draining after a shrink. */
   get count(): number {
     return this.partitions.length;
+  }
+
+  /** The partitions draining after a shrink (indexes from `layout.count` on); empty when none. */
+  get draining(): number[] {
+    return this.partitions.slice(this.layout.count).map((p) => p.partition);
   }
 
   /** The pub/sub channels idle workers wait on: one per partition (a partition wakes its own waiters). */
@@ -101,7 +151,7 @@ export class PartitionedQueue {
    * Makes `name` a queue of `count` partitions (1..MAX_PARTITIONS) and returns it. On a Redis Cluster the
    * partitions' hash tags are chosen so they land on the masters in turn (from partition 0's master), as
    * the slot map is now. Creating it again with the same count returns the layout stored; another count
-   * throws `conflict` (a resize is not this call, see ADR 0040).
+   * throws `conflict` (a resize is {@link resize}, ADR 0043).
    */
   static async create(
     redis: RedisClient,
@@ -109,12 +159,7 @@ export class PartitionedQueue {
     count: number,
     clock?: Clock,
   ): Promise<PartitionedQueue> {
-    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_PARTITIONS) {
-      throw new TqError(
-        'invalid',
-        `partitions must be a whole number from 1 to ${MAX_PARTITIONS}, got ${count}`,
-      );
-    }
+    assertCount(count);
     const suffixes = await placeSuffixes(redis, name, count);
     const meta = queueKeys(name).meta;
     const [, [, set]] = ((await redis
@@ -124,10 +169,14 @@ export class PartitionedQueue {
       .hsetnx(meta, 'partitionTags', suffixes.join(','))
       .exec()) ?? []) as [unknown, [unknown, number]];
     const stored = await PartitionedQueue.open(redis, name, clock);
-    if (set !== 1 && stored.count !== count) {
-      throw new TqError('conflict', `queue ${name} already has ${stored.count} partitions, not ${count}`, {
-        partitions: stored.count,
-      });
+    if (set !== 1 && stored.layout.count !== count) {
+      throw new TqError(
+        'conflict',
+        `queue ${name} already has ${stored.layout.count} partitions, not ${count}`,
+        {
+          partitions: stored.layout.count,
+        },
+      );
     }
     return stored;
   }
@@ -135,6 +184,141 @@ export class PartitionedQueue {
   /** Opens queue `name` with the layout stored in Redis (one partition when it has none). */
   static async open(redis: RedisClient, name: string, clock?: Clock): Promise<PartitionedQueue> {
     return new PartitionedQueue(redis, name, await readLayout(redis, name), clock);
+  }
+
+  /**
+   * Resizes queue `name` to `count` partitions (ADR 0043) and returns it with its new layout. Adding is
+   * online: new partitions are placed over the masters as {@link create} does, and tasks without a key
+   * spread over them at once. Removing drains: partitions from `count` on take no new tasks once the
+   * resize has settled, workers keep claiming them, and {@link dropDrained} removes them when empty.
+   * The generation goes up by one; the old one is kept in the layout's history so keyed tasks keep its
+   * count while the resize settles (`settleMs`) and idempotency keys are looked up where it put them for
+   * `idempotencyWindowMs` after that: a key is never stored in two partitions because the count changed.
+   * Limit shares are split again over the partitions served (lowered ones first, so the sum never goes
+   * over the limit); new partitions start paused when the queue is.
+   *
+   * Throws `conflict` when the stored generation is not `generation` (when given: another resize won),
+   * or while the previous resize settles; `invalid` for a count outside 1..MAX_PARTITIONS or a limit
+   * below the number of partitions served. The same count as now returns the queue unchanged.
+   */
+  static async resize(
+    redis: RedisClient,
+    name: string,
+    count: number,
+    options: ResizeOptions & { generation?: number } = {},
+    clock?: Clock,
+  ): Promise<PartitionedQueue> {
+    assertCount(count);
+    const current = await readLayout(redis, name);
+    if (options.generation !== undefined && current.generation !== options.generation) {
+      throw staleGeneration(name, options.generation, current.generation);
+    }
+    const now = clock?.now() ?? (await redisNow(redis));
+    const previous = current.history[0];
+    if (previous && now < previous.settleUntil) {
+      throw new TqError(
+        'conflict',
+        `queue ${name} was resized ${now - previous.endedAt} ms ago and settles until ${new Date(previous.settleUntil).toISOString()}: resize again after that`,
+        { generation: current.generation, settleUntil: previous.settleUntil },
+      );
+    }
+    const before = new PartitionedQueue(redis, name, current, clock);
+    if (count === current.count) return before;
+    const served = Math.max(count, current.suffixes.length);
+    const placed = served > current.suffixes.length ? await placeSuffixes(redis, name, served) : [];
+    const suffixes = Array.from({ length: served }, (_, i) => current.suffixes[i] ?? placed[i]!);
+    const limits = await before.limits();
+    assertShares(limits, served);
+    const paused = await before.anyPaused();
+    const settleUntil = now + (options.settleMs ?? RESIZE_SETTLE_MS);
+    const history: HeldGeneration[] = [
+      {
+        generation: current.generation,
+        count: current.count,
+        suffixes: current.suffixes.slice(0, current.count),
+        endedAt: now,
+        settleUntil,
+        heldUntil: settleUntil + (options.idempotencyWindowMs ?? RESIZE_IDEMPOTENCY_WINDOW_MS),
+      },
+      ...current.history.filter((h) => h.heldUntil > now),
+    ];
+    await writeLayout(redis, name, current.generation, count, suffixes, history);
+    const after = await PartitionedQueue.open(redis, name, clock);
+    if (paused) await Promise.all(after.partitions.slice(current.suffixes.length).map((p) => p.pause()));
+    await after.applyShares(limits, before);
+    return after;
+  }
+
+  /** Resizes this queue (see the static {@link PartitionedQueue.resize}); `conflict` if its layout is stale. */
+  resize(count: number, options: ResizeOptions = {}): Promise<PartitionedQueue> {
+    return PartitionedQueue.resize(
+      this.redis,
+      this.name,
+      count,
+      { ...options, generation: this.layout.generation },
+      this.clock,
+    );
+  }
+
+  /**
+   * Removes the draining partitions that are empty (no task in any state, as {@link Queue.remove} checks
+   * in one script), from the last one down, once the resize that drained them has settled (before, a
+   * process may still send tasks there); their limit shares go to the partitions left. Partitions still
+   * holding tasks stay served: finished ones go by retention, dead letters by requeue or purge. Returns
+   * the partitions removed (none when nothing could go). Safe to call from every reaper sweep.
+   */
+  async dropDrained(): Promise<number[]> {
+    const layout = await readLayout(this.redis, this.name);
+    if (layout.suffixes.length === layout.count) return [];
+    const now = this.clock?.now() ?? (await redisNow(this.redis));
+    if (layout.history[0] && now < layout.history[0].settleUntil) return [];
+    const before = new PartitionedQueue(this.redis, this.name, layout, this.clock);
+    const limits = await before.limits();
+    const dropped: number[] = [];
+    for (let i = layout.suffixes.length - 1; i >= layout.count; i--) {
+      if ((await before.partitions[i]!.remove('delete')).code !== 'removed') break;
+      dropped.push(i);
+    }
+    if (dropped.length === 0) return [];
+    const suffixes = layout.suffixes.slice(0, layout.suffixes.length - dropped.length);
+    await writeLayout(this.redis, this.name, layout.generation, layout.count, suffixes, layout.history);
+    const after = await PartitionedQueue.open(this.redis, this.name, this.clock);
+    await after.applyShares(limits, before);
+    return dropped;
+  }
+
+  /**
+   * Splits `limits` (the logical queue's) over the partitions served, as {@link setLimits} does: the
+   * shares that go down (or are new) first, then those that go up, so the sum of shares in force never
+   * exceeds the limit while `before` (the layout replaced) is still read by some worker.
+   */
+  private async applyShares(limits: QueueLimits, before: PartitionedQueue): Promise<void> {
+    if (
+      limits.concurrency === undefined &&
+      limits.rate === undefined &&
+      limits.groupConcurrency === undefined
+    ) {
+      return;
+    }
+    const shares = this.shares(limits);
+    const old = await Promise.all(
+      this.partitions.map((p, i) => (i < before.count ? p.limits() : Promise.resolve(undefined))),
+    );
+    const raised = (i: number) =>
+      old[i] !== undefined &&
+      (shares[i]!.concurrency ?? Infinity) >= (old[i].concurrency ?? Infinity) &&
+      (shares[i]!.rate?.max ?? Infinity) >= (old[i].rate?.max ?? Infinity);
+    const indexes = this.partitions.map((_, i) => i);
+    await Promise.all(
+      indexes.filter((i) => !raised(i)).map((i) => this.partitions[i]!.setLimits(shares[i]!)),
+    );
+    await Promise.all(indexes.filter(raised).map((i) => this.partitions[i]!.setLimits(shares[i]!)));
+  }
+
+  /** Whether any partition is paused. */
+  private async anyPaused(): Promise<boolean> {
+    const flags = await Promise.all(this.partitions.map((p) => this.redis.hget(p.keys.meta, 'paused')));
+    return flags.some((f) => f !== null);
   }
 
   /** The partition that holds task `id`; throws `not_found` when the id is not one of this queue's. */
@@ -150,22 +334,30 @@ export class PartitionedQueue {
   /**
    * The partition a new task goes to: a hash of its `partitionKey`, else of its idempotency key (so a key
    * is exactly-once across partitions), else of its group (a group's fairness and concurrency hold in one
-   * partition), else the next partition in turn.
+   * partition), else the next partition in turn. Keyed tasks are hashed with the previous generation's
+   * count while a resize settles (ADR 0043), so every process, whichever layout it holds, agrees.
+   * `now`: ms since the epoch (the injected clock, else this host's).
    */
-  pick(task: NewTask): number {
-    const key = task.partitionKey ?? task.idempotencyKey ?? task.group;
-    if (this.count === 1) return 0;
-    if (key !== undefined && key !== '') return fnv1a(key) % this.count;
-    this.spread = (this.spread + 1) % this.count;
-    return this.spread;
+  pick(task: NewTask, now = this.now()): number {
+    const key = routingKey(task);
+    if (key === undefined) {
+      if (this.layout.count === 1) return 0;
+      this.spread = (this.spread + 1) % this.layout.count;
+      return this.spread;
+    }
+    const previous = this.layout.history[0];
+    const count = previous && now < previous.settleUntil ? previous.count : this.layout.count;
+    return count === 1 ? 0 : fnv1a(key) % count;
   }
 
   /**
    * Stores tasks in their partitions (see {@link pick}); ids made by `newTaskId(queue)` are given their
    * partition (`<queue>.<partition>.<local id>`): use the outcome's id. `maxDepth` holds per partition
    * as its share (rounded up), `maxQueues` and `wait` (each partition's master WAITs for its replicas,
-   * ADR 0044) as for {@link Queue.enqueue}. Outcomes come in input order; a
-   * partition's error is the whole call's (see {@link enqueueEach} for one outcome per task).
+   * ADR 0044) as for {@link Queue.enqueue}. Outcomes come in input order; a partition's error is the
+   * whole call's (see {@link enqueueEach} for one outcome per task). After a resize, an idempotency key
+   * still held by an earlier generation (ADR 0043) is first looked up where that generation put it: found
+   * there, the answer is that record's (`existing` or `conflict`), and nothing is stored again.
    */
   async enqueue(
     tasks: NewTask[],
@@ -190,9 +382,9 @@ export class PartitionedQueue {
     maxQueues = 0,
     wait?: ReplicaWait,
   ): Promise<PromiseSettledResult<EnqueueOutcome>[]> {
-    const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
-    tasks.forEach((task, at) => {
-      const index = this.pick(task);
+    const now = this.now();
+    const out = new Array<PromiseSettledResult<EnqueueOutcome>>(tasks.length);
+    const routes = tasks.map((task) => {
       const parsed = parseTaskId(task.id);
       if (!parsed || parsed.queue !== this.name) {
         throw new TqError(
@@ -200,14 +392,35 @@ export class PartitionedQueue {
           `task id ${JSON.stringify(task.id)} was not made for queue ${this.name}`,
         );
       }
+      const index = this.pick(task, now);
       const id = index === 0 ? `${this.name}.${parsed.localId}` : `${this.name}.${index}.${parsed.localId}`;
-      let group = byPartition.get(index);
-      if (!group) byPartition.set(index, (group = { at: [], tasks: [] }));
-      group.at.push(at);
-      group.tasks.push({ ...task, id });
+      return { index, task: { ...task, id }, held: this.heldRecords(task, index, now) };
     });
-    const share = maxDepth > 0 ? Math.ceil(maxDepth / this.count) : 0;
-    const out = new Array<PromiseSettledResult<EnqueueOutcome>>(tasks.length);
+    await Promise.all(
+      routes.map(async (route, at) => {
+        try {
+          for (const record of route.held) {
+            const seen = await this.redis.get(record.key);
+            if (seen !== null) {
+              const value = seenOutcome(seen, route.task, this.name, record.partition, now);
+              out[at] = { status: 'fulfilled', value };
+              return;
+            }
+          }
+        } catch (reason) {
+          out[at] = { status: 'rejected', reason };
+        }
+      }),
+    );
+    const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
+    routes.forEach((route, at) => {
+      if (out[at]) return;
+      let group = byPartition.get(route.index);
+      if (!group) byPartition.set(route.index, (group = { at: [], tasks: [] }));
+      group.at.push(at);
+      group.tasks.push(route.task);
+    });
+    const share = maxDepth > 0 ? Math.ceil(maxDepth / this.layout.count) : 0;
     await Promise.all(
       [...byPartition].map(async ([index, group]) => {
         try {
@@ -219,6 +432,31 @@ export class PartitionedQueue {
       }),
     );
     return out;
+  }
+
+  /**
+   * The idempotency records of `task`'s key that earlier generations still hold (newest first), where
+   * they put the key, other than partition `index` it goes to now: none without an idempotency key.
+   */
+  private heldRecords(task: NewTask, index: number, now: number): { key: string; partition: number }[] {
+    const key = routingKey(task);
+    if (task.idempotencyKey === undefined || task.idempotencyKey === '' || key === undefined) return [];
+    const hash = fnv1a(key);
+    const out: { key: string; partition: number }[] = [];
+    for (const held of this.layout.history) {
+      if (now >= held.heldUntil) continue;
+      const partition = held.count === 1 ? 0 : hash % held.count;
+      const suffix = held.suffixes[partition] ?? 0;
+      if (partition === index && suffix === this.layout.suffixes[index]) continue;
+      const record = `${queueKeys(this.name, partitionTag(this.name, partition, suffix)).idempotencyPrefix}${task.idempotencyKey}`;
+      if (!out.some((o) => o.key === record)) out.push({ key: record, partition });
+    }
+    return out;
+  }
+
+  /** Ms since the epoch as producers see it: the injected clock, else this host's. */
+  private now(): number {
+    return this.clock?.now() ?? Date.now();
   }
 
   /**
@@ -448,29 +686,21 @@ export class PartitionedQueue {
    * tasks are in one partition unless a partitionKey sends them elsewhere).
    */
   async setLimits(limits: QueueLimits): Promise<void> {
+    assertShares(limits, this.count);
+    const shares = this.shares(limits);
+    await Promise.all(this.partitions.map((p, i) => p.setLimits(shares[i]!)));
+  }
+
+  /** Each partition's share of `limits`: floor(L / N), plus one for the first L mod N partitions. */
+  private shares(limits: QueueLimits): QueueLimits[] {
     const n = this.count;
-    for (const [what, value] of [
-      ['rate.max', limits.rate?.max],
-      ['concurrency', limits.concurrency],
-    ] as const) {
-      if (value !== undefined && Number.isSafeInteger(value) && value < n) {
-        throw new TqError(
-          'invalid',
-          `${what} ${value} is below the queue's ${n} partitions: each partition needs a share of at least 1`,
-        );
-      }
-    }
     const share = (total: number | undefined, i: number) =>
       total === undefined ? undefined : Math.floor(total / n) + (i < total % n ? 1 : 0);
-    await Promise.all(
-      this.partitions.map((p, i) =>
-        p.setLimits({
-          rate: limits.rate ? { max: share(limits.rate.max, i)!, periodMs: limits.rate.periodMs } : undefined,
-          concurrency: share(limits.concurrency, i),
-          groupConcurrency: limits.groupConcurrency,
-        }),
-      ),
-    );
+    return this.partitions.map((_, i) => ({
+      rate: limits.rate ? { max: share(limits.rate.max, i)!, periodMs: limits.rate.periodMs } : undefined,
+      concurrency: share(limits.concurrency, i),
+      groupConcurrency: limits.groupConcurrency,
+    }));
   }
 
   async limits(): Promise<QueueLimits> {
@@ -621,17 +851,108 @@ export class PartitionedQueue {
   }
 }
 
-/** Reads a queue's partition layout from partition 0's meta (one partition when none is stored). */
+/**
+ * Reads a queue's partition layout from partition 0's meta (one partition when none is stored). A layout
+ * written before resizing existed (no `partitionHistory`, as many tags as partitions) reads unchanged.
+ */
 export async function readLayout(redis: RedisClient, name: string): Promise<PartitionLayout> {
-  const [count, generation, tags] = await redis.hmget(
+  const [count, generation, tags, history] = await redis.hmget(
     queueKeys(name).meta,
     'partitions',
     'partitionGen',
     'partitionTags',
+    'partitionHistory',
   );
-  if (count == null || tags == null) return { count: 1, generation: 0, suffixes: [0] };
+  if (count == null || tags == null) return { count: 1, generation: 0, suffixes: [0], history: [] };
   const suffixes = tags.split(',').map(Number);
-  return { count: suffixes.length, generation: Number(generation ?? 1), suffixes };
+  return {
+    count: Math.min(Number(count), suffixes.length),
+    generation: Number(generation ?? 1),
+    suffixes,
+    history: history ? (JSON.parse(history) as HeldGeneration[]) : [],
+  };
+}
+
+/** Writes a layout if the stored generation is still `generation`; else throws `conflict`. */
+async function writeLayout(
+  redis: RedisClient,
+  name: string,
+  generation: number,
+  count: number,
+  suffixes: number[],
+  history: HeldGeneration[],
+): Promise<void> {
+  const [code, stored] = (await runScript(
+    redis,
+    'resize_partitions',
+    [queueKeys(name).meta],
+    [generation, count, suffixes.join(','), history.length > 0 ? JSON.stringify(history) : ''],
+  )) as [string, number];
+  if (code !== 'ok') throw staleGeneration(name, generation, Number(stored));
+}
+
+function staleGeneration(name: string, read: number, stored: number): TqError {
+  return new TqError(
+    'conflict',
+    `queue ${name}'s partition layout changed (generation ${read} read, ${stored} stored): open it again and retry`,
+    { generation: stored },
+  );
+}
+
+function assertCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_PARTITIONS) {
+    throw new TqError(
+      'invalid',
+      `partitions must be a whole number from 1 to ${MAX_PARTITIONS}, got ${count}`,
+    );
+  }
+}
+
+/** A limit below the partition count would give a partition no share: `invalid`. */
+function assertShares(limits: QueueLimits, n: number): void {
+  for (const [what, value] of [
+    ['rate.max', limits.rate?.max],
+    ['concurrency', limits.concurrency],
+  ] as const) {
+    if (value !== undefined && Number.isSafeInteger(value) && value < n) {
+      throw new TqError(
+        'invalid',
+        `${what} ${value} is below the queue's ${n} partitions: each partition needs a share of at least 1`,
+      );
+    }
+  }
+}
+
+/** Redis TIME in ms (the clock resizes are recorded in when no clock is injected). */
+async function redisNow(redis: RedisClient): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** The key a task is hashed by: its partitionKey, else its idempotency key, else its group. */
+function routingKey(task: NewTask): string | undefined {
+  const key = task.partitionKey ?? task.idempotencyKey ?? task.group;
+  return key === undefined || key === '' ? undefined : key;
+}
+
+/** The answer to a submission whose idempotency record was found (as enqueue.lua answers one). */
+function seenOutcome(
+  record: string,
+  task: NewTask,
+  queue: string,
+  partition: number,
+  at: number,
+): EnqueueOutcome {
+  const sep = record.indexOf(' ');
+  const stored = record.slice(0, sep);
+  const localId = record.slice(sep + 1);
+  const same =
+    stored === (task.fingerprint ?? '') ||
+    (task.previousFingerprint !== undefined &&
+      task.previousFingerprint !== '' &&
+      stored === task.previousFingerprint);
+  const id = partition === 0 ? `${queue}.${localId}` : `${queue}.${partition}.${localId}`;
+  return { status: same ? 'existing' : 'conflict', id, at };
 }
 
 /**

@@ -128,6 +128,8 @@ describe('every script touches one hash slot', () => {
       const clock = new ManualClock();
       await workload(new Queue(redis, randomQueueName('slots'), clock), clock);
       await workload(await PartitionedQueue.create(redis, randomQueueName('slots'), 3, clock), clock);
+      const resized = await PartitionedQueue.resize(redis, randomQueueName('slots'), 2, {}, clock);
+      await resized.remove('delete');
       const workers = new WorkerRegistry(redis, clock);
       await workers.beat(
         {

@@ -47,6 +47,7 @@ const SCRIPTS = {
   delete_schedule: 2,
   due_schedules: 2,
   fire_schedules: 6,
+  resize_partitions: 1,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
