@@ -15,8 +15,9 @@ import type { ClaimedTask, TaskStatus } from './types';
  * partition its id names, the logical counts add up to every task created (none lost, none twice), only
  * current lease tokens are honoured, and the concurrency limit holds across partitions. The operator
  * also resizes the queue and drops drained partitions (ADR 0043) while workers and producers keep the
- * layout they read until they read it again (producers do once the resize has settled, as
- * `QueueDirectory` guarantees): an idempotency key stays one task throughout, and no task is lost.
+ * layout they read until they read it again (producers do within the settle time after that layout was
+ * replaced, as `QueueDirectory` guarantees): an idempotency key stays one task throughout, and no task
+ * is lost.
  */
 let redis: RedisClient;
 beforeAll(() => {
@@ -175,11 +176,14 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
         // After a grow, partitions whose share went down keep the tasks they run (ADR 0043), so the
         // limit is checked strictly only until the first resize.
         let resized = false;
-        /** A producer's queue: its own layout until the last resize has settled, then the current one. */
+        // When each generation was replaced (clock ms): a process keeps a layout at most the directory's
+        // TTL after that, less than the settle time.
+        const replacedAt = new Map<number, number>();
+        /** A producer's queue: its own layout until the settle time after it was replaced, then the current one. */
         const producer = async (via: number): Promise<PartitionedQueue> => {
           if (via < 0) return queue;
-          const settled = (queue.layout.history[0]?.settleUntil ?? 0) <= clock.now();
-          if (settled && workers[via]!.layout.generation !== queue.layout.generation) {
+          const replaced = replacedAt.get(workers[via]!.layout.generation);
+          if (replaced !== undefined && clock.now() >= replaced + RESIZE.settleMs) {
             workers[via] = await PartitionedQueue.open(redis, name, clock);
           }
           return workers[via]!;
@@ -289,7 +293,9 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
               break;
             case 'resize':
               try {
+                const before = queue.layout.generation;
                 queue = await queue.resize(a.to, RESIZE);
+                if (queue.layout.generation !== before) replacedAt.set(before, clock.now());
                 resized = true;
               } catch (error) {
                 // Settling, or limit shares that would not cover every partition.
@@ -298,6 +304,7 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
               break;
             case 'dropDrained':
               if ((await queue.dropDrained()).length > 0) {
+                replacedAt.set(queue.layout.generation, clock.now());
                 queue = await PartitionedQueue.open(redis, name, clock);
               }
               break;
