@@ -49,8 +49,8 @@ local archive_key = KEYS[13]
 local starts_key = KEYS[14]
 local group_prefix = KEYS[15]
 local mode = ARGV[1]
--- A partitioned queue's layout in partition 0's meta (ADR 0040): not a setting for an idle removal.
-local LAYOUT_FIELDS = { 'partitions', 'partitionGen', 'partitionTags' }
+-- A partitioned queue's layout in partition 0's meta (ADR 0040, 0043): not a setting for an idle removal.
+local LAYOUT_FIELDS = { 'partitions', 'partitionGen', 'partitionTags', 'partitionHistory' }
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
 
