@@ -235,15 +235,18 @@ describe('PartitionedQueue.resize', () => {
     expect((await grown.stats()).counts.pending).toBe(12);
   });
 
-  it('an idle removal takes a resized queue out of the registry and keeps its layout, history included', async () => {
-    const { queue } = await fresh(2);
-    await queue.enqueue([task(queue)]);
-    const grown = await queue.resize(3, SETTLE);
-    expect(await drain(grown)).toHaveLength(1);
-    await grown.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
-    expect(await grown.removeIdle()).toMatchObject({ code: 'removed' });
-    expect(await readLayout(redis, queue.name)).toEqual(grown.layout);
-  });
+  it.each(['idle', 'delete'] as const)(
+    'a removal (%s) takes a resized queue out of the registry and keeps its layout, history included',
+    async (mode) => {
+      const { queue } = await fresh(2);
+      await queue.enqueue([task(queue)]);
+      const grown = await queue.resize(3, SETTLE);
+      expect(await drain(grown)).toHaveLength(1);
+      await grown.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
+      expect(await grown.remove(mode)).toMatchObject({ code: 'removed' });
+      expect(await readLayout(redis, queue.name)).toEqual(grown.layout);
+    },
+  );
 
   it('reaches every process through the directory within its TTL; until then a stale worker claims the partitions it knows', async () => {
     const { queue, clock } = await fresh(2);

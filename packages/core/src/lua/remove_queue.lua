@@ -49,8 +49,12 @@ local archive_key = KEYS[13]
 local starts_key = KEYS[14]
 local group_prefix = KEYS[15]
 local mode = ARGV[1]
--- A partitioned queue's layout in partition 0's meta (ADR 0040, 0043): not a setting for an idle removal.
+-- A partitioned queue's layout in partition 0's meta (ADR 0040, 0043): not a setting, kept in both modes.
 local LAYOUT_FIELDS = { 'partitions', 'partitionGen', 'partitionTags', 'partitionHistory' }
+local is_layout = {}
+for _, field in ipairs(LAYOUT_FIELDS) do
+  is_layout[field] = true
+end
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
 
@@ -94,7 +98,7 @@ if code == 'removed' and not dry then
     local fields = redis.call('HKEYS', meta_key)
     local settings = {}
     for _, field in ipairs(fields) do
-      if field ~= 'partitions' and field ~= 'partitionGen' and field ~= 'partitionTags' then
+      if not is_layout[field] then
         settings[#settings + 1] = field
       end
     end
