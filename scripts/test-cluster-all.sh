@@ -30,9 +30,9 @@ run() {
   fi
 }
 
-# --force: a test:cluster result cached by turbo is not a run on this machine's cluster.
+# Through pnpm, not turbo: a cached test:cluster result is not a run, and turbo --force rebuilds too.
 for pkg in api worker reaper; do
-  run "$pkg" pnpm turbo run test:cluster --filter="@tq/$pkg" --force --output-logs=new-only
+  run "$pkg" pnpm --filter "@tq/$pkg" test:cluster
 done
 run e2e pnpm --filter @tq/e2e test:e2e
 run chaos-ci pnpm --filter @tq/chaos chaos:ci
