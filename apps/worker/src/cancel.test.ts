@@ -1,4 +1,4 @@
-import { Queue } from '@tq/core';
+import { PartitionedQueue } from '@tq/core';
 import { waitFor } from '@tq/testing';
 import { TaskCanceledError } from './errors';
 import { aborted, closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
@@ -28,7 +28,7 @@ describe('canceling a running task (ADR 0019)', () => {
     await waitFor(async () => (await h.task(id)).status === 'running');
 
     // What POST /tasks/:id/cancel does.
-    const operator = new Queue(h.redis, h.queue.name);
+    const operator = await PartitionedQueue.open(h.redis, h.queue.name);
     expect((await operator.cancelTasks([id], true))[0]).toMatchObject({ code: 'cancel_requested' });
     await finished.promise;
     expect(reasons).toEqual([expect.any(TaskCanceledError)]);

@@ -17,7 +17,7 @@ describe('the example handler module', () => {
     const report = await h.enqueue('report.generate', { pages: 2 });
 
     await waitFor(async () => {
-      const { done, dead } = (await h.queue.stats()).counts;
+      const { done, dead } = (await h.logical.stats()).counts;
       return done === 2 && dead === 1;
     });
     expect(JSON.parse((await h.task(greet)).result!)).toEqual({ greeting: 'Hello, Ada!' });

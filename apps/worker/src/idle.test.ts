@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, createRedis, type RedisClient } from '@tq/core';
+import { PartitionedQueue, Queue, createRedis, type RedisClient } from '@tq/core';
 import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import { closeHarnesses, startHarness } from './test-support/harness';
 
@@ -66,7 +66,7 @@ describe('idle worker', () => {
     });
     const id = await h.enqueue('ping', null);
     // "Another worker" runs attempt 1 and fails it while this one idles.
-    const other = new Queue(h.redis, h.queue.name);
+    const other = await PartitionedQueue.open(h.redis, h.queue.name);
     const [attempt1] = (await other.claim(1, 30_000)).tasks;
     await h.worker.start();
     await waitFor(() => h.worker.status().waiting);
@@ -85,7 +85,13 @@ describe('idle worker', () => {
   });
 
   it('claims once per wake-up: a slot freed after a short claim is no reason to claim again', async () => {
-    const h = await startHarness({ idlePollMs: 60_000, handlers: { ping: () => Promise.resolve('pong') } });
+    // One queue without partitions: a wake-up's claim is one script there (a partitioned queue's idle
+    // claim tries each partition, ADR 0040).
+    const h = await startHarness({
+      partitions: 0,
+      idlePollMs: 60_000,
+      handlers: { ping: () => Promise.resolve('pong') },
+    });
     await waitFor(() => h.worker.status().waiting);
     const claims = jest.spyOn(Queue.prototype, 'claim');
     try {

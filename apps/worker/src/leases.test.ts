@@ -1,4 +1,4 @@
-import { ManualClock, Queue } from '@tq/core';
+import { ManualClock, PartitionedQueue } from '@tq/core';
 import { waitFor } from '@tq/testing';
 import { LeaseLostError } from './errors';
 import { aborted, closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
@@ -21,18 +21,18 @@ describe('leases', () => {
       visibilityTimeoutMs: VISIBILITY_MS,
       handlers: { long: () => gate.promise.then(() => 'finished') },
     });
-    const reaper = new Queue(h.redis, h.queue.name, clock);
+    const reaper = await PartitionedQueue.open(h.redis, h.queue.name, clock);
     const id = await h.enqueue('long', null);
     await waitFor(async () => (await h.task(id)).status === 'running');
-    const localId = id.split('.')[1]!;
+    const running = reaper.partitionOf(id).keys.running; // the partition the id names (ADR 0040)
+    const localId = id.split('.').at(-1)!;
 
     // Four steps of 2/3 of the lease: 2.7 leases in all. Before each reap the keeper has moved the
     // deadline past the new time, so the task is never expired.
     for (let step = 0; step < 4; step++) {
       clock.advance((VISIBILITY_MS * 2) / 3);
       await waitFor(
-        async () =>
-          Number(await h.redis.zscore(h.queue.keys.running, localId)) === clock.now() + VISIBILITY_MS,
+        async () => Number(await h.redis.zscore(running, localId)) === clock.now() + VISIBILITY_MS,
         {
           message: `lease extended after step ${step}`,
         },
@@ -70,7 +70,11 @@ describe('leases', () => {
 
     // A reaper whose time is past the deadline recovers the task (as if the worker had stalled): the
     // worker claims attempt 2, and the keeper's next extend of attempt 1 is refused.
-    const lateReaper = new Queue(h.redis, h.queue.name, new ManualClock(clock.now() + 10 * VISIBILITY_MS));
+    const lateReaper = await PartitionedQueue.open(
+      h.redis,
+      h.queue.name,
+      new ManualClock(clock.now() + 10 * VISIBILITY_MS),
+    );
     expect((await lateReaper.reap()).recovered).toEqual([id]);
 
     await waitFor(() => reasons.length === 1);

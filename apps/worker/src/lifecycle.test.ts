@@ -76,9 +76,9 @@ describe('worker lifecycle', () => {
     });
     const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => h.enqueue('work', i)));
     await waitFor(() => h.worker.status().busySlots === 4);
-    expect((await h.queue.stats()).counts).toMatchObject({ running: 4, pending: 6 });
+    expect((await h.logical.stats()).counts).toMatchObject({ running: 4, pending: 6 });
     gate.resolve();
-    await waitFor(async () => (await h.queue.stats()).counts.done === 10);
+    await waitFor(async () => (await h.logical.stats()).counts.done === 10);
     expect(maxActive).toBe(4);
     for (const id of ids) expect((await h.task(id)).attempt).toBe(1);
   });
@@ -94,7 +94,7 @@ describe('worker lifecycle', () => {
     const slow = await h.enqueue('slow', null);
     await waitFor(() => h.worker.status().busySlots === 1);
     const quick = await Promise.all(Array.from({ length: 5 }, (_, i) => h.enqueue('quick', i)));
-    await waitFor(async () => (await h.queue.stats()).counts.done === 5);
+    await waitFor(async () => (await h.logical.stats()).counts.done === 5);
     expect(together).toHaveBeenCalled();
     for (const [i, id] of quick.entries()) {
       expect(await h.task(id)).toMatchObject({ status: 'done', attempt: 1, result: String(i) });
@@ -131,7 +131,7 @@ describe('worker lifecycle', () => {
       },
     });
     const [a, b] = [await h.enqueue('nothing', null), await h.enqueue('huge', null)];
-    await waitFor(async () => (await h.queue.stats()).counts.done === 2);
+    await waitFor(async () => (await h.logical.stats()).counts.done === 2);
     expect((await h.task(a)).result).toBeUndefined();
     expect(JSON.parse((await h.task(b)).result!)).toEqual({ truncated: true, bytes: 1024 * 1024 + 3 });
   });

@@ -221,6 +221,7 @@ describe('a worker on a partitioned queue (ADR 0040)', () => {
     const running = deferred();
     let started: (() => void) | undefined;
     const h = await startHarness({
+      partitions: 0, // no layout until the test makes one
       layoutTtlMs: 100,
       idlePollMs: 60_000, // no poll: a wake message (partition 0's, then the new partitions') or nothing
       visibilityTimeoutMs: 900,
@@ -268,10 +269,15 @@ describe('a worker on a partitioned queue (ADR 0040)', () => {
 
   it('makes a queue it is first to use partitioned with defaultPartitions, and leaves an existing one as it is', async () => {
     const handlers = { ping: () => Promise.resolve('pong') };
-    const fresh = await startHarness({ defaultPartitions: PARTITIONS, handlers });
+    const fresh = await startHarness({ partitions: 0, defaultPartitions: PARTITIONS, handlers });
     expect((await PartitionedQueue.open(fresh.redis, fresh.queue.name)).count).toBe(PARTITIONS);
 
-    const existing = await startHarness({ defaultPartitions: PARTITIONS, start: false, handlers });
+    const existing = await startHarness({
+      partitions: 0,
+      defaultPartitions: PARTITIONS,
+      start: false,
+      handlers,
+    });
     const id = await existing.enqueue('ping', null); // the queue exists (registered, unpartitioned)
     await existing.worker.start();
     expect(await finished(existing, id)).toMatchObject({ status: 'done' });

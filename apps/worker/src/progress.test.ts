@@ -54,8 +54,8 @@ describe('ctx.progress', () => {
     await waitFor(() => started, { timeoutMs: 15_000, message: 'the handler started' });
     // The lease runs out (as if the worker had stalled) and another worker takes the task.
     clock.advance(30_001);
-    expect((await h.queue.reap()).recovered).toEqual([id]);
-    const [other] = (await h.queue.claim(1, 30_000)).tasks;
+    expect((await h.logical.reap()).recovered).toEqual([id]);
+    const [other] = (await h.logical.claim(1, 30_000)).tasks;
     expect(other!.id).toBe(id);
     release();
     await waitFor(() => late !== undefined, { timeoutMs: 15_000, message: 'the late report' });

@@ -119,7 +119,7 @@ describe('failures and retries', () => {
     const a = await h.enqueue('declined', null, { maxAttempts: 5 });
     const b = await h.enqueue('invalid', null, { maxAttempts: 5 });
 
-    await waitFor(async () => (await h.queue.stats()).counts.dead === 2);
+    await waitFor(async () => (await h.logical.stats()).counts.dead === 2);
     expect(await h.task(a)).toMatchObject({
       attempt: 1,
       deadReason: 'card_declined',

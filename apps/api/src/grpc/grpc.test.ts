@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { status } from '@grpc/grpc-js';
-import { Queue, createRedis, type ClaimedTask, type RedisClient } from '@tq/core';
+import { createRedis, type ClaimedTask, type RedisClient } from '@tq/core';
 import { freePort, logSink, randomQueueName, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import pino from 'pino';
 import { loadConfig } from '../config';
@@ -14,6 +14,7 @@ import {
   unary,
   watch,
 } from '../test-support/grpc-client';
+import { testQueue } from '../test-support/test-api';
 
 const ADMIN = 'grpc-admin-token';
 const PRODUCER = 'grpc-producer-token';
@@ -249,7 +250,7 @@ describe('tq.v1.TaskService over a real socket', () => {
   it('Watch follows a task through a failed attempt and its retry to done (the worker played through the core)', async () => {
     const name = randomQueueName();
     const task = await submit(name, { maxAttempts: 3 });
-    const queue = new Queue(redis, name);
+    const queue = await testQueue(redis, name);
     const reader = watch(client, task.id, producer);
     await waitFor(() => reader.messages.length >= 1, {
       timeoutMs: 30_000,
@@ -311,7 +312,7 @@ describe('tq.v1.TaskService over a real socket', () => {
       timeoutMs: 30_000,
       message: 'no first Watch message',
     });
-    const queue = new Queue(redis, name);
+    const queue = await testQueue(redis, name);
     const claimed = (await queue.claim(1, 30_000)).tasks[0]!;
     expect(await queue.complete([{ ...claimed, result: '1' }])).toEqual(['ok']);
     expect((await reader.ended).code).toBe(status.OK);

@@ -1,6 +1,6 @@
-import { Queue, queueKeys } from '@tq/core';
+import { queueKeys } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ async function deadTasks(n: number): Promise<{ queue: string; ids: string[] }> {
   });
   expect(res.status).toBe(200);
   const ids: string[] = [];
-  const q = new Queue(api.redis, queue);
+  const q = await testQueue(api.redis, queue);
   // One at a time, so the dead set's order (by time of death) is the submission order.
   for (let i = 0; i < n; i++) {
     const [task] = (await q.claim(1, 30_000)).tasks;

@@ -1,8 +1,8 @@
 import { get, type IncomingMessage } from 'node:http';
-import { Queue, type ClaimedTask } from '@tq/core';
+import { Queue, type ClaimedTask, type PartitionedQueue } from '@tq/core';
 import { randomQueueName, waitFor } from '@tq/testing';
 import { openSse, type SseReader } from '../test-support/sse';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 const TOKEN = 'events-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -28,7 +28,7 @@ async function submit(queue: string): Promise<string> {
 }
 
 /** Plays the worker: claims the queue's one pending task (through the core, as the worker does). */
-async function claim(queue: Queue): Promise<ClaimedTask> {
+async function claim(queue: Pick<PartitionedQueue, 'claim'>): Promise<ClaimedTask> {
   const { tasks } = await queue.claim(1, 30_000);
   expect(tasks).toHaveLength(1);
   return tasks[0]!;
@@ -44,7 +44,7 @@ describe('GET /tasks/:id/events', () => {
   it('sends the task, its attempt, its progress and its result, then closes', async () => {
     const name = randomQueueName();
     const id = await submit(name);
-    const queue = new Queue(api.redis, name);
+    const queue = await testQueue(api.redis, name);
     const stream = await open(`/tasks/${id}/events`);
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -100,7 +100,7 @@ describe('GET /tasks/:id/events', () => {
   it('resumes after Last-Event-ID with the events it missed, then the task as it is now', async () => {
     const name = randomQueueName();
     const id = await submit(name);
-    const queue = new Queue(api.redis, name);
+    const queue = await testQueue(api.redis, name);
     const first = await open(`/tasks/${id}/events`);
     await first.next(1);
     const task = await claim(queue);
@@ -173,7 +173,7 @@ describe('GET /queues/:name/events', () => {
   it('streams state changes of every task of the queue, and resumes after Last-Event-ID', async () => {
     const name = randomQueueName();
     await submit(name); // the queue exists once it has a task
-    const queue = new Queue(api.redis, name);
+    const queue = await testQueue(api.redis, name);
     const stream = await open(`/queues/${name}/events`);
     const a = await submit(name);
     const b = await submit(name);
@@ -195,6 +195,7 @@ describe('GET /queues/:name/events', () => {
   it('says so with a reset event when the stream was trimmed past Last-Event-ID', async () => {
     const name = randomQueueName();
     await submit(name);
+    // One event stream, the partition 0's (the whole queue's unless TQ_TEST_PARTITIONS partitions it).
     const queue = new Queue(api.redis, name);
     await queue.setEventsMode('on');
     await submit(name);
@@ -212,7 +213,7 @@ describe('GET /queues/:name/events', () => {
     const slowApi = await startTestApi({ SSE_MAX_BUFFER_BYTES: '262144' });
     try {
       const name = randomQueueName();
-      const queue = new Queue(slowApi.redis, name);
+      const queue = await testQueue(slowApi.redis, name);
       const created = await call(slowApi, 'POST', '/tasks', { body: { type: 'x', queue: name } });
       const task = await claim(queue);
       const path = `/tasks/${created.body.id}/events`;

@@ -1,6 +1,5 @@
-import { Queue } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 const ADMIN = 'admin-token';
 const PRODUCER = 'producer-token';
@@ -36,7 +35,7 @@ describe('PUT and GET /queues/:name/limits', () => {
       body: { queue, rate: { max: 20, periodMs: 1000 }, concurrency: 5, groupConcurrency: 2 },
     });
     // The claim script sees them: a claim of 10 leases at most 5 (1 task here, so one).
-    expect(await new Queue(api.redis, queue).limits()).toEqual({
+    expect(await (await testQueue(api.redis, queue)).limits()).toEqual({
       rate: { max: 20, periodMs: 1000 },
       concurrency: 5,
       groupConcurrency: 2,
@@ -97,7 +96,7 @@ describe('GET /queues/:name/groups', () => {
     expect((await call(api, 'GET', `/tasks/${first!.body.id}`, { token: PRODUCER })).body.group).toBe('big');
     await submit('mid', 3);
     await submit('small', 1);
-    await new Queue(api.redis, queue).claim(1, 30_000); // the rotation's first group: one task running
+    await (await testQueue(api.redis, queue)).claim(1, 30_000); // the rotation's first group: one task running
     const res = await call(api, 'GET', `/queues/${queue}/groups?limit=2`, { token: PRODUCER });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ queue, total: 3, running: 1 });

@@ -1,6 +1,6 @@
-import { DEFAULT_RETENTION, Queue } from '@tq/core';
+import { DEFAULT_RETENTION } from '@tq/core';
 import { startRedisServer, type RedisServer } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 // A private Redis: the queue count is global to a Redis, and the suite's is shared with other test files.
 let server: RedisServer;
@@ -65,7 +65,7 @@ describe('the queue policy', () => {
     expect((await call(api, 'DELETE', `/tasks/${task.id}`)).status).toBe(200);
     expect((await call(api, 'DELETE', '/queues/tenant-b')).body.detail).toMatch(/\(1 canceled\)/);
     // What the reaper's retention does to finished tasks, at once.
-    await new Queue(api.redis, 'tenant-b').trim({ ...DEFAULT_RETENTION, finishedMaxCount: 0 });
+    await (await testQueue(api.redis, 'tenant-b')).trim({ ...DEFAULT_RETENTION, finishedMaxCount: 0 });
     expect((await call(api, 'DELETE', '/queues/tenant-b')).status).toBe(204);
     expect((await call(api, 'GET', '/queues/tenant-b')).status).toBe(404);
     expect((await submit('tenant-c')).status).toBe(201);

@@ -1,6 +1,5 @@
-import { Queue } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type Answer, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type Answer, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -79,7 +78,7 @@ describe('GET /queues/:name/tasks', () => {
     ]);
     expect((await walk(queue, 'state=retry')).ids).toEqual([]);
 
-    const running = (await new Queue(api.redis, queue).claim(1, 30_000)).tasks[0]!;
+    const running = (await (await testQueue(api.redis, queue)).claim(1, 30_000)).tasks[0]!;
     const page = await call(api, 'GET', `/queues/${queue}/tasks?state=running`);
     expect(page.body.tasks).toEqual([
       expect.objectContaining({

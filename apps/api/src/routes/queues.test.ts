@@ -1,6 +1,6 @@
-import { ManualClock, Queue, newTaskId } from '@tq/core';
+import { ManualClock, newTaskId } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -17,14 +17,15 @@ async function submit(queue: string, extra: object = {}): Promise<string> {
 describe('queues', () => {
   it('GET /queues/:name counts tasks per state and says the oldest pending age', async () => {
     const queue = randomQueueName();
-    await submit(queue); // claimed below: the head of the list
+    const head = await submit(queue); // claimed below: the head of its partition's list
     // The task left pending is enqueued on a clock 60 s behind, so its age (read on Redis TIME) is known.
     const enqueuedAt = Date.now() - 60_000;
-    await new Queue(api.redis, queue, new ManualClock(enqueuedAt)).enqueue([
-      { id: newTaskId(queue), type: 'email', payload: 'null', maxAttempts: 1 },
-    ]);
+    await (
+      await testQueue(api.redis, queue, new ManualClock(enqueuedAt))
+    ).enqueue([{ id: newTaskId(queue), type: 'email', payload: 'null', maxAttempts: 1 }]);
     await submit(queue, { delayMs: 60_000 });
-    await new Queue(api.redis, queue).claim(1, 30_000);
+    // From the partition that holds it (ADR 0040: FIFO holds within a partition, not across them).
+    await (await testQueue(api.redis, queue)).partitionOf(head).claim(1, 30_000);
     const res = await call(api, 'GET', `/queues/${queue}`);
     const readAt = Date.now();
     expect(res.status).toBe(200);
@@ -54,11 +55,11 @@ describe('queues', () => {
     await submit(queue);
     const paused = await call(api, 'POST', `/queues/${queue}/pause`);
     expect(paused).toMatchObject({ status: 200, body: { name: queue, paused: true } });
-    expect((await new Queue(api.redis, queue).claim(1, 30_000)).tasks).toHaveLength(0);
+    expect((await (await testQueue(api.redis, queue)).claim(1, 30_000)).tasks).toHaveLength(0);
     expect((await call(api, 'GET', `/queues/${queue}`)).body.paused).toBe(true);
     const resumed = await call(api, 'POST', `/queues/${queue}/resume`);
     expect(resumed).toMatchObject({ status: 200, body: { name: queue, paused: false } });
-    expect((await new Queue(api.redis, queue).claim(1, 30_000)).tasks).toHaveLength(1);
+    expect((await (await testQueue(api.redis, queue)).claim(1, 30_000)).tasks).toHaveLength(1);
   });
 
   it('is 404 for a queue that never received a task, and 400 for an invalid name', async () => {

@@ -1,6 +1,5 @@
-import { Queue } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -14,7 +13,7 @@ async function process(queue: string, n: number, ok: number): Promise<void> {
     body: { tasks: Array.from({ length: n }, () => ({ type: 'job', queue })) },
   });
   expect(res.status).toBe(200);
-  const q = new Queue(api.redis, queue);
+  const q = await testQueue(api.redis, queue);
   const { tasks } = await q.claim(n, 30_000);
   await q.complete(tasks.slice(0, ok));
   await q.fail(

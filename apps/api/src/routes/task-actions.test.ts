@@ -1,6 +1,5 @@
-import { Queue } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -23,7 +22,7 @@ async function submit(...tasks: Record<string, unknown>[]): Promise<{ queue: str
 
 /** Claims one task of `queue` and fails it for good; returns its id. */
 async function killOne(queue: string): Promise<string> {
-  const q = new Queue(api.redis, queue);
+  const q = await testQueue(api.redis, queue);
   const [task] = (await q.claim(1, 30_000)).tasks;
   await q.fail([{ ...task!, error: 'boom', retryDelayMs: 0, permanentReason: 'permanent' }]);
   return task!.id;
@@ -75,7 +74,7 @@ describe('task actions', () => {
 
   it('POST /tasks/:id/cancel cancels a pending task (200) and asks a running one to stop (202)', async () => {
     const { queue, ids } = await submit({}, {});
-    const q = new Queue(api.redis, queue);
+    const q = await testQueue(api.redis, queue);
     const [running] = (await q.claim(1, 30_000)).tasks;
     const pending = ids.find((id) => id !== running!.id)!;
 

@@ -1,6 +1,6 @@
-import { DEFAULT_RETENTION, Queue, createRedis } from '@tq/core';
+import { DEFAULT_RETENTION, createRedis } from '@tq/core';
 import { randomQueueName, startRedisServer } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -70,7 +70,7 @@ describe('POST /tasks/batch', () => {
     const first = await call(api, 'POST', '/tasks', { body });
     expect((await call(api, 'DELETE', `/tasks/${first.body.id}`)).status).toBe(200);
     // Retention deletes the canceled task; its idempotency key outlives it.
-    await new Queue(api.redis, queue).trim({ ...DEFAULT_RETENTION, finishedMaxCount: 0 });
+    await (await testQueue(api.redis, queue)).trim({ ...DEFAULT_RETENTION, finishedMaxCount: 0 });
     const res = await call(api, 'POST', '/tasks/batch', { body: { tasks: [body] } });
     expect(res.status).toBe(207);
     expect(res.body.results[0]).toMatchObject({ index: 0, status: 404, type: 'urn:tq:problem:not-found' });

@@ -1,6 +1,5 @@
-import { Queue } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
-import { call, startTestApi, type TestApi } from '../test-support/test-api';
+import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -127,7 +126,7 @@ describe('DELETE /tasks/:id', () => {
   it('is 409 for a running task, and 404 for an unknown one', async () => {
     const queue = randomQueueName();
     const { body: task } = await call(api, 'POST', '/tasks', { body: { type: 'email', queue } });
-    const claimed = await new Queue(api.redis, queue).claim(1, 30_000);
+    const claimed = await (await testQueue(api.redis, queue)).claim(1, 30_000);
     expect(claimed.tasks.map((t) => t.id)).toEqual([task.id]);
     const res = await call(api, 'DELETE', `/tasks/${task.id}`);
     expect(res.status).toBe(409);

@@ -1,6 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EPOCH_KEY, createRedis, type RedisClient } from '@tq/core';
+import {
+  EPOCH_KEY,
+  QueueDirectory,
+  createRedis,
+  type Clock,
+  type PartitionedQueue,
+  type RedisClient,
+} from '@tq/core';
 import { logSink, testPartitions, waitFor } from '@tq/testing';
 import type { Express } from 'express';
 import pino from 'pino';
@@ -82,6 +89,17 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
       await history?.close();
     },
   };
+}
+
+/**
+ * Queue `name` as the API opens it (ADR 0040): with its partition layout and, when it does not exist yet,
+ * created with TQ_TEST_PARTITIONS partitions as an API with QUEUE_DEFAULT_PARTITIONS would. Tests seed, claim
+ * and read through it, so a partitioned queue is one logical queue to them as to the API.
+ */
+export function testQueue(redis: RedisClient, name: string, clock?: Clock): Promise<PartitionedQueue> {
+  return new QueueDirectory(redis, clock, { defaultPartitions: testPartitions() }).open(name, {
+    create: true,
+  });
 }
 
 /** A parsed JSON body, loosely typed so tests can reach into it. */

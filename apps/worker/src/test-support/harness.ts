@@ -8,7 +8,7 @@ import {
   type RedisClient,
   type TaskRecord,
 } from '@tq/core';
-import { randomQueueName } from '@tq/testing';
+import { randomQueueName, testPartitions } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { createWorker, type Worker } from '../worker';
 import type { WorkerOptions } from '../worker-options';
@@ -33,7 +33,11 @@ type HarnessOptions = Omit<WorkerOptions, 'redis' | 'queues'> & {
   clock?: Clock;
   redisUrl?: string;
   start?: boolean;
-  /** Makes the queue partitioned (ADR 0040) with this many partitions before the worker starts. */
+  /**
+   * Makes the queue partitioned (ADR 0040) with this many partitions before the worker starts; default
+   * TQ_TEST_PARTITIONS (none when unset or 1). 0: no layout at all, whatever TQ_TEST_PARTITIONS says (for
+   * tests of a queue that has none yet, or of one queue's own claims).
+   */
   partitions?: number;
 };
 
@@ -43,8 +47,9 @@ const open: Harness[] = [];
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const redis = createRedis(options.redisUrl ?? process.env.REDIS_URL!);
   const name = randomQueueName('worker');
-  const logical = options.partitions
-    ? await PartitionedQueue.create(redis, name, options.partitions, options.clock)
+  const partitions = options.partitions ?? (testPartitions() > 1 ? testPartitions() : 0);
+  const logical = partitions
+    ? await PartitionedQueue.create(redis, name, partitions, options.clock)
     : await PartitionedQueue.open(redis, name, options.clock);
   const queue = logical.partitions[0]!;
   const worker = createWorker({ visibilityTimeoutMs: 5000, ...options, redis, queues: [name] });
