@@ -411,6 +411,32 @@ export const openApiDocument = {
         },
       },
     },
+    '/queues/{name}/resize': {
+      parameters: [param('QueueName')],
+      post: {
+        operationId: 'resizeQueue',
+        ...adminOnly,
+        summary: 'Change the partition count of a queue',
+        description:
+          'ADR 0043, docs/scaling.md "Resizing": more partitions are added online; fewer drain (workers keep ' +
+          'claiming the removed partitions until they are empty). The same count again removes the drained ' +
+          'partitions once empty. Keyed tasks keep the old count for 30 s, and an idempotency key is never ' +
+          'stored twice because the count changed. 409 while the previous resize settles (30 s) or when another ' +
+          'resize won.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('QueueCreate') } } },
+        responses: {
+          '200': json(ref('Queue'), 'Resized (or drained partitions removed).'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': response('NotFound'),
+          '409': response('Conflict'),
+          '413': response('PayloadTooLarge'),
+          '415': response('UnsupportedMediaType'),
+          '503': response('Unavailable'),
+        },
+      },
+    },
     '/queues/{name}/pause': {
       parameters: [param('QueueName')],
       post: {

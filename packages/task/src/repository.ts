@@ -81,6 +81,28 @@ export class TaskRepository {
   }
 
   /**
+   * Resizes queue `name` to `partitions` (ADR 0043: adding is online, removing drains), holding moved
+   * idempotency keys for `idempotencyWindowMs`; the same count as now removes the partitions a shrink has
+   * drained instead. Throws `conflict` while the previous resize settles or when another one won.
+   */
+  async resizeQueue(
+    name: string,
+    partitions: number,
+    idempotencyWindowMs: number,
+  ): Promise<PartitionedQueue> {
+    try {
+      const current = await PartitionedQueue.open(this.redis, name, this.clock);
+      if (current.layout.count === partitions) {
+        await current.dropDrained();
+        return await PartitionedQueue.open(this.redis, name, this.clock);
+      }
+      return await current.resize(partitions, { idempotencyWindowMs });
+    } finally {
+      this.directory.forget(name);
+    }
+  }
+
+  /**
    * Stores tasks of one queue; a new queue only while `tq:queues` holds fewer than `maxQueues` (0 = no
    * limit), with the directory's default partitions.
    */

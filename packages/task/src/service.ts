@@ -457,6 +457,20 @@ export class TaskService {
     return { stats: await queue.stats(), created: !existing };
   }
 
+  /**
+   * Resizes queue `name` to `body.partitions` (ADR 0043, docs/scaling.md "Resizing"): more partitions
+   * online, fewer by draining the removed ones; the same count again removes those drained. Idempotency
+   * keys are held for this service's idempotency window. Throws `not_found` for an unknown queue,
+   * `invalid`, `conflict` while the previous resize settles (30 s) or when another resize won.
+   */
+  async resizeQueue(name: string, body: unknown): Promise<QueueStats> {
+    const parsed = queueCreateSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the queue');
+    await this.assertQueue(name);
+    const queue = await this.repository.resizeQueue(name, parsed.data.partitions, this.idempotencyWindowMs);
+    return queue.stats();
+  }
+
   /** Stats of one queue; throws `not_found` for a queue that never received a task. */
   async queueStats(name: string): Promise<QueueStats> {
     await this.assertQueue(name);

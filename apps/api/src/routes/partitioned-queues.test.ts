@@ -81,6 +81,35 @@ describe('partitioned queues over HTTP', () => {
     expect(other.body.detail).toContain(`already has ${PARTITIONS} partitions, not 4`);
   });
 
+  it('POST /queues/:name/resize grows a queue online, refuses another resize while it settles, and keeps an idempotency key one task', async () => {
+    const name = await newQueue(2);
+    const keyed = { idempotencyKey: 'order-1' };
+    const first = await submit(name, keyed);
+    const grown = await call(api, 'POST', `/queues/${name}/resize`, {
+      body: { partitions: 4 },
+      token: ADMIN,
+    });
+    expect(grown).toMatchObject({ status: 200, body: { name, partitions: 4, counts: { pending: 1 } } });
+    const again = await call(api, 'POST', '/tasks', {
+      body: { type: 'email', queue: name, ...keyed },
+      token: PRODUCER,
+    });
+    expect(again.body.id).toBe(first);
+    const settling = await call(api, 'POST', `/queues/${name}/resize`, {
+      body: { partitions: 2 },
+      token: ADMIN,
+    });
+    expect(settling.status).toBe(409);
+    expect(settling.body.detail).toContain('settles until');
+    const unknown = await call(api, 'POST', `/queues/${randomQueueName()}/resize`, {
+      body: { partitions: 2 },
+      token: ADMIN,
+    });
+    expect(unknown.status).toBe(404);
+    const bad = await call(api, 'POST', `/queues/${name}/resize`, { body: { partitions: 0 }, token: ADMIN });
+    expect(bad.status).toBe(400);
+  });
+
   it('a queue that received tasks without a count has 1 partition: another count is 409', async () => {
     const name = randomQueueName();
     await submit(name);

@@ -8,7 +8,9 @@ import type { RouteContext } from '../route-context';
  * POST /queues/:name/pause and /resume (workers stop or resume claiming; enqueueing goes on),
  * DELETE /queues/:name (a queue that holds no task: 204; 409 with the counts otherwise),
  * PUT /queues/:name {"partitions": N} (creates a queue of N partitions: 201; the same count again: 200;
- * another count: 409; docs/scaling.md).
+ * another count: 409; docs/scaling.md), POST /queues/:name/resize {"partitions": N} (ADR 0043: adds
+ * partitions online, drains removed ones; the same count again removes those drained; 409 while the last
+ * resize settles).
  * A queue exists once it has received a task or was created; others are 404.
  */
 export function queueRoutes({ service, auth, admin, json }: RouteContext): Router {
@@ -25,6 +27,10 @@ export function queueRoutes({ service, auth, admin, json }: RouteContext): Route
   router.put('/queues/:name', admin, json, async (req: Request, res: Response) => {
     const { stats, created } = await service.createQueue(queueNameParam(req), req.body);
     res.status(created ? 201 : 200).json(toQueueView(stats));
+  });
+
+  router.post('/queues/:name/resize', admin, json, async (req: Request, res: Response) => {
+    res.json(toQueueView(await service.resizeQueue(queueNameParam(req), req.body)));
   });
 
   router.delete('/queues/:name', admin, async (req: Request, res: Response) => {
