@@ -339,6 +339,21 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   queue
+    .command('resize')
+    .description('change the partition count: more online, fewer by draining (admin token; scaling.md)')
+    .argument('<name>', 'the queue')
+    .requiredOption(
+      '--partitions <n>',
+      'partitions, 1-256 (the same count again removes drained partitions)',
+      integer,
+    )
+    .action(async (name: string, o: { partitions: number }, command: Command) => {
+      const { client, print } = context(command);
+      const stats = await client.resizeQueue(name, { partitions: o.partitions });
+      print(stats, () => queueDetails(stats));
+    });
+
+  queue
     .command('stats')
     .description("a queue's counts per state, waiting depth, oldest pending age")
     .argument('<name>', 'the queue')

@@ -356,6 +356,26 @@ export class TqClient {
     );
   }
 
+  /**
+   * Changes the partition count of queue `name` (admin token; ADR 0043, docs/scaling.md "Resizing"): more
+   * partitions are added online, fewer drain; the same count again removes drained partitions. A resize
+   * within 30 s of the previous one throws a TqApiError with status 409.
+   */
+  resizeQueue(
+    name: string,
+    { partitions, signal }: CallOptions & { partitions: number },
+  ): Promise<QueueStats> {
+    return this.call(
+      (s) =>
+        this.api.POST('/queues/{name}/resize', {
+          params: { path: { name } },
+          body: { partitions },
+          signal: s,
+        }),
+      signal,
+    );
+  }
+
   /** Stops workers from claiming the queue's tasks (submissions still succeed). */
   pause(name: string, options: CallOptions = {}): Promise<QueueStats> {
     return this.call(
