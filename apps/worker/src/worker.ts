@@ -232,7 +232,8 @@ export class Worker {
       'stopping: no more claims',
     );
     // The grace period counts from the signal: a claim stuck on an unreachable Redis eats into it, and is
-    // not waited for past it (a claim answered later gives its tasks straight back: startTask).
+    // waited for past it only until the margin ends (a claim answered later gives its tasks straight back:
+    // startTask).
     const deadline = Date.now() + this.shutdownTimeoutMs;
     // Releasing, the last acknowledgements and closing the subscriber get the margin after it.
     const acksBy = deadline + SHUTDOWN_MARGIN_MS - CLOSE_TIMEOUT_MS;
@@ -250,6 +251,10 @@ export class Worker {
         this.allFreeWaiter = done;
       });
     }
+    // A claim still on its way is waited for, within the margin, before the running tasks are released: a
+    // partitioned queue's claim goes partition by partition, so it would lease again a task released
+    // meanwhile in a partition it had not reached yet. The tasks it brings are given straight back (startTask).
+    await settleBy(acksBy, Promise.allSettled([this.starting, this.loop]));
     for (const entry of [...this.running.values()]) this.releaseRunning(entry);
     this.deadlines.stop();
     this.leases.stop();
