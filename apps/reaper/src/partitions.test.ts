@@ -134,4 +134,34 @@ describe('Reaper on a partitioned queue', () => {
     );
     expect(await metric(r.registry, 'tq_orphans_repaired_total', { queue: queue.name })).toBe(3);
   });
+
+  it('removes the partitions a shrink drained once the shrink has settled and they are empty', async () => {
+    queue = await PartitionedQueue.create(redis, randomQueueName('rp'), 4, clock);
+    clock.advance(60_000); // past any settle of the creation itself
+    await queue.enqueue(Array.from({ length: 8 }, () => task(queue)));
+    expect(await perPartition(queue, 'pending')).toEqual([2, 2, 2, 2]);
+    queue = await queue.resize(2, { settleMs: 1000 });
+    const served = async () => (await PartitionedQueue.open(redis, queue.name)).count;
+    const r = reaper();
+
+    // Settling: a process may still send tasks to partitions 2 and 3, so they stay.
+    expect(await r.runPass()).toBe(true);
+    expect(await served()).toBe(4);
+    clock.advance(1001);
+    // Settled, but 2 and 3 still hold tasks: they stay until those are gone.
+    expect(await r.runPass()).toBe(true);
+    expect(await served()).toBe(4);
+
+    const ran = (await queue.claim(8, LEASE_MS)).tasks;
+    expect(new Set(ran.map((t) => partitionOf(t.id)))).toEqual(new Set([0, 1, 2, 3]));
+    await queue.complete(ran);
+    const results = await queue.deleteFinishedTasks(ran.map((t) => t.id));
+    expect(results.every((x) => x.code === 'deleted')).toBe(true);
+    expect(await r.runPass()).toBe(true);
+    expect(await PartitionedQueue.open(redis, queue.name)).toMatchObject({ count: 2, draining: [] });
+    // The next pass works on the two partitions left.
+    await queue.enqueue([task(queue)]);
+    expect(await r.runPass()).toBe(true);
+    expect(await metric(r.registry, 'tq_queue_depth', { queue: queue.name, state: 'pending' })).toBe(1);
+  });
 });

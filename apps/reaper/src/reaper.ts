@@ -398,8 +398,22 @@ export class Reaper {
         this.publishStats(q, stats);
         this.publishPartitions(q, partitions);
       }
+      await this.dropDrained(queue);
       await this.removeIfIdle(queue, stats);
     });
+  }
+
+  /**
+   * Removes the draining partitions of a shrunk queue once they are empty and the shrink has settled
+   * (ADR 0043), so no operator call is needed. Only when the layout held has draining partitions: nothing
+   * read otherwise; then a read of the layout and one script per draining partition.
+   */
+  private async dropDrained(queue: PartitionedQueue): Promise<void> {
+    if (queue.draining.length === 0) return;
+    const dropped = await queue.dropDrained();
+    if (dropped.length === 0) return;
+    this.directory.forget(queue.name);
+    this.logger.info({ queue: queue.name, partitions: dropped }, 'drained partitions removed');
   }
 
   /** Runs one queue's step; a failure is logged, and the next pass tries again. */
