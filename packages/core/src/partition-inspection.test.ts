@@ -111,6 +111,16 @@ describe('PartitionedQueue.listTasks (one cursor over the partitions)', () => {
     expect(ids.sort()).toEqual([...rare].sort());
   });
 
+  it('holds the scan budget for the whole page: the partitions asked share it', async () => {
+    const { queue } = await fresh();
+    await queue.enqueue(Array.from({ length: 90 }, () => task(queue, { type: 'common' })));
+    const page = await queue.listTasks('pending', { type: 'rare', limit: 2, scanBudget: 30 });
+    expect(page).toMatchObject({ tasks: [], scanned: 30 });
+    expect(page.next).not.toBeNull();
+    const pages = await walk(queue, 'pending', 2, { type: 'rare', scanBudget: 30 });
+    expect(pages.flat()).toEqual([]);
+  });
+
   it('refuses a cursor of another state or another partition count', async () => {
     const { queue } = await fresh();
     await queue.enqueue(Array.from({ length: 6 }, () => task(queue)));

@@ -1,6 +1,6 @@
 import { MAX_CURSOR_CHARS } from './cursor';
 import { TqError } from './errors';
-import type { Queue } from './queue';
+import { DEFAULT_SCAN_BUDGET, type Queue } from './queue';
 import type {
   GroupList,
   ListTasksOptions,
@@ -47,11 +47,21 @@ export async function listTasksMerged(
     options.cursor === undefined
       ? partitions.map(() => '')
       : decodeMerged(options.cursor, state, partitions.length);
+  // The scan budget is the page's (docs/api.md), not each partition's: the partitions asked share it
+  // (each still examines at least `limit`, as one queue's page does).
+  const asked = from.filter((c) => c !== DONE).length;
+  const scanBudget = Math.ceil((options.scanBudget ?? DEFAULT_SCAN_BUDGET) / Math.max(1, asked));
   const pages = await Promise.all(
     partitions.map((p, i) =>
       from[i] === DONE
         ? Promise.resolve(null)
-        : p.listTasks(state, { ...options, limit, cursor: from[i] || undefined, withCursors: true }),
+        : p.listTasks(state, {
+            ...options,
+            limit,
+            scanBudget,
+            cursor: from[i] || undefined,
+            withCursors: true,
+          }),
     ),
   );
   const taken: number[] = partitions.map(() => 0);

@@ -1,5 +1,5 @@
-import { queueKeys } from '@tq/core';
-import { randomQueueName } from '@tq/testing';
+import { parseTaskId } from '@tq/core';
+import { randomQueueName, testPartitions } from '@tq/testing';
 import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
 let api: TestApi;
@@ -33,7 +33,10 @@ describe('dead letters', () => {
     const { queue, ids } = await deadTasks(5);
     const first = await call(api, 'GET', `/queues/${queue}/dead?limit=2`);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ queue, state: 'dead', total: 5, scanned: 2, type: null });
+    expect(first.body).toMatchObject({ queue, state: 'dead', total: 5, type: null });
+    // `scanned` sums what the partitions examined (ADR 0042): each partition is asked for a page of 2.
+    expect(first.body.scanned).toBeGreaterThanOrEqual(2);
+    expect(first.body.scanned).toBeLessThanOrEqual(2 * testPartitions());
     expect(first.body.tasks).toHaveLength(2);
     expect(first.body.tasks[0]).toMatchObject({ status: 'dead', deadReason: 'permanent', lastError: 'boom' });
     const listed = [...(first.body.tasks as { id: string }[])];
@@ -44,10 +47,18 @@ describe('dead letters', () => {
       listed.push(...(page.body.tasks as { id: string }[]));
       cursor = page.body.nextCursor;
     }
-    // Newest first; tasks that died in the same millisecond by id, descending (as Redis orders them).
-    const newestFirst = await api.redis.zrevrange(queueKeys(queue).dead, 0, -1);
-    expect(listed.map((t) => t.id)).toEqual(newestFirst.map((localId) => `${queue}.${localId}`));
-    expect(new Set(newestFirst.map((localId) => `${queue}.${localId}`))).toEqual(new Set(ids));
+    // Newest first; tasks that died in the same millisecond by id, descending (as Redis orders them), in
+    // each partition (across partitions the merge orders by time of death, ADR 0042).
+    const partitions = (await testQueue(api.redis, queue)).partitions;
+    const inPartition = (i: number) => (id: string) => (parseTaskId(id)?.partition ?? 0) === i;
+    const listedIds = listed.map((t) => t.id);
+    for (const [i, partition] of partitions.entries()) {
+      const newestFirst = await api.redis.zrevrange(partition.keys.dead, 0, -1);
+      const prefix = i === 0 ? `${queue}.` : `${queue}.${i}.`;
+      expect(listedIds.filter(inPartition(i))).toEqual(newestFirst.map((localId) => prefix + localId));
+    }
+    expect(new Set(listedIds)).toEqual(new Set(ids));
+    expect(listedIds).toHaveLength(ids.length);
     const same = await call(api, 'GET', `/queues/${queue}/tasks?state=dead&limit=2`);
     expect(same.body).toEqual(first.body);
   });
