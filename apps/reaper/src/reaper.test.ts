@@ -259,24 +259,28 @@ describe('Reaper', () => {
 
   it('survives passes while Redis is down and succeeds again once it is back', async () => {
     const server = await startRedisServer();
-    const flaky = createRedis(server.url, { commandTimeoutMs: 200 });
+    // The command timeout bounds each pass while Redis is down. 200 ms made the first pass (connecting,
+    // then every script sent in full once) time out on a busy machine; 2 s still fails the down passes fast.
+    const flaky = createRedis(server.url, { commandTimeoutMs: 2000 });
     try {
       const r = new Reaper({ redis: flaky, queues: ['q1'], intervalMs: 20 });
       expect(await r.runPass()).toBe(true);
       await server.kill();
       expect(await r.runPass()).toBe(false); // logged, counted, not thrown
       r.start(); // the schedule keeps going through failures
-      await waitFor(async () => (await metric(r.registry, 'tq_reaper_pass_failures_total')) >= 3);
+      await waitFor(async () => (await metric(r.registry, 'tq_reaper_pass_failures_total')) >= 3, {
+        timeoutMs: 60_000,
+      });
       await server.restart();
       const before = await metric(r.registry, 'tq_reaper_last_success_timestamp_seconds');
       await waitFor(
         async () => (await metric(r.registry, 'tq_reaper_last_success_timestamp_seconds')) > before,
-        { timeoutMs: 10_000 },
+        { timeoutMs: 60_000 },
       );
       await r.stop();
     } finally {
       flaky.disconnect();
       await server.stop();
     }
-  });
+  }, 180_000);
 });
