@@ -153,4 +153,27 @@ describe('PartitionedQueue.readEvents (ids carry every partition position)', () 
     expect(seen.sort()).toEqual([...ids].sort());
     await expect(queue.readEvents('1-0')).rejects.toMatchObject({ code: 'invalid' });
   });
+
+  it('says trimmed when any partition dropped events after its position, one that had none at the id included', async () => {
+    const { queue } = await fresh();
+    await queue.setEventsMode('on');
+    const [first] = await queue.partitions[0]!.enqueue([task(queue)]);
+    const { events } = await queue.readEvents('0-0');
+    const seen = events.find((e) => e.taskId === first!.id)!.id;
+    expect(seen.split('_').slice(1)).toEqual(['0-0', '0-0']);
+    expect((await queue.readEvents(seen)).trimmed).toBe(false);
+    // Partition 1 (at '0-0' in the id) gets an event the client never saw, then drops it.
+    await queue.partitions[1]!.enqueue([{ ...task(queue), id: newTaskId(queue.name, undefined, 1) }]);
+    expect((await queue.readEvents(seen)).trimmed).toBe(false);
+    await redis.xtrim(queue.partitions[1]!.keys.events, 'MAXLEN', 0);
+    expect((await queue.readEvents(seen)).trimmed).toBe(true);
+    // Partition 0 (at the first event) drops everything after it too: trimmed, though it holds nothing now.
+    const other = await fresh();
+    await other.queue.setEventsMode('on');
+    await other.queue.partitions[0]!.enqueue([task(other.queue), task(other.queue)]);
+    const at = (await other.queue.readEvents('0-0', 1)).events[0]!.id;
+    await redis.xtrim(other.queue.partitions[0]!.keys.events, 'MAXLEN', 0);
+    expect((await other.queue.readEvents(at)).trimmed).toBe(true);
+    expect((await other.queue.readEvents('0-0')).trimmed).toBe(false);
+  });
 });

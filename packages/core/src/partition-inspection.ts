@@ -231,14 +231,22 @@ export function compareStreamIds(a: string, b: string): number {
 /**
  * Up to `count` events of all partitions after `after` (one position per partition), merged by time (Redis
  * time of each partition's master, then partition), each with the event id of the positions after it.
- * `trimmed` is true when some partition's stream no longer holds every event after its position.
+ * `trimmed` is true when some partition's stream no longer holds every event after its position (a partition
+ * that had none at the id: when it trimmed any since).
  */
 export async function readEventsMerged(
   partitions: readonly Queue[],
   after: readonly string[],
   count: number,
 ): Promise<{ events: TaskEvent[]; oldest: string | null; trimmed: boolean }> {
-  const reads = await Promise.all(partitions.map((p, i) => p.readEvents(after[i]!, count)));
+  // Whether a partition lost events after its position: its stream is asked (unless the whole id is
+  // '0-0', from the oldest kept). At '0-0' the partition held nothing when the client saw it, so any event
+  // it has dropped since was never seen.
+  const fromStart = after.every((a) => a === '0-0');
+  const [reads, infos] = await Promise.all([
+    Promise.all(partitions.map((p, i) => p.readEvents(after[i]!, count))),
+    Promise.all(partitions.map((p) => (fromStart ? Promise.resolve(null) : p.eventStreamInfo()))),
+  ]);
   const positions = [...after];
   const taken = reads.map(() => 0);
   const events: TaskEvent[] = [];
@@ -261,9 +269,13 @@ export async function readEventsMerged(
     positions[best] = event.id;
     events.push({ ...event, id: formatEventPositions(positions) });
   }
-  const trimmed = reads.some(
-    (r, i) => after[i] !== '0-0' && r.oldest !== null && compareStreamIds(r.oldest, after[i]!) > 0,
-  );
+  const trimmed = reads.some((r, i) => {
+    const info = infos[i];
+    if (!info) return false;
+    if (after[i] === '0-0') return info.entriesAdded > info.length;
+    if (r.oldest === null) return compareStreamIds(info.lastGenerated, after[i]!) > 0;
+    return compareStreamIds(r.oldest, after[i]!) > 0;
+  });
   const oldest = reads.every((r) => r.oldest === null)
     ? null
     : formatEventPositions(reads.map((r) => r.oldest ?? '0-0'));

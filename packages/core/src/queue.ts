@@ -600,6 +600,25 @@ export class Queue {
     return { events: this.toEvents(entries), oldest: first[0]?.[0] ?? null };
   }
 
+  /**
+   * How many events the stream holds, how many were ever added to it (Redis 7.0 and later; `length` before)
+   * and the id of the last one added, trimmed or not: `{0, 0, '0-0'}` when the stream is missing.
+   */
+  async eventStreamInfo(): Promise<{ length: number; entriesAdded: number; lastGenerated: string }> {
+    const info = (await this.redis.xinfo('STREAM', this.keys.events).catch(() => [])) as unknown[];
+    const field = (name: string) => {
+      const at = info.indexOf(name);
+      return at >= 0 ? info[at + 1] : undefined;
+    };
+    const length = Number(field('length') ?? 0);
+    const lastGenerated = field('last-generated-id');
+    return {
+      length,
+      entriesAdded: Number(field('entries-added') ?? length),
+      lastGenerated: typeof lastGenerated === 'string' ? lastGenerated : '0-0',
+    };
+  }
+
   /** The id of the newest event ('0-0' when the stream is empty or missing). */
   async lastEventId(): Promise<string> {
     const [last] = await this.redis.xrevrange(this.keys.events, '+', '-', 'COUNT', 1);
