@@ -1,3 +1,4 @@
+import { parseTaskId } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
@@ -96,7 +97,10 @@ describe('GET /queues/:name/groups', () => {
     expect((await call(api, 'GET', `/tasks/${first!.body.id}`, { token: PRODUCER })).body.group).toBe('big');
     await submit('mid', 3);
     await submit('small', 1);
-    await (await testQueue(api.redis, queue)).claim(1, 30_000); // the rotation's first group: one task running
+    // The rotation's first group: one task running (claimed from its partition: groups hash to partitions,
+    // and which partition a claim tries first is up to the claimer, ADR 0040).
+    const partition = parseTaskId(first!.body.id as string)?.partition ?? 0;
+    await (await testQueue(api.redis, queue)).partitions[partition]!.claim(1, 30_000);
     const res = await call(api, 'GET', `/queues/${queue}/groups?limit=2`, { token: PRODUCER });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ queue, total: 3, running: 1 });

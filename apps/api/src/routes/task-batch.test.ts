@@ -32,6 +32,10 @@ describe('POST /tasks/batch', () => {
   it('is 207 with a problem per refused item: invalid 400, too large 413, reused key 409, queue full 429', async () => {
     const queue = randomQueueName();
     const full = randomQueueName();
+    // One partition each: QUEUE_MAX_DEPTH holds per partition share on a partitioned queue (ADR 0040).
+    for (const name of [queue, full]) {
+      expect((await call(api, 'PUT', `/queues/${name}`, { body: { partitions: 1 } })).status).toBe(201);
+    }
     await call(api, 'POST', '/tasks', { body: { type: 'a', queue, idempotencyKey: 'once' } });
     for (let i = 0; i < 3; i++) await call(api, 'POST', '/tasks', { body: { type: 'a', queue: full } });
     const res = await call(api, 'POST', '/tasks/batch', {

@@ -143,6 +143,8 @@ describe('backpressure', () => {
     const limited = await startTestApi({ QUEUE_MAX_DEPTH: '2' });
     try {
       const queue = randomQueueName();
+      // One partition: QUEUE_MAX_DEPTH holds per partition share on a partitioned queue (ADR 0040).
+      expect((await call(limited, 'PUT', `/queues/${queue}`, { body: { partitions: 1 } })).status).toBe(201);
       for (let i = 0; i < 2; i++)
         expect((await call(limited, 'POST', '/tasks', { body: { type: 'email', queue } })).status).toBe(201);
       const res = await call(limited, 'POST', '/tasks', { body: { type: 'email', queue } });
