@@ -1,15 +1,17 @@
 import {
   ManualClock,
-  Queue,
   ScheduleStore,
   createRedis,
   newTaskId,
+  parseTaskId,
   type ClaimedTask,
+  type PartitionedQueue,
   type RedisClient,
 } from '@tq/core';
 import { metricSample, randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
+import { testQueue } from './test-queue';
 
 const LEASE_MS = 1000;
 
@@ -31,7 +33,7 @@ async function metric(
 describe('Reaper', () => {
   let redis: RedisClient;
   let clock: ManualClock;
-  let queue: Queue;
+  let queue: PartitionedQueue;
   const reapers: Reaper[] = [];
 
   /** A reaper for the test's queue only (the test Redis holds other tests' queues too). */
@@ -63,10 +65,10 @@ describe('Reaper', () => {
     return claimed.tasks;
   }
 
-  beforeEach(() => {
+  beforeEach(async () => {
     redis = createRedis(process.env.REDIS_URL!);
     clock = new ManualClock();
-    queue = new Queue(redis, randomQueueName('reaper'), clock);
+    queue = await testQueue(redis, randomQueueName('reaper'), clock);
   });
   afterEach(async () => {
     await Promise.all(reapers.splice(0).map((r) => r.stop()));
@@ -128,6 +130,8 @@ describe('Reaper', () => {
   });
 
   it('recovers in bounded batches, looping while a batch comes back full, up to its per-pass cap', async () => {
+    // One partition: the batch loop and its per-pass cap apply per partition (ADR 0041).
+    queue = await testQueue(redis, randomQueueName('reaper'), clock, 1);
     await claimAndAbandon(25);
     clock.advance(LEASE_MS + 1);
     const r = reaper({ batchSize: 10, maxPerPass: 20 });
@@ -157,6 +161,9 @@ describe('Reaper', () => {
   });
 
   it('applies retention to finished and dead tasks', async () => {
+    // One partition: each partition keeps ceil(cap / N) tasks (ADR 0041), so the count cap of 2 is exact
+    // only there.
+    queue = await testQueue(redis, randomQueueName('reaper'), clock, 1);
     await queue.complete(await claimAndAbandon(3));
     const r = reaper({
       retention: { finishedMaxAgeMs: 60_000, finishedMaxCount: 2, deadMaxAgeMs: 60_000, deadMaxCount: 10 },
@@ -171,7 +178,7 @@ describe('Reaper', () => {
 
   it('repairs a task that says running but has no lease', async () => {
     const [{ id }] = (await claimAndAbandon(1)) as [ClaimedTask];
-    await redis.zrem(queue.keys.running, id.split('.')[1]!); // as after a partial loss of Redis data
+    await redis.zrem(queue.partitionOf(id).keys.running, parseTaskId(id)!.localId); // as after a partial loss of Redis data
     const r = reaper({ random: () => 0, repairIntervalMs: 60_000 }); // random 0: the first pass repairs
     await r.runPass();
     expect((await queue.getTask(id))!.status).toBe('pending');
@@ -202,7 +209,10 @@ describe('Reaper', () => {
       expect(task.attempt).toBe(1);
       expect(task.errors).toHaveLength(1); // recovered once: a second recovery would add a second entry
     }
-    expect(new Set(await redis.lrange(`${queue.keys.pendingPrefix}0`, 0, -1)).size).toBe(500);
+    const pending = await Promise.all(
+      queue.partitions.map((p) => redis.lrange(`${p.keys.pendingPrefix}0`, 0, -1)),
+    );
+    expect(new Set(pending.flat()).size).toBe(500);
   });
 
   it('fires each schedule slot once with two reapers passing together, and counts it once', async () => {
@@ -241,7 +251,7 @@ describe('Reaper', () => {
       // Enqueued on a clock 60 s behind, so the age (read on Redis TIME) cannot be 0 by accident.
       const enqueuedAt = Date.now() - 60_000;
       const name = randomQueueName('found');
-      const named = new Queue(privateRedis, name, new ManualClock(enqueuedAt));
+      const named = await testQueue(privateRedis, name, new ManualClock(enqueuedAt));
       await named.enqueue([{ id: newTaskId(named.name), type: 'job', payload: 'null', maxAttempts: 1 }]);
       const r = new Reaper({ redis: privateRedis });
       expect(await r.runPass()).toBe(true);
