@@ -2,15 +2,15 @@ import {
   ManualClock,
   PartitionedQueue,
   QUEUES_KEY,
-  Queue,
   createRedis,
   newTaskId,
   parseTaskId,
   type RedisClient,
 } from '@tq/core';
-import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
+import { startRedisServer, testPartitions, waitFor, type RedisServer } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
+import { testQueue } from './test-queue';
 
 // A private Redis: these tests discover every queue in tq:queues and count the server's commands.
 let server: RedisServer;
@@ -19,6 +19,8 @@ let clock: ManualClock;
 const reapers: Reaper[] = [];
 const QUEUES = 300;
 const LEASE_MS = 1000;
+/** Partitions of each queue these tests make (TQ_TEST_PARTITIONS): looks and sweeps run one script each. */
+const N = testPartitions();
 
 beforeAll(async () => {
   server = await startRedisServer();
@@ -43,10 +45,9 @@ const reaper = (options: Partial<ReaperOptions> = {}) => {
 };
 
 /** `n` queues (q000…), each with one finished task, so every one of them is known and not empty. */
-async function manyQueues(n: number): Promise<Queue[]> {
-  const queues = Array.from(
-    { length: n },
-    (_, i) => new Queue(redis, `q${String(i).padStart(3, '0')}`, clock),
+async function manyQueues(n: number): Promise<PartitionedQueue[]> {
+  const queues = await Promise.all(
+    Array.from({ length: n }, (_, i) => testQueue(redis, `q${String(i).padStart(3, '0')}`, clock)),
   );
   await Promise.all(
     queues.map(async (q) => {
@@ -58,7 +59,7 @@ async function manyQueues(n: number): Promise<Queue[]> {
 }
 
 /** A task of `queue` claimed by a worker that then dies: its lease expires LEASE_MS later. */
-async function abandon(queue: Queue): Promise<string> {
+async function abandon(queue: PartitionedQueue): Promise<string> {
   const id = newTaskId(queue.name);
   await queue.enqueue([{ id, type: 't', payload: '1', maxAttempts: 3 }]);
   expect((await queue.claim(1, LEASE_MS)).tasks).toHaveLength(1);
@@ -87,8 +88,9 @@ describe('Reaper with many queues', () => {
     const before = await scriptCalls();
     expect(await r.runPass()).toBe(true);
     const calls = (await scriptCalls()) - before;
-    // 300 looks + 3 due queues × (reap + promote) + 50 swept × (trim + stats). Before: 4 scripts per queue.
-    expect(calls).toBe(QUEUES + 3 * 2 + 50 * 2);
+    // 300 looks + 3 due queues × (reap + promote) + 50 swept × (trim + stats), looks and sweeps in each of
+    // a queue's N partitions, reap and promote only in the one due. Before: 4 scripts per queue.
+    expect(calls).toBe(QUEUES * N + 3 * 2 + 50 * 2 * N);
     for (const q of queues.slice(0, 3)) expect((await q.stats()).counts.running).toBe(0);
   });
 
@@ -99,7 +101,7 @@ describe('Reaper with many queues', () => {
     await abandon(queues[7]!); // a lease taken after that look: the queue stays unseen until its next look
     const before = await scriptCalls();
     await r.runPass();
-    expect((await scriptCalls()) - before).toBe(2); // no look at all; 1 queue swept (trim + stats)
+    expect((await scriptCalls()) - before).toBe(2 * N); // no look at all; 1 queue swept (trim + stats)
     const looked = await r.registry.getSingleMetric('tq_reaper_queues_looked')!.get();
     expect(looked.values[0]!.value).toBe(0);
     // The lease expires; with an idleLookMs shorter than the lease, a later look finds and recovers it.
@@ -158,7 +160,9 @@ describe('Reaper with many queues', () => {
   });
 
   it('removes a queue empty for idleRemoveAfterMs from tq:queues, never a paused one or one a worker serves, and frees its series', async () => {
-    const [idle, paused, served] = ['idle', 'paused', 'served'].map((n) => new Queue(redis, n, clock));
+    const [idle, paused, served] = await Promise.all(
+      ['idle', 'paused', 'served'].map((n) => testQueue(redis, n, clock)),
+    );
     await redis.sadd(QUEUES_KEY, 'idle', 'paused', 'served');
     await paused!.pause();
     await served!.register();
