@@ -52,16 +52,16 @@ local events_key = KEYS[7]
 local starts_key = KEYS[8]
 local group_prefix = KEYS[9]
 
-local now = resolve_now(ARGV[1])
+local now, now_arg = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
 local lease_ms = tonumber(ARGV[3])
 local nonce = ARGV[4]
-local promote_limit = tonumber(ARGV[5])
+local promote_limit = ARGV[5] -- a string: it goes to Redis as it came (int_arg)
 local wake_channel = ARGV[6]
 
 if past_deadline(ARGV[7], now) then
   return late_claim(now)
 end
-local qs = queue_state(meta_key, group_prefix, wake_channel)
+local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
 return claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now, count,
   lease_ms, nonce, promote_limit, settings_and_events(qs, events_key, now), ARGV[8] or '')

@@ -30,8 +30,8 @@ local meta_key = KEYS[5]
 local events_key = KEYS[6]
 local group_prefix = KEYS[7]
 
-local now = resolve_now(ARGV[1])
-local qs = queue_state(meta_key, group_prefix, ARGV[2])
+local now, now_arg = resolve_now(ARGV[1])
+local qs = queue_state(meta_key, group_prefix, ARGV[2], now_arg)
 local events = settings_and_events(qs, events_key, now)
 
 local results = {}

@@ -52,13 +52,13 @@ local group_prefix = KEYS[9]
 local done_key = KEYS[10]
 local history_prefix = KEYS[11]
 
-local now = resolve_now(ARGV[1])
+local now, now_arg = resolve_now(ARGV[1])
 local count = tonumber(ARGV[2])
 local lease_ms = tonumber(ARGV[3])
 local nonce = ARGV[4]
-local promote_limit = tonumber(ARGV[5])
+local promote_limit = ARGV[5] -- a string: it goes to Redis as it came (int_arg)
 local wake_channel = ARGV[6]
-local qs = queue_state(meta_key, group_prefix, wake_channel)
+local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
 local events = settings_and_events(qs, events_key, now)
 
 local codes = {}

@@ -19,7 +19,7 @@ local function pop_pending(prefix, count)
   end
   args[#args + 1] = 'RIGHT'
   args[#args + 1] = 'COUNT'
-  args[#args + 1] = count
+  args[#args + 1] = int_arg(count)
   return redis.call(unpack(args))
 end
 
@@ -40,6 +40,8 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
   -- Two strings per task, not a row of nine: the client decodes each reply element at a cost.
   local claimed, started = {}, {}
   local n = 0
+  -- Strings, not numbers, for redis.call (int_arg): the lease deadline is made once, on the first lease.
+  local at, deadline = qs.now_arg or now, nil
   -- Leases the pending task `id`; false for an id without a hash (an orphan: dropping it is the repair).
   local function lease(id)
     local task_key = task_prefix .. id
@@ -49,15 +51,16 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
       return false
     end
     n = n + 1
-    local attempt = tonumber(f[7] or '0') + 1
+    local attempt = int_arg(tonumber(f[7] or '0') + 1)
     local token = nonce .. '.' .. n
     if worker ~= '' then
-      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt,
+      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', at, 'attempt', attempt,
         'worker', worker)
     else
-      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', now, 'attempt', attempt)
+      redis.call('HSET', task_key, 'status', 'running', 'token', token, 'startedAt', at, 'attempt', attempt)
     end
-    redis.call('ZADD', running_key, now + lease_ms, id)
+    deadline = deadline or int_arg(now + lease_ms)
+    redis.call('ZADD', running_key, deadline, id)
     emit_event(events, id, 'running', attempt)
     claimed[#claimed + 1] = table.concat({ id, token, attempt, f[3], f[4] or '', f[5], f[6] or f[5], f[8] or '', f[1] },
       ' ')

@@ -4,13 +4,14 @@
 -- running -> `status` ('done' or 'canceled', also the event's name), scored now in `set_key`; `result` (''
 -- or nil = none) is stored with it. The lease was checked by the caller; `group`: the task's group or nil.
 local function finish_running(qs, running_key, set_key, task_key, id, group, status, now, events, result)
+  local at = qs.now_arg or now
   redis.call('ZREM', running_key, id)
-  redis.call('ZADD', set_key, now, id)
+  redis.call('ZADD', set_key, at, id)
   -- A blank token is never current, so one HSET both finishes the task and ends its lease.
   if result and result ~= '' then
-    redis.call('HSET', task_key, 'status', status, 'finishedAt', now, 'token', '', 'result', result)
+    redis.call('HSET', task_key, 'status', status, 'finishedAt', at, 'token', '', 'result', result)
   else
-    redis.call('HSET', task_key, 'status', status, 'finishedAt', now, 'token', '')
+    redis.call('HSET', task_key, 'status', status, 'finishedAt', at, 'token', '')
   end
   if group then
     group_ended(qs, group)

@@ -170,7 +170,7 @@ end
 -- to the queue's own lists (a group that becomes ready sets qs.wake instead), then how many in all.
 -- `events`: the event stream target (events_target) or nil.
 local function promote_due(qs, set_key, pending_prefix, task_prefix, now, limit, events)
-  local due = redis.call('ZRANGEBYSCORE', set_key, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', set_key, '-inf', qs.now_arg or now, 'WITHSCORES', 'LIMIT', '0', limit)
   local plain, moved = 0, 0
   for i = 1, #due, 2 do
     local id, due_at = due[i], due[i + 1]

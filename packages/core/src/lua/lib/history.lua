@@ -13,9 +13,9 @@ local function count_ended(history_prefix, now, processed, failed)
   end
   local hour = math.floor(now / HOUR_MS)
   local minute = math.floor(now / 60000) % 60
-  local key = history_prefix .. hour
+  local key = history_prefix .. int_arg(hour)
   -- The first count of a minute sets the expiry (a relative one: `now` may be an injected clock's).
-  if redis.call('HINCRBY', key, 'p' .. minute, processed) == processed then
+  if redis.call('HINCRBY', key, 'p' .. int_arg(minute), int_arg(processed)) == processed then
     redis.call('PEXPIRE', key, (hour + 1) * HOUR_MS + HISTORY_KEEP_MS - now)
   end
   if failed > 0 then

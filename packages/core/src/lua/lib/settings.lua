@@ -3,8 +3,10 @@
 
 -- The state of one script call over one queue: its meta hash and group prefix (tq:{q}:meta, tq:{q}:g:),
 -- the settings once read, and whether the workers waiting on `wake_channel` must be woken at the end.
-local function queue_state(meta_key, group_prefix, wake_channel)
-  return { meta = meta_key, group_prefix = group_prefix, wake_channel = wake_channel, settings = nil, wake = false }
+-- `now_arg`: the call's time as resolve_now's string (nil = none: the number goes to Redis as it is).
+local function queue_state(meta_key, group_prefix, wake_channel, now_arg)
+  return { meta = meta_key, group_prefix = group_prefix, wake_channel = wake_channel, settings = nil, wake = false,
+    now_arg = now_arg }
 end
 
 -- The queue's settings from its meta hash: paused, grouped (it holds or held a task with a group), and
