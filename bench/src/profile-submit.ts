@@ -2,16 +2,22 @@
  * `pnpm --filter @tq/bench profile:submit`: where the Node CPU of one `TaskService.submit` goes (validation,
  * id generation, fingerprinting, script arguments, ioredis). A private redis-server; 2,000 submits to warm
  * up, then N submits (default 20,000) with 100 in flight under the V8 CPU profiler (node:inspector, in this
- * process). Prints process CPU per submit, self time by area, and inclusive time of the functions on the
- * path; writes the .cpuprofile under results/tmp/profile-submit/ (open it in Chrome DevTools).
+ * process). Prints process CPU per submit, Redis CPU per task (INFO cpu), the share of the run each of them
+ * was busy, self time by area, and inclusive time of the functions on the path; writes the .cpuprofile under
+ * results/tmp/profile-submit/ (open it in Chrome DevTools). `--batch B`: `submitBatch` calls of B tasks one
+ * after another instead (scenario 1's bulk producer); `--no-profile`: CPU figures only, without the
+ * profiler's overhead.
  *
- *   node dist/profile-submit.js [--tasks N]
+ *   node dist/profile-submit.js [--tasks N] [--batch B] [--no-profile]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startRedisServer } from '@tq/testing';
+import { Redis } from 'ioredis';
 import { areaOf, summarizeCpuProfile, type CpuProfile } from './cpuprofile-summary';
+import { redisCpuSeconds } from './probe';
 import { createProducer, type Producer } from './producers';
 
 const IN_FLIGHT = 100;
@@ -22,7 +28,12 @@ function post<T>(session: Session, method: string): Promise<T> {
   );
 }
 
-async function submitMany(producer: Producer, n: number): Promise<void> {
+async function submitMany(producer: Producer, n: number, batch: number): Promise<void> {
+  if (batch > 0) {
+    const tasks = Array.from({ length: batch }, () => 'hello world');
+    for (let sent = 0; sent < n; sent += batch) await producer.addBulk(tasks);
+    return;
+  }
   let next = 0;
   const lane = async () => {
     while (next < n) {
@@ -60,7 +71,7 @@ export function inclusiveTable(profile: CpuProfile, n: number, top = 30): string
     }
   }
   return [
-    '| function (inclusive time) | share of busy | µs per submit (profiler wall time) |',
+    '| function (inclusive time) | share of busy | µs per task (profiler wall time) |',
     '| --- | ---: | ---: |',
     ...[...inclusive]
       .filter(([key]) => !key.includes(' — bench'))
@@ -73,38 +84,63 @@ export function inclusiveTable(profile: CpuProfile, n: number, top = 30): string
   ].join('\n');
 }
 
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!(Number.isInteger(value) && value >= 0)) throw new Error(`${name} takes a whole number`);
+  return value;
+}
+
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--tasks');
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 20_000;
-  if (!(Number.isInteger(n) && n > 0)) throw new Error('--tasks takes a positive whole number');
+  const n = option('--tasks', 20_000);
+  const batch = option('--batch', 0);
+  const profiled = !process.argv.includes('--no-profile');
+  if (n === 0) throw new Error('--tasks takes a positive whole number');
   const dir = join(__dirname, '..', 'results', 'tmp', 'profile-submit');
   mkdirSync(dir, { recursive: true });
   const server = await startRedisServer();
+  const redis = new Redis(server.url);
   const producer = await createProducer('tq', server.url, 'bench-submit');
   const session = new Session();
+  const what =
+    batch > 0
+      ? `TaskService.submitBatch, ${n} tasks in calls of ${batch} one after another`
+      : `TaskService.submit, ${n} submits, ${IN_FLIGHT} in flight`;
   try {
-    await submitMany(producer, 2000);
-    session.connect();
-    await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.start');
+    await submitMany(producer, 2000, batch);
+    await redis.flushall();
+    if (profiled) {
+      session.connect();
+      await post(session, 'Profiler.enable');
+      await post(session, 'Profiler.start');
+    }
+    const redis0 = await redisCpuSeconds(redis);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await submitMany(producer, n);
+    await submitMany(producer, n, batch);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
-    const path = join(dir, 'submit.cpuprofile');
-    writeFileSync(path, JSON.stringify(profile));
+    const redisCpu = (await redisCpuSeconds(redis)) - redis0;
+    const producerUs = (cpu.user + cpu.system) / n;
     console.log(
-      `# TaskService.submit, ${n} submits, ${IN_FLIGHT} in flight (profiler on)\n\n` +
-        `${Math.round(n / seconds)} submits/s; process CPU ${((cpu.user + cpu.system) / n).toFixed(1)} µs per submit ` +
-        `(user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}); profile: ${path}\n`,
+      `# ${what}${profiled ? ' (profiler on)' : ''}\n\n` +
+        `${Math.round(n / seconds)} tasks/s (load average ${loadavg()[0]!.toFixed(1)}); ` +
+        `process CPU ${producerUs.toFixed(2)} µs per task (user ${(cpu.user / n).toFixed(2)}, ` +
+        `system ${(cpu.system / n).toFixed(2)}); Redis CPU ${((redisCpu * 1e6) / n).toFixed(2)} µs per task; ` +
+        `busy share of the run: producer ${((producerUs * n) / 1e4 / seconds).toFixed(0)}%, ` +
+        `Redis ${((100 * redisCpu) / seconds).toFixed(0)}%\n`,
     );
+    if (!profiled) return;
+    const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+    const path = join(dir, batch > 0 ? 'submit-batch.cpuprofile' : 'submit.cpuprofile');
+    writeFileSync(path, JSON.stringify(profile));
+    console.log(`profile: ${path}\n`);
     console.log(inclusiveTable(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, n));
     console.log(`\n${summarizeCpuProfile(path, 20)}`);
   } finally {
-    session.disconnect();
+    if (profiled) session.disconnect();
     await producer.close();
+    await redis.quit();
     await server.stop();
   }
 }

@@ -394,24 +394,32 @@ export class PartitionedQueue {
       }
       const index = this.pick(task, now);
       const id = index === 0 ? `${this.name}.${parsed.localId}` : `${this.name}.${index}.${parsed.localId}`;
-      return { index, task: { ...task, id }, held: this.heldRecords(task, index, now) };
+      return {
+        index,
+        task: id === task.id ? task : { ...task, id },
+        held: this.heldRecords(task, index, now),
+      };
     });
-    await Promise.all(
-      routes.map(async (route, at) => {
-        try {
-          for (const record of route.held) {
-            const seen = await this.redis.get(record.key);
-            if (seen !== null) {
-              const value = seenOutcome(seen, route.task, this.name, record.partition, now);
-              out[at] = { status: 'fulfilled', value };
-              return;
+    // Only tasks whose key an earlier generation still holds wait for a read: with none (no resize within
+    // the idempotency window), the tasks go out in this turn, before the caller prepares its next ones.
+    if (routes.some((route) => route.held.length > 0)) {
+      await Promise.all(
+        routes.map(async (route, at) => {
+          try {
+            for (const record of route.held) {
+              const seen = await this.redis.get(record.key);
+              if (seen !== null) {
+                const value = seenOutcome(seen, route.task, this.name, record.partition, now);
+                out[at] = { status: 'fulfilled', value };
+                return;
+              }
             }
+          } catch (reason) {
+            out[at] = { status: 'rejected', reason };
           }
-        } catch (reason) {
-          out[at] = { status: 'rejected', reason };
-        }
-      }),
-    );
+        }),
+      );
+    }
     const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
     routes.forEach((route, at) => {
       if (out[at]) return;
@@ -438,9 +446,14 @@ export class PartitionedQueue {
    * The idempotency records of `task`'s key that earlier generations still hold (newest first), where
    * they put the key, other than partition `index` it goes to now: none without an idempotency key.
    */
-  private heldRecords(task: NewTask, index: number, now: number): { key: string; partition: number }[] {
+  private heldRecords(
+    task: NewTask,
+    index: number,
+    now: number,
+  ): readonly { key: string; partition: number }[] {
     const key = routingKey(task);
-    if (task.idempotencyKey === undefined || task.idempotencyKey === '' || key === undefined) return [];
+    if (task.idempotencyKey === undefined || task.idempotencyKey === '' || key === undefined)
+      return NONE_HELD;
     const hash = fnv1a(key);
     const out: { key: string; partition: number }[] = [];
     for (const held of this.layout.history) {
@@ -930,6 +943,9 @@ async function redisNow(redis: RedisClient): Promise<number> {
 }
 
 /** The key a task is hashed by: its partitionKey, else its idempotency key, else its group. */
+/** No records held: shared by every task without an idempotency key. */
+const NONE_HELD: readonly { key: string; partition: number }[] = [];
+
 function routingKey(task: NewTask): string | undefined {
   const key = task.partitionKey ?? task.idempotencyKey ?? task.group;
   return key === undefined || key === '' ? undefined : key;

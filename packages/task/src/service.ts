@@ -227,16 +227,26 @@ export class TaskService {
           return;
         }
         group.forEach((g) => g.prepared.span.end());
-        await Promise.all(
-          group.map(async ({ index, prepared }, i) => {
-            try {
-              const { task, created } = await this.settle(prepared, outcomes[i]!);
-              results.push({ index, created, task });
-            } catch (error) {
-              results.push(refused(index, error));
+        // Only replays wait (they read their task back); every other outcome is answered in this turn.
+        const replays: Promise<void>[] = [];
+        group.forEach(({ index, prepared }, i) => {
+          try {
+            const settled = this.settle(prepared, outcomes[i]!);
+            if (settled instanceof Promise) {
+              replays.push(
+                settled.then(
+                  ({ task, created }) => void results.push({ index, created, task }),
+                  (error: unknown) => void results.push(refused(index, error)),
+                ),
+              );
+            } else {
+              results.push({ index, created: settled.created, task: settled.task });
             }
-          }),
-        );
+          } catch (error) {
+            results.push(refused(index, error));
+          }
+        });
+        await Promise.all(replays);
       }),
     );
     return results.sort((a, b) => a.index - b.index);
@@ -786,10 +796,11 @@ export class TaskService {
     }
   }
 
-  private async settle(
+  /** The answer to a stored submission; only a replay (`existing`) needs a read, so only it is a promise. */
+  private settle(
     { queue, task, submission }: Prepared,
     outcome: EnqueueOutcome,
-  ): Promise<SubmitResult> {
+  ): SubmitResult | Promise<SubmitResult> {
     switch (outcome.status) {
       case 'created': {
         const due = task.runAt ?? (task.delayMs ? outcome.at + task.delayMs : undefined);
@@ -816,7 +827,7 @@ export class TaskService {
         };
       }
       case 'existing':
-        return { created: false, task: await this.replayed(outcome.id) };
+        return this.replayed(outcome.id).then((task) => ({ created: false, task }));
       case 'conflict':
         throw new TqError(
           'conflict',
