@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       DASHBOARD_DIR: '',
       CORS_ORIGINS: [],
       SSE_MAX_CLIENTS: 2000,
+      TASK_FORMAT: 2,
       SSE_HEARTBEAT_MS: 15000,
       SSE_MAX_BUFFER_BYTES: 1048576,
       DATABASE_URL: '',

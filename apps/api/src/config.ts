@@ -83,6 +83,11 @@ const schema = z.object({
   QUEUE_NAMES_ALLOWED: listVar([]).refine((entries) => entries.every((e) => QUEUE_PATTERN.test(e)), {
     error: 'must be a comma-separated list of queue names or patterns (letters, digits, "_", "-" and "*")',
   }),
+  /**
+   * The stored format of new tasks (ADR 0045): 2 = compact, 1 = the format releases before it write and
+   * read. Set 1 on every API while processes of such a release still run (docs/operations.md).
+   */
+  TASK_FORMAT: intVar(2, 1, 2),
   /** Partitions a queue gets when a submission creates it (ADR 0040); 1 = unpartitioned. */
   QUEUE_DEFAULT_PARTITIONS: intVar(1, 1, MAX_PARTITIONS),
   /** Most queues tq may hold (tq:queues); a submission creating one more gets 403. 0 = no limit. */

@@ -1,10 +1,10 @@
-import type { RedisClient } from '@tq/core';
+import type { RedisClient, TaskFormat } from '@tq/core';
 import { TaskRepository, TaskService, type TaskArchive } from '@tq/task';
 import type { ApiConfig } from './config';
 
 /**
  * The task service with the API's limits: payload size, queue depth, idempotency window, queue policy, the
- * replicas an enqueue waits for (ADR 0044), the partitions of a new queue (QUEUE_DEFAULT_PARTITIONS), and
+ * replicas an enqueue waits for (ADR 0044), the partitions of a new queue (QUEUE_DEFAULT_PARTITIONS), the stored task format (TASK_FORMAT), and
  * the task history when DATABASE_URL configures one ({@link openArchive}).
  */
 export function createTaskService(redis: RedisClient, config: ApiConfig, archive?: TaskArchive): TaskService {
@@ -24,6 +24,7 @@ export function createTaskService(redis: RedisClient, config: ApiConfig, archive
       queuePolicy: { allowed: config.QUEUE_NAMES_ALLOWED, maxQueues: config.QUEUE_MAX_COUNT },
       archive,
       maxSchedules: config.SCHEDULE_MAX_COUNT,
+      taskFormat: config.TASK_FORMAT as TaskFormat,
     },
   );
 }

@@ -1,4 +1,5 @@
 import { TqError } from './errors';
+import { LOCAL_ID_PATTERN as LOCAL_ID } from './ids';
 import type { TaskStatus } from './types';
 
 /**
@@ -13,7 +14,6 @@ export type TaskCursor =
 const VERSION = 't1';
 /** Longest cursor accepted (a real one is under 100 characters). */
 export const MAX_CURSOR_CHARS = 200;
-const LOCAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const SCORE = /^-?\d{1,16}$/;
 
 /** The opaque string of `cursor`. */

@@ -13,9 +13,27 @@ describe('task ids', () => {
     for (const n of nonces) expect(n).toMatch(/^[A-Za-z0-9_-]{8}$/);
   });
 
-  it('sort by creation time', () => {
+  it('sort by creation time, in both formats (ADR 0045)', () => {
     expect(newLocalId(1000) < newLocalId(2000)).toBe(true);
-    expect(newLocalId(1000)).toHaveLength(26);
+    expect(newLocalId(Date.now()) < newLocalId(Date.now() + 1)).toBe(true);
+    expect(newLocalId(2 ** 48 - 2) < newLocalId(2 ** 48 - 1)).toBe(true);
+    expect(newLocalId(1000)).toHaveLength(20);
+    expect(newLocalId(1000, 1) < newLocalId(2000, 1)).toBe(true);
+    expect(newLocalId(1000, 1)).toHaveLength(26);
+  });
+
+  it('parse in both formats: a format 1 ULID and a format 2 id (ADR 0045)', () => {
+    for (const format of [1, 2] as const) {
+      const id = newTaskId('q', undefined, 0, format);
+      expect(parseTaskId(id)).toEqual({ queue: 'q', localId: id.slice(2) });
+      const inPartition = newTaskId('q', undefined, 3, format);
+      expect(parseTaskId(inPartition)).toEqual({ queue: 'q', localId: inPartition.slice(4), partition: 3 });
+    }
+  });
+
+  it('format 2 ids do not repeat', () => {
+    const ids = new Set(Array.from({ length: 20_000 }, () => newLocalId(1000)));
+    expect(ids.size).toBe(20_000);
   });
 
   it.each([
@@ -25,6 +43,8 @@ describe('task ids', () => {
     'a:b.01M8F54YX7PGR1X8FEA69BWT98',
     'q.not-a-ulid',
     'q.01M8F54YX7PGR1X8FEA69BWT9U',
+    'q.0UnKg2Jq7xR4bN8cT1w',
+    'q.0UnKg2Jq7xR4bN8cT1wY_',
   ])('rejects the malformed id %p', (id) => {
     expect(parseTaskId(id)).toBeNull();
   });

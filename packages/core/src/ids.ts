@@ -5,7 +5,21 @@ import { TqError } from './errors';
 export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const LOCAL_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Digits, then upper, then lower case: in ASCII order, so compact ids sort as their times do. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** A format 1 local id (a ULID), or a format 2 one (ADR 0045). */
+export const LOCAL_ID_PATTERN = /^(?:[0-9A-HJKMNP-TV-Z]{26}|[0-9A-Za-z]{20})$/;
+
+/**
+ * The stored task format (ADR 0045): 1 = the long field names and a 26-character ULID (releases before
+ * 0045), 2 = compact (one-letter names for the fields every task has, values at their default left out,
+ * a 20-character id). A record's format is told by its id's length; readers take both.
+ */
+export type TaskFormat = 1 | 2;
+/** The format new tasks are written in unless a producer is told otherwise (TASK_FORMAT, docs/operations.md). */
+export const DEFAULT_TASK_FORMAT: TaskFormat = 2;
+/** Length of a format 2 local id. */
+export const COMPACT_ID_LENGTH = 20;
 
 /** Throws `invalid` unless `name` is a valid queue name. */
 export function assertQueueName(name: string): void {
@@ -18,10 +32,12 @@ export function assertQueueName(name: string): void {
 }
 
 /**
- * A new local id: a ULID (48-bit ms time + 80 random bits, Crockford base32, 26 characters), so ids
- * sort by creation time and never collide in practice.
+ * A new local id that sorts by creation time and never collides in practice. Format 2 (default): 48-bit
+ * ms time in 8 base62 characters + 12 random base62 characters (71 bits), 20 characters. Format 1: a
+ * ULID (48-bit ms time + 80 random bits, Crockford base32, 26 characters).
  */
-export function newLocalId(nowMs: number = Date.now()): string {
+export function newLocalId(nowMs: number = Date.now(), format: TaskFormat = DEFAULT_TASK_FORMAT): string {
+  if (format === 2) return newCompactId(nowMs);
   let out = '';
   let time = nowMs;
   for (let i = 0; i < 10; i++) {
@@ -30,6 +46,21 @@ export function newLocalId(nowMs: number = Date.now()): string {
   }
   const bytes = pooledRandomBytes(16);
   for (let i = 0; i < 16; i++) out += CROCKFORD[bytes[i]! % 32]!;
+  return out;
+}
+
+function newCompactId(nowMs: number): string {
+  let out = '';
+  let time = nowMs;
+  for (let i = 0; i < 8; i++) {
+    out = BASE62[time % 62]! + out;
+    time = Math.floor(time / 62);
+  }
+  // 248 = 4 * 62: a byte below it picks a character without bias; the few above are drawn again.
+  while (out.length < COMPACT_ID_LENGTH) {
+    const byte = pooledRandomBytes(1)[0]!;
+    if (byte < 248) out += BASE62[byte % 62]!;
+  }
   return out;
 }
 
@@ -59,8 +90,14 @@ export const MAX_PARTITIONS = 256;
  * partitioned queue (ADR 0040): the id says which hash slot holds the task, so `GET /tasks/:id` finds it
  * without a scan, in cluster mode too. Partition 0's ids are those of an unpartitioned queue.
  */
-export function newTaskId(queue: string, nowMs?: number, partition = 0): string {
-  return partition === 0 ? `${queue}.${newLocalId(nowMs)}` : `${queue}.${partition}.${newLocalId(nowMs)}`;
+export function newTaskId(
+  queue: string,
+  nowMs?: number,
+  partition = 0,
+  format: TaskFormat = DEFAULT_TASK_FORMAT,
+): string {
+  const local = newLocalId(nowMs, format);
+  return partition === 0 ? `${queue}.${local}` : `${queue}.${partition}.${local}`;
 }
 
 const PARTITION_PATTERN = /^[1-9][0-9]{0,2}$/;

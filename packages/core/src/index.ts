@@ -9,7 +9,15 @@ export {
   type RedisNode,
 } from './connection';
 export { PermanentError, RateLimitError, TqError, type TqErrorCode } from './errors';
-export { MAX_PARTITIONS, QUEUE_NAME_PATTERN, assertQueueName, newTaskId, parseTaskId } from './ids';
+export {
+  DEFAULT_TASK_FORMAT,
+  MAX_PARTITIONS,
+  QUEUE_NAME_PATTERN,
+  assertQueueName,
+  newTaskId,
+  parseTaskId,
+  type TaskFormat,
+} from './ids';
 export { PartitionedQueue, readLayout, type PartitionLayout } from './partitions';
 export {
   compareStreamIds,
@@ -50,6 +58,7 @@ export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';
 export {
+  DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_POSTPONEMENTS,
   DEFAULT_SCAN_BUDGET,
   DELETE_TOMBSTONE_MS,

@@ -66,6 +66,11 @@ const LIST_ORDER: Record<TaskStatus, 'pending' | 'asc' | 'desc'> = {
   done: 'desc',
   canceled: 'desc',
 };
+/**
+ * A task's attempts when its producer names none; format 2 records leave maxAttempts out at this value
+ * (ADR 0045), so it is also DEFAULT_MAX_ATTEMPTS in lua/lib/common.lua and must not change.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 5;
 /** Most times a task may be postponed by default (RateLimitError); past that each one is a failed attempt. */
 export const DEFAULT_MAX_POSTPONEMENTS = 20;
 /** The meta fields that hold a queue's limits. */
@@ -1210,19 +1215,26 @@ function num(value: string | undefined): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
+/**
+ * A stored task hash as a record, in either format (ADR 0045): format 2 names type, payload, createdAt
+ * and maxAttempts t, p, c and m, leaves m out at DEFAULT_MAX_ATTEMPTS and status out while pending.
+ */
 function toRecord(queue: string, id: string, hash: Record<string, string> | null): TaskRecord | null {
-  if (!hash || hash.status === undefined) return null;
+  if (!hash) return null;
+  const compact = hash.t !== undefined;
+  const status = hash.status ?? (compact ? 'pending' : undefined);
+  if (status === undefined) return null;
   return {
     id,
     queue,
-    type: hash.type ?? '',
-    payload: hash.payload ?? 'null',
-    status: hash.status as TaskStatus,
+    type: (compact ? hash.t : hash.type) ?? '',
+    payload: (compact ? hash.p : hash.payload) ?? 'null',
+    status: status as TaskStatus,
     attempt: Number(hash.attempt ?? 0),
-    maxAttempts: Number(hash.maxAttempts ?? 1),
+    maxAttempts: Number(compact ? (hash.m ?? DEFAULT_MAX_ATTEMPTS) : (hash.maxAttempts ?? 1)),
     priority: Number(hash.priority ?? 0),
     timeoutMs: num(hash.timeoutMs),
-    createdAt: Number(hash.createdAt),
+    createdAt: Number(compact ? hash.c : hash.createdAt),
     readyAt: num(hash.readyAt),
     runAt: num(hash.runAt),
     startedAt: num(hash.startedAt),
@@ -1243,7 +1255,7 @@ function toRecord(queue: string, id: string, hash: Record<string, string> | null
     workerId: hash.worker,
     // A request bound to an earlier lease means nothing (ADR 0019).
     cancelRequestedAt:
-      hash.status === 'running' && hash.cancelToken !== undefined && hash.cancelToken === hash.token
+      status === 'running' && hash.cancelToken !== undefined && hash.cancelToken === hash.token
         ? num(hash.cancelAt)
         : undefined,
   };

@@ -305,7 +305,7 @@ export class ScheduleStore {
       args.push(id, rev, cursor, plan.newCursor, plan.nextAt ?? NEVER_MS, plan.misfireSkipped);
       args.push(plan.tasks.length);
       for (const t of plan.tasks) {
-        const local = newLocalId(now);
+        const local = newLocalId(now, 1); // fire_schedules writes format 1 (ADR 0045)
         slots.set(local, t);
         args.push(local, t.slot, t.missed);
       }

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_ATTEMPTS,
   MAX_CURSOR_CHARS,
   MAX_PARTITIONS,
   QUEUE_NAME_PATTERN,
@@ -34,7 +35,7 @@ export const LIMITS = {
 } as const;
 
 /** Defaults applied to a submission. */
-export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: 5 } as const;
+export const DEFAULTS = { queue: 'default', priority: 0, maxAttempts: DEFAULT_MAX_ATTEMPTS } as const;
 
 const TYPE_ERROR =
   'type must start with a letter and use only letters, digits, "_", ".", ":" or "-" (at most 100)';

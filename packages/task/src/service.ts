@@ -1,4 +1,5 @@
 import {
+  DEFAULT_TASK_FORMAT,
   ScheduleStore,
   TqError,
   compareStreamIds,
@@ -14,6 +15,7 @@ import {
   type QueueLimits,
   type QueueStats,
   type TaskEvent,
+  type TaskFormat,
   type TaskStatus,
   type TqErrorCode,
 } from '@tq/core';
@@ -70,6 +72,11 @@ export interface TaskServiceOptions {
   archive?: TaskArchive;
   /** Most schedules tq may hold (`tq:schedules`); creating one more is refused. 0 = no limit (default). */
   maxSchedules?: number;
+  /**
+   * The stored format of new tasks (ADR 0045): 2 (default) compact, 1 the format of releases before it, read
+   * by every release. 1 while processes of such a release still run (rolling upgrade, docs/operations.md).
+   */
+  taskFormat?: TaskFormat;
 }
 
 /** Which queues submissions may use: a bound on what anyone who can submit can make tq hold. */
@@ -143,6 +150,7 @@ export class TaskService {
   private readonly allowedQueues: RegExp | undefined;
   private readonly allowedList: string[];
   private readonly archive: TaskArchive | undefined;
+  private readonly taskFormat: TaskFormat;
   /** Cron schedules (docs/scheduling.md). */
   readonly schedules: ScheduleService;
 
@@ -157,6 +165,7 @@ export class TaskService {
     this.allowedList = options.queuePolicy?.allowed ?? [];
     this.allowedQueues = queuePattern(this.allowedList);
     this.archive = options.archive;
+    this.taskFormat = options.taskFormat ?? DEFAULT_TASK_FORMAT;
     this.schedules = new ScheduleService(new ScheduleStore(repository.redis), {
       maxSchedules: options.maxSchedules ?? 0,
       maxQueues: this.maxQueues,
@@ -759,7 +768,7 @@ export class TaskService {
       submission,
       span,
       task: {
-        id: newTaskId(queue),
+        id: newTaskId(queue, undefined, 0, this.taskFormat),
         type: submission.type,
         payload,
         priority,

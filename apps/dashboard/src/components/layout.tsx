@@ -1,8 +1,8 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
 
-/** A task id is `<queue>.<ULID>` (docs/api.md). */
-const TASK_ID = /^[A-Za-z0-9_-]{1,64}\.[0-9A-HJKMNP-TV-Z]{26}$/i;
+/** A task id is `<queue>.<local id>`: a 20-character id, or a 26-character ULID before ADR 0045 (docs/api.md). */
+const TASK_ID = /^[A-Za-z0-9_-]{1,64}\.(?:[0-9A-Za-z]{20}|[0-9A-HJKMNP-TV-Z]{26})$/;
 
 const PAGES = [
   { to: '/', label: 'Overview', end: true },
@@ -77,7 +77,9 @@ function TaskSearch() {
     event.preventDefault();
     const trimmed = id.trim();
     if (!TASK_ID.test(trimmed)) {
-      setProblem('A task id looks like mail.01M8F60QGWSDP9987WQGN5Z4PR (queue, dot, 26-character ULID).');
+      setProblem(
+        'A task id looks like mail.0UnKg2Jq7xR4bN8cT1wYe5Lz (queue, dot, 20-character id; 26 before ADR 0045).',
+      );
       return;
     }
     setProblem(null);

@@ -93,7 +93,7 @@ local function read(i, quota)
       for k = 1, #hash, 2 do
         row[#row + 1] = hash[k]
         row[#row + 1] = hash[k + 1]
-        if hash[k] == 'payload' or hash[k] == 'result' then
+        if hash[k] == 'payload' or hash[k] == 'p' or hash[k] == 'result' then
           bytes = bytes + #hash[k + 1]
         end
       end

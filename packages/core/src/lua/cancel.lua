@@ -46,8 +46,8 @@ local results = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
   local task_key = task_prefix .. id
-  local f = redis.call('HMGET', task_key, 'status', 'priority', 'group', 'token', 'cancelToken')
-  local status = f[1]
+  local f = redis.call('HMGET', task_key, 'status', 'priority', 'group', 'token', 'cancelToken', 't')
+  local status = task_status(f[1], f[6])
   local code = 'canceled'
   if not status then
     code, status = 'not_found', ''

@@ -29,7 +29,8 @@ local results = {}
 local deleted = 0
 for i = 3, #ARGV do
   local id = ARGV[i]
-  local status = redis.call('HGET', task_prefix .. id, 'status')
+  local f = redis.call('HMGET', task_prefix .. id, 'status', 't')
+  local status = task_status(f[1], f[2])
   local set_key = status and sets[status]
   if not status then
     results[#results + 1] = { 'not_found', '' }

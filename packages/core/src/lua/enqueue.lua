@@ -17,7 +17,7 @@
           first (see wake_for_due)
   ARGV[4] '1' when the caller has just added the queue to tq:queues: set KEYS[6] and write; '0': write
           only if KEYS[6] is set
-  ARGV[5..] 14 fields per task: id, type, payload, priority (0-9), runAt ms (''), delayMs (''),
+  ARGV[5..] 14 fields per task: id (its length tells the stored format, ADR 0045), type, payload, priority (0-9), runAt ms (''), delayMs (''),
             maxAttempts, timeoutMs ('' = none), idempotency key (''), fingerprint (stored with the key),
             previous fingerprint ('' = none: the same submission by an earlier fingerprint version, also
             a match), idempotency window ms, W3C traceparent ('' = none; stored only when given), group
@@ -105,8 +105,19 @@ local function enqueue_one(i)
   end
 
   -- One HSET per task; fields at their default (attempt 0, priority 0, readyAt = createdAt) are left
-  -- out to keep a pending task small.
-  local fields = { 'type', task_type, 'payload', payload, 'maxAttempts', max_attempts, 'createdAt', now }
+  -- out to keep a pending task small. The id tells the format (ADR 0045): format 2 names the fields
+  -- every task has with one letter and leaves out maxAttempts at its default and status while pending.
+  local compact = #id == COMPACT_ID_LENGTH
+  local fields
+  if compact then
+    fields = { 't', task_type, 'p', payload, 'c', now }
+    if max_attempts ~= DEFAULT_MAX_ATTEMPTS then
+      fields[#fields + 1] = 'm'
+      fields[#fields + 1] = max_attempts
+    end
+  else
+    fields = { 'type', task_type, 'payload', payload, 'maxAttempts', max_attempts, 'createdAt', now }
+  end
   if priority ~= '0' then
     fields[#fields + 1] = 'priority'
     fields[#fields + 1] = priority
@@ -142,8 +153,10 @@ local function enqueue_one(i)
     -- A list that was empty may have idle workers waiting for it.
     woke = true
   end
-  fields[#fields + 1] = 'status'
-  fields[#fields + 1] = status
+  if status ~= 'pending' or not compact then
+    fields[#fields + 1] = 'status'
+    fields[#fields + 1] = status
+  end
   redis.call('HSET', task_prefix .. id, unpack(fields))
   emit_event(events, id, status)
   depth = depth + 1

@@ -54,11 +54,20 @@ local scanned = 0
 local function examine(id, score)
   scanned = scanned + 1
   local task_key = task_prefix .. id
-  if type_filter ~= '' and redis.call('HGET', task_key, 'type') ~= type_filter then
+  local compact = #id == COMPACT_ID_LENGTH -- the record's format (ADR 0045)
+  if type_filter ~= '' and redis.call('HGET', task_key, compact and 't' or 'type') ~= type_filter then
     return
   end
-  local f = redis.call('HMGET', task_key, 'type', 'status', 'priority', 'attempt', 'maxAttempts', 'createdAt',
-    'readyAt', 'runAt', 'startedAt', 'finishedAt', 'lastError', 'deadReason')
+  local f
+  if compact then
+    f = redis.call('HMGET', task_key, 't', 'status', 'priority', 'attempt', 'm', 'c', 'readyAt', 'runAt',
+      'startedAt', 'finishedAt', 'lastError', 'deadReason')
+    f[2] = task_status(f[2], f[1])
+    f[5] = f[5] or DEFAULT_MAX_ATTEMPTS
+  else
+    f = redis.call('HMGET', task_key, 'type', 'status', 'priority', 'attempt', 'maxAttempts', 'createdAt',
+      'readyAt', 'runAt', 'startedAt', 'finishedAt', 'lastError', 'deadReason')
+  end
   if not f[2] then
     return
   end

@@ -54,7 +54,7 @@ for _, id in ipairs(expired) do
   local task_key = task_prefix .. id
   redis.call('ZREM', running_key, id)
   local f = redis.call('HMGET', task_key, 'status', 'attempt', 'maxAttempts', 'priority', 'readyAt', 'createdAt',
-    'group', 'token', 'cancelToken')
+    'group', 'token', 'cancelToken', 'm', 'c') -- either format (ADR 0045)
   local group = f[7] or nil
   if f[1] ~= 'running' then
     orphans = orphans + 1
@@ -68,14 +68,14 @@ for _, id in ipairs(expired) do
   else
     end_lease(qs, task_key, group, false)
     record_error(task_key, f[2], now, 'lease expired: the worker died or stalled', history_max)
-    if tonumber(f[2]) >= tonumber(f[3]) then
+    if tonumber(f[2]) >= tonumber(f[3] or f[10] or DEFAULT_MAX_ATTEMPTS) then
       redis.call('ZADD', dead_key, now, id)
       redis.call('HSET', task_key, 'status', 'dead', 'deadReason', 'lease_expired', 'finishedAt', now)
       emit_event(events, id, 'dead', 'lease_expired')
       dead[#dead + 1] = id
     else
       redis.call('HSET', task_key, 'status', 'pending')
-      back[#back + 1] = { id = id, priority = f[4] or '0', ready_at = tonumber(f[5] or f[6]), group = group }
+      back[#back + 1] = { id = id, priority = f[4] or '0', ready_at = tonumber(f[5] or f[6] or f[11]), group = group }
       emit_event(events, id, 'pending')
       recovered[#recovered + 1] = id
     end

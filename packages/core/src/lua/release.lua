@@ -41,11 +41,11 @@ for i = 3, #ARGV, 2 do
   local task_key = task_prefix .. id
   local code, group = check_lease(task_key, token)
   if code == 'ok' then
-    local f = redis.call('HMGET', task_key, 'priority', 'readyAt', 'createdAt')
+    local f = redis.call('HMGET', task_key, 'priority', 'readyAt', 'createdAt', 'c')
     redis.call('ZREM', running_key, id)
     end_lease(qs, task_key, group, true)
     redis.call('HSET', task_key, 'status', 'pending')
-    back[#back + 1] = { id = id, priority = f[1] or '0', ready_at = tonumber(f[2] or f[3]), group = group }
+    back[#back + 1] = { id = id, priority = f[1] or '0', ready_at = tonumber(f[2] or f[3] or f[4]), group = group }
     emit_event(events, id, 'pending')
   end
   results[#results + 1] = code

@@ -39,12 +39,12 @@ local back = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
   local task_key = task_prefix .. id
-  local f = redis.call('HMGET', task_key, 'status', 'priority', 'readyAt', 'createdAt', 'group')
+  local f = redis.call('HMGET', task_key, 'status', 'priority', 'readyAt', 'createdAt', 'group', 'c')
   if f[1] == 'running' and not redis.call('ZSCORE', running_key, id) then
     local group = f[5] or nil
     end_lease(qs, task_key, group, false)
     redis.call('HSET', task_key, 'status', 'pending')
-    back[#back + 1] = { id = id, priority = f[2] or '0', ready_at = tonumber(f[3] or f[4]), group = group }
+    back[#back + 1] = { id = id, priority = f[2] or '0', ready_at = tonumber(f[3] or f[4] or f[6]), group = group }
     emit_event(events, id, 'pending')
     repaired[#repaired + 1] = id
   end

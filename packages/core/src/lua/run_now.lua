@@ -43,8 +43,8 @@ local results = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
   local task_key = task_prefix .. id
-  local f = redis.call('HMGET', task_key, 'status', 'priority', 'group')
-  local status = f[1]
+  local f = redis.call('HMGET', task_key, 'status', 'priority', 'group', 't')
+  local status = task_status(f[1], f[4])
   local code = 'pending'
   if not status then
     code, status = 'not_found', ''

@@ -57,7 +57,8 @@ export async function whereAre(
     const pendingPrefix = group ? groupPendingPrefix(queue.name, group, queue.tag) : k.pendingPrefix;
     for (let p = 0; p < 10; p++) pipeline.call('LPOS', `${pendingPrefix}${p}`, localId, 'COUNT', 0);
     for (const state of ZSET_STATES) pipeline.zscore(k[state], localId);
-    pipeline.hget(`${k.taskPrefix}${localId}`, 'status');
+    // A format 2 record leaves status out while pending (ADR 0045); its type field `t` says it exists.
+    pipeline.hmget(`${k.taskPrefix}${localId}`, 'status', 't');
   }
   const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
     if (error) throw error;
@@ -71,7 +72,8 @@ export async function whereAre(
     ZSET_STATES.forEach((state, z) => {
       if (r[10 + z] !== null) states.push(state);
     });
-    return { states, hashStatus: r[per - 1] as string | null };
+    const [status, t] = r[per - 1] as [string | null, string | null];
+    return { states, hashStatus: status ?? (t === null ? null : 'pending') };
   });
 }
 

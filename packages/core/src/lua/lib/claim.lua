@@ -45,8 +45,14 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
   -- Leases the pending task `id`; false for an id without a hash (an orphan: dropping it is the repair).
   local function lease(id)
     local task_key = task_prefix .. id
-    local f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt', 'attempt',
-      'traceparent')
+    local f
+    if #id == COMPACT_ID_LENGTH then -- format 2 (ADR 0045): t, p, m, c
+      f = redis.call('HMGET', task_key, 't', 'p', 'm', 'timeoutMs', 'c', 'readyAt', 'attempt', 'traceparent')
+      f[3] = f[3] or DEFAULT_MAX_ATTEMPTS
+    else
+      f = redis.call('HMGET', task_key, 'type', 'payload', 'maxAttempts', 'timeoutMs', 'createdAt', 'readyAt',
+        'attempt', 'traceparent')
+    end
     if not f[1] then
       return false
     end

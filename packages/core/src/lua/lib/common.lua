@@ -2,6 +2,20 @@
 
 local PRIORITY_LEVELS = 10 -- pending lists <prefix>0 .. <prefix>9; 9 is claimed first
 
+-- Task records come in two formats (ADR 0045), told by the id's length: format 1 (26-character ULID)
+-- names every field in full; format 2 (COMPACT_ID_LENGTH) names the fields every task has with one
+-- letter (t type, p payload, c createdAt, m maxAttempts) and leaves out m at DEFAULT_MAX_ATTEMPTS and
+-- status while the task is pending since its enqueue. Every other field has its full name in both, so a
+-- script that writes status or any other field writes the same in both. Readers take both formats.
+local COMPACT_ID_LENGTH = 20
+local DEFAULT_MAX_ATTEMPTS = '5'
+
+-- A task's status from its 'status' and 't' fields as HMGET read them: format 2 leaves status out while
+-- pending; false when neither is stored (no such task).
+local function task_status(status, t)
+  return status or (t and 'pending')
+end
+
 -- The one clock: the caller's injected time in ms, or Redis TIME when ARGV carries ''. Returns it as a
 -- number, then as the string a redis.call argument takes (see int_arg): TIME's seconds and the first three
 -- digits of its microseconds, zero-padded to six.
@@ -43,10 +57,10 @@ local function pending_total(pending_prefix)
   return total
 end
 
--- When a task became runnable, ms: readyAt, which enqueue leaves out when it equals createdAt.
+-- When a task became runnable, ms: readyAt, which enqueue leaves out when it equals createdAt (either format).
 local function ready_time(task_key)
-  local f = redis.call('HMGET', task_key, 'readyAt', 'createdAt')
-  return tonumber(f[1] or f[2])
+  local f = redis.call('HMGET', task_key, 'readyAt', 'createdAt', 'c')
+  return tonumber(f[1] or f[2] or f[3])
 end
 
 -- Appends {attempt, at, error} to the task's error history, keeping the newest `max_entries`.
@@ -66,11 +80,12 @@ end
 -- 'ok' when the lease token is the current one of a running task; otherwise why not. Returns the task's
 -- group (nil = none) second.
 local function check_lease(task_key, token)
-  local f = redis.call('HMGET', task_key, 'status', 'token', 'group')
-  if not f[1] then
+  local f = redis.call('HMGET', task_key, 'status', 'token', 'group', 't')
+  local status = task_status(f[1], f[4])
+  if not status then
     return 'not_found'
   end
-  if f[1] ~= 'running' or f[2] ~= token then
+  if status ~= 'running' or f[2] ~= token then
     return 'lease_lost'
   end
   return 'ok', f[3] or nil

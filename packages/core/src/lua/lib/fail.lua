@@ -6,8 +6,8 @@
 -- 'dead' or 'retry'. `events`: the event stream target (events_target) or nil.
 local function fail_attempt(qs, running_key, retry_key, dead_key, task_key, id, group, now, message, delay_ms,
                             permanent_reason, history_max, retry_due, events)
-  local f = redis.call('HMGET', task_key, 'attempt', 'maxAttempts')
-  local attempt, max_attempts = tonumber(f[1]), tonumber(f[2])
+  local f = redis.call('HMGET', task_key, 'attempt', 'maxAttempts', 'm') -- either format (ADR 0045)
+  local attempt, max_attempts = tonumber(f[1]), tonumber(f[2] or f[3] or DEFAULT_MAX_ATTEMPTS)
   redis.call('ZREM', running_key, id)
   end_lease(qs, task_key, group, false)
   record_error(task_key, attempt, now, message, history_max)
