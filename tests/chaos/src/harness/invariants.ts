@@ -1,4 +1,10 @@
-import { PartitionedQueue, redisMasters, type QueueKeys, type RedisClient } from '@tq/core';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  PartitionedQueue,
+  redisMasters,
+  type QueueKeys,
+  type RedisClient,
+} from '@tq/core';
 
 const ZSETS = ['scheduled', 'running', 'retry', 'dead', 'done', 'canceled'] as const;
 
@@ -23,16 +29,19 @@ export async function scanInvariants(redis: RedisClient, queue: string): Promise
   const violations: string[] = [];
   const byState: Record<string, number> = {};
   for (const [id, hash] of hashes) {
+    // Either stored format (ADR 0045): format 2 has `t`, no status while pending, no `m` at the default.
+    const compact = hash.t !== undefined;
+    const status = hash.status ?? (compact ? 'pending' : undefined);
+    const maxAttempts = compact ? (hash.m ?? String(DEFAULT_MAX_ATTEMPTS)) : hash.maxAttempts;
     const states = where.get(id) ?? [];
-    if (states.length !== 1 || states[0] !== hash.status) {
-      violations.push(`task ${id}: in [${states.join(', ')}] but its hash says ${hash.status}`);
+    if (states.length !== 1 || states[0] !== status) {
+      violations.push(`task ${id}: in [${states.join(', ')}] but its hash says ${status}`);
     }
-    if (Number(hash.attempt) > Number(hash.maxAttempts)) {
-      violations.push(`task ${id}: attempt ${hash.attempt} is over maxAttempts ${hash.maxAttempts}`);
+    if (Number(hash.attempt) > Number(maxAttempts)) {
+      violations.push(`task ${id}: attempt ${hash.attempt} is over maxAttempts ${maxAttempts}`);
     }
-    if (hash.status === 'running' && !hash.token)
-      violations.push(`task ${id}: running without a lease token`);
-    byState[hash.status ?? 'none'] = (byState[hash.status ?? 'none'] ?? 0) + 1;
+    if (status === 'running' && !hash.token) violations.push(`task ${id}: running without a lease token`);
+    byState[status ?? 'none'] = (byState[status ?? 'none'] ?? 0) + 1;
   }
   for (const [id, states] of where) {
     if (!hashes.has(id)) violations.push(`id ${id} is in [${states.join(', ')}] without a task hash`);

@@ -115,7 +115,14 @@ export class ChaosStack {
     this.cleanups.push(cleanup);
   }
 
-  spawn(name: string, kind: ServiceKind, env: Record<string, string>, wrapperEnv = {}): Service {
+  /** `entry`: the service's main.js (default: this checkout's; another release's for the upgrade test). */
+  spawn(
+    name: string,
+    kind: ServiceKind,
+    env: Record<string, string>,
+    wrapperEnv = {},
+    entry = entryPoint(kind),
+  ): Service {
     const service = new Service(
       name,
       kind,
@@ -125,7 +132,7 @@ export class ChaosStack {
         ...wrapperEnv,
         ...env,
       },
-      { argv: [entryPoint(kind)], logFile: join(this.dir, 'logs', `${name}.log`) },
+      { argv: [entry], logFile: join(this.dir, 'logs', `${name}.log`) },
     );
     this.services.push(service);
     return service;
