@@ -13,10 +13,15 @@ import type {
 type Op = 'complete' | 'fail' | 'release' | 'postpone' | 'finishCanceled';
 type CompleteItem = Lease & { result?: string };
 
+/**
+ * Called once: with the script's code for the item, or with undefined and the error that failed its call.
+ * It must not throw.
+ */
+export type AckCallback<Code> = (code: Code | undefined, error?: unknown) => void;
+
 interface Pending<Item, Code> {
   item: Item;
-  resolve: (code: Code) => void;
-  reject: (error: unknown) => void;
+  done: AckCallback<Code>;
 }
 
 /** The acknowledgements of one kind for one partition: those waiting, and whether a call with others is out. */
@@ -58,12 +63,24 @@ export class AckBuffer {
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  /** `maxPostponements`: the most times a task may be postponed (see Queue.postpone). */
-  constructor(private readonly maxPostponements: number) {}
+  /**
+   * @param maxPostponements the most times a task may be postponed (see Queue.postpone)
+   * @param holdCompletes while true, the completes stay buffered for a claim to take along
+   *   (sendCompletesWith); whoever sets it calls `flush` when it ends
+   */
+  constructor(
+    private readonly maxPostponements: number,
+    private readonly holdCompletes: () => boolean = () => false,
+  ) {}
 
   /** Completes a task with its result (JSON). Resolves with the script's code for this task. */
   complete(queue: Queue, item: CompleteItem): Promise<AckCode> {
     return this.add(queue, 'complete', item);
+  }
+
+  /** `complete` with a callback instead of a promise: the worker's path for every successful task. */
+  completeThen(queue: Queue, item: CompleteItem, done: AckCallback<AckCode>): void {
+    this.push(queue, 'complete', { item, done });
   }
 
   /** Records a failed attempt (retry or dead). */
@@ -107,8 +124,8 @@ export class AckBuffer {
     const sent = call(pending.map((p) => p.item));
     this.track(
       sent.then(
-        ({ codes }) => pending.forEach((p, i) => p.resolve(codes[i]!)),
-        (error: unknown) => pending.forEach((p) => p.reject(error)),
+        ({ codes }) => answer(pending, codes),
+        (error: unknown) => refuse(pending, error),
       ),
     );
     return sent;
@@ -116,39 +133,52 @@ export class AckBuffer {
 
   /** Sends what is buffered now and waits until every acknowledgement made so far is answered. */
   async drain(): Promise<void> {
-    this.flush();
+    this.flush(true);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private add<Code>(queue: Queue, op: Op, item: unknown): Promise<Code> {
-    return new Promise<Code>((resolve, reject) => {
-      let batch = this.batches.get(queue.tag);
-      if (!batch) {
-        batch = {
-          queue,
-          complete: lane(),
-          fail: lane(),
-          release: lane(),
-          postpone: lane(),
-          finishCanceled: lane(),
-        };
-        this.batches.set(queue.tag, batch);
-      }
-      const target = batch[op] as Lane<unknown, Code>;
-      target.waiting.push({ item, resolve, reject });
-      // While a call of this kind is out, its answer sends this one (send).
-      if (!target.sending && !this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => this.flush());
-      }
-    });
+    return new Promise<Code>((resolve, reject) =>
+      this.push(queue, op, {
+        item,
+        done: (code: Code | undefined, error?: unknown) =>
+          code === undefined ? reject(error as Error) : resolve(code),
+      }),
+    );
   }
 
-  private flush(): void {
+  private push<Code>(queue: Queue, op: Op, pending: Pending<unknown, Code>): void {
+    let batch = this.batches.get(queue.tag);
+    if (!batch) {
+      batch = {
+        queue,
+        complete: lane(),
+        fail: lane(),
+        release: lane(),
+        postpone: lane(),
+        finishCanceled: lane(),
+      };
+      this.batches.set(queue.tag, batch);
+    }
+    const target = batch[op] as Lane<unknown, Code>;
+    target.waiting.push(pending);
+    // While a call of this kind is out, its answer sends this one (send).
+    if (!target.sending && !this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /**
+   * Sends what is buffered, each kind unless a call of it is out (then its answer sends the rest); the
+   * completes only when not held, or `all`.
+   */
+  flush(all = false): void {
     this.scheduled = false;
+    const hold = !all && this.holdCompletes();
     for (const batch of this.batches.values()) {
       const { queue } = batch;
-      this.send(batch.complete, (items) => queue.complete(items));
+      if (!hold) this.send(batch.complete, (items) => queue.complete(items));
       this.send(batch.fail, (items) => queue.fail(items));
       this.send(batch.release, (items) => queue.release(items));
       this.send(batch.postpone, (items) => queue.postpone(items, this.maxPostponements));
@@ -171,12 +201,18 @@ export class AckBuffer {
     this.track(
       sent.then(
         (codes) => {
-          pending.forEach((p, i) => p.resolve(codes[i]!));
-          next();
+          try {
+            answer(pending, codes);
+          } finally {
+            next();
+          }
         },
         (error: unknown) => {
-          pending.forEach((p) => p.reject(error));
-          next();
+          try {
+            refuse(pending, error);
+          } finally {
+            next();
+          }
         },
       ),
     );
@@ -188,4 +224,14 @@ export class AckBuffer {
     const forget = () => this.inFlight.delete(settled);
     settled.then(forget, forget);
   }
+}
+
+/** Gives each acknowledgement its code (one per item, in order). */
+function answer<Code>(pending: Pending<unknown, Code>[], codes: Code[]): void {
+  for (let i = 0; i < pending.length; i++) pending[i]!.done(codes[i]);
+}
+
+/** Gives each acknowledgement the error that failed its call. */
+function refuse<Code>(pending: Pending<unknown, Code>[], error: unknown): void {
+  for (const p of pending) p.done(undefined, error);
 }

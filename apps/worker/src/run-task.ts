@@ -1,4 +1,12 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+} from '@opentelemetry/api';
+import type { Logger } from '@tq/ops';
 import { contextOf, messagingAttributes, tracer } from '@tq/task';
 import { TaskTimeoutError, permanentReason, rateLimitDelayMs } from './errors';
 import type { RunningTask } from './running-task';
@@ -42,35 +50,100 @@ const ABANDONED: Outcome = { kind: 'abandoned' };
 /** Stores a handler's progress under the entry's lease; false when the lease is no longer ours. */
 export type ReportProgress = (entry: RunningTask, value: unknown) => Promise<boolean>;
 
+/** The span options of every attempt. */
+const CONSUMER = { kind: SpanKind.CONSUMER };
+/** The context of an attempt with no trace: the span the no-op tracer makes for it, set once. */
+const UNTRACED = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+/** `process <queue>` by queue: the span name, made once per queue rather than per task. */
+const spanNames = new Map<string, string>();
+
 /**
  * Runs one attempt in its `process <queue>` span (a child of the task's traceparent; a no-op without an
- * OpenTelemetry SDK), and ends the span with the outcome.
+ * OpenTelemetry SDK), and ends the span with the outcome. Never rejects.
  */
-export async function runTask(
+export function runTask(
   entry: RunningTask,
   handlers: HandlerMap,
   reportProgress: ReportProgress,
 ): Promise<Outcome> {
   const { task } = entry;
   const parent = contextOf(task.traceparent);
-  const span = tracer.startSpan(`process ${task.queue}`, { kind: SpanKind.CONSUMER }, parent);
-  // Attributes only for a recording span: building them for the no-op one would cost every task.
-  if (span.isRecording()) {
-    span.setAttributes(
-      messagingAttributes(task.queue, 'process', {
-        'messaging.message.id': task.id,
-        'tq.task.type': task.type,
-        'tq.task.attempt': task.attempt,
-      }),
-    );
+  let name = spanNames.get(task.queue);
+  if (name === undefined) spanNames.set(task.queue, (name = `process ${task.queue}`));
+  const span = tracer.startSpan(name, CONSUMER, parent);
+  if (!span.isRecording()) {
+    // The no-op tracer's span carries the parent's span context (or the invalid one): the context it would
+    // make holds nothing new, so the attempt runs in one made once instead of a copy per task. A sampler's
+    // non-recording span has ids of its own and is set like a recording one.
+    const own = span.spanContext();
+    const active =
+      own === trace.getSpanContext(parent)
+        ? parent
+        : own === INVALID_SPAN_CONTEXT && parent === ROOT_CONTEXT
+          ? UNTRACED
+          : trace.setSpan(parent, span);
+    // A non-recording span ignores its status and end.
+    return context.with(active, runAttempt, undefined, entry, handlers, reportProgress);
   }
-  const outcome = await context.with(trace.setSpan(parent, span), () =>
-    runAttempt(entry, handlers, reportProgress),
+  // Attributes only for a recording span: building them for the no-op one would cost every task.
+  span.setAttributes(
+    messagingAttributes(task.queue, 'process', {
+      'messaging.message.id': task.id,
+      'tq.task.type': task.type,
+      'tq.task.attempt': task.attempt,
+    }),
   );
-  if (outcome.kind === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
-  else if (outcome.kind === 'abandoned') span.setStatus({ code: SpanStatusCode.ERROR, message: 'abandoned' });
-  span.end();
-  return outcome;
+  return context
+    .with(trace.setSpan(parent, span), runAttempt, undefined, entry, handlers, reportProgress)
+    .then((outcome) => {
+      if (outcome.kind === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+      else if (outcome.kind === 'abandoned')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'abandoned' });
+      span.end();
+      return outcome;
+    });
+}
+
+/**
+ * What a handler gets: the task's fields, with the signal and the logger made on first read. A class, not an
+ * object literal with getters: V8 keeps such a literal in dictionary mode, and making one cost more than
+ * the rest of a no-op task's worker path (measured in issue 18). The signal and the logger are read
+ * through the prototype, so a spread copy (`{ ...ctx }`) lacks them: pass the context itself.
+ */
+class AttemptContext implements HandlerContext {
+  readonly #entry: RunningTask;
+  readonly id: string;
+  readonly queue: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly startedAt: number;
+  /** Its own property, so that `const { progress } = ctx` works. */
+  readonly progress: HandlerContext['progress'];
+
+  constructor(
+    entry: RunningTask,
+    readonly payload: unknown,
+    reportProgress: ReportProgress,
+  ) {
+    const { task } = entry;
+    this.#entry = entry;
+    this.id = task.id;
+    this.queue = task.queue;
+    this.type = task.type;
+    this.attempt = task.attempt;
+    this.maxAttempts = task.maxAttempts;
+    this.startedAt = task.startedAt;
+    this.progress = (value) => reportProgress(entry, value);
+  }
+
+  get signal(): AbortSignal {
+    return this.#entry.signal;
+  }
+
+  get logger(): Logger {
+    return this.#entry.logger;
+  }
 }
 
 /**
@@ -102,49 +175,38 @@ function runAttempt(
       failure('unknown_type', error, task.attempt >= task.maxAttempts ? 'unknown_type' : undefined),
     );
   }
-
-  const context: HandlerContext = {
-    id: task.id,
-    queue: task.queue,
-    type: task.type,
-    payload,
-    attempt: task.attempt,
-    maxAttempts: task.maxAttempts,
-    startedAt: task.startedAt,
-    // Made on first read: most handlers use neither.
-    get signal() {
-      return entry.signal;
-    },
-    get logger() {
-      return entry.logger;
-    },
-    progress: (value) => reportProgress(entry, value),
-  };
   return new Promise<Outcome>((resolve) => {
     // The first to settle wins: a handler that ignores its signal keeps running in the background, and its
     // late result or error is dropped.
     entry.onAbort = (reason) =>
       resolve(reason instanceof TaskTimeoutError ? failure('timeout', reason.message) : ABANDONED);
-    if (entry.aborted) entry.onAbort(entry.aborted);
-    Promise.resolve()
-      .then(() => handler(context))
-      .then(
-        (result) => resolve({ kind: 'success', result }),
-        (error: unknown) => {
-          const delayMs = rateLimitDelayMs(error);
-          if (delayMs !== undefined) {
-            resolve({ kind: 'postpone', delayMs, error: message(error).slice(0, ERROR_MAX_CHARS) });
-            return;
-          }
-          const reason = permanentReason(error);
-          resolve(
-            reason !== undefined
-              ? failure('permanent', message(error), reason)
-              : failure('error', message(error)),
-          );
-        },
-      );
+    if (entry.aborted) {
+      entry.onAbort(entry.aborted);
+      return;
+    }
+    let running: unknown;
+    try {
+      running = handler(new AttemptContext(entry, payload, reportProgress));
+    } catch (error) {
+      resolve(failed(error));
+      return;
+    }
+    Promise.resolve(running).then(
+      (result) => resolve({ kind: 'success', result }),
+      (error: unknown) => resolve(failed(error)),
+    );
   });
+}
+
+/** The outcome of a handler that threw `error`. */
+function failed(error: unknown): Outcome {
+  const delayMs = rateLimitDelayMs(error);
+  if (delayMs !== undefined)
+    return { kind: 'postpone', delayMs, error: message(error).slice(0, ERROR_MAX_CHARS) };
+  const reason = permanentReason(error);
+  return reason !== undefined
+    ? failure('permanent', message(error), reason)
+    : failure('error', message(error));
 }
 
 function failure(reason: FailureReason, error: string, deadReason?: string): Outcome {

@@ -81,6 +81,10 @@ export class Worker {
   private readonly claimBatch: number;
   /** Free slots at which the next claim goes out at once, while the other handlers still run. */
   private readonly claimAhead: number;
+  /** Most tasks one claim asks for: half the slots, so that a second claim can be on its way (lanes). */
+  private readonly claimMax: number;
+  /** Slots that claims on their way asked for: not free for the next claim. */
+  private reserved = 0;
   private readonly taskTimeoutMs: number;
   private readonly idlePollMs: number;
   private readonly shutdownTimeoutMs: number;
@@ -89,8 +93,14 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private waiting = false;
-  /** Ends the claim loop's wait for free slots. */
-  private slotWaiter: (() => void) | undefined;
+  /** A lane waits for work (drained queues) or for the retry backoff: the other one parks meanwhile. */
+  private watching = false;
+  /** End the claim lanes' waits for free slots. */
+  private readonly slotWaiters: (() => void)[] = [];
+  /** Ends the second lane's wait for a backlog (see claimLoop). */
+  private backlogWaiter: (() => void) | undefined;
+  /** A lane was woken to claim: the ack buffer holds the completes back for it (AckBuffer.holdCompletes). */
+  private claimDue = false;
   private turnEndScheduled = false;
   /** Ends stop()'s wait for the running handlers. */
   private allFreeWaiter: (() => void) | undefined;
@@ -109,6 +119,7 @@ export class Worker {
     this.claimBatch = options.claimBatch ?? 20;
     // Half a batch: the claim for one half is on its way while the handlers of the other half run.
     this.claimAhead = Math.max(1, Math.floor(Math.min(this.claimBatch, this.concurrency) / 2));
+    this.claimMax = Math.min(this.claimBatch, Math.ceil(this.concurrency / 2));
     this.taskTimeoutMs = options.taskTimeoutMs ?? 300_000;
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
@@ -125,7 +136,8 @@ export class Worker {
       slots: this.concurrency,
       busySlots: () => this.running.size,
     });
-    this.acks = new AckBuffer(options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS);
+    // A lane woken to claim takes the completes along (complete_and_claim): the buffer keeps them till then.
+    this.acks = new AckBuffer(options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS, () => this.claimDue);
     // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber =
       options.subscriber ?? (options.redis.duplicate as () => RedisClient).call(options.redis);
@@ -192,7 +204,7 @@ export class Worker {
     this.keeper.start();
     this.startedAt = Date.now();
     this.heartbeat.start();
-    this.loop = this.claimLoop();
+    this.loop = Promise.all([this.claimLoop(0), this.claimLoop(1)]).then(() => undefined);
     this.logger.info(
       {
         workerId: this.id,
@@ -238,7 +250,9 @@ export class Worker {
     // Releasing, the last acknowledgements and closing the subscriber get the margin after it.
     const acksBy = deadline + SHUTDOWN_MARGIN_MS - CLOSE_TIMEOUT_MS;
     this.waker.notify();
+    this.releaseCompletes();
     this.wakeClaimLoop();
+    this.wakeBacklog();
     await settleBy(deadline, Promise.all([this.starting, this.loop]));
     if (this.running.size > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
@@ -268,29 +282,40 @@ export class Worker {
     this.logger.info('worker stopped');
   }
 
-  private async claimLoop(): Promise<void> {
-    let offset = 0;
+  /**
+   * One of the two claim lanes. Each claim asks for at most half the slots (claimMax), so that while one
+   * lane's batch runs the other lane's claim is at Redis: with quick handlers the worker and Redis work at
+   * the same time instead of taking turns. A lane whose claims come back short (the queues are drained) or
+   * fail watches for work (wake messages, due times, the idle poll, the retry backoff) unless the other lane
+   * already does: then it parks until a claim comes back full. So an idle worker sends one claim per
+   * wake-up, and one lane always either claims, waits for slots or watches.
+   */
+  private async claimLoop(lane: 0 | 1): Promise<void> {
+    let offset = lane;
     let failures = 0;
+    // Lane 1 starts parked: lane 0 claims first, and wakes it if that claim comes back full.
+    let parked = lane === 1;
     while (!this.stopping) {
+      if (parked) {
+        await this.untilBacklog();
+        parked = false;
+        continue;
+      }
       // Read before claiming: an event during the claims ends the wait below at once (no lost wake-up).
       const since = this.waker.generation;
       let drained = true;
       let failed = false;
       let dueInMs = Infinity;
       for (let i = 0; i < this.names.length && !this.stopping; i++) {
-        const want = Math.min(this.concurrency - this.running.size, this.claimBatch);
+        const want = Math.min(this.freeSlots(), this.claimMax);
         if (want <= 0) {
           drained = false; // the slots ran out, not (as far as we know) the queues
+          this.releaseCompletes();
           break;
         }
         const name = this.names[(offset + i) % this.names.length]!;
-        // The lease starts no earlier than this, on the clock the lease deadline is watched with.
-        const sentAt = performance.now();
         try {
-          const opened = this.queueFor(name);
-          const queue = opened instanceof Promise ? await opened : opened;
-          const claim = await this.claimFrom(queue, want);
-          for (const task of claim.tasks) this.startTask(task, sentAt, queue);
+          const claim = await this.claimInto(name, want);
           if (claim.tasks.length === want) drained = false;
           if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
           // A full rate window: sleep until it has room (a concurrency limit sends a wake message instead).
@@ -302,27 +327,62 @@ export class Worker {
       }
       offset++; // the next round starts at the next queue, so one busy queue cannot starve the others
       if (this.stopping) break;
+      if (!failed && !drained) {
+        failures = 0;
+        this.wakeBacklog();
+        await this.slotsToClaim();
+        continue;
+      }
+      if (this.watching) {
+        parked = true; // the other lane watches for work
+        continue;
+      }
+      this.watching = true;
       if (failed) {
         failures++;
         await this.waker.wait(
           this.waker.generation,
           Math.min(CLAIM_RETRY_MIN_MS * 2 ** (failures - 1), CLAIM_RETRY_MAX_MS),
         );
-        continue;
+      } else {
+        failures = 0;
+        // Every queue came back short, so its pending list is empty (a push will publish a wake message)
+        // or its limit held the claim back (a task ending under a concurrency limit publishes one too).
+        // Wake up by ourselves when a scheduled or retry task falls due (no reaper needed for those) or the
+        // rate window has room. A slot freed meanwhile is no reason to claim again: the queues are as they
+        // were.
+        this.waiting = true;
+        await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
+        this.waiting = false;
       }
-      failures = 0;
-      if (!drained) {
-        await this.slotsToClaim();
-        continue;
-      }
-      // Every queue came back short, so its pending list is empty (a push will publish a wake message) or
-      // its limit held the claim back (a task ending under a concurrency limit publishes one too). Wake up
-      // by ourselves when a scheduled or retry task falls due (no reaper needed for those) or the rate
-      // window has room. A slot freed meanwhile is no reason to claim again: the queues are as they were.
-      this.waiting = true;
-      await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
-      this.waiting = false;
+      this.watching = false;
     }
+  }
+
+  /**
+   * Claims up to `want` tasks from queue `name` and starts them. The slots count as taken from the moment
+   * the claim is sent, so that the other lane's claim asks only for the rest.
+   */
+  private async claimInto(name: string, want: number): Promise<ClaimResult> {
+    // The lease starts no earlier than this, on the clock the lease deadline is watched with.
+    const sentAt = performance.now();
+    this.reserved += want;
+    let claim: ClaimResult;
+    let queue: PartitionedQueue;
+    try {
+      const opened = this.queueFor(name);
+      queue = opened instanceof Promise ? await opened : opened;
+      claim = await this.claimFrom(queue, want);
+    } finally {
+      this.reserved -= want;
+    }
+    for (const task of claim.tasks) this.startTask(task, sentAt, queue);
+    return claim;
+  }
+
+  /** Slots neither running a task nor asked for by a claim on its way. */
+  private freeSlots(): number {
+    return this.concurrency - this.running.size - this.reserved;
   }
 
   /**
@@ -380,22 +440,18 @@ export class Worker {
   }
 
   /**
-   * Claims from `queue`. While other handlers still run, the completes waiting for the next flush ride along
-   * (complete_and_claim): one script and one round trip fewer, and the worker has work meanwhile. When every
-   * handler has finished, the claim goes alone, so that Redis answers it before it works through the
-   * completes and the new batch runs while it does (measured: a third more no-op tasks per second). On a
-   * partitioned queue the completes of one partition ride along (one script), the others go by themselves.
+   * Claims from `queue`; the completes waiting for the next flush ride along (complete_and_claim): one
+   * script and one round trip fewer. On a partitioned queue the completes of one partition ride along (one
+   * script), the others go by themselves.
    */
   private async claimFrom(queue: PartitionedQueue, want: number): Promise<ClaimResult> {
-    // The completes are taken before anything is awaited: the buffer sends what it holds in a microtask
-    // (AckBuffer), and the claim loop resumes in the one before it when a freed slot woke it.
-    const together =
-      this.running.size > 0
-        ? this.acks.sendCompletesWith(queue, async (items) => {
-            await this.register(queue);
-            return queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id);
-          })
-        : undefined;
+    // The completes are taken before anything is awaited: the buffer holds them back for this claim while
+    // claimDue is set, and sends what is left (other partitions) once released.
+    const together = this.acks.sendCompletesWith(queue, async (items) => {
+      await this.register(queue);
+      return queue.completeAndClaim(items, want, this.visibilityMs, undefined, this.id);
+    });
+    this.releaseCompletes();
     if (together) return (await together).claim;
     await this.register(queue);
     // The worker's id goes on each task it leases: GET /tasks/:id says which worker ran it.
@@ -408,18 +464,18 @@ export class Worker {
    * frees, so that handlers finishing in the same turn free theirs too and the claim is a batch.
    */
   private slotsToClaim(): Promise<void> {
-    if (this.concurrency - this.running.size >= this.claimAhead || this.stopping) return Promise.resolve();
+    if (this.freeSlots() >= this.claimAhead || this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      this.slotWaiter = resolve;
-      if (this.running.size < this.concurrency) this.wakeAtTurnEnd();
+      this.slotWaiters.push(resolve);
+      if (this.freeSlots() > 0) this.wakeAtTurnEnd();
     });
   }
 
-  /** A task left `running`: wakes the claim loop or stop() when they wait for slots. */
+  /** A task left `running`: wakes a claim lane or stop() when they wait for slots. */
   private slotFreed(): void {
     if (this.running.size === 0) this.allFreeWaiter?.();
-    if (!this.slotWaiter) return;
-    if (this.concurrency - this.running.size >= this.claimAhead) this.wakeClaimLoop();
+    if (this.slotWaiters.length === 0) return;
+    if (this.freeSlots() >= this.claimAhead) this.wakeClaimLoop();
     else this.wakeAtTurnEnd();
   }
 
@@ -428,13 +484,39 @@ export class Worker {
     this.turnEndScheduled = true;
     setImmediate(() => {
       this.turnEndScheduled = false;
-      if (this.running.size < this.concurrency) this.wakeClaimLoop();
+      if (this.freeSlots() > 0) this.wakeClaimLoop();
     });
   }
 
+  /**
+   * Wakes the lanes waiting for slots. The completes of the handlers that freed them wait for the claim
+   * (claimFrom) instead of going out by themselves, at most until the end of this event-loop turn.
+   */
   private wakeClaimLoop(): void {
-    const wake = this.slotWaiter;
-    this.slotWaiter = undefined;
+    if (this.slotWaiters.length === 0) return;
+    if (!this.stopping && !this.claimDue) {
+      this.claimDue = true;
+      setImmediate(this.releaseCompletes);
+    }
+    for (const wake of this.slotWaiters.splice(0)) wake();
+  }
+
+  /** Ends the hold on completes (wakeClaimLoop) and sends those still buffered. */
+  private readonly releaseCompletes = (): void => {
+    if (!this.claimDue) return;
+    this.claimDue = false;
+    this.acks.flush();
+  };
+
+  /** Resolves when lane 0 found a backlog (a full claim), or the worker stops. */
+  private untilBacklog(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => (this.backlogWaiter = resolve));
+  }
+
+  private wakeBacklog(): void {
+    const wake = this.backlogWaiter;
+    this.backlogWaiter = undefined;
     wake?.();
   }
 
@@ -460,48 +542,70 @@ export class Worker {
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
     // The task's child logger is made only when something is logged.
     if (this.logger.isLevelEnabled('debug')) entry.logger.debug('task started');
-    this.execute(entry).catch((error: unknown) =>
-      entry.logger.error(
-        { err: error },
-        'running the task failed; it will run again after its lease expires',
-      ),
+    runTask(entry, this.options.handlers, this.reportProgress).then(
+      (outcome) => {
+        try {
+          this.finished(entry, outcome);
+        } catch (error) {
+          this.runFailed(entry, error);
+        }
+      },
+      (error: unknown) => this.runFailed(entry, error),
     );
   }
 
-  private async execute(entry: RunningTask): Promise<void> {
-    const outcome = await runTask(entry, this.options.handlers, this.reportProgress);
+  private runFailed(entry: RunningTask, error: unknown): void {
+    entry.logger.error({ err: error }, 'running the task failed; it will run again after its lease expires');
+  }
+
+  /** The attempt has its outcome (runTask never rejects): frees the slot and acknowledges the outcome. */
+  private finished(entry: RunningTask, outcome: Outcome): void {
     if (entry.abandoned) return; // lease lost or released: the task is someone else's now
     const runSeconds = (performance.now() - entry.startedAt) / 1000;
     this.running.delete(entry.task.token);
     this.slotFreed();
-    try {
-      await this.acknowledge(entry, outcome, runSeconds);
-    } catch (error) {
-      // Redis is unreachable: the lease will expire and the reaper gives the task to another attempt.
-      entry.logger.error(
-        { err: error },
-        'acknowledging the task failed; it will run again after its lease expires',
-      );
+    if (outcome.kind === 'success') {
+      this.complete(entry, outcome.result, runSeconds);
+      return;
     }
+    this.acknowledge(entry, outcome, runSeconds).catch((error: unknown) => this.ackFailed(entry, error));
   }
 
-  private async acknowledge(entry: RunningTask, outcome: Outcome, runSeconds: number): Promise<void> {
+  /**
+   * Completes a task whose handler succeeded: the path every task of a healthy queue takes, so it makes no
+   * promise of its own (the ack buffer calls back).
+   */
+  private complete(entry: RunningTask, result: unknown, runSeconds: number): void {
     const { task } = entry;
-    const q = task.queue;
-    const series = this.metrics.forTask(q, task.type);
-    if (outcome.kind === 'success') {
-      series.runSeconds('success').observe(runSeconds);
-      const code = await this.acks.complete(entry.partition, {
-        id: task.id,
-        token: task.token,
-        result: serializeResult(outcome.result, entry),
-      });
+    const series = this.metrics.forTask(task.queue, task.type);
+    series.runSeconds('success').observe(runSeconds);
+    const item = { id: task.id, token: task.token, result: serializeResult(result, entry) };
+    this.acks.completeThen(entry.partition, item, (code, error) => {
+      if (code === undefined) return this.ackFailed(entry, error);
       if (code !== 'ok') return this.stale(entry, 'complete', code);
       series.completed.inc();
       series.endToEndSeconds.observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
       if (this.logger.isLevelEnabled('debug')) entry.logger.debug({ runSeconds }, 'task completed');
-      return;
-    }
+    });
+  }
+
+  /** Redis is unreachable: the lease will expire and the reaper gives the task to another attempt. */
+  private ackFailed(entry: RunningTask, error: unknown): void {
+    entry.logger.error(
+      { err: error },
+      'acknowledging the task failed; it will run again after its lease expires',
+    );
+  }
+
+  /** Acknowledges an attempt that did not succeed (failed, postponed, abandoned). */
+  private async acknowledge(
+    entry: RunningTask,
+    outcome: Exclude<Outcome, { kind: 'success' }>,
+    runSeconds: number,
+  ): Promise<void> {
+    const { task } = entry;
+    const q = task.queue;
+    const series = this.metrics.forTask(q, task.type);
     if (outcome.kind === 'abandoned') return;
     const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     if (outcome.kind === 'postpone') {
