@@ -235,6 +235,25 @@ describe('PartitionedQueue.resize', () => {
     expect((await grown.stats()).counts.pending).toBe(12);
   });
 
+  it('stores enqueue calls in the order they were made while an earlier one looks its keys up', async () => {
+    const name = randomQueueName('resize');
+    const clock = new ManualClock();
+    const grown = await PartitionedQueue.resize(redis, name, 3, SETTLE, clock);
+    clock.advance(SETTLE.settleMs);
+    // A partition key that lands away from partition 0, where generation 0 (one partition) held the keys.
+    const partitionKey = ['a', 'b', 'c', 'd', 'e', 'f'].find(
+      (k) => grown.pick(task(grown, { partitionKey: k })) !== 0,
+    )!;
+    // The first call reads generation 0's record of its key (a round trip) before it sends; the second
+    // has no key to look up, and still goes after it.
+    const [first, second] = await Promise.all([
+      grown.enqueue([{ ...keyed(grown, 'looked-up'), partitionKey }]),
+      grown.enqueue([task(grown, { partitionKey })]),
+    ]);
+    const { tasks } = await grown.claim(10, 10_000);
+    expect(tasks.map((t) => t.id)).toEqual([first[0]!.id, second[0]!.id]);
+  });
+
   it.each(['idle', 'delete'] as const)(
     'a removal (%s) takes a resized queue out of the registry and keeps its layout, history included',
     async (mode) => {

@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import type { Clock } from './clock';
 import { TqError } from './errors';
-import { MAX_PARTITIONS, parseTaskId } from './ids';
+import { MAX_PARTITIONS, parseTaskId, partitionZeroLocalId } from './ids';
 import { QUEUES_KEY, hashSlot, partitionTag, queueKeys } from './keys';
 import {
   compareStreamIds,
@@ -118,6 +118,8 @@ export class PartitionedQueue {
   private cursor: number;
   /** Where the next task without a key goes (round robin from a random start). */
   private spread: number;
+  /** The idempotency-key lookups of the latest enqueue that made some (see {@link enqueueEach}), until done. */
+  private lookups: Promise<void> | undefined;
 
   constructor(
     readonly redis: RedisClient,
@@ -385,40 +387,35 @@ export class PartitionedQueue {
     const now = this.now();
     const out = new Array<PromiseSettledResult<EnqueueOutcome>>(tasks.length);
     const routes = tasks.map((task) => {
-      const parsed = parseTaskId(task.id);
-      if (!parsed || parsed.queue !== this.name) {
+      // Ids made by newTaskId(queue) are partition 0's: in partition 0 they stay as they are.
+      let localId = partitionZeroLocalId(task.id, this.name);
+      const given = localId === undefined ? parseTaskId(task.id) : undefined;
+      if (given) localId = given.queue === this.name ? given.localId : undefined;
+      if (localId === undefined) {
         throw new TqError(
           'invalid',
           `task id ${JSON.stringify(task.id)} was not made for queue ${this.name}`,
         );
       }
       const index = this.pick(task, now);
-      const id = index === 0 ? `${this.name}.${parsed.localId}` : `${this.name}.${index}.${parsed.localId}`;
+      const unchanged = index === 0 && given === undefined;
+      const id = index === 0 ? `${this.name}.${localId}` : `${this.name}.${index}.${localId}`;
       return {
         index,
-        task: id === task.id ? task : { ...task, id },
+        task: unchanged ? task : { ...task, id },
         held: this.heldRecords(task, index, now),
       };
     });
     // Only tasks whose key an earlier generation still holds wait for a read: with none (no resize within
     // the idempotency window), the tasks go out in this turn, before the caller prepares its next ones.
-    if (routes.some((route) => route.held.length > 0)) {
-      await Promise.all(
-        routes.map(async (route, at) => {
-          try {
-            for (const record of route.held) {
-              const seen = await this.redis.get(record.key);
-              if (seen !== null) {
-                const value = seenOutcome(seen, route.task, this.name, record.partition, now);
-                out[at] = { status: 'fulfilled', value };
-                return;
-              }
-            }
-          } catch (reason) {
-            out[at] = { status: 'rejected', reason };
-          }
-        }),
-      );
+    // Calls go out in the order they were made: one that comes while an earlier call's lookups are out
+    // waits for them, and the earlier call, waiting on the same promise since before, sends first.
+    const before = this.lookups;
+    if (before || routes.some((route) => route.held.length > 0)) {
+      const mine = this.lookUp(before, routes, out, now);
+      this.lookups = mine;
+      await mine;
+      if (this.lookups === mine) this.lookups = undefined;
     }
     const byPartition = new Map<number, { at: number[]; tasks: NewTask[] }>();
     routes.forEach((route, at) => {
@@ -443,6 +440,37 @@ export class PartitionedQueue {
   }
 
   /**
+   * After `before` (an earlier call's lookups), reads the records earlier generations hold for each route's
+   * key, and answers in `out` the tasks one is found for (`existing` or `conflict`), or the read's error.
+   */
+  private async lookUp(
+    before: Promise<void> | undefined,
+    routes: { task: NewTask; held: readonly { key: string; partition: number }[] }[],
+    out: PromiseSettledResult<EnqueueOutcome>[],
+    now: number,
+  ): Promise<void> {
+    await before;
+    await Promise.all(
+      routes.map(async (route, at) => {
+        try {
+          for (const record of route.held) {
+            const seen = await this.redis.get(record.key);
+            if (seen !== null) {
+              out[at] = {
+                status: 'fulfilled',
+                value: seenOutcome(seen, route.task, this.name, record.partition, now),
+              };
+              return;
+            }
+          }
+        } catch (reason) {
+          out[at] = { status: 'rejected', reason };
+        }
+      }),
+    );
+  }
+
+  /**
    * The idempotency records of `task`'s key that earlier generations still hold (newest first), where
    * they put the key, other than partition `index` it goes to now: none without an idempotency key.
    */
@@ -451,6 +479,7 @@ export class PartitionedQueue {
     index: number,
     now: number,
   ): readonly { key: string; partition: number }[] {
+    if (this.layout.history.length === 0) return NONE_HELD;
     const key = routingKey(task);
     if (task.idempotencyKey === undefined || task.idempotencyKey === '' || key === undefined)
       return NONE_HELD;

@@ -184,6 +184,29 @@ describe('TaskService against a real Redis', () => {
     expect(results[1]).toMatchObject({ errors: [{ field: 'type' }] });
   });
 
+  it('stores a batch larger than one script call in its order, counting the depth limit in that order', async () => {
+    const [a, b] = [randomQueueName(), randomQueueName()];
+    const limited = new TaskService(new TaskRepository(redis), { maxQueueDepth: 200 });
+    // 1000 items: every 10th to queue b, one invalid, the rest to queue a (809, so 609 over its limit).
+    const tasks = Array.from({ length: 1000 }, (_, i) =>
+      i === 150 ? { type: '' } : { type: 'x', queue: i % 10 === 0 ? b : a, payload: i },
+    );
+    const results = await limited.submitBatch({ tasks });
+    expect(results.map((r) => r.index)).toEqual(tasks.map((_, i) => i));
+    const created = (queue: string) =>
+      results.flatMap((r) => ('task' in r && r.task.queue === queue ? [r.task.payload] : []));
+    const intoA = tasks.flatMap((t, i) => (t.queue === a ? [i] : []));
+    expect(created(a)).toEqual(intoA.slice(0, 200));
+    expect(created(b)).toEqual(tasks.flatMap((t, i) => (t.queue === b ? [i] : [])));
+    expect(results[150]).toMatchObject({ code: 'invalid', errors: [{ field: 'type' }] });
+    expect(results.filter((r) => 'code' in r && r.code === 'queue_full').map((r) => r.index)).toEqual(
+      intoA.slice(200),
+    );
+    // Workers get them in the batch's order.
+    const claimed = await new Queue(redis, a).claim(200, 30_000);
+    expect(claimed.tasks.map((t) => JSON.parse(t.payload) as number)).toEqual(intoA.slice(0, 200));
+  });
+
   it('stores single submissions made in one turn with one script call, each answered as if alone', async () => {
     const queue = randomQueueName();
     const client = createRedis(process.env.REDIS_URL!);

@@ -133,6 +133,9 @@ export interface TaskPage {
   tasks: TaskSummary[];
 }
 
+/** Tasks of a batch sent in one script call (see `TaskService.submitBatch`). */
+const BATCH_SLICE = 100;
+
 interface Prepared {
   queue: string;
   task: NewTask;
@@ -202,63 +205,89 @@ export class TaskService {
     }
   }
 
-  /** Validates and stores up to 1000 tasks; each item succeeds or fails on its own. */
+  /**
+   * Validates and stores up to 1000 tasks; each item succeeds or fails on its own. Tasks go out in slices of
+   * 100, each sent before the next is validated, so Redis stores one while this process prepares the next;
+   * the slices of a queue are stored in the order of the batch.
+   */
   async submitBatch(body: unknown): Promise<BatchItemResult[]> {
     const parsed = batchSubmissionSchema.safeParse(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+    const items = parsed.data.tasks;
     const results: BatchItemResult[] = [];
-    const byQueue = new Map<string, { index: number; prepared: Prepared }[]>();
-    parsed.data.tasks.forEach((item, index) => {
+    const stored: Promise<void>[] = [];
+    // The first error that is not an item's own (Redis failing): the batch fails with it, as one call would.
+    let failure: { error: unknown } | undefined;
+    for (let start = 0; start < items.length && !failure; start += BATCH_SLICE) {
+      // A turn of the event loop between slices: the previous slice reaches the socket (its queue is
+      // opened asynchronously), and replies and other requests are served meanwhile.
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const byQueue = new Map<string, { index: number; prepared: Prepared }[]>();
+      for (let index = start; index < Math.min(items.length, start + BATCH_SLICE); index++) {
+        try {
+          const prepared = this.prepare(items[index]);
+          const group = byQueue.get(prepared.queue);
+          if (group) group.push({ index, prepared });
+          else byQueue.set(prepared.queue, [{ index, prepared }]);
+        } catch (error) {
+          results.push(refused(index, error));
+        }
+      }
+      for (const [queue, group] of byQueue) {
+        stored.push(
+          this.store(queue, group, results).catch((error: unknown) => {
+            failure ??= { error };
+          }),
+        );
+      }
+    }
+    await Promise.all(stored);
+    if (failure) throw failure.error;
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  /** Stores one queue's items of a batch in one call and adds their results to `results`. */
+  private async store(
+    queue: string,
+    group: { index: number; prepared: Prepared }[],
+    results: BatchItemResult[],
+  ): Promise<void> {
+    let outcomes: EnqueueOutcome[];
+    try {
+      outcomes = await this.repository.add(
+        queue,
+        group.map((g) => g.prepared.task),
+        this.maxQueueDepth,
+        this.maxQueues,
+      );
+    } catch (error) {
+      group.forEach((g) => g.prepared.span.end());
+      // A queue the policy refuses (too many queues): each of its items is refused, the others go on.
+      if (!(error instanceof TqError)) throw error;
+      for (const { index } of group) results.push(refused(index, error));
+      return;
+    }
+    group.forEach((g) => g.prepared.span.end());
+    // Only replays wait (they read their task back); every other outcome is answered in this turn.
+    const replays: Promise<void>[] = [];
+    group.forEach(({ index, prepared }, i) => {
       try {
-        const prepared = this.prepare(item);
-        const group = byQueue.get(prepared.queue) ?? [];
-        group.push({ index, prepared });
-        byQueue.set(prepared.queue, group);
+        const settled = this.settle(prepared, outcomes[i]!);
+        if (settled instanceof Promise) {
+          replays.push(
+            settled.then(
+              ({ task, created }) => void results.push({ index, created, task }),
+              (error: unknown) => void results.push(refused(index, error)),
+            ),
+          );
+        } else {
+          results.push({ index, created: settled.created, task: settled.task });
+        }
       } catch (error) {
         results.push(refused(index, error));
       }
     });
-    await Promise.all(
-      [...byQueue].map(async ([queue, group]) => {
-        let outcomes: EnqueueOutcome[];
-        try {
-          outcomes = await this.repository.add(
-            queue,
-            group.map((g) => g.prepared.task),
-            this.maxQueueDepth,
-            this.maxQueues,
-          );
-        } catch (error) {
-          group.forEach((g) => g.prepared.span.end());
-          // A queue the policy refuses (too many queues): each of its items is refused, the others go on.
-          if (!(error instanceof TqError)) throw error;
-          for (const { index } of group) results.push(refused(index, error));
-          return;
-        }
-        group.forEach((g) => g.prepared.span.end());
-        // Only replays wait (they read their task back); every other outcome is answered in this turn.
-        const replays: Promise<void>[] = [];
-        group.forEach(({ index, prepared }, i) => {
-          try {
-            const settled = this.settle(prepared, outcomes[i]!);
-            if (settled instanceof Promise) {
-              replays.push(
-                settled.then(
-                  ({ task, created }) => void results.push({ index, created, task }),
-                  (error: unknown) => void results.push(refused(index, error)),
-                ),
-              );
-            } else {
-              results.push({ index, created: settled.created, task: settled.task });
-            }
-          } catch (error) {
-            results.push(refused(index, error));
-          }
-        });
-        await Promise.all(replays);
-      }),
-    );
-    return results.sort((a, b) => a.index - b.index);
+    await Promise.all(replays);
   }
 
   /**

@@ -58,7 +58,17 @@ export interface StoredTask extends Task {
   source: 'redis' | 'archive';
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+// The tasks of one script call share their times: each is formatted once.
+let lastMs = NaN;
+let lastIso = '';
+const iso = (ms: number | undefined): string | null => {
+  if (ms === undefined) return null;
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return null;
@@ -102,7 +112,9 @@ export function toTask(record: TaskRecord): Task {
       ? { id: record.schedule.id, slot: iso(record.schedule.slot)!, missed: record.schedule.missed }
       : null,
     workerId: record.workerId ?? null,
-    partition: parseTaskId(record.id)?.partition ?? 0,
+    // An id with one dot is partition 0's: only others are parsed.
+    partition:
+      record.id.indexOf('.') === record.id.lastIndexOf('.') ? 0 : (parseTaskId(record.id)?.partition ?? 0),
   };
 }
 
