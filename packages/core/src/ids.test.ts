@@ -31,6 +31,21 @@ describe('task ids', () => {
     }
   });
 
+  it('format 2 ids: 8 base62 characters of ms time, most significant first, then 12 random ones', () => {
+    for (const [ms, time] of [
+      [0, '00000000'],
+      [61, '0000000z'],
+      [62, '00000010'],
+      [1_764_547_200_000, '0V456E1g'],
+      [2 ** 48 - 1, 'HvWXNAa7'],
+      [61, '0000000z'],
+    ] as const) {
+      const [a, b] = [newLocalId(ms), newLocalId(ms)];
+      for (const id of [a, b]) expect(id).toMatch(new RegExp(`^${time}[0-9A-Za-z]{12}$`));
+      expect(a).not.toBe(b);
+    }
+  });
+
   it('format 2 ids do not repeat', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => newLocalId(1000)));
     expect(ids.size).toBe(20_000);

@@ -50,17 +50,40 @@ export function newLocalId(nowMs: number = Date.now(), format: TaskFormat = DEFA
 }
 
 function newCompactId(nowMs: number): string {
+  // 248 = 4 * 62: a byte below it picks a character without bias; the few above are drawn again. Bytes are
+  // read from the pool in place, one at a time, as pooledRandomBytes(1) would hand them out.
+  const c = RANDOM_CODES;
+  for (let n = 0; n < 12;) {
+    if (poolOffset >= pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const byte = pool[poolOffset++]!;
+    if (byte < 248) c[n++] = BASE62_CODES[byte % 62]!;
+  }
+  return (
+    compactTimePart(nowMs) +
+    String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!)
+  );
+}
+
+const BASE62_CODES = Uint8Array.from(BASE62, (ch) => ch.charCodeAt(0));
+const RANDOM_CODES = new Uint8Array(12);
+// The time part changes once a millisecond: the ids made within one share it.
+let lastMs = -1;
+let lastTimePart = '';
+
+/** The 8 base62 characters of a compact id's 48-bit ms time, most significant first. */
+function compactTimePart(nowMs: number): string {
+  if (nowMs === lastMs) return lastTimePart;
   let out = '';
   let time = nowMs;
   for (let i = 0; i < 8; i++) {
     out = BASE62[time % 62]! + out;
     time = Math.floor(time / 62);
   }
-  // 248 = 4 * 62: a byte below it picks a character without bias; the few above are drawn again.
-  while (out.length < COMPACT_ID_LENGTH) {
-    const byte = pooledRandomBytes(1)[0]!;
-    if (byte < 248) out += BASE62[byte % 62]!;
-  }
+  lastMs = nowMs;
+  lastTimePart = out;
   return out;
 }
 
