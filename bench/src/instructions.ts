@@ -6,7 +6,7 @@
  * (`callgrind_control -d`) and reports the instructions executed (Ir) ÷ tasks. The count covers everything
  * redis-server ran in the phase: reading and parsing the command, the script, the reply (not the kernel).
  *
- *   node dist/instructions.js [--tasks N] [--variants plain,events,groups,limits] [--json FILE]
+ *   node dist/instructions.js [--tasks N] [--variants plain,events,groups,limits] [--format 1|2] [--json FILE]
  *
  * Variants (each on a fresh FLUSHALL): `plain` (a queue using no optional feature), `events` (events mode
  * `on`: every transition is written to the stream), `groups` (every task in one of 10 fair groups),
@@ -24,6 +24,8 @@ import {
   closeRedis,
   createRedis,
   newTaskId,
+  DEFAULT_TASK_FORMAT,
+  type TaskFormat,
   type ClaimedTask,
   type NewTask,
   type RedisClient,
@@ -40,6 +42,8 @@ const START_TIMEOUT_MS = 120_000;
 interface Args {
   tasks: number;
   variants: Variant[];
+  /** The stored task format of the tasks (ADR 0045). */
+  format: TaskFormat;
   json?: string;
 }
 
@@ -54,16 +58,18 @@ export interface Phase {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { tasks: 1000, variants: ['plain'] };
+  const args: Args = { tasks: 1000, variants: ['plain'], format: DEFAULT_TASK_FORMAT };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--tasks') args.tasks = Number(argv[++i]);
     else if (a === '--variants') args.variants = (argv[++i] ?? '').split(',') as Variant[];
     else if (a === '--json') args.json = argv[++i];
+    else if (a === '--format') args.format = Number(argv[++i]) as TaskFormat;
     else throw new Error(`unknown argument ${a}; see the header of bench/src/instructions.ts`);
   }
   if (!(Number.isInteger(args.tasks) && args.tasks >= BATCH && args.tasks % BATCH === 0))
     throw new Error(`--tasks takes a whole multiple of ${BATCH}`);
+  if (args.format !== 1 && args.format !== 2) throw new Error('--format takes 1 or 2');
   for (const v of args.variants)
     if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown "${v}" (${VARIANTS.join(', ')})`);
   return args;
@@ -175,9 +181,9 @@ class CallgrindRedis {
   }
 }
 
-function newTasks(queue: string, n: number, variant: Variant, from: number): NewTask[] {
+function newTasks(queue: string, n: number, variant: Variant, from: number, format: TaskFormat): NewTask[] {
   return Array.from({ length: n }, (_, i) => ({
-    id: newTaskId(queue),
+    id: newTaskId(queue, undefined, 0, format),
     type: 'noop',
     payload: '"hello world"',
     maxAttempts: 5,
@@ -202,12 +208,13 @@ async function measureVariant(
   redis: RedisClient,
   variant: Variant,
   n: number,
+  format: TaskFormat,
 ): Promise<Phase[]> {
   await redis.flushall();
   const name = `ir-${variant}`;
   const queue = new Queue(redis, name);
   // Registration and script loading happen here, outside the measured phases.
-  await queue.enqueue(newTasks(name, 1, variant, 0));
+  await queue.enqueue(newTasks(name, 1, variant, 0, format));
   await claimAll(queue, 1).then((t) => queue.complete(t.map(lease)));
   if (variant === 'events') await queue.setEventsMode('on');
   if (variant === 'limits') await queue.setLimits({ concurrency: 1_000_000 });
@@ -233,10 +240,10 @@ async function measureVariant(
     });
   }
   await measure('enqueue, 1 per call', n, n, async () => {
-    for (let i = 0; i < n; i++) await queue.enqueue(newTasks(name, 1, variant, i));
+    for (let i = 0; i < n; i++) await queue.enqueue(newTasks(name, 1, variant, i, format));
   });
   await measure(`enqueue, ${BATCH} per call`, n / BATCH, n, async () => {
-    for (let i = 0; i < n; i += BATCH) await queue.enqueue(newTasks(name, BATCH, variant, i));
+    for (let i = 0; i < n; i += BATCH) await queue.enqueue(newTasks(name, BATCH, variant, i, format));
   });
   let running: ClaimedTask[] = [];
   await measure('claim, 1 per call', n, n, async () => {
@@ -255,7 +262,7 @@ async function measureVariant(
     for (let i = 0; i < n; i += BATCH) await queue.complete(running.slice(i, i + BATCH).map(lease));
   });
   // complete_and_claim as a busy worker runs it: acknowledges a batch and leases the next one.
-  for (let i = 0; i < n + BATCH; i += BATCH) await queue.enqueue(newTasks(name, BATCH, variant, i));
+  for (let i = 0; i < n + BATCH; i += BATCH) await queue.enqueue(newTasks(name, BATCH, variant, i, format));
   running = await claimAll(queue, BATCH);
   await measure(`complete_and_claim, ${BATCH} acks + ${BATCH} claims per call`, n / BATCH, n, async () => {
     for (let i = 0; i < n; i += BATCH) {
@@ -293,9 +300,10 @@ async function main(): Promise<void> {
   const redis = createRedis(server.url, { connectionName: 'bench-instructions' });
   try {
     const phases: Phase[] = [];
-    for (const v of args.variants) phases.push(...(await measureVariant(server, redis, v, args.tasks)));
+    for (const v of args.variants)
+      phases.push(...(await measureVariant(server, redis, v, args.tasks, args.format)));
     const { stdout } = await run(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--version']);
-    const out = { tasks: args.tasks, redis: stdout.trim(), phases };
+    const out = { tasks: args.tasks, format: args.format, redis: stdout.trim(), phases };
     if (args.json) writeFileSync(args.json, JSON.stringify(out, null, 2));
     console.log(`${stdout.trim()}; ${args.tasks} tasks per phase, calls one after another\n`);
     console.log(renderTable(phases));
