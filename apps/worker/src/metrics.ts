@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { FAILURE_REASONS } from './run-task';
+import { TallyHistogram, type Tally } from './tally-histogram';
 
 /** Seconds, from a millisecond to an hour: waits and end-to-end times span that whole range. */
 const LATENCY_BUCKETS = [
@@ -25,16 +26,37 @@ export type AckOperation = (typeof ACK_OPERATIONS)[number];
 export const OTHER_TYPE = 'other';
 
 /**
- * The series of one queue and task type that every task touches, resolved once: prom-client's labels()
- * validates the labels and allocates a child on every call.
+ * Increments of a counter series kept as a number and added to the series when the metrics are read
+ * (the counters' collect): prom-client's inc() validates and hashes the labels on every call.
+ */
+export class BatchedCount {
+  private pending = 0;
+
+  constructor(private readonly series: Counter.Internal) {}
+
+  inc(): void {
+    this.pending++;
+  }
+
+  /** Adds what was counted since the last read to the series. */
+  fold(): void {
+    if (this.pending === 0) return;
+    this.series.inc(this.pending);
+    this.pending = 0;
+  }
+}
+
+/**
+ * The series of one queue and task type that every task touches, resolved once, and observed without
+ * allocating (BatchedCount, Tally).
  */
 export interface TaskSeries {
-  started: Counter.Internal;
-  completed: Counter.Internal;
-  waitSeconds: Histogram.Internal<'queue'>;
-  endToEndSeconds: Histogram.Internal<'queue'>;
+  started: BatchedCount;
+  completed: BatchedCount;
+  waitSeconds: Tally;
+  endToEndSeconds: Tally;
   /** tq_task_run_seconds of this queue and type with the given outcome. */
-  runSeconds(outcome: string): Histogram.Internal<'queue' | 'outcome' | 'type'>;
+  runSeconds(outcome: string): Tally;
   /** tq_tasks_failed_total of this queue and type with the given reason. */
   failed(reason: string): Counter.Internal;
 }
@@ -68,27 +90,34 @@ export class WorkerMetrics {
   readonly postponed: Counter<'queue'>;
   readonly staleAcks: Counter<'queue' | 'operation'>;
   readonly leaseExtensions: Counter<'queue'>;
-  readonly waitSeconds: Histogram<'queue'>;
-  readonly runSeconds: Histogram<'queue' | 'outcome' | 'type'>;
-  readonly endToEndSeconds: Histogram<'queue'>;
+  readonly waitSeconds: TallyHistogram<'queue'>;
+  readonly runSeconds: TallyHistogram<'queue' | 'outcome' | 'type'>;
+  readonly endToEndSeconds: TallyHistogram<'queue'>;
   private readonly types: Set<string>;
+  /** The started and completed counts of every TaskSeries, folded into their counters when read. */
+  private readonly counts: BatchedCount[] = [];
   private readonly series = new Map<string, Map<string, TaskSeries>>();
 
   constructor(registry: Registry, options: WorkerMetricsOptions) {
     const { queues, pool, slots, busySlots } = options;
     this.types = new Set(options.types);
     const registers = [registry];
+    const fold = () => {
+      for (const count of this.counts) count.fold();
+    };
     this.started = new Counter({
       name: 'tq_tasks_started_total',
       help: 'Attempts started (tasks claimed and handed to a handler).',
       labelNames: ['queue'],
       registers,
+      collect: fold,
     });
     this.completed = new Counter({
       name: 'tq_tasks_completed_total',
       help: 'Tasks completed (acknowledged done), by queue and task type (registered handlers; others: other).',
       labelNames: ['queue', 'type'],
       registers,
+      collect: fold,
     });
     this.failed = new Counter({
       name: 'tq_tasks_failed_total',
@@ -138,21 +167,21 @@ export class WorkerMetrics {
       labelNames: ['queue'],
       registers,
     });
-    this.waitSeconds = new Histogram({
+    this.waitSeconds = new TallyHistogram({
       name: 'tq_task_wait_seconds',
       help: 'Time from a task becoming runnable to its attempt starting.',
       labelNames: ['queue'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.runSeconds = new Histogram({
+    this.runSeconds = new TallyHistogram({
       name: 'tq_task_run_seconds',
       help: 'Handler run time by outcome (success, error, timeout, unknown_type, permanent, decode_error, rate_limited, postponed, lease_lost, released, canceled) and task type.',
       labelNames: ['queue', 'outcome', 'type'],
       buckets: RUN_BUCKETS,
       registers,
     });
-    this.endToEndSeconds = new Histogram({
+    this.endToEndSeconds = new TallyHistogram({
       name: 'tq_task_end_to_end_seconds',
       help: 'Time from a task being created to it being done.',
       labelNames: ['queue'],
@@ -217,16 +246,22 @@ export class WorkerMetrics {
     let series = byType.get(label);
     if (!series) {
       series = {
-        started: this.started.labels(queue),
-        completed: this.completed.labels(queue, label),
-        waitSeconds: this.waitSeconds.labels(queue),
-        endToEndSeconds: this.endToEndSeconds.labels(queue),
-        runSeconds: memo((outcome) => this.runSeconds.labels(queue, outcome, label)),
+        started: this.count(this.started.labels(queue)),
+        completed: this.count(this.completed.labels(queue, label)),
+        waitSeconds: this.waitSeconds.tally(queue),
+        endToEndSeconds: this.endToEndSeconds.tally(queue),
+        runSeconds: memo((outcome) => this.runSeconds.tally(queue, outcome, label)),
         failed: memo((reason) => this.failed.labels(queue, reason, label)),
       };
       byType.set(label, series);
     }
     return series;
+  }
+
+  private count(series: Counter.Internal): BatchedCount {
+    const count = new BatchedCount(series);
+    this.counts.push(count);
+    return count;
   }
 
   /** The label value for a dead-letter reason. */
