@@ -17,4 +17,7 @@ if [ -z "$from" ]; then
     --filter=@tq/api --filter=@tq/worker --filter=@tq/reaper --output-logs=errors-only)
 fi
 pnpm turbo run build --output-logs=errors-only
+# Its report goes apart: tests/chaos/results holds the full suite's.
+export CHAOS_RESULTS_DIR="${CHAOS_RESULTS_DIR:-$(mktemp -d -t tq-upgrade-XXXXXX)}"
+echo "test:upgrade: results in $CHAOS_RESULTS_DIR (20-rolling-upgrade.json, logs/)"
 TQ_UPGRADE_FROM="$from" TQ_CHAOS=20 pnpm --filter @tq/chaos exec jest --runInBand src/scenarios/20-rolling-upgrade.test.ts
