@@ -523,7 +523,8 @@ export class Worker {
   private startTask(task: ClaimedTask, sentAt: number, queue: PartitionedQueue): void {
     const entry = new RunningTask(
       task,
-      queue.partitionOf(task.id),
+      // The claim answered the task from this queue: with one partition, no need to read its id.
+      queue.count === 1 ? queue.partitions[0]! : queue.partitionOf(task.id),
       sentAt,
       performance.now(),
       task.timeoutMs ?? this.taskTimeoutMs,

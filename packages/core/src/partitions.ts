@@ -325,6 +325,8 @@ export class PartitionedQueue {
 
   /** The partition that holds task `id`; throws `not_found` when the id is not one of this queue's. */
   partitionOf(id: string): Queue {
+    // Partition 0's ids (all of an unpartitioned queue's): no parsing.
+    if (partitionZeroLocalId(id, this.name) !== undefined) return this.partitions[0]!;
     const parsed = parseTaskId(id);
     const index = parsed?.partition ?? 0;
     if (!parsed || parsed.queue !== this.name || index >= this.count) {
@@ -532,6 +534,9 @@ export class PartitionedQueue {
     promoteLimit = 1000,
     workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
+    // One partition: its script checks that each id is one of its own.
+    if (this.count === 1)
+      return this.partitions[0]!.completeAndClaim(items, count, leaseMs, promoteLimit, workerId);
     const groups = this.groupIds(items);
     if (groups.size !== 1) {
       const codes = await this.complete(items);
@@ -545,7 +550,7 @@ export class PartitionedQueue {
       promoteLimit,
       workerId,
     );
-    if (first.claim.tasks.length >= count || this.count === 1) return first;
+    if (first.claim.tasks.length >= count) return first;
     const rest = await this.claim(count - first.claim.tasks.length, leaseMs, promoteLimit, workerId);
     return { codes: first.codes, claim: mergeClaims([first.claim, rest]) };
   }

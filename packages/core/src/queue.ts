@@ -4,7 +4,7 @@ import { callDeadline, observeRedisTime } from './call-deadline';
 import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TqError } from './errors';
-import { assertQueueName, newLeaseNonce, parseTaskId } from './ids';
+import { LOCAL_ID_PATTERN, assertQueueName, newLeaseNonce, parseTaskId } from './ids';
 import { QUEUES_KEY, groupPendingPrefix, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
 import { runScript, runScriptAndWait, type RedisClient, type ScriptName } from './scripts';
 import type {
@@ -1142,6 +1142,12 @@ export class Queue {
   }
 
   private localId(id: string): string {
+    // The ids this partition's claims answered (every acknowledgement): its prefix and a well-formed local
+    // id say what parsing would, without the queue name's pattern and a parsed object.
+    if (id.startsWith(this.idPrefix)) {
+      const local = id.slice(this.idPrefix.length);
+      if (LOCAL_ID_PATTERN.test(local)) return local;
+    }
     const parsed = parseTaskId(id);
     if (!parsed || parsed.queue !== this.name || (parsed.partition ?? 0) !== this.partition) {
       throw new TqError('not_found', `task id ${JSON.stringify(id)} does not belong to queue ${this.name}`);
