@@ -3,7 +3,7 @@
  * redis-server, its TASKS tasks spread round robin over 1, 100 and 10,000 groups (and, for comparison, in no
  * group). Each run enqueues them (batches of 500), claims them all with WORKERS in-process loops of
  * `claim(BATCH)`, then completes them in batches. Reports tasks/s of the claim phase and the Redis CPU
- * (used_cpu_user + used_cpu_sys) and script time (commandstats eval/evalsha usec) per task claimed.
+ * (used_cpu_user + used_cpu_sys) and script time (commandstats fcall/eval/evalsha usec) per task claimed.
  *
  *   pnpm bench:groups                                     # TASKS=40000 WORKERS=4 BATCH=50 GROUPS=0,1,100,10000
  *   TASKS=100000 BATCH=1 pnpm --filter @tq/bench bench:groups
@@ -31,7 +31,7 @@ interface Sample {
 async function sample(redis: RedisClient): Promise<Sample> {
   const cpu = parseInfo(await redis.info('cpu'));
   const stats = await redis.info('commandstats');
-  const rows = [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
+  const rows = [...stats.matchAll(/^cmdstat_(?:fcall|evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
   return {
     cpu: Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys),
     scriptUsec: rows.reduce((n, m) => n + Number(m[2]), 0),

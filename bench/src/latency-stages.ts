@@ -71,7 +71,7 @@ async function child(url: string): Promise<void> {
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   watch(redis, (command) => {
-    if (command.name !== 'evalsha') return;
+    if (command.name !== 'fcall') return;
     const args = strings(command.args);
     const acks = args.some((a) => a.endsWith(':done'));
     const claims_ = args.some((a) => a.endsWith(':pending:'));
@@ -189,7 +189,7 @@ async function harness(rate: number, seconds: number): Promise<void> {
     const writes = new Map<number, number>();
     let unwritten: number[] = [];
     watch(redis, (command) => {
-      if (command.name !== 'evalsha') return;
+      if (command.name !== 'fcall') return;
       const at = clockMs();
       for (const t of unwritten) writes.set(t, at);
       unwritten = [];

@@ -3,7 +3,7 @@
  * 3-master Redis Cluster, one queue with 1, 2 and 4 partitions; each run enqueues TASKS tasks (batches of
  * 500) and drains them with WORKERS in-process claim loops (completeAndClaim, BATCH tasks per call).
  * Reports tasks/s of each phase and, per master, the Redis CPU (used_cpu_user + used_cpu_sys) and the
- * script time (commandstats eval/evalsha usec) per task that master handled.
+ * script time (commandstats fcall/eval/evalsha usec) per task that master handled.
  *
  *   pnpm bench:partitions                       # TASKS=40000 WORKERS=8 BATCH=50
  *   TASKS=100000 pnpm --filter @tq/bench bench:partitions
@@ -30,7 +30,7 @@ interface NodeSample {
 async function sample(node: Redis): Promise<NodeSample> {
   const cpu = parseInfo(await node.info('cpu'));
   const stats = await node.info('commandstats');
-  const rows = [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
+  const rows = [...stats.matchAll(/^cmdstat_(?:fcall|evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
   return {
     cpu: Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys),
     scriptUsec: rows.reduce((n, m) => n + Number(m[2]), 0),

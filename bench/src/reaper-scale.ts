@@ -37,7 +37,7 @@ function value(text: string, series: string): number {
 /** Script calls Redis has run, and the microseconds it spent in them. */
 async function scriptCalls(redis: RedisClient): Promise<{ calls: number; usec: number }> {
   const info = await redis.info('commandstats');
-  const rows = [...info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
+  const rows = [...info.matchAll(/^cmdstat_(?:fcall|evalsha|eval):calls=(\d+),usec=(\d+)/gm)];
   return {
     calls: rows.reduce((n, m) => n + Number(m[1]), 0),
     usec: rows.reduce((n, m) => n + Number(m[2]), 0),

@@ -104,10 +104,7 @@ function reportAcks(redis: ReturnType<typeof createRedis>): void {
   const send = target.sendCommand.bind(redis);
   target.sendCommand = (command, ...rest) => {
     const result = send(command, ...rest);
-    if (
-      command.name === 'evalsha' &&
-      command.args.some((a) => typeof a === 'string' && a.endsWith(':done'))
-    ) {
+    if (command.name === 'fcall' && command.args.some((a) => typeof a === 'string' && a.endsWith(':done'))) {
       const args = command.args.filter((a): a is string => typeof a === 'string');
       command.promise.then(
         () => args.forEach((a) => probe.onAcked(`${queue}.${a}`)),

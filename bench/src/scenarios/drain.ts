@@ -211,12 +211,12 @@ function recordCosts(ctx: Context, system: WorkerSystem, layout: Layout, d: Drai
     {
       id: 'commands.scriptsPerTask',
       scenario,
-      label: `script calls (EVALSHA/EVAL) per processed task (${at})`,
+      label: `script calls (FCALL/EVALSHA/EVAL) per processed task (${at})`,
       unit: 'calls/task',
       better: 'lower',
     },
     system,
-    ((d.commands.evalsha ?? 0) + (d.commands.eval ?? 0)) / layout.n,
+    ((d.commands.fcall ?? 0) + (d.commands.evalsha ?? 0) + (d.commands.eval ?? 0)) / layout.n,
   );
   ctx.detail(`commandsPerProcessedTask.${system}.r${r + 1}`, perTaskBreakdown(d.commands, layout.n));
 }

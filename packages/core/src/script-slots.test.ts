@@ -7,7 +7,7 @@ import { hashSlot } from './keys';
 import { PartitionedQueue } from './partitions';
 import { Queue } from './queue';
 import { ScheduleStore } from './schedules';
-import { scriptDigests, type RedisClient } from './scripts';
+import { scriptFunctions, type RedisClient } from './scripts';
 import { connect } from './test-support/fixtures';
 import { WorkerRegistry } from './workers';
 
@@ -15,7 +15,7 @@ import { WorkerRegistry } from './workers';
  * Every script must touch one hash slot, or Redis Cluster refuses it (CROSSSLOT) and a single Redis would
  * hide the bug. This test reads what really reaches Redis: MONITOR on every master while one workload
  * runs every script, on an unpartitioned queue and on a partitioned one (ADR 0040), then checks the KEYS of
- * each EVAL/EVALSHA seen hash to one slot, and that every script was seen.
+ * each FCALL seen hash to one slot, and that every script was seen.
  */
 let redis: RedisClient;
 beforeAll(() => {
@@ -23,8 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => closeRedis(redis));
 
-const digests = scriptDigests();
-const byName = new Map([...digests.values()].map((d) => [d.name as string, d]));
+const functions = scriptFunctions();
 
 interface Seen {
   name: string;
@@ -37,14 +36,9 @@ async function monitorAll(client: RedisClient, seen: Seen[]): Promise<() => void
   const monitors = await Promise.all(nodes.map((n) => n.monitor()));
   for (const m of monitors) {
     m.on('monitor', (_time: string, args: string[]) => {
-      const command = args[0]?.toLowerCase();
-      if (command !== 'evalsha' && command !== 'eval') return;
-      // EVALSHA names the script by its digest; an EVAL (after NOSCRIPT) carries the source, which MONITOR
-      // shows escaped: its header comment starts with the script's name.
-      const script =
-        command === 'evalsha'
-          ? digests.get(args[1]!)
-          : byName.get(/^--\[\[(?:\\n|\s)+(\w+):/.exec(args[1]!)?.[1] ?? '');
+      // FCALL names the script's function (ADR 0047): scriptFunctions() maps it to the script.
+      if (args[0]?.toLowerCase() !== 'fcall') return;
+      const script = functions.get(args[1]!);
       if (!script) return;
       const numberOfKeys = Number(args[2]);
       seen.push({ name: script.name, keys: args.slice(3, 3 + numberOfKeys) });
@@ -148,7 +142,7 @@ describe('every script touches one hash slot', () => {
       await workers.list();
       // Every script of scripts.ts's SCRIPTS, read from there: a script added later fails this test until the
       // workload above drives it (on both queues where it is a queue's script).
-      const all = [...new Set([...digests.values()].map((d) => d.name))].sort();
+      const all = [...new Set([...functions.values()].map((d) => d.name))].sort();
       expect(all.length).toBeGreaterThanOrEqual(36);
       // MONITOR lines arrive after the replies: wait for the last scripts to show.
       await waitFor(() => all.every((name) => seen.some((s) => s.name === name)), {

@@ -1,6 +1,9 @@
+import { randomQueueName, startRedisServer } from '@tq/testing';
 import { Cluster } from 'ioredis';
+import { createRedis } from './connection';
+import { Queue } from './queue';
 import type { RedisClient } from './scripts';
-import { connect, enqueue, freshQueue } from './test-support/fixtures';
+import { connect, enqueue, freshQueue, newTask } from './test-support/fixtures';
 
 let redis: RedisClient;
 beforeAll(() => {
@@ -10,17 +13,17 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** SCRIPT FLUSH on every master: what a restart without persistence or a failover does to the scripts. */
-async function flushScripts(): Promise<void> {
+/** FUNCTION FLUSH on every master: what a restart without persistence does to the scripts (ADR 0047). */
+async function flushFunctions(): Promise<void> {
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  await Promise.all(nodes.map((node) => node.script('FLUSH')));
+  await Promise.all(nodes.map((node) => node.function('FLUSH')));
 }
 
 describe('runScript', () => {
-  it('runs a script again after the server lost its scripts (NOSCRIPT: sent again as EVAL)', async () => {
+  it('runs a script again after the server lost its functions (loaded again on "Function not found")', async () => {
     const { queue } = freshQueue(redis);
     await enqueue(queue, { type: 'before' });
-    await flushScripts();
+    await flushFunctions();
     const [id] = await enqueue(queue, { type: 'after' });
     expect(await queue.getTask(id!)).toMatchObject({ type: 'after', status: 'pending' });
     expect((await queue.stats()).counts.pending).toBe(2);
@@ -32,6 +35,108 @@ describe('runScript', () => {
     const ids = await Promise.all(payloads.map((payload) => enqueue(queue, { payload })));
     for (const [i, [id]] of ids.entries()) {
       expect((await queue.getTask(id!))?.payload).toBe(payloads[i]);
+    }
+  });
+});
+
+/**
+ * Scripts run as Redis functions (ADR 0047), loaded by the first call that finds them missing. These tests
+ * take a private server each: they flush its functions or fill its memory.
+ */
+describe('scripts as Redis functions', () => {
+  it('loads them again when Redis lost them (a restart without its data, FUNCTION FLUSH), on every path', async () => {
+    const server = await startRedisServer();
+    const own = createRedis(server.url);
+    try {
+      const queue = new Queue(own, randomQueueName('fn'));
+      await queue.enqueue([newTask(queue)]);
+      await own.function('FLUSH');
+      // Calls at once, none of which finds its function: one load each, every call answered.
+      const [claimed, , more] = await Promise.all([
+        queue.claim(1, 30_000),
+        queue.stats(),
+        queue.enqueue([newTask(queue), newTask(queue)]),
+      ]);
+      expect(claimed.tasks).toHaveLength(1);
+      expect(more.map((o) => o.status)).toEqual(['created', 'created']);
+      await own.function('FLUSH');
+      // The enqueue with a replica wait goes in a pipeline with WAIT (runScriptAndWait), loaded there too.
+      const waited = await queue.enqueue([newTask(queue)], 0, 0, { replicas: 0, timeoutMs: 100 });
+      expect(waited.map((o) => o.status)).toEqual(['created']);
+      await own.function('FLUSH');
+      expect(await queue.complete(claimed.tasks)).toEqual(['ok']);
+      // Only what was called since: the complete script's library.
+      expect(await own.function('LIST')).toHaveLength(1);
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('on a full Redis refuses enqueues but runs claims, acknowledgements and retention, which free memory', async () => {
+    const server = await startRedisServer();
+    const own = createRedis(server.url);
+    try {
+      const queue = new Queue(own, randomQueueName('fn'));
+      const noRetention = {
+        finishedMaxAgeMs: 60_000,
+        finishedMaxCount: 100,
+        deadMaxAgeMs: 60_000,
+        deadMaxCount: 100,
+      };
+      const drop = { finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 };
+      await queue.enqueue([newTask(queue), newTask(queue), newTask(queue), newTask(queue)]);
+      // Each script used once: its function is loaded before Redis is full.
+      await queue.complete((await queue.claim(1, 30_000)).tasks);
+      await queue.trim(noRetention);
+      const [first] = (await queue.claim(1, 30_000)).tasks;
+      await own.config('SET', 'maxmemory', '1');
+      try {
+        await expect(queue.enqueue([newTask(queue)])).rejects.toThrow(/OOM/);
+        expect(await queue.complete([first!])).toEqual(['ok']);
+        const { tasks } = await queue.claim(1, 30_000);
+        expect(tasks).toHaveLength(1);
+        expect((await queue.stats()).counts.done).toBe(2);
+        await queue.trim(drop);
+        expect((await queue.stats()).counts.done).toBe(0);
+        // Full and without its functions, which Redis then refuses to load: the scripts go as EVAL.
+        await own.function('FLUSH');
+        expect(await queue.complete(tasks)).toEqual(['ok']);
+        expect((await queue.claim(1, 30_000)).tasks).toHaveLength(1);
+        await queue.trim(drop);
+        expect((await queue.stats()).counts.done).toBe(0);
+        await expect(queue.enqueue([newTask(queue)])).rejects.toThrow(/OOM/);
+        expect(await own.function('LIST')).toEqual([]);
+      } finally {
+        await own.config('SET', 'maxmemory', '0');
+      }
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('runs the scripts as EVAL for an ACL user allowed EVAL but not FCALL or FUNCTION', async () => {
+    const server = await startRedisServer();
+    const admin = createRedis(server.url);
+    await admin.acl('SETUSER', 'evalonly', 'on', '>pw', '~*', '&*', '+@all', '-fcall', '-function');
+    const url = new URL(server.url);
+    url.username = 'evalonly';
+    url.password = 'pw';
+    const own = createRedis(url.toString());
+    try {
+      const queue = new Queue(own, randomQueueName('fn'));
+      await queue.enqueue([newTask(queue)]);
+      // The enqueue with a replica wait goes through runScriptAndWait's pipeline.
+      await queue.enqueue([newTask(queue)], 0, 0, { replicas: 0, timeoutMs: 100 });
+      const { tasks } = await queue.claim(2, 30_000);
+      expect(tasks).toHaveLength(2);
+      expect(await queue.complete(tasks)).toEqual(['ok', 'ok']);
+      expect(await admin.function('LIST')).toEqual([]);
+    } finally {
+      own.disconnect();
+      admin.disconnect();
+      await server.stop();
     }
   });
 });

@@ -51,25 +51,108 @@ const SCRIPTS = {
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
-type Arg = string | number;
-
-/** Reads a script and inlines its `-- @include <lib>` lines from lua/lib/. */
-function loadScript(name: string): string {
-  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8').replace(
-    /^-- @include (\w+)$/gm,
-    (_, lib: string) => readFileSync(join(LUA_DIR, 'lib', `${lib}.lua`), 'utf8'),
-  );
-}
-
-const sources = new Map<ScriptName, string>();
-const digests = new Map<string, string>();
-/** The connections (sockets) each script was sent on as EVAL since they last answered NOSCRIPT. */
-const loadedOn = new Map<ScriptName, WeakSet<object>>();
 
 /**
- * The only place scripts are loaded and run. Sent as EVALSHA, as EVAL the first time on a connection and
- * again after NOSCRIPT (after a Redis restart or failover), so callers never see a missing script: what
- * ioredis's `defineCommand` does, with the cheaper encoding of {@link ScriptCommand}.
+ * The scripts that only add data: on a full Redis (maxmemory) they are refused as a whole, before they run.
+ * Every other script runs there (function flag `allow-oom`, ADR 0047), as under EVAL, where a script whose
+ * first write frees memory (a claim's LMPOP, an acknowledgement's ZREM, retention's deletes) ran to its end:
+ * claims, acknowledgements and retention are what free a full Redis.
+ */
+const REFUSED_WHEN_FULL = new Set<ScriptName>([
+  'enqueue',
+  'register',
+  'heartbeat',
+  'progress',
+  'events_listen',
+  'register_schedule',
+  'save_schedule',
+  'fire_schedules',
+  'resize_partitions',
+]);
+type Arg = string | number;
+
+/** A script as a Redis function library (ADR 0047), and the one function it registers. */
+interface Library {
+  /** The function's name, also the library's: the script's name and a digest of its code. */
+  fn: string;
+  /** The library's code, for FUNCTION LOAD. */
+  code: string;
+  /** The same script for EVAL (its includes inline), when Redis refuses to load the library. */
+  source: string;
+}
+
+/**
+ * Builds a script's library: the files its `-- @include <lib>` lines name (from lua/lib/, in that order),
+ * defined once when the library is loaded, then the script's own text as the body of its function, which
+ * takes KEYS and ARGV as EVAL gave them. A script's code is never defined again per call (it was under EVAL:
+ * ~33 k of a one-task claim's instructions, issue 18). The name carries a digest of the code, so versions of
+ * tq side by side (a rolling upgrade) each call their own.
+ */
+function buildLibrary(name: ScriptName): Library {
+  const own = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
+  const libs: string[] = [];
+  const source = own.replace(/^-- @include (\w+)$/gm, (_, lib: string) => {
+    libs.push(readFileSync(join(LUA_DIR, 'lib', `${lib}.lua`), 'utf8'));
+    return libs.at(-1)!;
+  });
+  const body = own.replace(/^-- @include (\w+)$/gm, '');
+  const flags = REFUSED_WHEN_FULL.has(name) ? '' : "'allow-oom'";
+  const code =
+    `${libs.join('\n')}\nredis.register_function{ function_name = '%FN%', flags = { ${flags} },\n` +
+    `callback = function(KEYS, ARGV)\n${body}\nend }\n`;
+  const fn = `tq_${name}_${createHash('sha1').update(code).digest('hex').slice(0, 16)}`;
+  return { fn, code: `#!lua name=${fn}\n${code.replace('%FN%', fn)}`, source };
+}
+
+const libraries = new Map<ScriptName, Library>();
+
+function library(name: ScriptName): Library {
+  let lib = libraries.get(name);
+  if (!lib) libraries.set(name, (lib = buildLibrary(name)));
+  return lib;
+}
+
+/** What Redis answers an FCALL of a function it does not hold: restarted or failed over without the data. */
+function isMissingFunction(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('ERR Function not found');
+}
+
+/** What Redis answers an FCALL from an ACL user without `fcall`: the script goes as EVAL. */
+function isFcallDenied(error: unknown): boolean {
+  return error instanceof Error && /^NOPERM .*'fcall'/.test(error.message);
+}
+
+/** The loads on their way, per connection and library: the calls that met a missing function share one. */
+const loading = new WeakMap<RedisClient, Map<string, Promise<boolean>>>();
+
+/**
+ * Loads a script's library (FUNCTION LOAD REPLACE: loading the same code twice is harmless) on the Redis,
+ * or on every master of a Cluster (a function lives on each node; replicas get it from their master).
+ * Answers whether it did: a full Redis (maxmemory) refuses FUNCTION LOAD, and so does an ACL without it;
+ * the caller then sends the script as EVAL, which both let run, as before ADR 0047.
+ */
+function loadLibrary(redis: RedisClient, lib: Library): Promise<boolean> {
+  let byFn = loading.get(redis);
+  if (!byFn) loading.set(redis, (byFn = new Map<string, Promise<boolean>>()));
+  let load = byFn.get(lib.fn);
+  if (!load) {
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    load = Promise.all(nodes.map((node) => node.function('LOAD', 'REPLACE', lib.code)))
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => byFn.delete(lib.fn));
+    byFn.set(lib.fn, load);
+  }
+  return load;
+}
+
+/**
+ * The only place scripts are run: FCALL of the script's function (ADR 0047). A Redis that does not hold it
+ * (first use, a restart or failover without the data, FUNCTION FLUSH) answers "Function not found": the
+ * library is loaded and the call sent again, once (as EVAL when the load was refused), so callers never see
+ * a missing script. An ACL user without `fcall` gets its scripts as EVAL. Encoded by {@link ScriptCommand}.
  */
 export function runScript(
   redis: RedisClient,
@@ -81,12 +164,12 @@ export function runScript(
     throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
   }
   const errorStack = redis.options.showFriendlyErrorStack === true;
-  const command = new ScriptCommand(name, keys, args, errorStack);
-  command.promise = command.promise.catch((error: Error) => {
-    if (!error.message.includes('NOSCRIPT')) throw error;
-    // The server lost its scripts (a restart, a failover): the command goes again, as EVAL.
-    if (command.sentOn) loadedOn.get(name)?.delete(command.sentOn);
-    return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack));
+  const command = new ScriptCommand(name, keys, args, errorStack, false);
+  command.promise = command.promise.catch(async (error: Error) => {
+    if (isFcallDenied(error)) return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, true));
+    if (!isMissingFunction(error)) throw error;
+    const loaded = await loadLibrary(redis, library(name));
+    return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, !loaded));
   });
   return redis.sendCommand(command) as Promise<unknown>;
 }
@@ -95,42 +178,27 @@ export function runScript(
 const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
- * One EVALSHA (or EVAL) of a tq script as an ioredis command, encoded the way a batch's many arguments
+ * One FCALL (or EVAL) of a tq script as an ioredis command, encoded the way a batch's many arguments
  * want: ioredis's own command copies them with `flat()` and measures each with `Buffer.byteLength`, about
  * 1 µs of the producer's CPU per enqueued task (14 arguments); here a command that is all ASCII (one scan
  * says so) takes each argument's length as its byte count.
  * The RESP it writes is ioredis's, byte for byte.
  */
 class ScriptCommand extends Command {
-  /** The connection's socket it was last written to. */
-  sentOn: object | undefined;
-
-  constructor(
-    private readonly script: ScriptName,
-    keys: string[],
-    args: Arg[],
-    errorStack: boolean,
-  ) {
+  constructor(script: ScriptName, keys: string[], args: Arg[], errorStack: boolean, asEval: boolean) {
     // The arguments are set after super(): ioredis would copy and convert them.
-    super('evalsha', [], { replyEncoding: 'utf8', errorStack: errorStack ? new Error() : undefined });
-    const all: string[] = [digest(source(script)), String(keys.length), ...keys];
+    super(asEval ? 'eval' : 'fcall', [], {
+      replyEncoding: 'utf8',
+      errorStack: errorStack ? new Error() : undefined,
+    });
+    const lib = library(script);
+    const all: string[] = [asEval ? lib.source : lib.fn, String(keys.length), ...keys];
     for (const arg of args) all.push(typeof arg === 'string' ? arg : String(arg));
     this.args = all;
   }
 
-  override toWritable(socket: object): string {
-    let loaded = loadedOn.get(this.script);
-    if (!loaded) loadedOn.set(this.script, (loaded = new WeakSet()));
+  override toWritable(): string {
     const args = this.args as string[];
-    if (!loaded.has(socket)) {
-      loaded.add(socket);
-      this.name = 'eval';
-      args[0] = source(this.script);
-    } else if (this.name === 'eval') {
-      this.name = 'evalsha';
-      args[0] = digest(source(this.script));
-    }
-    this.sentOn = socket;
     const head = `*${args.length + 1}\r\n$${this.name.length}\r\n${this.name}\r\n`;
     // Keys, ids and numbers are ASCII, and most payloads: then every length is the string's, and one
     // scan of the whole command says so. Otherwise each argument is measured in UTF-8.
@@ -160,7 +228,9 @@ interface WaitingCall {
   name: ScriptName;
   keys: string[];
   args: Arg[];
-  /** Sent as EVAL after the server answered NOSCRIPT. */
+  /** Sent again after the server answered "Function not found" and the library was loaded. */
+  reloaded: boolean;
+  /** Sent as EVAL: the server refused to load the library. */
   asEval: boolean;
   redirects: number;
   resolve: (reply: ReplicatedReply) => void;
@@ -186,8 +256,9 @@ const lanes = new WeakMap<RedisClient, Map<string, Lane>>();
  * go next as one pipeline (up to 100 scripts) closed by one WAIT. Without replicas each call then waits at
  * most about two timeouts instead of queueing behind one WAIT per call.
  *
- * Scripts go as EVALSHA, as EVAL after NOSCRIPT (ioredis's own fallback would resend them outside the
- * pipeline, after the WAIT); a script the Cluster redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: it did
+ * Scripts go as FCALL (ADR 0047); one that met "Function not found" goes again, once, after its library
+ * was loaded, or as EVAL when the load was refused (as runScript, but inside the pipeline, before its
+ * WAIT); a script the Cluster redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: it did
  * not run) goes again after the slot map is refreshed, up to 5 times.
  */
 export function runScriptAndWait(
@@ -209,7 +280,7 @@ export function runScriptAndWait(
   if (!lane) byKey.set(laneKey, (lane = { busy: false, waiting: [] }));
   const queued = lane;
   return new Promise<ReplicatedReply>((resolve, reject) => {
-    queued.waiting.push({ name, keys, args, asEval: false, redirects: 0, resolve, reject });
+    queued.waiting.push({ name, keys, args, reloaded: false, asEval: false, redirects: 0, resolve, reject });
     if (!queued.busy)
       drainLane(redis, queued, replicas, timeoutMs).catch((error: unknown) => {
         for (const call of queued.waiting.splice(0)) call.reject(error);
@@ -225,9 +296,9 @@ async function drainLane(redis: RedisClient, lane: Lane, replicas: number, timeo
       const batch = lane.waiting.splice(0, MAX_CALLS_PER_WAIT);
       const pipeline = redis.pipeline();
       for (const call of batch) {
-        const lua = source(call.name);
-        if (call.asEval) pipeline.eval(lua, call.keys.length, ...call.keys, ...call.args);
-        else pipeline.evalsha(digest(lua), call.keys.length, ...call.keys, ...call.args);
+        const lib = library(call.name);
+        if (call.asEval) pipeline.eval(lib.source, call.keys.length, ...call.keys, ...call.args);
+        else pipeline.fcall(lib.fn, call.keys.length, ...call.keys, ...call.args);
       }
       pipeline.wait(replicas, timeoutMs);
       let results: [Error | null, unknown][];
@@ -240,13 +311,18 @@ async function drainLane(redis: RedisClient, lane: Lane, replicas: number, timeo
       const discarded: [Error, unknown] = [new Error('the pipeline was discarded'), null];
       const [waitError, acked] = results[batch.length] ?? discarded;
       const again: WaitingCall[] = [];
+      const missing = new Set<ScriptName>();
       batch.forEach((call, i) => {
         const [error, reply] = results[i] ?? discarded;
         if (!error) {
           if (waitError) call.reject(waitError);
           else call.resolve({ reply, replicas: Number(acked) });
-        } else if (!call.asEval && error.message.startsWith('NOSCRIPT')) {
+        } else if (!call.asEval && isFcallDenied(error)) {
           call.asEval = true;
+          again.push(call);
+        } else if (!call.reloaded && isMissingFunction(error)) {
+          call.reloaded = true;
+          missing.add(call.name);
           again.push(call);
         } else if (
           redis instanceof Cluster &&
@@ -259,6 +335,10 @@ async function drainLane(redis: RedisClient, lane: Lane, replicas: number, timeo
           call.reject(error);
         }
       });
+      for (const name of missing) {
+        if (await loadLibrary(redis, library(name))) continue;
+        for (const call of again) if (call.name === name) call.asEval = true;
+      }
       lane.waiting.unshift(...again);
       const redirects = Math.max(0, ...again.map((c) => c.redirects));
       if (redis instanceof Cluster && redirects > 0) await refreshSlots(redis, 50 * redirects);
@@ -273,34 +353,14 @@ function refreshSlots(cluster: Cluster, pauseMs: number): Promise<void> {
   return new Promise((resolve) => cluster.refreshSlotsCache(() => setTimeout(resolve, pauseMs)));
 }
 
-function source(name: ScriptName): string {
-  let lua = sources.get(name);
-  if (!lua) {
-    lua = loadScript(name);
-    sources.set(name, lua);
-  }
-  return lua;
-}
-
-/** The SHA1 Redis knows a script by (EVALSHA). */
-function digest(lua: string): string {
-  let sha = digests.get(lua);
-  if (!sha) {
-    sha = createHash('sha1').update(lua).digest('hex');
-    digests.set(lua, sha);
-  }
-  return sha;
-}
-
 /**
- * Every script by the SHA1 Redis knows it by (EVALSHA), with its number of KEYS: lets a test read the
- * scripts run on a real Redis from MONITOR (the one-slot check of every script's keys).
+ * Every script by the name of the function Redis knows it by (FCALL), with its number of KEYS: lets a test
+ * read the scripts run on a real Redis from MONITOR (the one-slot check of every script's keys).
  */
-export function scriptDigests(): Map<string, { name: ScriptName; numberOfKeys: number }> {
+export function scriptFunctions(): Map<string, { name: ScriptName; numberOfKeys: number }> {
   const out = new Map<string, { name: ScriptName; numberOfKeys: number }>();
   for (const [name, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
-    const lua = source(name);
-    out.set(digest(lua), { name, numberOfKeys });
+    out.set(library(name).fn, { name, numberOfKeys });
   }
   return out;
 }

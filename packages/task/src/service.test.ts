@@ -216,7 +216,7 @@ describe('TaskService against a real Redis', () => {
     const send = target.sendCommand.bind(client);
     let enqueueCalls = 0;
     target.sendCommand = (command, ...rest) => {
-      if (command.name.startsWith('eval') && command.args.includes(queueKeys(queue).idempotencyPrefix))
+      if (command.name === 'fcall' && command.args.includes(queueKeys(queue).idempotencyPrefix))
         enqueueCalls++;
       return send(command, ...rest);
     };
