@@ -83,6 +83,46 @@ describe('worker lifecycle', () => {
     for (const id of ids) expect((await h.task(id)).attempt).toBe(1);
   });
 
+  it('keeps a claim at Redis while a batch runs when there is a backlog, never leasing more than its slots', async () => {
+    const calls = { out: 0, mostOut: 0 };
+    const spies = (['claim', 'completeAndClaim'] as const).map((method) => {
+      const original = Reflect.get(Queue.prototype, method) as (...args: unknown[]) => Promise<unknown>;
+      return jest.spyOn(Queue.prototype, method).mockImplementation(async function (this: Queue, ...args) {
+        calls.mostOut = Math.max(calls.mostOut, ++calls.out);
+        try {
+          return (await original.apply(this, args)) as never;
+        } finally {
+          calls.out--;
+        }
+      });
+    });
+    let active = 0;
+    let maxActive = 0;
+    try {
+      const h = await startHarness({
+        partitions: 0,
+        concurrency: 20,
+        claimBatch: 20,
+        handlers: {
+          quick: async () => {
+            maxActive = Math.max(maxActive, ++active);
+            await Promise.resolve();
+            active--;
+          },
+        },
+      });
+      await h.logical.pause();
+      await Promise.all(Array.from({ length: 300 }, (_, i) => h.enqueue('quick', i)));
+      await h.logical.resume();
+      await waitFor(async () => (await h.logical.stats()).counts.done === 300, { timeoutMs: 60_000 });
+      // Two lanes of at most 10 slots each: one's claim travels while the other's handlers run.
+      expect(calls.mostOut).toBe(2);
+      expect(maxActive).toBeLessThanOrEqual(20);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   it('acknowledges finished tasks with the next claim while other handlers still run', async () => {
     const together = jest.spyOn(Queue.prototype, 'completeAndClaim');
     const gate = deferred();
