@@ -919,7 +919,8 @@ export const openApiDocument = {
         name: 'id',
         in: 'path',
         required: true,
-        description: 'A task id: "<queue>.<ULID>".',
+        description:
+          'A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045).',
         schema: { type: 'string' },
       },
       ScheduleId: {
@@ -1181,7 +1182,7 @@ export const openApiDocument = {
             minimum: 0,
             description:
               'The partition of a partitioned queue that holds the task (its id names it: ' +
-              '<queue>.<partition>.<ULID>); 0 otherwise.',
+              '<queue>.<partition>.<local id>); 0 otherwise.',
           },
           workerId: nullable({
             type: 'string',

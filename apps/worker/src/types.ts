@@ -2,7 +2,7 @@ import type { Logger } from '@tq/ops';
 
 /** What a handler gets for one attempt of one task. */
 export interface HandlerContext {
-  /** The task id, `<queue>.<ulid>`: stable across attempts, so handlers can use it as an idempotency key. */
+  /** The task id, `<queue>.<local id>`: stable across attempts, so handlers can use it as an idempotency key. */
   id: string;
   queue: string;
   type: string;

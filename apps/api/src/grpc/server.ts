@@ -304,7 +304,7 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
         const id = call.request.id;
         const queue = parseTaskId(id)?.queue;
         if (!queue)
-          throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<ULID>"`);
+          throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<local id>"`);
         events.assertCapacity();
         if (watches.size >= watchLimit) {
           throw new HttpProblem(

@@ -31,7 +31,8 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
     const id = String(req.params.id);
     const after = lastEventIdOf(req);
     const queue = parseTaskId(id)?.queue;
-    if (!queue) throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<ULID>"`);
+    if (!queue)
+      throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<local id>"`);
     streams.assertCapacity();
     let stream: SseStream | undefined;
     let cursor = '0-0';

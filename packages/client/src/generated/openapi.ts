@@ -51,7 +51,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -75,7 +75,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -98,7 +98,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -121,7 +121,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -144,7 +144,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -167,7 +167,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -687,7 +687,7 @@ export type components = {
                 /** @description For a run-once catch-up, the missed slots it stands for; 0 otherwise. */
                 missed: number;
             } | null;
-            /** @description The partition of a partitioned queue that holds the task (its id names it: <queue>.<partition>.<ULID>); 0 otherwise. */
+            /** @description The partition of a partitioned queue that holds the task (its id names it: <queue>.<partition>.<local id>); 0 otherwise. */
             partition: number;
             workerId?: string | null;
             /**
@@ -1150,7 +1150,7 @@ export type components = {
         };
     };
     parameters: {
-        /** @description A task id: "<queue>.<ULID>". */
+        /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
         TaskId: string;
         ScheduleId: string;
         QueueName: string;
@@ -1323,7 +1323,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1349,7 +1349,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1377,7 +1377,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1405,7 +1405,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1433,7 +1433,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1470,7 +1470,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1501,7 +1501,7 @@ export interface operations {
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
-                /** @description A task id: "<queue>.<ULID>". */
+                /** @description A task id: "<queue>.<local id>" (20 base62 characters; a 26-character ULID before ADR 0045). */
                 id: components["parameters"]["TaskId"];
             };
             cookie?: never;
