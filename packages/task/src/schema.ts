@@ -131,6 +131,63 @@ export const taskSubmissionSchema = z
 
 export type TaskSubmission = z.infer<typeof taskSubmissionSchema>;
 
+/** The whole numbers (`min`, `max`) each number field of a submission takes, as the schema says. */
+const SUBMISSION_RANGES = new Map<string, readonly [number, number]>([
+  ['priority', [0, LIMITS.maxPriority]],
+  ['delayMs', [0, LIMITS.maxDelayMs]],
+  ['maxAttempts', [1, LIMITS.maxAttempts]],
+  ['timeoutMs', [1, LIMITS.maxTimeoutMs]],
+  ['idempotencyTtlMs', [1000, LIMITS.maxIdempotencyTtlMs]],
+  ['runAt', [0, MAX_EPOCH_MS]],
+]);
+
+/** The pattern of each string field of a submission, as the schema says. */
+const SUBMISSION_PATTERNS = new Map<string, RegExp>([
+  ['type', LIMITS.typePattern],
+  ['queue', QUEUE_NAME_PATTERN],
+  ['idempotencyKey', LIMITS.idempotencyKeyPattern],
+  ['group', LIMITS.groupPattern],
+  ['partitionKey', LIMITS.partitionKeyPattern],
+  ['traceparent', TRACEPARENT_PATTERN],
+]);
+
+/**
+ * `taskSubmissionSchema.safeParse(body)`, with a shortcut for submissions that are plainly valid: a plain
+ * object of the schema's fields, each with a value the schema accepts (`runAt` as a number; as a string it
+ * goes through zod), is copied as it is. Anything else is parsed by the schema, so every error is the
+ * schema's, word for word. zod was ~0.6 µs of the ~7 µs of producer CPU per enqueued task.
+ */
+export function parseTaskSubmission(body: unknown): ReturnType<typeof taskSubmissionSchema.safeParse> {
+  if (isPlainlyValid(body)) return { success: true, data: { ...body } };
+  return taskSubmissionSchema.safeParse(body);
+}
+
+function isPlainlyValid(body: unknown): body is TaskSubmission {
+  if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) {
+    return false;
+  }
+  const fields = body as Record<string, unknown>;
+  if (typeof fields.type !== 'string') return false;
+  for (const key of Object.keys(fields)) {
+    if (key === 'payload') continue;
+    const pattern = SUBMISSION_PATTERNS.get(key);
+    const range = SUBMISSION_RANGES.get(key);
+    if (!pattern && !range) return false;
+    const value = fields[key];
+    if (value === undefined) continue;
+    if (pattern) {
+      if (typeof value !== 'string' || !pattern.test(value)) return false;
+    } else if (
+      !Number.isSafeInteger(value) ||
+      (value as number) < range![0] ||
+      (value as number) > range![1]
+    ) {
+      return false;
+    }
+  }
+  return fields.delayMs === undefined || fields.runAt === undefined;
+}
+
 /** The body of `POST /tasks/batch`. */
 export const batchSubmissionSchema = z.strictObject(
   {

@@ -38,7 +38,7 @@ import {
   queueCreateSchema,
   taskActionSchema,
   taskListQuerySchema,
-  taskSubmissionSchema,
+  parseTaskSubmission,
   workerListQuerySchema,
   type FieldError,
   type TaskSubmission,
@@ -208,7 +208,7 @@ export class TaskService {
   /**
    * Validates and stores up to 1000 tasks; each item succeeds or fails on its own. Tasks go out in slices of
    * 100, each sent before the next is validated, so Redis stores one while this process prepares the next;
-   * the slices of a queue are stored in the order of the batch.
+   * the slices of a queue are stored in the order of the batch (so its depth limit counts in that order).
    */
   async submitBatch(body: unknown): Promise<BatchItemResult[]> {
     const parsed = batchSubmissionSchema.safeParse(body);
@@ -216,6 +216,7 @@ export class TaskService {
     const items = parsed.data.tasks;
     const results: BatchItemResult[] = [];
     const stored: Promise<void>[] = [];
+    const firsts = new Map<string, Promise<void>>();
     // The first error that is not an item's own (Redis failing): the batch fails with it, as one call would.
     let failure: { error: unknown } | undefined;
     for (let start = 0; start < items.length && !failure; start += BATCH_SLICE) {
@@ -234,8 +235,15 @@ export class TaskService {
         }
       }
       for (const [queue, group] of byQueue) {
+        // A queue's later slices go once its first is stored: a new queue's first call registers it and
+        // is sent again (enqueue.lua answers 'unregistered'), and a slice sent meanwhile would go first.
+        const first = firsts.get(queue);
+        const sent = first
+          ? first.then(() => this.store(queue, group, results))
+          : this.store(queue, group, results);
+        if (!first) firsts.set(queue, sent);
         stored.push(
-          this.store(queue, group, results).catch((error: unknown) => {
+          sent.catch((error: unknown) => {
             failure ??= { error };
           }),
         );
@@ -735,7 +743,7 @@ export class TaskService {
   }
 
   private prepare(body: unknown, headerKey?: string, headerTraceparent?: string): Prepared {
-    const parsed = taskSubmissionSchema.safeParse(body);
+    const parsed = parseTaskSubmission(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
     const submission = parsed.data;
     if (
