@@ -274,6 +274,30 @@ async function measureVariant(
       running = claim.tasks;
     }
   });
+  // complete_and_claim as a worker at concurrency 1 runs it: every task is one call (issue 18 target 5).
+  await queue.complete(running.map(lease));
+  for (let i = 0; i < n + BATCH; i += BATCH) await queue.enqueue(newTasks(name, BATCH, variant, i, format));
+  running = await claimAll(queue, 1);
+  await measure('complete_and_claim, 1 ack + 1 claim per call', n, n, async () => {
+    for (let i = 0; i < n; i++) {
+      const { codes, claim } = await queue.completeAndClaim(running.map(lease), 1, LEASE_MS);
+      if (codes[0] !== 'ok' || claim.tasks.length !== 1)
+        throw new Error(`complete_and_claim: ${codes.join()} answered, ${claim.tasks.length} claimed`);
+      running = claim.tasks;
+    }
+  });
+  // The way of one task through an idle worker (issue 18 target 3): enqueued alone, claimed by a claim that
+  // asks for 10 and comes back short, acknowledged alone.
+  await queue.complete(running.map(lease));
+  await claimAll(queue, BATCH - 1).then((t) => queue.complete(t.map(lease)));
+  await measure('idle path: enqueue 1, claim (10 asked, 1 found), complete 1', n, n, async () => {
+    for (let i = 0; i < n; i++) {
+      await queue.enqueue(newTasks(name, 1, variant, i, format));
+      const { tasks } = await queue.claim(10, LEASE_MS);
+      if (tasks.length !== 1) throw new Error(`idle path: claimed ${tasks.length}`);
+      await queue.complete(tasks.map(lease));
+    }
+  });
   return phases;
 }
 

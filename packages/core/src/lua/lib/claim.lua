@@ -31,8 +31,14 @@ end
 -- `worker`: the claiming worker's id, stored on each task it leases ('' = none given).
 local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix,
                            now, count, lease_ms, nonce, promote_limit, events, worker)
-  local promoted = promote_due(qs, scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
-    + promote_due(qs, retry_key, pending_prefix, task_prefix, now, promote_limit, events)
+  -- A sorted set that empties is deleted, and most claims find both absent: one EXISTS then stands for the
+  -- two promotion reads and, when the claim comes back short, the two reads of the next due time.
+  local delayed = redis.call('EXISTS', scheduled_key, retry_key) > 0
+  local promoted = 0
+  if delayed then
+    promoted = promote_due(qs, scheduled_key, pending_prefix, task_prefix, now, promote_limit, events)
+      + promote_due(qs, retry_key, pending_prefix, task_prefix, now, promote_limit, events)
+  end
   local group_woke = qs.wake
   qs.wake = false
   local s = settings(qs)
@@ -162,7 +168,7 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
   local due = -1
   if more then
     due = now
-  elseif n < count then
+  elseif n < count and delayed then
     due = next_due(scheduled_key, retry_key)
   end
   return { now, due, claimed, limited_by, retry_at }
