@@ -15,7 +15,10 @@ export function createTaskService(redis: RedisClient, config: ApiConfig, archive
   return new TaskService(
     new TaskRepository(redis, undefined, {
       enqueueWait,
-      directory: { defaultPartitions: config.QUEUE_DEFAULT_PARTITIONS },
+      directory: {
+        defaultPartitions: config.QUEUE_DEFAULT_PARTITIONS,
+        idempotencyWindowMs: config.IDEMPOTENCY_TTL_MS,
+      },
     }),
     {
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,

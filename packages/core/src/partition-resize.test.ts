@@ -24,9 +24,11 @@ afterAll(() => closeRedis(redis));
 const SETTLE = { settleMs: 1000, idempotencyWindowMs: 600_000 };
 const WINDOW = 600_000;
 
+/** A queue of `partitions` partitions whose creation (itself a resize from one partition) has settled. */
 async function fresh(partitions: number) {
   const clock = new ManualClock();
-  const queue = await PartitionedQueue.create(redis, randomQueueName('resize'), partitions, clock);
+  const queue = await PartitionedQueue.create(redis, randomQueueName('resize'), partitions, clock, SETTLE);
+  clock.advance(SETTLE.settleMs);
   return { queue, clock };
 }
 
@@ -199,7 +201,8 @@ describe('PartitionedQueue.resize', () => {
     await expect(current.resize(5, SETTLE)).rejects.toMatchObject({ code: 'conflict' }); // settling
     clock.advance(SETTLE.settleMs);
     expect((await current.resize(5, SETTLE)).layout).toMatchObject({ count: 5, generation: 3 });
-    expect((await readLayout(redis, queue.name)).history.map((h) => h.count)).toEqual([layout.count, 2]);
+    // The creation is the oldest generation held: the implicit one partition (ADR 0050).
+    expect((await readLayout(redis, queue.name)).history.map((h) => h.count)).toEqual([layout.count, 2, 1]);
     await expect(current.resize(0)).rejects.toMatchObject({ code: 'invalid' });
   });
 
@@ -252,6 +255,53 @@ describe('PartitionedQueue.resize', () => {
     ]);
     const { tasks } = await grown.claim(10, 10_000);
     expect(tasks.map((t) => t.id)).toEqual([first[0]!.id, second[0]!.id]);
+  });
+
+  it('partitions a queue that processes hold unpartitioned: a key submitted through both is one task', async () => {
+    // Keys whose partition among 3 is not 0: a process that read "no layout" puts them in partition 0.
+    const three = new PartitionedQueue(redis, 'x', {
+      count: 3,
+      generation: 1,
+      suffixes: [0, 0, 0],
+      history: [],
+    });
+    const keys = Array.from({ length: 60 }, (_, i) => `c${i}`).filter(
+      (k) => three.pick({ ...task(three), idempotencyKey: k }) !== 0,
+    );
+    const name = randomQueueName('resize');
+    const clock = new ManualClock();
+    let now = 0;
+    const options = { layoutTtlMs: 5000, now: () => now };
+    const stale = new QueueDirectory(redis, clock, options);
+    const fresher = new QueueDirectory(redis, clock, options);
+    expect((await stale.open(name, { create: true })).count).toBe(1);
+    await PartitionedQueue.create(redis, name, 3, clock, SETTLE);
+    const current = await fresher.open(name, { create: true });
+    expect(current.count).toBe(3);
+    // Within the directory's TTL: one process routes by the old layout, the other by the new.
+    now += 4000;
+    const holder = await stale.open(name, { create: true });
+    expect(holder.count).toBe(1);
+    const early = keys.slice(0, 6);
+    const a = await holder.enqueue(early.map((k) => keyed(holder, k)));
+    const b = await current.enqueue(early.map((k) => keyed(current, k)));
+    expect(b.map((o) => o.id)).toEqual(a.map((o) => o.id));
+    expect(b.map((o) => o.status)).toEqual(early.map(() => 'existing'));
+    // In the other order, too.
+    const late = keys.slice(6, 12);
+    const c = await current.enqueue(late.map((k) => keyed(current, k)));
+    const d = await holder.enqueue(late.map((k) => keyed(holder, k)));
+    expect(d.map((o) => o.id)).toEqual(c.map((o) => o.id));
+    // Settled: keys go to their partition among 3, and those stored in partition 0 still answer.
+    clock.advance(SETTLE.settleMs);
+    now += 5000;
+    const settled = await stale.open(name, { create: true });
+    expect(settled.count).toBe(3);
+    const again = await settled.enqueue([...early, ...late].map((k) => keyed(settled, k)));
+    expect(again.map((o) => o.id)).toEqual([...a, ...c].map((o) => o.id));
+    const next = await settled.enqueue(keys.slice(12, 18).map((k) => keyed(settled, k)));
+    expect(next.every((o) => o.status === 'created' && partitionOf(o.id) !== 0)).toBe(true);
+    expect((await settled.stats()).counts.pending).toBe(18);
   });
 
   it.each(['idle', 'delete'] as const)(

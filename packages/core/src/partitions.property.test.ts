@@ -168,9 +168,11 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
       async (partitions, concurrency, actions) => {
         const clock = new ManualClock();
         const name = randomQueueName('pprop');
-        let queue = await PartitionedQueue.create(redis, name, partitions, clock);
+        // The processes opened the queue before it was partitioned (no layout: one partition), as a
+        // producer may have when `PUT /queues/:name {partitions}` comes: creation is a resize (ADR 0050).
+        const workers = await Promise.all([0, 1, 2].map(() => PartitionedQueue.open(redis, name, clock)));
+        let queue = await PartitionedQueue.create(redis, name, partitions, clock, RESIZE);
         if (concurrency !== null) await queue.setLimits({ concurrency });
-        const workers = [0, 1, 2].map(() => new PartitionedQueue(redis, name, queue.layout, clock));
         // The task each idempotency key was stored as: a key is never stored twice.
         const byKey = new Map<string, string>();
         // After a grow, partitions whose share went down keep the tasks they run (ADR 0043), so the
@@ -178,7 +180,7 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
         let resized = false;
         // When each generation was replaced (clock ms): a process keeps a layout at most the directory's
         // TTL after that, less than the settle time.
-        const replacedAt = new Map<number, number>();
+        const replacedAt = new Map<number, number>([[0, clock.now()]]);
         /** A producer's queue: its own layout until the settle time after it was replaced, then the current one. */
         const producer = async (via: number): Promise<PartitionedQueue> => {
           if (via < 0) return queue;

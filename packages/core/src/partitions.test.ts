@@ -17,9 +17,15 @@ beforeAll(() => {
 });
 afterAll(() => closeRedis(redis));
 
+/**
+ * A queue of `partitions` partitions whose creation has settled: creating is a resize from one partition
+ * (ADR 0050), so keyed tasks go to partition 0 until then (partition-resize.test.ts tests that).
+ */
 async function fresh(partitions: number) {
   const clock = new ManualClock();
-  const queue = await PartitionedQueue.create(redis, randomQueueName('part'), partitions, clock);
+  const settle = { settleMs: 1000 };
+  const queue = await PartitionedQueue.create(redis, randomQueueName('part'), partitions, clock, settle);
+  clock.advance(settle.settleMs);
   return { queue, clock };
 }
 

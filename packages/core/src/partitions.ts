@@ -154,24 +154,32 @@ export class PartitionedQueue {
    * partitions' hash tags are chosen so they land on the masters in turn (from partition 0's master), as
    * the slot map is now. Creating it again with the same count returns the layout stored; another count
    * throws `conflict` (a resize is {@link resize}, ADR 0043).
+   *
+   * Creation is a resize from the one partition a queue without a layout has (ADR 0050): any process may
+   * have opened `name` before (a producer holds "no layout" for up to the directory's TTL), so keyed tasks
+   * keep going to partition 0 while the creation settles (`options.settleMs`, 30 s by default) and an
+   * idempotency key is then looked up in partition 0 before it is stored elsewhere, for
+   * `options.idempotencyWindowMs` (24 h by default): a key is never stored twice because the queue was
+   * partitioned under a producer's feet. Tasks without a key spread over the partitions at once. The same
+   * checks as a resize apply: a limit below `count` is `invalid`; a paused queue's partitions start paused.
    */
   static async create(
     redis: RedisClient,
     name: string,
     count: number,
     clock?: Clock,
+    options: ResizeOptions = {},
   ): Promise<PartitionedQueue> {
     assertCount(count);
-    const suffixes = await placeSuffixes(redis, name, count);
-    const meta = queueKeys(name).meta;
-    const [, [, set]] = ((await redis
-      .multi()
-      .hsetnx(meta, 'partitionGen', 1)
-      .hsetnx(meta, 'partitions', count)
-      .hsetnx(meta, 'partitionTags', suffixes.join(','))
-      .exec()) ?? []) as [unknown, [unknown, number]];
+    try {
+      if (count === 1) await writeLayout(redis, name, 0, 1, [0], []);
+      else await PartitionedQueue.resize(redis, name, count, { ...options, generation: 0 }, clock);
+    } catch (error) {
+      // Another creator (or a resize) wrote a layout first: answered below from the stored one.
+      if (!(error instanceof TqError && error.code === 'conflict')) throw error;
+    }
     const stored = await PartitionedQueue.open(redis, name, clock);
-    if (set !== 1 && stored.layout.count !== count) {
+    if (stored.layout.count !== count) {
       throw new TqError(
         'conflict',
         `queue ${name} already has ${stored.layout.count} partitions, not ${count}`,

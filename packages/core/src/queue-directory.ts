@@ -21,6 +21,12 @@ export interface QueueDirectoryOptions {
    * A queue that already exists is never repartitioned by it (that is a resize, ADR 0040).
    */
   defaultPartitions?: number;
+  /**
+   * The longest idempotency window producers use, ms (default 24 h): how long a queue this directory
+   * creates with `defaultPartitions` looks up an idempotency key in partition 0 after the creation
+   * settled (ADR 0050, {@link PartitionedQueue.create}).
+   */
+  idempotencyWindowMs?: number;
 }
 
 /** Options of {@link QueueDirectory.open}. */
@@ -47,6 +53,7 @@ export class QueueDirectory {
   private readonly ttlMs: number;
   private readonly now: () => number;
   readonly defaultPartitions: number;
+  private readonly idempotencyWindowMs: number | undefined;
 
   constructor(
     readonly redis: RedisClient,
@@ -63,6 +70,7 @@ export class QueueDirectory {
       );
     }
     this.defaultPartitions = partitions;
+    this.idempotencyWindowMs = options.idempotencyWindowMs;
   }
 
   /**
@@ -99,7 +107,8 @@ export class QueueDirectory {
     let layout = await readLayout(this.redis, name);
     if (creating && layout.generation === 0 && !(await this.redis.sismember(QUEUES_KEY, name))) {
       // Another process may create it at the same time, with another default: its layout wins.
-      layout = await PartitionedQueue.create(this.redis, name, this.defaultPartitions, this.clock).then(
+      const options = { idempotencyWindowMs: this.idempotencyWindowMs };
+      layout = await PartitionedQueue.create(this.redis, name, this.defaultPartitions, this.clock, options).then(
         (queue) => queue.layout,
         async (err: unknown) => {
           if (err instanceof TqError && err.code === 'conflict') return readLayout(this.redis, name);

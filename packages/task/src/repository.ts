@@ -66,14 +66,20 @@ export class TaskRepository {
   /**
    * Makes `name` a queue of `partitions` partitions and adds it to `tq:queues` (unless that already holds
    * `maxQueues` queues: `queue_limit`; 0 = no limit). The same count again answers the queue as it is;
-   * another count throws `conflict` (ADR 0040).
+   * another count throws `conflict` (ADR 0040). Idempotency keys are held in partition 0 for
+   * `idempotencyWindowMs` after the creation settles (ADR 0050).
    */
-  async createQueue(name: string, partitions: number, maxQueues = 0): Promise<PartitionedQueue> {
+  async createQueue(
+    name: string,
+    partitions: number,
+    idempotencyWindowMs: number,
+    maxQueues = 0,
+  ): Promise<PartitionedQueue> {
     const current = await this.directory.open(name);
     const first = current.partitions[0]!;
     await first.addToRegistry(maxQueues);
     try {
-      return await PartitionedQueue.create(this.redis, name, partitions, this.clock);
+      return await PartitionedQueue.create(this.redis, name, partitions, this.clock, { idempotencyWindowMs });
     } finally {
       this.directory.forget(name);
       await first.confirmInRegistry();

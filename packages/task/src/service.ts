@@ -509,7 +509,7 @@ export class TaskService {
         { partitions: 1 },
       );
     }
-    const queue = await this.repository.createQueue(name, partitions, this.maxQueues);
+    const queue = await this.repository.createQueue(name, partitions, this.idempotencyWindowMs, this.maxQueues);
     return { stats: await queue.stats(), created: !existing };
   }
 

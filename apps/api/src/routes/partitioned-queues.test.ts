@@ -1,4 +1,4 @@
-import { PartitionedQueue, parseTaskId } from '@tq/core';
+import { ManualClock, PartitionedQueue, parseTaskId } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { openSse, type SseReader } from '../test-support/sse';
 import { call, startTestApi, type TestApi } from '../test-support/test-api';
@@ -82,7 +82,17 @@ describe('partitioned queues over HTTP', () => {
   });
 
   it('POST /queues/:name/resize grows a queue online, refuses another resize while it settles, and keeps an idempotency key one task', async () => {
-    const name = await newQueue(2);
+    // Creating a queue of N partitions is itself a resize from one (ADR 0050): it settles first.
+    const young = await newQueue(2);
+    const early = await call(api, 'POST', `/queues/${young}/resize`, {
+      body: { partitions: 4 },
+      token: ADMIN,
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toContain('settles until');
+    // The same creation a minute ago: settled.
+    const name = randomQueueName();
+    await PartitionedQueue.create(api.redis, name, 2, new ManualClock(Date.now() - 60_000));
     const keyed = { idempotencyKey: 'order-1' };
     const first = await submit(name, keyed);
     const grown = await call(api, 'POST', `/queues/${name}/resize`, {
