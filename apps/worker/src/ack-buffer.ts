@@ -65,8 +65,8 @@ export class AckBuffer {
 
   /**
    * @param maxPostponements the most times a task may be postponed (see Queue.postpone)
-   * @param holdCompletes while true, the completes stay buffered for a claim to take along
-   *   (sendCompletesWith); whoever sets it calls `flush` when it ends
+   * @param holdCompletes asked at each flush: true keeps the completes buffered for a claim to take along
+   *   (sendCompletesWith); the one that answers true calls `flush(true)` when the hold ends
    */
   constructor(
     private readonly maxPostponements: number,

@@ -57,15 +57,19 @@ const UNTRACED = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(INVALID_SPAN_
 /** `process <queue>` by queue: the span name, made once per queue rather than per task. */
 const spanNames = new Map<string, string>();
 
+/** Takes an attempt's outcome (the worker's, shared by every task: no closure per task). */
+export type OutcomeReceiver = (entry: RunningTask, outcome: Outcome) => void;
+
 /**
  * Runs one attempt in its `process <queue>` span (a child of the task's traceparent; a no-op without an
- * OpenTelemetry SDK), and ends the span with the outcome. Never rejects.
+ * OpenTelemetry SDK), ends the span with the outcome and gives the outcome to `done`, once.
  */
 export function runTask(
   entry: RunningTask,
   handlers: HandlerMap,
   reportProgress: ReportProgress,
-): Promise<Outcome> {
+  done: OutcomeReceiver,
+): void {
   const { task } = entry;
   const parent = contextOf(task.traceparent);
   let name = spanNames.get(task.queue);
@@ -83,7 +87,9 @@ export function runTask(
           ? UNTRACED
           : trace.setSpan(parent, span);
     // A non-recording span ignores its status and end.
-    return context.with(active, runAttempt, undefined, entry, handlers, reportProgress);
+    entry.settleTo(done);
+    context.with(active, runAttempt, undefined, entry, handlers, reportProgress);
+    return;
   }
   // Attributes only for a recording span: building them for the no-op one would cost every task.
   span.setAttributes(
@@ -93,15 +99,14 @@ export function runTask(
       'tq.task.attempt': task.attempt,
     }),
   );
-  return context
-    .with(trace.setSpan(parent, span), runAttempt, undefined, entry, handlers, reportProgress)
-    .then((outcome) => {
-      if (outcome.kind === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
-      else if (outcome.kind === 'abandoned')
-        span.setStatus({ code: SpanStatusCode.ERROR, message: 'abandoned' });
-      span.end();
-      return outcome;
-    });
+  entry.settleTo((settled, outcome) => {
+    if (outcome.kind === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+    else if (outcome.kind === 'abandoned')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'abandoned' });
+    span.end();
+    done(settled, outcome);
+  });
+  context.with(trace.setSpan(parent, span), runAttempt, undefined, entry, handlers, reportProgress);
 }
 
 /**
@@ -147,55 +152,67 @@ class AttemptContext implements HandlerContext {
 }
 
 /**
- * Runs one attempt: decodes the payload, finds the handler, and classifies the result. When the worker
+ * Runs one attempt: decodes the payload, finds the handler, and settles the entry with the classified
+ * result, never synchronously (the caller is still starting the other tasks of its claim). When the worker
  * aborts the entry (timeout, lease lost, shutdown) the outcome is decided at once by the abort's reason,
- * whatever the handler does afterwards. Never rejects.
+ * whatever the handler does afterwards.
  */
-function runAttempt(
-  entry: RunningTask,
-  handlers: HandlerMap,
-  reportProgress: ReportProgress,
-): Promise<Outcome> {
+function runAttempt(entry: RunningTask, handlers: HandlerMap, reportProgress: ReportProgress): void {
   const { task } = entry;
   let payload: unknown;
   try {
     payload = JSON.parse(task.payload);
   } catch (error) {
     // Written by something other than the API (or corrupted): no attempt can fix it.
-    return Promise.resolve(
+    settleLater(
+      entry,
       failure('decode_error', `payload is not valid JSON: ${message(error)}`, 'decode_error'),
     );
+    return;
   }
   const handler = Object.hasOwn(handlers, task.type) ? handlers[task.type] : undefined;
   if (!handler) {
     // Retried like an error so a newer worker of a rolling deploy can take it; dead once attempts are spent.
     const known = Object.keys(handlers).sort().join(', ') || 'none';
     const error = `no handler for type "${task.type}" on this worker (it handles: ${known})`;
-    return Promise.resolve(
+    settleLater(
+      entry,
       failure('unknown_type', error, task.attempt >= task.maxAttempts ? 'unknown_type' : undefined),
     );
+    return;
   }
-  return new Promise<Outcome>((resolve) => {
-    // The first to settle wins: a handler that ignores its signal keeps running in the background, and its
-    // late result or error is dropped.
-    entry.onAbort = (reason) =>
-      resolve(reason instanceof TaskTimeoutError ? failure('timeout', reason.message) : ABANDONED);
-    if (entry.aborted) {
-      entry.onAbort(entry.aborted);
-      return;
-    }
-    let running: unknown;
-    try {
-      running = handler(new AttemptContext(entry, payload, reportProgress));
-    } catch (error) {
-      resolve(failed(error));
-      return;
-    }
-    Promise.resolve(running).then(
-      (result) => resolve({ kind: 'success', result }),
-      (error: unknown) => resolve(failed(error)),
-    );
-  });
+  // The first to settle wins: a handler that ignores its signal keeps running in the background, and its
+  // late result or error is dropped.
+  entry.onAbort = settleAborted;
+  if (entry.aborted) {
+    settleLater(entry, abortedOutcome(entry.aborted));
+    return;
+  }
+  let running: unknown;
+  try {
+    running = handler(new AttemptContext(entry, payload, reportProgress));
+  } catch (error) {
+    settleLater(entry, failed(error));
+    return;
+  }
+  Promise.resolve(running).then(
+    (result) => entry.settle({ kind: 'success', result }),
+    (error: unknown) => entry.settle(failed(error)),
+  );
+}
+
+/** Settles `entry` in a microtask: the outcome of an attempt that ends before its handler ran. */
+function settleLater(entry: RunningTask, outcome: Outcome): void {
+  queueMicrotask(() => entry.settle(outcome));
+}
+
+/** The entry's signal fired: the attempt's outcome is the abort's. */
+function settleAborted(entry: RunningTask, reason: Error): void {
+  entry.settle(abortedOutcome(reason));
+}
+
+function abortedOutcome(reason: Error): Outcome {
+  return reason instanceof TaskTimeoutError ? failure('timeout', reason.message) : ABANDONED;
 }
 
 /** The outcome of a handler that threw `error`. */

@@ -1,5 +1,6 @@
 import type { ClaimedTask, Queue } from '@tq/core';
 import type { Logger } from '@tq/ops';
+import type { Outcome } from './run-task';
 
 /**
  * A task this worker holds a lease on and whose handler has not settled yet. Its AbortController and its
@@ -21,8 +22,10 @@ export class RunningTask {
   readonly timeoutMs: number;
   /** Set once the worker gave the task up; the handler's outcome is then ignored. */
   abandoned?: 'lease_lost' | 'released' | 'canceled';
-  /** Called once, with the reason, when the signal fires (set by runTask). */
-  onAbort?: (reason: Error) => void;
+  /** Called with the entry and the reason when the signal fires (set by runTask). */
+  onAbort?: (entry: RunningTask, reason: Error) => void;
+  /** Takes the attempt's outcome: only the first one given to `settle` (set by runTask). */
+  private outcomeTo?: (entry: RunningTask, outcome: Outcome) => void;
   private abortReason?: Error;
   private controller?: AbortController;
   private childLogger?: Logger;
@@ -65,7 +68,20 @@ export class RunningTask {
     if (this.abortReason) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
-    this.onAbort?.(reason);
+    this.onAbort?.(this, reason);
+  }
+
+  /** Where the outcome goes: `to`, once (runTask sets it before the handler runs). */
+  settleTo(to: (entry: RunningTask, outcome: Outcome) => void): void {
+    this.outcomeTo = to;
+  }
+
+  /** Gives the attempt's outcome to its receiver, unless one was given already (the first to settle wins). */
+  settle(outcome: Outcome): void {
+    const to = this.outcomeTo;
+    if (!to) return;
+    this.outcomeTo = undefined;
+    to(this, outcome);
   }
 
   /** A child logger with queue, taskId, attempt and type. */

@@ -99,7 +99,7 @@ export class Worker {
   private readonly slotWaiters: (() => void)[] = [];
   /** Ends the second lane's wait for a backlog (see claimLoop). */
   private backlogWaiter: (() => void) | undefined;
-  /** A lane was woken to claim: the ack buffer holds the completes back for it (AckBuffer.holdCompletes). */
+  /** The ack buffer holds the completes back for a claim in this turn (holdCompletes). */
   private claimDue = false;
   private turnEndScheduled = false;
   /** Ends stop()'s wait for the running handlers. */
@@ -137,7 +137,9 @@ export class Worker {
       busySlots: () => this.running.size,
     });
     // A lane woken to claim takes the completes along (complete_and_claim): the buffer keeps them till then.
-    this.acks = new AckBuffer(options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS, () => this.claimDue);
+    this.acks = new AckBuffer(options.maxPostponements ?? DEFAULT_MAX_POSTPONEMENTS, () =>
+      this.holdCompletes(),
+    );
     // Cluster and single-node clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber =
       options.subscriber ?? (options.redis.duplicate as () => RedisClient).call(options.redis);
@@ -488,24 +490,28 @@ export class Worker {
     });
   }
 
-  /**
-   * Wakes the lanes waiting for slots. The completes of the handlers that freed them wait for the claim
-   * (claimFrom) instead of going out by themselves, at most until the end of this event-loop turn.
-   */
   private wakeClaimLoop(): void {
-    if (this.slotWaiters.length === 0) return;
-    if (!this.stopping && !this.claimDue) {
-      this.claimDue = true;
-      setImmediate(this.releaseCompletes);
-    }
     for (const wake of this.slotWaiters.splice(0)) wake();
   }
 
-  /** Ends the hold on completes (wakeClaimLoop) and sends those still buffered. */
+  /**
+   * Whether the ack buffer keeps the completes back for a claim: while enough slots are free for a lane to
+   * claim at once and no lane watches for work (the queues were not found drained), a claim follows in this
+   * turn and takes them along (claimFrom). The hold ends with that claim, or at the end of the turn.
+   */
+  private holdCompletes(): boolean {
+    if (this.claimDue) return true;
+    if (this.stopping || this.watching || this.freeSlots() < this.claimAhead) return false;
+    this.claimDue = true;
+    setImmediate(this.releaseCompletes);
+    return true;
+  }
+
+  /** Ends the hold on completes (holdCompletes) and sends those still buffered. */
   private readonly releaseCompletes = (): void => {
     if (!this.claimDue) return;
     this.claimDue = false;
-    this.acks.flush();
+    this.acks.flush(true);
   };
 
   /** Resolves when lane 0 found a backlog (a full claim), or the worker stops. */
@@ -543,17 +549,17 @@ export class Worker {
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
     // The task's child logger is made only when something is logged.
     if (this.logger.isLevelEnabled('debug')) entry.logger.debug('task started');
-    runTask(entry, this.options.handlers, this.reportProgress).then(
-      (outcome) => {
-        try {
-          this.finished(entry, outcome);
-        } catch (error) {
-          this.runFailed(entry, error);
-        }
-      },
-      (error: unknown) => this.runFailed(entry, error),
-    );
+    runTask(entry, this.options.handlers, this.reportProgress, this.finishedSafely);
   }
+
+  /** Takes every attempt's outcome (runTask): a slot stays taken if finishing it threw, so it logs instead. */
+  private readonly finishedSafely = (entry: RunningTask, outcome: Outcome): void => {
+    try {
+      this.finished(entry, outcome);
+    } catch (error) {
+      this.runFailed(entry, error);
+    }
+  };
 
   private runFailed(entry: RunningTask, error: unknown): void {
     entry.logger.error({ err: error }, 'running the task failed; it will run again after its lease expires');
