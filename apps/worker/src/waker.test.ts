@@ -49,11 +49,16 @@ describe('Waker', () => {
 
   it('ends a wait when the due time a message announces comes, not before (no early claim)', async () => {
     const started = performance.now();
-    const waiting = waker.wait(waker.generation, 60_000);
+    const since = waker.generation;
+    const waiting = waker.wait(since, 60_000);
     await redis.publish(channel, 'due:150');
     await waiting; // would time the test out if the message were missed
-    // Waking early would cost a claim that finds nothing; 10 ms for timer granularity.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    // Waking early would cost a claim that finds nothing; 10 ms for timer granularity. A due time never
+    // steps the generation while a wait is open; an event that does (the subscriber reconnected: on the
+    // shared test Cluster another suite's fault can cause one, and the worker then looks once, by design)
+    // ends the wait early rightly, and leaves nothing to check here.
+    const early = performance.now() - started < 140;
+    expect(early && waker.generation === since).toBe(false);
   });
 
   it('ends the next wait at once when a due time arrives while nothing waits (a claim in flight)', async () => {
