@@ -95,6 +95,10 @@ export class Worker {
   private waiting = false;
   /** A lane waits for work (drained queues) or for the retry backoff: the other one parks meanwhile. */
   private watching = false;
+  /** Lanes parked until a backlog (claimLoop). */
+  private parkedLanes = 0;
+  /** Claims on their way (claimInto). */
+  private claimsOut = 0;
   /** End the claim lanes' waits for free slots. */
   private readonly slotWaiters: (() => void)[] = [];
   /** Ends the second lane's wait for a backlog (see claimLoop). */
@@ -299,7 +303,9 @@ export class Worker {
     let parked = lane === 1;
     while (!this.stopping) {
       if (parked) {
+        this.parkedLanes++;
         await this.untilBacklog();
+        this.parkedLanes--;
         parked = false;
         continue;
       }
@@ -369,6 +375,7 @@ export class Worker {
     // The lease starts no earlier than this, on the clock the lease deadline is watched with.
     const sentAt = performance.now();
     this.reserved += want;
+    this.claimsOut++;
     let claim: ClaimResult;
     let queue: PartitionedQueue;
     try {
@@ -377,6 +384,7 @@ export class Worker {
       claim = await this.claimFrom(queue, want);
     } finally {
       this.reserved -= want;
+      this.claimsOut--;
     }
     for (const task of claim.tasks) this.startTask(task, sentAt, queue);
     return claim;
@@ -496,12 +504,15 @@ export class Worker {
 
   /**
    * Whether the ack buffer keeps the completes back for a claim: while enough slots are free for a lane to
-   * claim at once and no lane watches for work (the queues were not found drained), a claim follows in this
-   * turn and takes them along (claimFrom). The hold ends with that claim, or at the end of the turn.
+   * claim at once and a lane is ready to (not parked, not watching for work, not waiting for its claim's
+   * answer), a claim follows in this turn and takes them along (claimFrom). The hold ends with that claim,
+   * or at the end of the turn. An idle worker's completes go at once.
    */
   private holdCompletes(): boolean {
     if (this.claimDue) return true;
-    if (this.stopping || this.watching || this.freeSlots() < this.claimAhead) return false;
+    if (this.stopping || this.freeSlots() < this.claimAhead) return false;
+    // A lane that neither parks, watches nor waits for its claim's answer claims next.
+    if (this.parkedLanes + (this.watching ? 1 : 0) + this.claimsOut >= 2) return false;
     this.claimDue = true;
     setImmediate(this.releaseCompletes);
     return true;
