@@ -1,9 +1,9 @@
-import { randomQueueName } from '@tq/testing';
+import { randomQueueName, waitFor } from '@tq/testing';
 import { ManualClock } from './clock';
 import { closeRedis } from './connection';
 import { newTaskId, parseTaskId } from './ids';
-import { queueKeys } from './keys';
-import { PartitionedQueue, readLayout } from './partitions';
+import { QUEUES_KEY, queueKeys } from './keys';
+import { PartitionedQueue, REMOVED_LAYOUT_TTL_MS, readLayout } from './partitions';
 import { Queue } from './queue';
 import { QueueDirectory } from './queue-directory';
 import type { RedisClient } from './scripts';
@@ -305,17 +305,43 @@ describe('PartitionedQueue.resize', () => {
   });
 
   it.each(['idle', 'delete'] as const)(
-    'a removal (%s) takes a resized queue out of the registry and keeps its layout, history included',
+    'a removal (%s) takes a resized queue out of the registry and keeps its layout, history included, for a while',
     async (mode) => {
-      const { queue } = await fresh(2);
+      const { queue, clock } = await fresh(2);
       await queue.enqueue([task(queue)]);
       const grown = await queue.resize(3, SETTLE);
       expect(await drain(grown)).toHaveLength(1);
       await grown.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
       expect(await grown.remove(mode)).toMatchObject({ code: 'removed' });
       expect(await readLayout(redis, queue.name)).toEqual(grown.layout);
+      // Kept past the longest idempotency window (ADR 0050), not for ever.
+      const meta = queueKeys(queue.name).meta;
+      const ttl = await redis.pttl(meta);
+      expect(ttl).toBeGreaterThan(REMOVED_LAYOUT_TTL_MS - 60_000);
+      expect(ttl).toBeLessThanOrEqual(REMOVED_LAYOUT_TTL_MS);
+      // Created again with the same count, and a task in it: the layout is kept for good again.
+      const again = await PartitionedQueue.create(redis, queue.name, 3, clock, SETTLE);
+      expect(again.layout).toEqual(grown.layout);
+      const [stored] = await again.enqueue([task(again)]);
+      expect(await again.getTask(stored!.id)).toMatchObject({ status: 'pending' });
+      expect(await redis.pttl(meta)).toBe(-1);
+      expect(await redis.sismember(QUEUES_KEY, queue.name)).toBe(1);
     },
   );
+
+  it('a removed queue whose layout expired comes back as a new queue, created again with any count', async () => {
+    const { queue, clock } = await fresh(3);
+    await queue.enqueue([task(queue)]);
+    expect(await drain(queue)).toHaveLength(1);
+    await queue.trim({ finishedMaxAgeMs: 0, finishedMaxCount: 0, deadMaxAgeMs: 0, deadMaxCount: 0 });
+    expect(await queue.remove('delete')).toMatchObject({ code: 'removed' });
+    await redis.pexpire(queueKeys(queue.name).meta, 1); // its TTL, run out
+    await waitFor(async () => (await redis.exists(queueKeys(queue.name).meta)) === 0, {
+      message: 'the layout expired',
+    });
+    const other = await PartitionedQueue.create(redis, queue.name, 2, clock, SETTLE);
+    expect(other.layout).toMatchObject({ count: 2, generation: 1 });
+  });
 
   it('reaches every process through the directory within its TTL; until then a stale worker claims the partitions it knows', async () => {
     const { queue, clock } = await fresh(2);

@@ -3,7 +3,7 @@ import type { Cluster } from 'ioredis';
 import { ManualClock } from './clock';
 import { closeRedis } from './connection';
 import { newTaskId, parseTaskId } from './ids';
-import { QUEUES_KEY, hashSlot, partitionTag } from './keys';
+import { QUEUES_KEY, hashSlot, partitionTag, queueKeys } from './keys';
 import { PartitionedQueue } from './partitions';
 import { Queue } from './queue';
 import type { RedisClient } from './scripts';
@@ -239,6 +239,8 @@ describe('PartitionedQueue', () => {
         ]);
         expect([round, await redis.sismember(QUEUES_KEY, queue.name)]).toEqual([round, 1]);
         expect([round, (await PartitionedQueue.open(redis, queue.name)).count]).toEqual([round, 3]);
+        // The task keeps the layout for good, whichever way the race went (ADR 0050).
+        expect([round, await redis.pttl(queueKeys(queue.name).meta)]).toEqual([round, -1]);
       }
     } finally {
       await closeRedis(other);

@@ -102,6 +102,13 @@ export const RESIZE_SETTLE_MS = 30_000;
 /** Default longest idempotency window held after a resize, ms (see {@link ResizeOptions}). */
 export const RESIZE_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 
+/**
+ * How long a removed partitioned queue keeps its layout, ms (ADR 0050): the longest idempotency window a
+ * submission may have (30 days, the API's largest IDEMPOTENCY_TTL_MS) plus the default settle, so every
+ * record its partitions 1.. hold has expired before a producer could route the name as one partition.
+ */
+export const REMOVED_LAYOUT_TTL_MS = 30 * 24 * 3600_000 + RESIZE_SETTLE_MS;
+
 /** Largest placement suffix tried when spreading partitions over a Cluster's masters. */
 const PLACEMENT_TRIES = 100_000;
 
@@ -834,29 +841,48 @@ export class PartitionedQueue {
    * partition's removal script, and comes back when one refuses: per partition the interleavings with an
    * enqueue are ADR 0005's (a task written before the script makes it refuse, one after it finds the
    * `registered` marker gone and registers the queue first), so a task in any partition is never left
-   * outside the registry. The layout stays in both modes: a producer may still hold it, and the next task
-   * registers the queue again with its partitions (a resize changes the count, not a delete).
+   * outside the registry. The layout stays in both modes, for {@link REMOVED_LAYOUT_TTL_MS} (ADR 0050):
+   * a producer may still hold it, and its idempotency records in partitions 1.. live that long at most.
+   * Partition 0 goes first and gives the layout its TTL; a task that comes to any partition after that
+   * partition's removal registers it again and keeps the layout for good ({@link Queue.confirmInRegistry}),
+   * and a partition that refuses puts both back.
    */
   async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
     const checks = await Promise.all(this.partitions.map((p) => p.removable(mode)));
     const refused = checks.find((check) => check.code !== 'removed');
     if (refused) return refused;
+    const keep = async () => {
+      await this.redis.sadd(QUEUES_KEY, this.name);
+      if (this.layout.generation > 0) await this.redis.persist(queueKeys(this.name).meta);
+    };
     await this.redis.srem(QUEUES_KEY, this.name);
     try {
       let result: RemoveResult | undefined;
-      for (const p of [...this.partitions.slice(1), this.partitions[0]!]) {
-        result = await p.removeUnlisted(mode);
+      for (const p of this.partitions) {
+        const ttl = p.partition === 0 && this.layout.generation > 0 ? await this.layoutTtl() : undefined;
+        result = await p.removeUnlisted(mode, ttl);
         if (result.code !== 'removed') {
-          await this.redis.sadd(QUEUES_KEY, this.name);
+          await keep();
           return result;
         }
       }
       return result!;
     } catch (error) {
-      // Not known to be removed: put the name back (if Redis lets us) rather than risk hiding the queue.
-      await this.redis.sadd(QUEUES_KEY, this.name).catch(() => undefined);
+      // Not known to be removed: put the name and the layout back (if Redis lets us) rather than risk
+      // hiding the queue or losing its partitions.
+      await keep().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * How long a removed queue keeps its layout, ms: past the longest idempotency window and every
+   * generation still held, plus a settle time for processes that hold the layout.
+   */
+  private async layoutTtl(): Promise<number> {
+    const now = this.clock?.now() ?? (await redisNow(this.redis));
+    const held = Math.max(0, ...this.layout.history.map((h) => h.heldUntil - now));
+    return Math.max(REMOVED_LAYOUT_TTL_MS, held + RESIZE_SETTLE_MS);
   }
 
   /** Splits items by the partition of their id, runs `call` per partition, answers in input order. */

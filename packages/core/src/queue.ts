@@ -215,10 +215,14 @@ export class Queue {
   /**
    * Adds the name once more after a write that set the `registered` marker: a removal that took the name
    * out of the registry between the two calls (its queue was still empty then) must not leave this queue
-   * hidden from the reaper.
+   * hidden from the reaper. And keeps the queue's partition layout (partition 0's meta) for good again: a
+   * removal gave it a TTL (ADR 0050), and this partition now holds something.
    */
   async confirmInRegistry(): Promise<void> {
-    await this.redis.sadd(QUEUES_KEY, this.name);
+    await Promise.all([
+      this.redis.sadd(QUEUES_KEY, this.name),
+      this.redis.persist(queueKeys(this.name).meta),
+    ]);
   }
 
   /**
@@ -991,10 +995,11 @@ export class Queue {
   /**
    * The queue-side half of {@link remove} alone, `tq:queues` untouched: for a caller that took the name out
    * of the registry itself before every partition's removal and adds it back when one refuses
-   * ({@link PartitionedQueue.remove}).
+   * ({@link PartitionedQueue.remove}). `layoutTtlMs`: partition 0 of a partitioned queue, removed, keeps
+   * its layout that many ms (ADR 0050); undefined keeps it for ever.
    */
-  removeUnlisted(mode: 'delete' | 'idle'): Promise<RemoveResult> {
-    return this.removeScript(mode, false);
+  removeUnlisted(mode: 'delete' | 'idle', layoutTtlMs?: number): Promise<RemoveResult> {
+    return this.removeScript(mode, false, layoutTtlMs);
   }
 
   /** What `remove(mode)` would answer now: a dry run of its script, nothing changes. */
@@ -1002,7 +1007,11 @@ export class Queue {
     return this.removeScript(mode, true);
   }
 
-  private async removeScript(mode: 'delete' | 'idle', dry: boolean): Promise<RemoveResult> {
+  private async removeScript(
+    mode: 'delete' | 'idle',
+    dry: boolean,
+    layoutTtlMs?: number,
+  ): Promise<RemoveResult> {
     const k = this.keys;
     const [code, ...counts] = (await this.run(
       'remove_queue',
@@ -1023,7 +1032,7 @@ export class Queue {
         k.starts,
         k.groupPrefix,
       ],
-      [mode, dry ? '1' : '0', this.now()],
+      [mode, dry ? '1' : '0', this.now(), layoutTtlMs ?? ''],
     )) as [RemoveResult['code'], ...number[]];
     const [pending, scheduled, running, retry, dead, done, canceled] = counts.map(Number);
     return {

@@ -25,6 +25,9 @@
           queue with settings, limits included, or a serving worker)
   ARGV[2] '1' = dry run: check only
   ARGV[3] now ms ('' = Redis TIME): an events listener lease (meta eventsUntil) still running counts as served
+  ARGV[4] ms the layout of a removed partitioned queue is kept ('' = for ever: a partition other than 0,
+          or an unpartitioned queue): partition 0's meta, left with the layout alone, expires then
+          (ADR 0050); the next registration of any partition PERSISTs it (Queue.confirmInRegistry)
 
   Returns {code, pending, scheduled, running, retry, dead, done, canceled}; code is
     'removed'   (or would be, when dry)
@@ -57,6 +60,7 @@ for _, field in ipairs(LAYOUT_FIELDS) do
 end
 local dry = ARGV[2] == '1'
 local now = resolve_now(ARGV[3])
+local layout_ttl = tonumber(ARGV[4])
 
 local counts = { pending_count(queue_state(meta_key, group_prefix, nil), pending_prefix) }
 for i = 2, 7 do
@@ -107,6 +111,10 @@ if code == 'removed' and not dry then
     end
   end
   -- A partitioned queue's layout stays in both modes: the queue keeps its partitions when a task comes
-  -- again (producers may hold the layout; a resize changes the count, not a removal).
+  -- again (producers may hold the layout; a resize changes the count, not a removal). It expires after
+  -- the longest idempotency window unless a task comes (ADR 0050): its records in partitions 1.. are gone.
+  if layout_ttl and redis.call('HEXISTS', meta_key, 'partitionGen') == 1 then
+    redis.call('PEXPIRE', meta_key, layout_ttl)
+  end
 end
 return { code, unpack(counts) }
