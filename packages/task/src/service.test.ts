@@ -207,6 +207,30 @@ describe('TaskService against a real Redis', () => {
     expect(claimed.tasks.map((t) => JSON.parse(t.payload) as number)).toEqual(intoA.slice(0, 200));
   });
 
+  it('fails the whole batch with the error of a slice that Redis failed, leaving no rejection unhandled', async () => {
+    const repository = new TaskRepository(redis);
+    const add = repository.add.bind(repository);
+    const calls: number[] = [];
+    repository.add = (queue, tasks, ...rest) => {
+      calls.push(tasks.length);
+      if (calls.length === 2) return Promise.reject(new Error('connection lost'));
+      return add(queue, tasks, ...rest);
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const queue = randomQueueName();
+      const tasks = Array.from({ length: 500 }, (_, i) => ({ type: 'x', queue, payload: i }));
+      await expect(new TaskService(repository).submitBatch({ tasks })).rejects.toThrow('connection lost');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(calls.slice(0, 2)).toEqual([100, 100]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('stores single submissions made in one turn with one script call, each answered as if alone', async () => {
     const queue = randomQueueName();
     const client = createRedis(process.env.REDIS_URL!);
