@@ -207,8 +207,8 @@ export class TaskService {
 
   /**
    * Validates and stores up to 1000 tasks; each item succeeds or fails on its own. Tasks go out in slices of
-   * 100, each sent before the next is validated, so Redis stores one while this process prepares the next;
-   * the slices of a queue are stored in the order of the batch (so its depth limit counts in that order).
+   * 100, so Redis stores one while this process prepares the next; a queue's slices are stored one after
+   * the other, in the order of the batch (so its depth limit counts in that order).
    */
   async submitBatch(body: unknown): Promise<BatchItemResult[]> {
     const parsed = batchSubmissionSchema.safeParse(body);
@@ -216,12 +216,12 @@ export class TaskService {
     const items = parsed.data.tasks;
     const results: BatchItemResult[] = [];
     const stored: Promise<void>[] = [];
-    const firsts = new Map<string, Promise<void>>();
+    const last = new Map<string, Promise<void>>();
     // The first error that is not an item's own (Redis failing): the batch fails with it, as one call would.
     let failure: { error: unknown } | undefined;
     for (let start = 0; start < items.length && !failure; start += BATCH_SLICE) {
-      // A turn of the event loop between slices: the previous slice reaches the socket (its queue is
-      // opened asynchronously), and replies and other requests are served meanwhile.
+      // A turn of the event loop between slices: replies (which send the next slices) and other requests
+      // are served meanwhile.
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const byQueue = new Map<string, { index: number; prepared: Prepared }[]>();
       for (let index = start; index < Math.min(items.length, start + BATCH_SLICE); index++) {
@@ -235,13 +235,14 @@ export class TaskService {
         }
       }
       for (const [queue, group] of byQueue) {
-        // A queue's later slices go once its first is stored: a new queue's first call registers it and
-        // is sent again (enqueue.lua answers 'unregistered'), and a slice sent meanwhile would go first.
-        const first = firsts.get(queue);
-        const sent = first
-          ? first.then(() => this.store(queue, group, results))
+        // A queue's slice goes once its previous one is stored (this one is prepared meanwhile): a call to
+        // a partition not yet registered is answered 'unregistered', registers it and is sent again, and a
+        // slice sent meanwhile could be stored first (a partition can first be used by any slice).
+        const previous = last.get(queue);
+        const sent = previous
+          ? previous.then(() => this.store(queue, group, results))
           : this.store(queue, group, results);
-        if (!first) firsts.set(queue, sent);
+        last.set(queue, sent);
         stored.push(
           sent.catch((error: unknown) => {
             failure ??= { error };
@@ -509,7 +510,12 @@ export class TaskService {
         { partitions: 1 },
       );
     }
-    const queue = await this.repository.createQueue(name, partitions, this.idempotencyWindowMs, this.maxQueues);
+    const queue = await this.repository.createQueue(
+      name,
+      partitions,
+      this.idempotencyWindowMs,
+      this.maxQueues,
+    );
     return { stats: await queue.stats(), created: !existing };
   }
 
