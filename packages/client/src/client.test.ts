@@ -1,4 +1,4 @@
-import { queueKeys } from '@tq/core';
+import { ManualClock, PartitionedQueue, queueKeys } from '@tq/core';
 import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import {
   TqBadRequestError,
@@ -130,20 +130,26 @@ describe('TqClient against a real API', () => {
     expect(await tq.createQueue(name, { partitions: 3 })).toMatchObject({ name, partitions: 3 });
     expect(await tq.createQueue(name, { partitions: 3 })).toMatchObject({ partitions: 3 });
     await expect(tq.createQueue(name, { partitions: 2 })).rejects.toMatchObject({ status: 409 });
-    expect(await tq.resizeQueue(name, { partitions: 4 })).toMatchObject({ name, partitions: 4 });
-    await expect(tq.resizeQueue(name, { partitions: 3 })).rejects.toMatchObject({ status: 409 });
+    // Creating is a resize from one partition (ADR 0050): another resize waits for it to settle (30 s).
+    await expect(tq.resizeQueue(name, { partitions: 4 })).rejects.toMatchObject({ status: 409 });
+    // A queue created a minute ago (its creation dated back) has settled.
+    const settled = randomQueueName('client-parts');
+    await PartitionedQueue.create(stack.redis, settled, 3, new ManualClock(Date.now() - 60_000));
+    expect(await tq.createQueue(settled, { partitions: 3 })).toMatchObject({ partitions: 3 });
+    expect(await tq.resizeQueue(settled, { partitions: 4 })).toMatchObject({ name: settled, partitions: 4 });
+    await expect(tq.resizeQueue(settled, { partitions: 3 })).rejects.toMatchObject({ status: 409 });
     const keyed = await Promise.all(
-      [1, 2, 3].map(() => tq.submit({ type: 'echo', payload: 0, queue: name, partitionKey: 'k' })),
+      [1, 2, 3].map(() => tq.submit({ type: 'echo', payload: 0, queue: settled, partitionKey: 'k' })),
     );
     expect(new Set(keyed.map((t) => t.partition)).size).toBe(1);
     // The client gives every submission an idempotency key, so while the resize settles (30 s) they are
     // spread with the count before it (ADR 0043).
     const spread = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map(() => tq.submit({ type: 'echo', payload: 0, queue: name })),
+      [1, 2, 3, 4, 5, 6].map(() => tq.submit({ type: 'echo', payload: 0, queue: settled })),
     );
     expect(spread.every((t) => (t.partition ?? 0) < 3)).toBe(true);
-    const first = await tq.listTasks(name, 'pending', { limit: 5 });
-    const second = await tq.listTasks(name, 'pending', { limit: 5, cursor: first.nextCursor! });
+    const first = await tq.listTasks(settled, 'pending', { limit: 5 });
+    const second = await tq.listTasks(settled, 'pending', { limit: 5, cursor: first.nextCursor! });
     expect(new Set([...first.tasks, ...second.tasks].map((t) => t.id)).size).toBe(9);
     expect(second.nextCursor).toBeNull();
   });
