@@ -1,7 +1,7 @@
 import { createRedis, type RedisClient } from '@tq/core';
 import { metricSample } from '@tq/testing';
 import { ACK_OPERATIONS, OTHER_TYPE } from './metrics';
-import { FAILURE_REASONS } from './run-task';
+import { FAILURE_REASONS } from './outcome';
 import { createWorker } from './worker';
 
 describe('worker metrics', () => {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { FAILURE_REASONS } from './run-task';
+import { FAILURE_REASONS } from './outcome';
 import { TallyHistogram, type Tally } from './tally-histogram';
 
 /** Seconds, from a millisecond to an hour: waits and end-to-end times span that whole range. */

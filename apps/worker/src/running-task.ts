@@ -1,6 +1,6 @@
 import type { ClaimedTask, Queue } from '@tq/core';
 import type { Logger } from '@tq/ops';
-import type { Outcome } from './run-task';
+import type { Outcome } from './outcome';
 
 /**
  * A task this worker holds a lease on and whose handler has not settled yet. Its AbortController and its

@@ -30,7 +30,8 @@ import { LeaseLostError, ShutdownError, TaskCanceledError, TaskTimeoutError } fr
 import { Heartbeat, WORKER_VERSION, newWorkerId } from './heartbeat';
 import { LeaseKeeper } from './lease-keeper';
 import { WorkerMetrics, type AckOperation } from './metrics';
-import { runTask, type Outcome } from './run-task';
+import type { Outcome } from './outcome';
+import { runTask } from './run-task';
 import { RunningTask } from './running-task';
 import { serializeResult } from './serialize-result';
 import type { WorkerOptions, WorkerStatus } from './worker-options';
