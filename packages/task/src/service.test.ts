@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRedis, newTaskId, Queue, queueKeys, type RedisClient } from '@tq/core';
+import { createRedis, ManualClock, newTaskId, Queue, queueKeys, type RedisClient } from '@tq/core';
 import { randomQueueName } from '@tq/testing';
 import { TaskRepository } from './repository';
 import { TaskService } from './service';
@@ -205,6 +205,35 @@ describe('TaskService against a real Redis', () => {
     // Workers get them in the batch's order.
     const claimed = await new Queue(redis, a).claim(200, 30_000);
     expect(claimed.tasks.map((t) => JSON.parse(t.payload) as number)).toEqual(intoA.slice(0, 200));
+  });
+
+  it('stores a batch in its order in each partition of a new partitioned queue (each registered by its first call)', async () => {
+    const clock = new ManualClock();
+    const repository = new TaskRepository(redis, clock);
+    const queue = randomQueueName();
+    const opened = await repository.createQueue(queue, 3, 600_000);
+    clock.advance(60_000); // past the creation's settling: keys spread over the 3 partitions
+    const partitionOfKey = (partitionKey: string) =>
+      opened.pick({ id: '', type: 'x', payload: '', maxAttempts: 1, partitionKey });
+    // 300 tasks of one key, then 700 of a key of another partition, first used by the fourth slice.
+    const second = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'].find(
+      (k) => partitionOfKey(k) !== partitionOfKey('k0'),
+    )!;
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'x',
+      queue,
+      payload: i,
+      partitionKey: i < 300 ? 'k0' : second,
+    }));
+    const results = await new TaskService(repository).submitBatch({ tasks });
+    const partitionOfItem = results.map((r) => ('task' in r ? opened.partitionOf(r.task.id).partition : -1));
+    expect(new Set(partitionOfItem)).toEqual(new Set([partitionOfKey('k0'), partitionOfKey(second)]));
+    for (const partition of new Set(partitionOfItem)) {
+      const { tasks: claimed } = await opened.partitions[partition]!.claim(1000, 30_000);
+      expect(claimed.map((t) => JSON.parse(t.payload) as number)).toEqual(
+        tasks.flatMap((_, i) => (partitionOfItem[i] === partition ? [i] : [])),
+      );
+    }
   });
 
   it('fails the whole batch with the error of a slice that Redis failed, leaving no rejection unhandled', async () => {
