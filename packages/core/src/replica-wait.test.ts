@@ -109,7 +109,10 @@ describe('enqueue with a replica wait on a Cluster', () => {
   });
 
   it('waits on the master of each partition: only the one whose replica is gone refuses', async () => {
-    const queue = await PartitionedQueue.create(redis, randomQueueName('wait'), 3);
+    // No settle after the creation (ADR 0050): keyed tasks hash over the 3 partitions at once.
+    const queue = await PartitionedQueue.create(redis, randomQueueName('wait'), 3, undefined, {
+      settleMs: 0,
+    });
     const masters = await Promise.all(queue.partitions.map((p) => cluster.masterOf(hashSlot(p.tag))));
     expect(new Set(masters.map((m) => m?.id)).size).toBe(3);
     const wait = { replicas: 1, timeoutMs: 300 };
