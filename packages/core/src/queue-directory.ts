@@ -108,7 +108,13 @@ export class QueueDirectory {
     if (creating && layout.generation === 0 && !(await this.redis.sismember(QUEUES_KEY, name))) {
       // Another process may create it at the same time, with another default: its layout wins.
       const options = { idempotencyWindowMs: this.idempotencyWindowMs };
-      layout = await PartitionedQueue.create(this.redis, name, this.defaultPartitions, this.clock, options).then(
+      layout = await PartitionedQueue.create(
+        this.redis,
+        name,
+        this.defaultPartitions,
+        this.clock,
+        options,
+      ).then(
         (queue) => queue.layout,
         async (err: unknown) => {
           if (err instanceof TqError && err.code === 'conflict') return readLayout(this.redis, name);
