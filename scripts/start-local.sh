@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
-pnpm turbo run build --filter @tq/api --filter @tq/worker --filter @tq/reaper --output-logs=errors-only
+# The CLI too: the README runs `pnpm tq ...` against the system this starts.
+pnpm turbo run build --filter @tq/api --filter @tq/worker --filter @tq/reaper --filter @tq/cli --output-logs=errors-only
 
 export REDIS_URL="${REDIS_URL:-redis://localhost:6379}"
 pids=()
