@@ -44,10 +44,20 @@ describe('runScript', () => {
  * take a private server each: they flush its functions or fill its memory.
  */
 describe('scripts as Redis functions', () => {
-  it('loads them again when Redis lost them (a restart without its data, FUNCTION FLUSH), on every path', async () => {
+  /** Runs `body` with a connection to a private redis-server (its URL given too), stopped afterwards. */
+  async function withOwnServer(body: (own: RedisClient, url: string) => Promise<void>): Promise<void> {
     const server = await startRedisServer();
     const own = createRedis(server.url);
     try {
+      await body(own, server.url);
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
+  }
+
+  it('loads them again when Redis lost them (a restart without its data, FUNCTION FLUSH), on every path', async () => {
+    await withOwnServer(async (own) => {
       const queue = new Queue(own, randomQueueName('fn'));
       await queue.enqueue([newTask(queue)]);
       await own.function('FLUSH');
@@ -67,16 +77,11 @@ describe('scripts as Redis functions', () => {
       expect(await queue.complete(claimed.tasks)).toEqual(['ok']);
       // Only what was called since: the complete script's library.
       expect(await own.function('LIST')).toHaveLength(1);
-    } finally {
-      own.disconnect();
-      await server.stop();
-    }
+    });
   });
 
   it('on a full Redis refuses enqueues but runs claims, acknowledgements and retention, which free memory', async () => {
-    const server = await startRedisServer();
-    const own = createRedis(server.url);
-    try {
+    await withOwnServer(async (own) => {
       const queue = new Queue(own, randomQueueName('fn'));
       const noRetention = {
         finishedMaxAgeMs: 60_000,
@@ -110,33 +115,28 @@ describe('scripts as Redis functions', () => {
       } finally {
         await own.config('SET', 'maxmemory', '0');
       }
-    } finally {
-      own.disconnect();
-      await server.stop();
-    }
+    });
   });
 
   it('runs the scripts as EVAL for an ACL user allowed EVAL but not FCALL or FUNCTION', async () => {
-    const server = await startRedisServer();
-    const admin = createRedis(server.url);
-    await admin.acl('SETUSER', 'evalonly', 'on', '>pw', '~*', '&*', '+@all', '-fcall', '-function');
-    const url = new URL(server.url);
-    url.username = 'evalonly';
-    url.password = 'pw';
-    const own = createRedis(url.toString());
-    try {
-      const queue = new Queue(own, randomQueueName('fn'));
-      await queue.enqueue([newTask(queue)]);
-      // The enqueue with a replica wait goes through runScriptAndWait's pipeline.
-      await queue.enqueue([newTask(queue)], 0, 0, { replicas: 0, timeoutMs: 100 });
-      const { tasks } = await queue.claim(2, 30_000);
-      expect(tasks).toHaveLength(2);
-      expect(await queue.complete(tasks)).toEqual(['ok', 'ok']);
-      expect(await admin.function('LIST')).toEqual([]);
-    } finally {
-      own.disconnect();
-      admin.disconnect();
-      await server.stop();
-    }
+    await withOwnServer(async (admin, serverUrl) => {
+      await admin.acl('SETUSER', 'evalonly', 'on', '>pw', '~*', '&*', '+@all', '-fcall', '-function');
+      const url = new URL(serverUrl);
+      url.username = 'evalonly';
+      url.password = 'pw';
+      const own = createRedis(url.toString());
+      try {
+        const queue = new Queue(own, randomQueueName('fn'));
+        await queue.enqueue([newTask(queue)]);
+        // The enqueue with a replica wait goes through runScriptAndWait's pipeline.
+        await queue.enqueue([newTask(queue)], 0, 0, { replicas: 0, timeoutMs: 100 });
+        const { tasks } = await queue.claim(2, 30_000);
+        expect(tasks).toHaveLength(2);
+        expect(await queue.complete(tasks)).toEqual(['ok', 'ok']);
+        expect(await admin.function('LIST')).toEqual([]);
+      } finally {
+        own.disconnect();
+      }
+    });
   });
 });
