@@ -332,6 +332,20 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('link', { name: `pid ${worker1.pid})` }).waitFor();
       expect(watch.unexpected()).toEqual([]);
 
+      // An id of partition 1.. of a partitioned queue (`<queue>.<p>.<id>`, ADR 0040) opens too.
+      const partitioned = `browser-parts-${Date.now()}`;
+      await api.ok('PUT', `/queues/${partitioned}`, { partitions: 4 });
+      let inPartition: TaskJson | undefined;
+      for (let i = 0; i < 64 && !inPartition; i++) {
+        const t = await submit({ type: 'idle', queue: partitioned, payload: { marker: 'partition-search' } });
+        if (/^[^.]+\.\d+\./.test(t.id)) inPartition = t;
+      }
+      expect(inPartition).toBeDefined();
+      await page.getByLabel('Task id').fill(inPartition!.id);
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('heading', { name: `Task ${inPartition!.id}` }).waitFor();
+      await page.getByText('"marker": "partition-search"').waitFor();
+
       // Not an id: said at once, nothing requested.
       await page.getByLabel('Task id').fill('nope');
       await page.getByLabel('Task id').press('Enter');

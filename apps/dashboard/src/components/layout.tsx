@@ -1,8 +1,12 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
 
-/** A task id is `<queue>.<local id>`: a 20-character id, or a 26-character ULID before ADR 0045 (docs/api.md). */
-const TASK_ID = /^[A-Za-z0-9_-]{1,64}\.(?:[0-9A-Za-z]{20}|[0-9A-HJKMNP-TV-Z]{26})$/;
+/**
+ * A task id is `<queue>.<local id>`, or `<queue>.<partition>.<local id>` in partition 1..255 of a partitioned
+ * queue (ADR 0040); the local id has 20 characters, or 26 (a ULID) before ADR 0045 (docs/api.md). The same
+ * shape as core's parseTaskId, which the API applies to what this lets through.
+ */
+const TASK_ID = /^[A-Za-z0-9_-]{1,64}\.(?:[1-9][0-9]{0,2}\.)?(?:[0-9A-Za-z]{20}|[0-9A-HJKMNP-TV-Z]{26})$/;
 
 const PAGES = [
   { to: '/', label: 'Overview', end: true },
@@ -78,7 +82,7 @@ function TaskSearch() {
     const trimmed = id.trim();
     if (!TASK_ID.test(trimmed)) {
       setProblem(
-        'A task id looks like mail.0UnKg2Jq7xR4bN8cT1wYe5Lz (queue, dot, 20-character id; 26 before ADR 0045).',
+        'A task id looks like mail.0UnKg2Jq7xR4bN8cT1wYe5Lz (queue, dot, 20-character id; 26 before ADR 0045), or mail.3.0UnKg2Jq7xR4bN8cT1wYe5Lz in partition 3 of a partitioned queue.',
       );
       return;
     }
