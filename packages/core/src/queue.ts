@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import { callDeadline, observeRedisTime } from './call-deadline';
 import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
+import { EnqueueGate } from './enqueue-gate';
 import { TqError } from './errors';
 import { LOCAL_ID_PATTERN, assertQueueName, newLeaseNonce, parseTaskId } from './ids';
 import { QUEUES_KEY, groupPendingPrefix, queueKeys, taskKeyPattern, type QueueKeys } from './keys';
@@ -98,6 +99,8 @@ export class Queue {
   /** When this process last added the queue to `tq:queues` (Date.now ms); 0 until a try succeeds. */
   private registeredAt = 0;
   private registering: Promise<void> | undefined;
+  /** Orders this queue's (partition's) enqueue calls on its connection; shared by every object for it. */
+  private readonly gate: EnqueueGate;
 
   constructor(
     readonly redis: RedisClient,
@@ -110,6 +113,7 @@ export class Queue {
     this.tag = place?.tag ?? name;
     this.keys = queueKeys(name, this.tag);
     this.idPrefix = this.partition === 0 ? `${name}.` : `${name}.${this.partition}.`;
+    this.gate = enqueueGate(redis, this.tag);
   }
 
   /**
@@ -174,19 +178,26 @@ export class Queue {
     }
     // Replicas that confirmed the script's writes; checked on the reply that stored the tasks.
     let replicas = Infinity;
-    const send = async (justRegistered: boolean) => {
+    const send = (justRegistered: boolean): Promise<EnqueueReply> => {
       const args = [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields];
-      if (!wait) return this.run('enqueue', keys, args);
-      const sent = await runScriptAndWait(this.redis, 'enqueue', keys, args, wait.replicas, wait.timeoutMs);
-      replicas = sent.replicas;
-      return sent.reply;
+      if (!wait) return this.run('enqueue', keys, args) as Promise<EnqueueReply>;
+      return runScriptAndWait(this.redis, 'enqueue', keys, args, wait.replicas, wait.timeoutMs).then(
+        (sent) => {
+          replicas = sent.replicas;
+          return sent.reply as EnqueueReply;
+        },
+      );
     };
-    let reply = (await send(false)) as [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
-    if (reply[1] === 'unregistered') {
+    // The gate sends the first call now, or after the calls before it (until one showed the queue registered).
+    const reply = await this.gate.run(async (gate) => {
+      const first = await send(false);
+      if (first[1] !== 'unregistered') return first;
+      gate.unregistered();
       await this.addToRegistry(maxQueues);
-      reply = (await send(true)) as typeof reply;
+      const again = await send(true);
       await this.confirmInRegistry();
-    }
+      return again;
+    });
     if (wait && replicas < wait.replicas) throw notReplicated(this.name, tasks.length, replicas, wait);
     const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
@@ -1181,6 +1192,20 @@ export class Queue {
  * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
  * held it back ('' = none; 'deadline' = refused, the caller's deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
  */
+/** The enqueue script's reply: Redis time and one [status, local id] per task, or 'unregistered'. */
+type EnqueueReply = [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
+
+/** The enqueue gate of each hash tag per connection: every Queue object of one partition shares it. */
+const gates = new WeakMap<RedisClient, Map<string, EnqueueGate>>();
+
+function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
+  let byTag = gates.get(redis);
+  if (!byTag) gates.set(redis, (byTag = new Map<string, EnqueueGate>()));
+  let gate = byTag.get(tag);
+  if (!gate) byTag.set(tag, (gate = new EnqueueGate()));
+  return gate;
+}
+
 type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate' | 'deadline', number];
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */

@@ -1,5 +1,5 @@
 import { TqError, type EnqueueOutcome, type NewTask } from '@tq/core';
-import { EnqueueCoalescer } from './enqueue-coalescer';
+import { COALESCE_MAX, EnqueueCoalescer } from './enqueue-coalescer';
 
 const task = (id: string): NewTask => ({ id, type: 't', payload: '{}', maxAttempts: 1 });
 const created = (id: string): EnqueueOutcome => ({ status: 'created', id, at: 1 });
@@ -25,6 +25,24 @@ describe('EnqueueCoalescer', () => {
       { status: 'fulfilled', value: created('a') },
       { status: 'rejected', reason: unavailable },
       { status: 'fulfilled', value: created('c') },
+    ]);
+  });
+
+  it('sends a group as soon as it holds COALESCE_MAX tasks, the rest at the end of the turn, in the order added', async () => {
+    const calls: string[][] = [];
+    const coalescer = new EnqueueCoalescer((_queue, tasks) => {
+      calls.push(tasks.map((t) => t.id));
+      return Promise.resolve(tasks.map((t) => ({ status: 'fulfilled' as const, value: created(t.id) })));
+    });
+    const ids = Array.from({ length: 2 * COALESCE_MAX + 5 }, (_, i) => `t${i}`);
+    const answers = Promise.all(ids.map((id) => coalescer.add('q', task(id), 0, 0)));
+    // Two full groups are out before this turn ends.
+    expect(calls).toEqual([ids.slice(0, COALESCE_MAX), ids.slice(COALESCE_MAX, 2 * COALESCE_MAX)]);
+    expect(await answers).toEqual(ids.map(created));
+    expect(calls).toEqual([
+      ids.slice(0, COALESCE_MAX),
+      ids.slice(COALESCE_MAX, 2 * COALESCE_MAX),
+      ids.slice(2 * COALESCE_MAX),
     ]);
   });
 

@@ -14,6 +14,12 @@ interface Group {
 }
 
 /**
+ * Most tasks a coalesced call carries: a group that reaches it goes out at once, so with many submissions in
+ * flight several calls are out and Redis stores one while this process prepares the next (ADR 0053).
+ */
+export const COALESCE_MAX = 50;
+
+/**
  * Coalesces single enqueues: the tasks submitted one at a time during one turn of the event loop go out on
  * the next (setImmediate) as one enqueue script call per queue, and each caller gets its own task's outcome.
  * The script handles every task on its own (created, existing, conflict, full: lua/enqueue.lua), in the
@@ -21,8 +27,9 @@ interface Group {
  * each task on its own: on a partitioned queue the call is one script per partition, and the error of one
  * partition's call (its master failing over, a missing replica) is only its tasks' callers'; an error of
  * the whole call (opening the queue) is every caller's, as it would have been. With 100 submissions in
- * flight this turns 100 script calls, socket writes and replies into one; alone, a submission waits for
- * nothing but the end of the turn.
+ * flight this turns 100 script calls, socket writes and replies into a few: a group goes out as soon as it
+ * holds {@link COALESCE_MAX} tasks, the rest at the end of the turn (core keeps a queue's calls in the order
+ * they were made); alone, a submission waits for nothing but the end of the turn.
  */
 export class EnqueueCoalescer {
   private groups = new Map<string, Group>();
@@ -46,7 +53,10 @@ export class EnqueueCoalescer {
         this.groups.set(key, group);
       }
       group.waiting.push({ task, resolve, reject });
-      if (!this.scheduled) {
+      if (group.waiting.length >= COALESCE_MAX) {
+        this.groups.delete(key);
+        this.sendGroup(group);
+      } else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
@@ -57,27 +67,29 @@ export class EnqueueCoalescer {
     this.scheduled = false;
     const groups = this.groups;
     this.groups = new Map();
-    for (const { queue, maxDepth, maxQueues, waiting } of groups.values()) {
-      // A synchronous throw becomes the rejection of every caller, like an error of the call.
-      const sent = new Promise<PromiseSettledResult<EnqueueOutcome>[]>((resolve) =>
-        resolve(
-          this.send(
-            queue,
-            waiting.map((w) => w.task),
-            maxDepth,
-            maxQueues,
-          ),
+    for (const group of groups.values()) this.sendGroup(group);
+  }
+
+  private sendGroup({ queue, maxDepth, maxQueues, waiting }: Group): void {
+    // A synchronous throw becomes the rejection of every caller, like an error of the call.
+    const sent = new Promise<PromiseSettledResult<EnqueueOutcome>[]>((resolve) =>
+      resolve(
+        this.send(
+          queue,
+          waiting.map((w) => w.task),
+          maxDepth,
+          maxQueues,
         ),
-      );
-      sent.then(
-        (settled) =>
-          waiting.forEach((w, i) => {
-            const result = settled[i]!;
-            if (result.status === 'fulfilled') w.resolve(result.value);
-            else w.reject(result.reason);
-          }),
-        (error: unknown) => waiting.forEach((w) => w.reject(error)),
-      );
-    }
+      ),
+    );
+    sent.then(
+      (settled) =>
+        waiting.forEach((w, i) => {
+          const result = settled[i]!;
+          if (result.status === 'fulfilled') w.resolve(result.value);
+          else w.reject(result.reason);
+        }),
+      (error: unknown) => waiting.forEach((w) => w.reject(error)),
+    );
   }
 }

@@ -207,8 +207,8 @@ export class TaskService {
 
   /**
    * Validates and stores up to 1000 tasks; each item succeeds or fails on its own. Tasks go out in slices of
-   * 100, so Redis stores one while this process prepares the next; a queue's slices are stored one after
-   * the other, in the order of the batch (so its depth limit counts in that order).
+   * 100, so Redis stores one while this process prepares the next; a queue's slices are stored in the order
+   * of the batch (so its depth limit counts in that order).
    */
   async submitBatch(body: unknown): Promise<BatchItemResult[]> {
     const parsed = batchSubmissionSchema.safeParse(body);
@@ -216,7 +216,6 @@ export class TaskService {
     const items = parsed.data.tasks;
     const results: BatchItemResult[] = [];
     const stored: Promise<void>[] = [];
-    const last = new Map<string, Promise<void>>();
     // The first error that is not an item's own (Redis failing): the batch fails with it, as one call would.
     let failure: { error: unknown } | undefined;
     for (let start = 0; start < items.length && !failure; start += BATCH_SLICE) {
@@ -234,17 +233,11 @@ export class TaskService {
           results.push(refused(index, error));
         }
       }
+      // Each slice goes at once, pipelined behind the ones before it: core keeps their order per queue
+      // partition (its enqueue gate, ADR 0053), also while a new partition is registered by its first call.
       for (const [queue, group] of byQueue) {
-        // A queue's slice goes once its previous one is stored (this one is prepared meanwhile): a call to
-        // a partition not yet registered is answered 'unregistered', registers it and is sent again, and a
-        // slice sent meanwhile could be stored first (a partition can first be used by any slice).
-        const previous = last.get(queue);
-        const sent = previous
-          ? previous.then(() => this.store(queue, group, results))
-          : this.store(queue, group, results);
-        last.set(queue, sent);
         stored.push(
-          sent.catch((error: unknown) => {
+          this.store(queue, group, results).catch((error: unknown) => {
             failure ??= { error };
           }),
         );
