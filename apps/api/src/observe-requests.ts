@@ -18,10 +18,9 @@ export function routeLabel(req: Request): string {
 export function observeRequests(metrics: ApiMetrics, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
-    let recorded = false;
-    const record = () => {
-      if (recorded) return;
-      recorded = true;
+    // 'close' comes after 'finish' when the answer was sent (on the next tick), and alone when the client
+    // went away first: one listener sees both ends.
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const aborted = !res.writableFinished;
       const status = aborted ? CLIENT_CLOSED : res.statusCode;
@@ -31,8 +30,7 @@ export function observeRequests(metrics: ApiMetrics, logger: Logger): RequestHan
       metrics.httpDuration.observe(labels, seconds);
       const ms = Math.round(seconds * 10_000) / 10;
       logger.info({ method: req.method, route, status, ms, ...(aborted ? { aborted } : {}) }, 'request');
-    };
-    res.once('finish', record).once('close', record);
+    });
     next();
   };
 }

@@ -87,12 +87,14 @@ export function createServer(deps: ServerDeps): Express {
       }),
     );
   }
+  // No two routers serve the same method and path, so their order only decides how many a request walks
+  // through before its own: POST /tasks, the hot route, is in the first.
   for (const routes of [
+    taskRoutes,
     healthRoutes,
     // With METRICS_PORT, /metrics is served there instead (runApi).
     ...(config.METRICS_PORT === undefined ? [metricsRoutes] : []),
     openApiRoutes,
-    taskRoutes,
     taskActionRoutes,
     eventRoutes,
     taskBatchRoutes,

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { RouteContext } from '../route-context';
+import { sendJson } from '../send-json';
 
 /**
  * POST /tasks (201 + Location; an idempotent replay 200 with Idempotent-Replayed: true),
@@ -16,9 +17,10 @@ export function taskRoutes({ service, metrics, auth, admin, json }: RouteContext
       req.get('traceparent'),
     );
     metrics.submitted(task.queue, created);
-    res.location(`/tasks/${encodeURIComponent(task.id)}`);
-    if (!created) res.set('Idempotent-Replayed', 'true');
-    res.status(created ? 201 : 200).json(task);
+    // A task id is URL-safe already (letters, digits, _ - .), so this is what res.location would set.
+    res.setHeader('Location', `/tasks/${encodeURIComponent(task.id)}`);
+    if (!created) res.setHeader('Idempotent-Replayed', 'true');
+    sendJson(res, created ? 201 : 200, task);
   });
 
   router.get('/tasks', auth, async (req: Request, res: Response) => {
