@@ -55,4 +55,35 @@ describe('EnqueueCoalescer', () => {
       { status: 'rejected', reason: down },
     ]);
   });
+
+  it('sends a lone submission at once when no call is out, and batches those made while one is', async () => {
+    const calls: string[][] = [];
+    const answers: ((settled: PromiseSettledResult<EnqueueOutcome>[]) => void)[] = [];
+    const coalescer = new EnqueueCoalescer((_queue, tasks) => {
+      calls.push(tasks.map((t) => t.id));
+      return new Promise((resolve) => answers.push(resolve));
+    });
+    const fulfilled = (ids: string[]) =>
+      ids.map((id): PromiseSettledResult<EnqueueOutcome> => ({ status: 'fulfilled', value: created(id) }));
+    const a = coalescer.add('q', task('a'), 0, 0);
+    await Promise.resolve(); // a microtask later, before the event loop's next turn
+    expect(calls).toEqual([['a']]);
+    // While a's call is out, the submissions wait for the end of the turn and go together.
+    const bc = [coalescer.add('q', task('b'), 0, 0)];
+    await Promise.resolve();
+    bc.push(coalescer.add('q', task('c'), 0, 0));
+    expect(calls).toEqual([['a']]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([['a'], ['b', 'c']]);
+    answers[0]!(fulfilled(['a']));
+    answers[1]!(fulfilled(['b', 'c']));
+    await expect(a).resolves.toEqual(created('a'));
+    await expect(Promise.all(bc)).resolves.toEqual([created('b'), created('c')]);
+    // Nothing out again: the next lone submission goes at once.
+    const d = coalescer.add('q', task('d'), 0, 0);
+    await Promise.resolve();
+    expect(calls).toEqual([['a'], ['b', 'c'], ['d']]);
+    answers[2]!(fulfilled(['d']));
+    await expect(d).resolves.toEqual(created('d'));
+  });
 });

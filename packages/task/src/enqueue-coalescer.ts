@@ -29,11 +29,16 @@ export const COALESCE_MAX = 50;
  * the whole call (opening the queue) is every caller's, as it would have been. With 100 submissions in
  * flight this turns 100 script calls, socket writes and replies into a few: a group goes out as soon as it
  * holds {@link COALESCE_MAX} tasks, the rest at the end of the turn (core keeps a queue's calls in the order
- * they were made); alone, a submission waits for nothing but the end of the turn.
+ * they were made). A submission made while none of this coalescer's calls is out goes at the end of the
+ * current run of callbacks instead (a microtask, with the others made in that run): a lone submit to an
+ * idle producer waits for no turn (issue 18 target 3), while under load, where a call is always out, the
+ * groups form as before.
  */
 export class EnqueueCoalescer {
   private groups = new Map<string, Group>();
   private scheduled = false;
+  /** Calls sent and not answered yet. */
+  private out = 0;
 
   constructor(
     private readonly send: (
@@ -58,7 +63,8 @@ export class EnqueueCoalescer {
         this.sendGroup(group);
       } else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        if (this.out === 0) queueMicrotask(() => this.flush());
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -71,6 +77,7 @@ export class EnqueueCoalescer {
   }
 
   private sendGroup({ queue, maxDepth, maxQueues, waiting }: Group): void {
+    this.out++;
     // A synchronous throw becomes the rejection of every caller, like an error of the call.
     const sent = new Promise<PromiseSettledResult<EnqueueOutcome>[]>((resolve) =>
       resolve(
@@ -83,13 +90,18 @@ export class EnqueueCoalescer {
       ),
     );
     sent.then(
-      (settled) =>
+      (settled) => {
+        this.out--;
         waiting.forEach((w, i) => {
           const result = settled[i]!;
           if (result.status === 'fulfilled') w.resolve(result.value);
           else w.reject(result.reason);
-        }),
-      (error: unknown) => waiting.forEach((w) => w.reject(error)),
+        });
+      },
+      (error: unknown) => {
+        this.out--;
+        waiting.forEach((w) => w.reject(error));
+      },
     );
   }
 }
