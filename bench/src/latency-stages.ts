@@ -34,6 +34,8 @@ interface Row {
   ackReply: number;
   /** The wake message came while the claim loop had a claim out. */
   busy: boolean;
+  /** Its claim was sent only after a claim that was out at its wake message had come back. */
+  late: boolean;
   /** Its complete rode with a claim (complete_and_claim). */
   rode: boolean;
 }
@@ -59,14 +61,18 @@ async function child(url: string): Promise<void> {
   const rows = new Map<string, Partial<Row>>();
   let lastMsg = 0;
   let lastMsgBusy = false;
+  // Claim replies so far, and their count when the last wake message came.
+  let replies = 0;
+  let lastMsgReplies = 0;
   let claimsOut = 0;
   let claims = 0;
   let emptyClaims = 0;
   // The stamps of the claim whose answer is being handled (its tasks start in that callback).
-  let claim = { msg: 0, busy: false, sent: 0, reply: 0 };
+  let claim = { msg: 0, busy: false, late: false, sent: 0, reply: 0 };
   subscriber.on('message', () => {
     lastMsg = clockMs();
     lastMsgBusy = claimsOut > 0;
+    lastMsgReplies = replies;
   });
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
@@ -77,12 +83,14 @@ async function child(url: string): Promise<void> {
     const claims_ = args.some((a) => a.endsWith(':pending:'));
     const sent = clockMs();
     if (claims_) {
-      const at = { msg: lastMsg, busy: lastMsgBusy, sent, reply: 0 };
+      const late = lastMsgBusy && replies > lastMsgReplies;
+      const at = { msg: lastMsg, busy: lastMsgBusy, late, sent, reply: 0 };
       claimsOut++;
       command.promise.then(
         (reply) => {
           claimsOut--;
           claims++;
+          replies++;
           const tasks = Array.isArray(reply) ? (reply as unknown[])[2] : undefined;
           if (Array.isArray(tasks) && tasks.length === 0) emptyClaims++;
           claim = { ...at, reply: clockMs() };
@@ -118,6 +126,7 @@ async function child(url: string): Promise<void> {
             t,
             msg: claim.msg,
             busy: claim.busy,
+            late: claim.late,
             claimSent: claim.sent,
             claimReply: claim.reply,
             start,
@@ -237,6 +246,17 @@ async function harness(rate: number, seconds: number): Promise<void> {
       );
     }
     const busy = rows.filter((r) => r.busy);
+    if (busy.length > 0) {
+      const line = (name: string) => {
+        const xs = busy.map(STAGES[name]!);
+        return `${name} p50 ${percentile(xs, 50).toFixed(3)} p90 ${percentile(xs, 90).toFixed(3)}`;
+      };
+      console.log(
+        `the ${busy.length} tasks whose wake message came while a claim was out: ` +
+          `${line('wake message → claim written')}; ${line('enqueue → start')} ms; ` +
+          `${busy.filter((r) => r.late).length} of them claimed only after that claim came back`,
+      );
+    }
     console.log(
       `tail = the ${tail.length} tasks at or above the p99 of enqueue → acknowledged (${cut.toFixed(3)} ms); ` +
         `of them ${tail.filter((r) => r.busy).length} had their wake message come while a claim was out ` +

@@ -145,4 +145,54 @@ describe('idle worker', () => {
       expect(perSecond).toBeLessThanOrEqual(1);
     });
   });
+
+  it('claims a task pushed while its claim is out at once, not after that claim comes back', async () => {
+    const started: string[] = [];
+    const h = await startHarness({
+      idlePollMs: 60_000, // only a wake message can explain a start
+      concurrency: 10,
+      start: false,
+      handlers: { ping: (ctx) => Promise.resolve(started.push(String(ctx.payload))) },
+    });
+    // Holds back the answer of the worker's next claim: Redis has run it, the worker does not know yet.
+    const held: (() => void)[] = [];
+    let hold = false;
+    const client = h.redis as unknown as Sender;
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command, ...rest) => {
+      if (hold && command.name === 'fcall' && String(command.args[0]).startsWith('tq_claim_')) {
+        hold = false;
+        const answer = command.resolve;
+        command.resolve = (reply) => held.push(() => answer(reply));
+      }
+      return send(command, ...rest);
+    };
+    await h.worker.start();
+    await waitFor(() => h.worker.status().waiting);
+    hold = true;
+    const a = await h.enqueue('ping', 'a');
+    await waitFor(() => held.length === 1, { message: 'the claim of task a answered (and held)' });
+    expect((await h.task(a)).status).toBe('running');
+    try {
+      // b is pushed after that claim ran: only a claim sent on b's wake message finds it while a's is out.
+      await h.enqueue('ping', 'b');
+      // Well within ioredis's command timeout (5 s), which would fail the held claim.
+      await waitFor(() => started.includes('b'), { timeoutMs: 3000, message: 'task b started' });
+      expect(started).toEqual(['b']);
+    } finally {
+      held.forEach((answer) => answer());
+    }
+    await waitFor(() => started.length === 2);
+    expect(started).toEqual(['b', 'a']);
+  });
 });
+
+/** The part of an ioredis client and command that the claim-holding test wraps. */
+interface HeldCommand {
+  name: string;
+  args: unknown[];
+  resolve: (reply: unknown) => void;
+}
+interface Sender {
+  sendCommand: (command: HeldCommand, ...rest: unknown[]) => unknown;
+}

@@ -38,16 +38,22 @@ export class Waker {
   /**
    * @param subscriber a connection used only for SUBSCRIBE (a subscribed connection can send nothing else)
    * @param channels the wake channels of the worker's queues (every partition's)
+   * @param onWake called after a wake message (a queue's pending went non-empty) ended the waits, so the
+   *   claim loop can act on it when none of its lanes waits (a claim is out): see Worker.wakeWhileClaiming
    */
   constructor(
     private readonly subscriber: RedisClient,
     channels: string[],
     private readonly logger: Logger,
+    private readonly onWake: () => void = () => undefined,
   ) {
     this.channels = new Set(channels);
     subscriber.on('message', (_channel: string, message: string) => {
       if (message.startsWith(DUE_PREFIX)) this.dueIn(Number(message.slice(DUE_PREFIX.length)));
-      else this.notify();
+      else {
+        this.notify();
+        this.onWake();
+      }
     });
     // Without a listener ioredis prints connection errors to stderr as plain text. The main connection
     // already logs the outage at warn; this one only says it is reconnecting too.

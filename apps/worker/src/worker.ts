@@ -100,6 +100,11 @@ export class Worker {
   private parkedLanes = 0;
   /** Claims on their way (claimInto). */
   private claimsOut = 0;
+  /**
+   * Per lane: the wake-up generation read when its round of claims began, while the round is on (else
+   * undefined). A round covers every event up to that generation: its claims were sent after them.
+   */
+  private readonly rounds: [number | undefined, number | undefined] = [undefined, undefined];
   /** End the claim lanes' waits for free slots. */
   private readonly slotWaiters: (() => void)[] = [];
   /** Ends the second lane's wait for a backlog (see claimLoop). */
@@ -154,6 +159,7 @@ export class Worker {
       subscriber,
       names.map((name) => queueKeys(name).wakeChannel),
       this.logger.child({ component: 'waker' }),
+      () => this.wakeWhileClaiming(),
     );
     this.keeper = new LeaseKeeper({
       leaseMs: this.visibilityMs,
@@ -312,6 +318,7 @@ export class Worker {
       }
       // Read before claiming: an event during the claims ends the wait below at once (no lost wake-up).
       const since = this.waker.generation;
+      this.rounds[lane] = since;
       let drained = true;
       let failed = false;
       let dueInMs = Infinity;
@@ -334,6 +341,7 @@ export class Worker {
           this.logger.warn({ err: error, queue: name }, 'claim failed; retrying');
         }
       }
+      this.rounds[lane] = undefined;
       offset++; // the next round starts at the next queue, so one busy queue cannot starve the others
       if (this.stopping) break;
       if (!failed && !drained) {
@@ -342,8 +350,11 @@ export class Worker {
         await this.slotsToClaim();
         continue;
       }
-      if (this.watching) {
-        parked = true; // the other lane watches for work
+      // The other lane watches for work, or its round began after every event so far (wakeWhileClaiming):
+      // it then watches or finds a backlog when its round ends, so this lane would only claim again.
+      const other = this.rounds[lane === 0 ? 1 : 0];
+      if (this.watching || (other !== undefined && other >= this.waker.generation)) {
+        parked = true;
         continue;
       }
       this.watching = true;
@@ -525,6 +536,18 @@ export class Worker {
     this.claimDue = false;
     this.acks.flush(true);
   };
+
+  /**
+   * A wake message came. When a lane is watching, the message already ended its wait. When none is, a
+   * lane's claim is out and the other lane is parked: that claim may have run before the task was
+   * pushed, and waiting for its answer to claim again would cost the task a round trip. So the parked lane
+   * claims now, into the slots the claim out left free (ADR 0055); the lane whose claim was out parks on
+   * its return, since the new round covers the message (claimLoop).
+   */
+  private wakeWhileClaiming(): void {
+    if (this.stopping || this.watching || this.parkedLanes === 0 || this.claimsOut === 0) return;
+    if (this.freeSlots() > 0) this.wakeBacklog();
+  }
 
   /** Resolves when lane 0 found a backlog (a full claim), or the worker stops. */
   private untilBacklog(): Promise<void> {
