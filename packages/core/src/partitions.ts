@@ -401,6 +401,20 @@ export class PartitionedQueue {
     maxQueues = 0,
     wait?: ReplicaWait,
   ): Promise<PromiseSettledResult<EnqueueOutcome>[]> {
+    // One partition and no earlier generation (an unpartitioned queue): nothing to route or look up.
+    if (
+      this.layout.count === 1 &&
+      this.layout.history.length === 0 &&
+      !this.lookups &&
+      tasks.every((task) => partitionZeroLocalId(task.id, this.name) !== undefined)
+    ) {
+      try {
+        const outcomes = await this.partitions[0]!.enqueue(tasks, maxDepth, maxQueues, wait);
+        return outcomes.map((value) => ({ status: 'fulfilled', value }));
+      } catch (reason) {
+        return tasks.map(() => ({ status: 'rejected', reason }));
+      }
+    }
     const now = this.now();
     const out = new Array<PromiseSettledResult<EnqueueOutcome>>(tasks.length);
     const routes = tasks.map((task) => {

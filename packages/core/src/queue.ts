@@ -1188,10 +1188,6 @@ export class Queue {
   }
 }
 
-/**
- * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
- * held it back ('' = none; 'deadline' = refused, the caller's deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
- */
 /** The enqueue script's reply: Redis time and one [status, local id] per task, or 'unregistered'. */
 type EnqueueReply = [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
 
@@ -1206,6 +1202,10 @@ function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
   return gate;
 }
 
+/**
+ * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
+ * held it back ('' = none; 'deadline' = refused, the caller's deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
+ */
 type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate' | 'deadline', number];
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */

@@ -7,6 +7,7 @@ interface Waiting {
 }
 
 interface Group {
+  key: string;
   queue: string;
   maxDepth: number;
   maxQueues: number;
@@ -36,6 +37,8 @@ export const COALESCE_MAX = 50;
  */
 export class EnqueueCoalescer {
   private groups = new Map<string, Group>();
+  /** The group the latest task joined: the next one usually joins it too, found without a key. */
+  private last: Group | undefined;
   private scheduled = false;
   /** Calls sent and not answered yet. */
   private out = 0;
@@ -51,15 +54,20 @@ export class EnqueueCoalescer {
 
   add(queue: string, task: NewTask, maxDepth: number, maxQueues: number): Promise<EnqueueOutcome> {
     return new Promise<EnqueueOutcome>((resolve, reject) => {
-      const key = `${maxDepth} ${maxQueues} ${queue}`;
-      let group = this.groups.get(key);
-      if (!group) {
-        group = { queue, maxDepth, maxQueues, waiting: [] };
-        this.groups.set(key, group);
+      let group = this.last;
+      if (!group || group.queue !== queue || group.maxDepth !== maxDepth || group.maxQueues !== maxQueues) {
+        const key = `${maxDepth} ${maxQueues} ${queue}`;
+        group = this.groups.get(key);
+        if (!group) {
+          group = { key, queue, maxDepth, maxQueues, waiting: [] };
+          this.groups.set(key, group);
+        }
+        this.last = group;
       }
       group.waiting.push({ task, resolve, reject });
       if (group.waiting.length >= COALESCE_MAX) {
-        this.groups.delete(key);
+        this.groups.delete(group.key);
+        this.last = undefined;
         this.sendGroup(group);
       } else if (!this.scheduled) {
         this.scheduled = true;
@@ -73,6 +81,7 @@ export class EnqueueCoalescer {
     this.scheduled = false;
     const groups = this.groups;
     this.groups = new Map();
+    this.last = undefined;
     for (const group of groups.values()) this.sendGroup(group);
   }
 

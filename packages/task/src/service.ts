@@ -199,7 +199,8 @@ export class TaskService {
         this.maxQueueDepth,
         this.maxQueues,
       );
-      return await this.settle(prepared, outcome);
+      // Only a replay's answer is a promise; anything else is returned as it is, a microtask sooner.
+      return this.settle(prepared, outcome);
     } finally {
       span.end();
     }
