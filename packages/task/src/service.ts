@@ -45,6 +45,7 @@ import {
 } from './schema';
 import {
   toHistoryView,
+  submittedPayload,
   toTask,
   toTaskSummary,
   toWorkerView,
@@ -853,23 +854,26 @@ export class TaskService {
         const status: TaskStatus = due !== undefined && due > outcome.at ? 'scheduled' : 'pending';
         return {
           created: true,
-          task: toTask({
-            id: outcome.id,
-            queue,
-            type: task.type,
-            payload: task.payload,
-            status,
-            attempt: 0,
-            maxAttempts: task.maxAttempts,
-            priority: task.priority ?? 0,
-            timeoutMs: submission.timeoutMs,
-            createdAt: outcome.at,
-            runAt: status === 'scheduled' ? due : undefined,
-            errors: [],
-            idempotencyKey: task.idempotencyKey,
-            traceparent: task.traceparent,
-            group: task.group,
-          }),
+          task: toTask(
+            {
+              id: outcome.id,
+              queue,
+              type: task.type,
+              payload: task.payload,
+              status,
+              attempt: 0,
+              maxAttempts: task.maxAttempts,
+              priority: task.priority ?? 0,
+              timeoutMs: submission.timeoutMs,
+              createdAt: outcome.at,
+              runAt: status === 'scheduled' ? due : undefined,
+              errors: [],
+              idempotencyKey: task.idempotencyKey,
+              traceparent: task.traceparent,
+              group: task.group,
+            },
+            submittedPayload(submission.payload, task.payload),
+          ),
         };
       }
       case 'existing':

@@ -1,4 +1,4 @@
-import { toHistoryView } from './task';
+import { submittedPayload, toHistoryView } from './task';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 30, 9, 0); // a minute boundary
@@ -22,5 +22,33 @@ describe('toHistoryView', () => {
         { at: new Date(T + 2 * MIN).toISOString(), processed: 3, failed: 0 },
       ],
     });
+  });
+});
+
+describe('submittedPayload', () => {
+  it("answers what JSON.parse of the stored JSON gives, never the caller's own object", () => {
+    const values: unknown[] = [
+      'hello',
+      '',
+      'lone \ud800',
+      true,
+      false,
+      null,
+      undefined,
+      0,
+      -0,
+      1.5,
+      -7,
+      NaN,
+      Infinity,
+    ];
+    const objects: unknown[] = [{ a: 1, b: undefined, d: new Date(T) }, [1, undefined, () => 1], {}];
+    for (const value of [...values, ...objects]) {
+      const json = JSON.stringify(value ?? null);
+      const answer = submittedPayload(value, json);
+      expect(Object.is(answer, JSON.parse(json))).toBe(typeof answer !== 'object' || answer === null);
+      expect(answer).toEqual(JSON.parse(json));
+    }
+    for (const value of objects) expect(submittedPayload(value, JSON.stringify(value))).not.toBe(value);
   });
 });

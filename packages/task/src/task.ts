@@ -70,6 +70,24 @@ const iso = (ms: number | undefined): string | null => {
   return lastIso;
 };
 
+/**
+ * A submitted payload as the task read back shows it (JSON.parse of its JSON.stringify), without the parse
+ * where that is the value itself: a string, a boolean, null, a finite number other than -0. Anything else
+ * (objects, arrays, undefined, NaN) goes through JSON, which also keeps the answer from sharing the caller's
+ * object.
+ */
+export function submittedPayload(payload: unknown, json: string): unknown {
+  switch (typeof payload) {
+    case 'string':
+    case 'boolean':
+      return payload;
+    case 'number':
+      return Number.isFinite(payload) && !Object.is(payload, -0) ? payload : parseJson(json);
+    default:
+      return payload === null ? null : parseJson(json);
+  }
+}
+
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return null;
   try {
@@ -79,13 +97,16 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-/** Turns a stored record into the API's view of a task. */
-export function toTask(record: TaskRecord): Task {
+/**
+ * Turns a stored record into the API's view of a task. `payload`: the record's payload already parsed (a
+ * submission's own, see {@link submittedPayload}); default: parsed from the record.
+ */
+export function toTask(record: TaskRecord, payload: unknown = parseJson(record.payload)): Task {
   return {
     id: record.id,
     queue: record.queue,
     type: record.type,
-    payload: parseJson(record.payload),
+    payload,
     status: record.status,
     priority: record.priority,
     attempt: record.attempt,
