@@ -12,6 +12,7 @@ describe('reaper config', () => {
       RETENTION_DEAD_MAX_COUNT: DEFAULT_RETENTION.deadMaxCount,
       REPAIR_INTERVAL_MS: 600_000,
       METRICS_PORT: 9102,
+      TASK_FORMAT: 2,
     });
   });
 

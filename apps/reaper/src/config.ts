@@ -27,6 +27,11 @@ const schema = z.object({
   QUEUE_IDLE_REMOVE_AFTER_MS: intVar(3_600_000, 0, 365 * DAY_MS),
   /** Most queues with their own series in /metrics; the rest share queue="~other". */
   METRICS_MAX_QUEUES: intVar(100, 0, 100_000),
+  /**
+   * The stored format of the tasks cron schedules fire (ADR 0045), as the API's TASK_FORMAT: 1 while
+   * processes of a release before ADR 0045 still run (docs/operations.md, "Upgrading"), else 2.
+   */
+  TASK_FORMAT: intVar(2, 1, 2),
   RETENTION_FINISHED_MAX_AGE_MS: intVar(DEFAULT_RETENTION.finishedMaxAgeMs, 0, 3650 * DAY_MS),
   RETENTION_FINISHED_MAX_COUNT: intVar(DEFAULT_RETENTION.finishedMaxCount, 0),
   RETENTION_DEAD_MAX_AGE_MS: intVar(DEFAULT_RETENTION.deadMaxAgeMs, 0, 3650 * DAY_MS),

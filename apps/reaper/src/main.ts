@@ -1,3 +1,4 @@
+import type { TaskFormat } from '@tq/core';
 import { runBackgroundService } from '@tq/ops';
 import { loadConfig } from './config';
 import { Reaper } from './reaper';
@@ -24,6 +25,7 @@ runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry })
     idleLookMs: config.REAPER_IDLE_LOOK_MS,
     idleRemoveAfterMs: config.QUEUE_IDLE_REMOVE_AFTER_MS,
     metricsMaxQueues: config.METRICS_MAX_QUEUES,
+    taskFormat: config.TASK_FORMAT as TaskFormat,
     logger,
     registry,
   });

@@ -10,6 +10,7 @@ import {
   type Queue,
   type QueueStats,
   type RedisClient,
+  type TaskFormat,
   type RetentionPolicy,
 } from '@tq/core';
 import { OTHER_QUEUES, PeriodicPass, QueueLabels, createLogger, withSafeErrors, type Logger } from '@tq/ops';
@@ -58,6 +59,11 @@ export interface ReaperOptions {
   logger?: Logger;
   /** Where the metrics go. Default: a new registry, exposed as `reaper.registry`. */
   registry?: Registry;
+  /**
+   * The stored format of the tasks cron schedules fire (ADR 0045): 1 while processes of a release before
+   * it still run (TASK_FORMAT, docs/operations.md). Default 2.
+   */
+  taskFormat?: TaskFormat;
   /** Tests only: a clock whose time replaces Redis TIME in the scripts. */
   clock?: Clock;
   /** Source of jitter, in [0, 1). Default Math.random. */
@@ -166,7 +172,7 @@ export class Reaper {
     this.metrics = new ReaperMetrics(this.registry);
     this.directory = new QueueDirectory(options.redis, options.clock);
     for (const name of options.queues ?? []) this.track(name); // their series at 0 before the first pass
-    this.schedules = new ScheduleStore(options.redis, options.clock);
+    this.schedules = new ScheduleStore(options.redis, options.clock, options.taskFormat);
     this.loop = new PeriodicPass(
       () => this.passOnce(),
       () => this.intervalMs * (0.8 + 0.4 * this.random()),

@@ -273,6 +273,69 @@ describe('ScheduleStore', () => {
     expect(Object.values(await expectConsistent(queue, fired))).toEqual(Array(5).fill('done'));
   });
 
+  it('fires tasks in the stored format it is given: 2 (compact) by default, 1 during a rolling upgrade; both read alike', async () => {
+    const { clock, queue, store, name } = fresh();
+    const formatOne = new ScheduleStore(redis, clock, 1);
+    const three = await store.create(definition(name, { cron: '*/10 * * * * *' })); // maxAttempts 3
+    const five = await store.create(
+      definition(name, {
+        cron: '*/10 * * * * *',
+        task: { type: 'tick', payload: '{"n":5}', priority: 0, maxAttempts: 5 },
+      }),
+    );
+    clock.advance(10 * SECOND);
+    const compact = [...(await store.fireDue(name)).created.values()].flat();
+    clock.advance(10 * SECOND);
+    const full = [...(await formatOne.fireDue(name)).created.values()].flat();
+    expect([compact.length, full.length]).toEqual([2, 2]);
+    const stored = async (id: string) =>
+      redis.hgetall(`${queue.keys.taskPrefix}${id.slice(name.length + 1)}`);
+    const slot = String(Date.UTC(2026, 0, 1, 0, 0, 10));
+    const created = String(clock.now() - 10 * SECOND);
+    // Format 2 (ADR 0045): a 20-character id, one-letter names, no status while pending, no m at 5.
+    expect(compact.map((id) => id.length - name.length - 1)).toEqual([20, 20]);
+    const compactHashes = await Promise.all(compact.map(stored));
+    expect(compactHashes).toEqual(
+      expect.arrayContaining([
+        { t: 'tick', p: '{"n":1}', c: created, m: '3', schedule: three.id, slot },
+        { t: 'tick', p: '{"n":5}', c: created, schedule: five.id, slot },
+      ]),
+    );
+    // Format 1: a ULID and the full names, as releases before ADR 0045 read them.
+    expect(full.map((id) => id.length - name.length - 1)).toEqual([26, 26]);
+    expect(await stored(full[0]!)).toMatchObject({
+      type: 'tick',
+      maxAttempts: expect.any(String),
+      status: 'pending',
+    });
+    // Read alike through the API's path, and each takes part in the state machine.
+    for (const id of [...compact, ...full]) {
+      const task = (await queue.getTask(id))!;
+      expect(task).toMatchObject({ id, status: 'pending', type: 'tick' });
+      expect([3, 5]).toContain(task.maxAttempts);
+      expect(task.schedule?.id).toBe(task.payload === '{"n":1}' ? three.id : five.id);
+    }
+    const all = [...compact, ...full];
+    const { tasks } = await queue.claim(4, 1000);
+    expect(tasks.map((t) => t.id).sort()).toEqual([...all].sort());
+    await queue.complete(tasks);
+    expect(Object.values(await expectConsistent(queue, all))).toEqual(Array(4).fill('done'));
+  });
+
+  it('overlap "skip" sees a pending task of either format as unfinished', async () => {
+    for (const format of [2, 1] as const) {
+      const { clock, queue, name } = fresh();
+      const store = new ScheduleStore(redis, clock, format);
+      const { id } = await store.create(definition(name, { cron: '*/10 * * * * *', overlap: 'skip' }));
+      clock.advance(10 * SECOND);
+      expect([...(await store.fireDue(name)).created.values()].flat()).toHaveLength(1);
+      clock.advance(10 * SECOND);
+      await store.fireDue(name);
+      expect((await firedTasks(queue)).length).toBe(1);
+      expect((await store.get(id))!.counts).toMatchObject({ fired: 1, skippedOverlap: 1 });
+    }
+  });
+
   describe('across DST changes in Europe/Paris, with a fake clock', () => {
     const localDay = (ms: number) => new Date(ms).toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' });
     const localTime = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { timeZone: 'Europe/Paris' });

@@ -1,7 +1,7 @@
 import type { Clock } from './clock';
 import { CronSchedule, NEVER_MS } from './cron';
 import { TqError } from './errors';
-import { newLocalId } from './ids';
+import { DEFAULT_TASK_FORMAT, newLocalId, type TaskFormat } from './ids';
 import { SCHEDULES_KEY, queueKeys } from './keys';
 import { Queue } from './queue';
 import { runScript, type RedisClient, type ScriptName } from './scripts';
@@ -143,9 +143,14 @@ export function planSlots(
  * listings without a scan. Any reaper fires due slots with {@link fireDue}: no leader.
  */
 export class ScheduleStore {
+  /**
+   * `taskFormat`: the stored format of the tasks {@link fireDue} enqueues (ADR 0045), like a producer's
+   * (TASK_FORMAT): 1 while processes of a release before ADR 0045 still run, else 2 (default).
+   */
   constructor(
     readonly redis: RedisClient,
     private readonly clock?: Clock,
+    private readonly taskFormat: TaskFormat = DEFAULT_TASK_FORMAT,
   ) {}
 
   /**
@@ -305,7 +310,7 @@ export class ScheduleStore {
       args.push(id, rev, cursor, plan.newCursor, plan.nextAt ?? NEVER_MS, plan.misfireSkipped);
       args.push(plan.tasks.length);
       for (const t of plan.tasks) {
-        const local = newLocalId(now, 1); // fire_schedules writes format 1 (ADR 0045)
+        const local = newLocalId(now, this.taskFormat); // its length tells fire_schedules the format
         slots.set(local, t);
         args.push(local, t.slot, t.missed);
       }

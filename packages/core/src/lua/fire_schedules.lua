@@ -16,7 +16,8 @@
   ARGV[2] wake channel: '1' when a pending list was empty
   ARGV[3..] per schedule: id, revision read, cursor read (ms), new cursor (ms), next slot ms (the score;
           NEVER_MS when none is left), slots skipped by the misfire policy, k; then k x (task local id,
-          slot ms, missed slots it stands for: 0 for a slot on time, n for the run-once catch-up)
+          slot ms, missed slots it stands for: 0 for a slot on time, n for the run-once catch-up). A task's
+          id length tells the stored format it is written in, as in enqueue (ADR 0045).
 
   A task is skipped instead (counted in skippedOverlap, by the slots it stands for) when the schedule's overlap policy is 'skip' and
   the last task it enqueued is not finished (pending, scheduled, running or retry).
@@ -40,10 +41,21 @@ local woke = false
 local results = {}
 
 local function create_task(schedule_key, s, schedule_id, id, slot, missed)
-  local fields = {
-    'type', s.type, 'payload', s.payload, 'maxAttempts', s.maxAttempts, 'createdAt', now,
-    'status', 'pending', 'schedule', schedule_id, 'slot', slot,
-  }
+  -- Format 2 (a COMPACT_ID_LENGTH id): one-letter names, no m at DEFAULT_MAX_ATTEMPTS, no status while
+  -- pending; format 1: the full names (see enqueue.lua).
+  local fields
+  if #id == COMPACT_ID_LENGTH then
+    fields = { 't', s.type, 'p', s.payload, 'c', now, 'schedule', schedule_id, 'slot', slot }
+    if s.maxAttempts ~= DEFAULT_MAX_ATTEMPTS then
+      fields[#fields + 1] = 'm'
+      fields[#fields + 1] = s.maxAttempts
+    end
+  else
+    fields = {
+      'type', s.type, 'payload', s.payload, 'maxAttempts', s.maxAttempts, 'createdAt', now,
+      'status', 'pending', 'schedule', schedule_id, 'slot', slot,
+    }
+  end
   if s.priority ~= '0' then
     fields[#fields + 1] = 'priority'
     fields[#fields + 1] = s.priority
@@ -85,7 +97,9 @@ while i <= #ARGV do
       local task_id, slot, missed = ARGV[t], ARGV[t + 1], ARGV[t + 2]
       local busy = false
       if f[4] == 'skip' and last_task then
-        busy = UNFINISHED[redis.call('HGET', task_prefix .. last_task, 'status') or 'gone'] or false
+        -- The last task may be of either format: a format 2 one without status is pending.
+        local last = redis.call('HMGET', task_prefix .. last_task, 'status', 't')
+        busy = UNFINISHED[task_status(last[1], last[2]) or 'gone'] or false
       end
       if busy then
         -- A run-once catch-up skipped this way skips every slot it stood for.

@@ -116,7 +116,8 @@ scenario(
 
         // 2. The new release rolls in with TASK_FORMAT=1: old and new side by side, tasks through both APIs.
         const pinnedApi = await startApi('api-new-format1', undefined, { TASK_FORMAT: '1' });
-        await stack.startReaper({}, { name: 'reaper-new' });
+        // The reaper too (docs/operations.md "Upgrading"): the tasks cron schedules fire are written by it.
+        await stack.startReaper({ TASK_FORMAT: '1' }, { name: 'reaper-new' });
         const newWorkers = [
           await startWorker('worker-new-1', undefined),
           await startWorker('worker-new-2', undefined),
