@@ -125,6 +125,33 @@ describe('Queue against a real Redis', () => {
     expect(await queue.getTask(id!)).toMatchObject({ status: 'done', result: '"winner"' });
   });
 
+  it('completes a batch task by task: each code in order, only the current leases done, results where given', async () => {
+    const { queue, clock } = freshQueue(redis);
+    const ids = await enqueue(queue, {}, {}, {}, {});
+    const [a, b, c, d] = (await queue.claim(4, LEASE)).tasks;
+    const ghost = { id: newTask(queue).id, token: 'x.1' };
+    clock.advance(5);
+    const batch = [a!, { ...b!, token: `${b!.token}x` }, { ...c!, result: '"c"' }, ghost, d!];
+    expect(await queue.complete(batch)).toEqual(['ok', 'lease_lost', 'ok', 'not_found', 'ok']);
+    expect(await expectConsistent(queue, ids)).toEqual({
+      [ids[0]!]: 'done',
+      [ids[1]!]: 'running',
+      [ids[2]!]: 'done',
+      [ids[3]!]: 'done',
+    });
+    const local = (id: string) => id.split('.')[1]!;
+    expect(await redis.zscore(queue.keys.done, local(d!.id))).toBe(String(clock.now()));
+    expect(await queue.getTask(c!.id)).toMatchObject({
+      status: 'done',
+      result: '"c"',
+      finishedAt: clock.now(),
+    });
+    expect((await queue.getTask(a!.id))?.result).toBeUndefined();
+    // Every one completed: all 'ok', with and without results.
+    expect(await queue.complete([b!])).toEqual(['ok']);
+    expect(await queue.complete([a!, c!])).toEqual(['lease_lost', 'lease_lost']);
+  });
+
   it('refuses operations on a task that does not exist with not_found', async () => {
     const { queue } = freshQueue(redis);
     const ghost = { id: newTask(queue).id, token: 'x.1' };
@@ -310,6 +337,41 @@ describe('Queue against a real Redis', () => {
       expect(await queue.enqueue([t])).toEqual([expect.objectContaining({ status: 'created', id: t.id })]);
       expect(await expectConsistent(queue, [t.id])).toEqual({ [t.id]: 'pending' });
     });
+
+    it('creates nothing twice when a batch is resent, also when only some of its tasks were stored', async () => {
+      const { queue } = freshQueue(redis);
+      // Default options (maxAttempts 5): the usual task's own path through the script.
+      const tasks = Array.from({ length: 5 }, () => newTask(queue, { maxAttempts: 5 }));
+      // The first call stored the first two only (the depth limit refused the rest).
+      expect((await queue.enqueue(tasks, 2)).map((o) => o.status)).toEqual([
+        'created',
+        'created',
+        'full',
+        'full',
+        'full',
+      ]);
+      const again = await queue.enqueue(tasks);
+      expect(again.map((o) => [o.status, o.id])).toEqual(tasks.map((t) => ['created', t.id]));
+      const ids = tasks.map((t) => t.id);
+      expect(await expectConsistent(queue, ids)).toEqual(
+        Object.fromEntries(ids.map((id) => [id, 'pending'])),
+      );
+      expect(await redis.llen(`${queue.keys.pendingPrefix}0`)).toBe(5);
+      // The whole batch once more: every id is stored.
+      await queue.enqueue(tasks);
+      expect(await redis.llen(`${queue.keys.pendingPrefix}0`)).toBe(5);
+    });
+
+    it('stores an id sent twice in one call once, and answers created for both', async () => {
+      const { queue } = freshQueue(redis);
+      const a = newTask(queue, { maxAttempts: 5 });
+      const b = newTask(queue, { priority: 3 });
+      const outcomes = await queue.enqueue([a, b, a, b]);
+      expect(outcomes.map((o) => [o.status, o.id])).toEqual([a, b, a, b].map((t) => ['created', t.id]));
+      expect(await redis.llen(`${queue.keys.pendingPrefix}0`)).toBe(1);
+      expect(await redis.llen(`${queue.keys.pendingPrefix}3`)).toBe(1);
+      expect(await expectConsistent(queue, [a.id, b.id])).toEqual({ [a.id]: 'pending', [b.id]: 'pending' });
+    });
   });
 
   it("tells idle workers when a delayed or retried task comes first ('due:<ms>'), and nothing for a later one", async () => {
@@ -333,6 +395,26 @@ describe('Queue against a real Redis', () => {
       await enqueue(queue, {});
       await waitFor(() => messages.filter((m) => m === '1').length === 2);
       expect(messages).toEqual(['due:500', 'due:200', '1', 'due:300', '1']);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('wakes idle workers once for a batch that fills an empty pending list, not for one that adds to a list', async () => {
+    const { queue } = freshQueue(redis);
+    const subscriber = (redis.duplicate as () => RedisClient).call(redis);
+    const messages: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+    await subscriber.subscribe(queue.keys.wakeChannel);
+    try {
+      await enqueue(queue, { maxAttempts: 5 }, { maxAttempts: 5 }, { maxAttempts: 5 }); // empty: '1'
+      await enqueue(queue, { maxAttempts: 5 }, { maxAttempts: 5 }); // the list holds 3: nothing
+      await enqueue(queue, { priority: 4 }, { priority: 4 }); // priority 4 was empty: '1'
+      await waitFor(() => messages.length >= 2);
+      expect((await queue.claim(10, LEASE)).tasks).toHaveLength(7);
+      await enqueue(queue, { delayMs: 100 }); // the end mark
+      await waitFor(() => messages.length >= 3);
+      expect(messages).toEqual(['1', '1', 'due:100']);
     } finally {
       subscriber.disconnect();
     }

@@ -158,24 +158,7 @@ export class Queue {
       k.groupPrefix,
     ];
     const fields: (string | number)[] = [];
-    for (const t of tasks) {
-      fields.push(
-        this.ownLocalId(t.id),
-        t.type,
-        t.payload,
-        t.priority ?? 0,
-        t.runAt ?? '',
-        t.delayMs ?? '',
-        t.maxAttempts,
-        t.timeoutMs ?? '',
-        t.idempotencyKey ?? '',
-        t.fingerprint ?? '',
-        t.previousFingerprint ?? '',
-        t.idempotencyWindowMs ?? 0,
-        t.traceparent ?? '',
-        t.group ?? '',
-      );
-    }
+    for (const t of tasks) pushEnqueueFields(fields, this.ownLocalId(t.id), t);
     // Replicas that confirmed the script's writes; checked on the reply that stored the tasks.
     let replicas = Infinity;
     const send = (justRegistered: boolean): Promise<EnqueueReply> => {
@@ -199,13 +182,21 @@ export class Queue {
       return again;
     });
     if (wait && replicas < wait.replicas) throw notReplicated(this.name, tasks.length, replicas, wait);
-    const [now, rows] = reply as [number, [EnqueueOutcome['status'], string][]];
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
-    return rows.map(([status, localId]) => ({
-      status,
-      id: localId ? this.fullId(localId) : '',
-      at: Number(now),
-    }));
+    const at = Number(reply[0]);
+    if (reply.length === 1) return tasks.map((t) => ({ status: 'created', id: t.id, at }));
+    return tasks.map((t, i) => {
+      const row = reply[i + 1] as string;
+      if (row === 'created') return { status: 'created', id: t.id, at };
+      if (row === 'full') return { status: 'full', id: '', at };
+      // 'existing <id>' or 'conflict <id>': the earlier task's local id.
+      const space = row.indexOf(' ');
+      return {
+        status: row.slice(0, space) as 'existing' | 'conflict',
+        id: this.fullId(row.slice(space + 1)),
+        at,
+      };
+    });
   }
 
   /**
@@ -258,13 +249,13 @@ export class Queue {
     workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     const { keys, args } = await this.claimCall(count, leaseMs, promoteLimit, workerId);
-    for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
+    this.pushCompletes(args, items);
     const [codes, ...reply] = (await this.run(
       'complete_and_claim',
       [...keys, this.keys.done, this.keys.historyPrefix],
       args,
-    )) as [AckCode[], ...ClaimReply];
-    return { codes, claim: this.claimResult(reply) };
+    )) as [string, ...ClaimReply];
+    return { codes: ackCodes(codes, items.length), claim: this.claimResult(reply) };
   }
 
   /**
@@ -289,12 +280,27 @@ export class Queue {
     if (items.length === 0) return [];
     const k = this.keys;
     const args: (string | number)[] = [this.now(), k.wakeChannel];
-    for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
-    return (await this.run(
+    this.pushCompletes(args, items);
+    const codes = (await this.run(
       'complete',
       [k.running, k.done, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
       args,
-    )) as AckCode[];
+    )) as string;
+    return ackCodes(codes, items.length);
+  }
+
+  /**
+   * Appends the tasks to complete as complete.lua takes them: how many arguments each carries (2 when none
+   * has a result: id and token; else 3, with the result), then the tasks.
+   */
+  private pushCompletes(args: (string | number)[], items: (Lease & { result?: string })[]): void {
+    if (items.some((i) => i.result)) {
+      args.push(3);
+      for (const i of items) args.push(this.localId(i.id), i.token, i.result ?? '');
+    } else {
+      args.push(2);
+      for (const i of items) args.push(this.localId(i.id), i.token);
+    }
   }
 
   /** Records failed attempts: each task goes to retry after its delay, or to dead. */
@@ -1188,8 +1194,8 @@ export class Queue {
   }
 }
 
-/** The enqueue script's reply: Redis time and one [status, local id] per task, or 'unregistered'. */
-type EnqueueReply = [number, [EnqueueOutcome['status'], string][] | 'unregistered'];
+/** The enqueue script's reply (enqueue.lua): [now], [now, 'unregistered'], or [now, one result per task]. */
+type EnqueueReply = [number, ...string[]];
 
 /** The enqueue gate of each hash tag per connection: every Queue object of one partition shares it. */
 const gates = new WeakMap<RedisClient, Map<string, EnqueueGate>>();
@@ -1218,6 +1224,38 @@ function toLimits([rateMax, ratePeriodMs, concurrency, groupConcurrency]: number
   if (concurrency! > 0) limits.concurrency = concurrency;
   if (groupConcurrency! > 0) limits.groupConcurrency = groupConcurrency;
   return limits;
+}
+
+/**
+ * Appends one task's enqueue arguments (enqueue.lua's header): id, type, payload, then the letters of the
+ * fields not at their default and their values. A task with every default takes four arguments, not 14.
+ */
+function pushEnqueueFields(out: (string | number)[], localId: string, t: NewTask): void {
+  let options = '';
+  const values: (string | number)[] = [];
+  const add = (letter: string, value: string | number) => {
+    options += letter;
+    values.push(value);
+  };
+  if (t.priority) add('p', t.priority);
+  if (t.runAt != null) add('a', t.runAt);
+  if (t.delayMs != null) add('d', t.delayMs);
+  if (t.maxAttempts !== DEFAULT_MAX_ATTEMPTS) add('m', t.maxAttempts);
+  if (t.timeoutMs != null) add('t', t.timeoutMs);
+  if (t.idempotencyKey) {
+    add('k', t.idempotencyKey);
+    add('w', t.idempotencyWindowMs ?? 0);
+    if (t.fingerprint) add('f', t.fingerprint);
+    if (t.previousFingerprint) add('v', t.previousFingerprint);
+  }
+  if (t.traceparent) add('c', t.traceparent);
+  if (t.group) add('g', t.group);
+  out.push(localId, t.type, t.payload, options, ...values);
+}
+
+/** The codes of complete.lua's reply: '' when every one of `count` tasks was completed, else one per task. */
+function ackCodes(reply: string, count: number): AckCode[] {
+  return reply === '' ? new Array<AckCode>(count).fill('ok') : (reply.split(' ') as AckCode[]);
 }
 
 /** Pairs the ids an action was given with its script's {code, status before} rows ('' status = none). */

@@ -11,9 +11,11 @@
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] wake channel: '1' when the queue drops below its concurrency limit, or a group below its own
-  ARGV[3..] triples: id, lease token, result JSON ('' = none)
+  ARGV[3] what each task carries: '2' id and lease token; '3' id, lease token and result JSON ('' = none)
+  ARGV[4..] the tasks (a call without results leaves them out: ~1 k instructions an argument, issue 18)
 
-  Returns one code per triple: 'ok', 'not_found', 'lease_lost'.
+  Returns '' when every task was completed, else one code per task joined by spaces: 'ok', 'not_found',
+  'lease_lost'.
 ]]
 -- @include events
 -- @include common
@@ -34,17 +36,9 @@ local now, now_arg = resolve_now(ARGV[1])
 local qs = queue_state(meta_key, group_prefix, ARGV[2], now_arg)
 local events = settings_and_events(qs, events_key, now)
 
-local results = {}
-local completed = 0
-for i = 3, #ARGV, 3 do
-  local code = complete_task(qs, running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
-    events)
-  if code == 'ok' then
-    completed = completed + 1
-  end
-  results[#results + 1] = code
-end
+local codes, completed = complete_tasks(qs, running_key, done_key, task_prefix, now, events, ARGV, 4,
+  tonumber(ARGV[3]))
 count_ended(history_prefix, now, completed, 0)
 running_ended(qs, running_key, completed)
 send_wake(qs)
-return results
+return codes

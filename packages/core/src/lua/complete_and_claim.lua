@@ -26,10 +26,11 @@
   ARGV[7] caller's deadline, ms on the clock of `now` ('' = none): past it the completes still run (a
           lease token makes them safe whenever they run) but the claim leases nothing (as claim, ADR 0006)
   ARGV[8] the claiming worker's id, stored on each leased task as `worker` ('' = none)
-  ARGV[9..] triples to complete first: id, lease token, result JSON ('' = none)
+  ARGV[9] what each task to complete carries: '2' id and lease token; '3' id, lease token, result JSON
+  ARGV[10..] the tasks to complete first (as complete's ARGV[3..])
 
-  Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` one per triple, 'ok', 'not_found' or
-  'lease_lost', as complete returns them; the rest as claim returns it.
+  Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` as complete returns them ('' when every
+  task was completed, else one code per task joined by spaces); the rest as claim returns it.
 ]]
 -- @include events
 -- @include common
@@ -61,16 +62,8 @@ local wake_channel = ARGV[6]
 local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
 local events = settings_and_events(qs, events_key, now)
 
-local codes = {}
-local completed = 0
-for i = 9, #ARGV, 3 do
-  local code = complete_task(qs, running_key, done_key, task_prefix, now, ARGV[i], ARGV[i + 1], ARGV[i + 2],
-    events)
-  if code == 'ok' then
-    completed = completed + 1
-  end
-  codes[#codes + 1] = code
-end
+local codes, completed = complete_tasks(qs, running_key, done_key, task_prefix, now, events, ARGV, 10,
+  tonumber(ARGV[9]))
 count_ended(history_prefix, now, completed, 0)
 local claimed
 if past_deadline(ARGV[7], now) then
