@@ -44,6 +44,21 @@ describe('Queue.history', () => {
     expect(sum((await queue.history(1440)).processed)).toBe(0);
   });
 
+  it("counts each queue's attempts in its own history when queues end tasks in the same minute by turns", async () => {
+    const a = freshQueue(redis);
+    const b = freshQueue(redis); // both manual clocks start at the same time
+    await enqueue(a.queue, {}, {});
+    await enqueue(b.queue, {}, {});
+    const [a1, a2] = (await a.queue.claim(2, LEASE)).tasks;
+    const [b1, b2] = (await b.queue.claim(2, LEASE)).tasks;
+    await a.queue.complete([a1!]);
+    await b.queue.complete([b1!]);
+    await b.queue.complete([b2!]);
+    await a.queue.complete([a2!]);
+    expect((await a.queue.history(1)).processed).toEqual([2]);
+    expect((await b.queue.history(1)).processed).toEqual([2]);
+  });
+
   it('keeps one small hash per hour, which expires 24 h after its hour', async () => {
     const { queue, clock } = freshQueue(redis);
     await enqueue(queue, {}, {});

@@ -34,7 +34,7 @@ local group_prefix = KEYS[7]
 
 local now, now_arg = resolve_now(ARGV[1])
 local qs = queue_state(meta_key, group_prefix, ARGV[2], now_arg)
-local events = settings_and_events(qs, events_key, now)
+local events = ending_settings_and_events(qs, events_key, now)
 
 local codes, completed = complete_tasks(qs, running_key, done_key, task_prefix, now, events, ARGV, 4,
   tonumber(ARGV[3]))

@@ -69,7 +69,7 @@ end
 
 local woke = false
 local qs = queue_state(meta_key, group_prefix, wake_channel)
-local scheduled_due = due_tracker(scheduled_key)
+local scheduled_due = nil -- a due_tracker, made by the first scheduled task of the call
 local depth = 0
 if max_depth > 0 then
   depth = pending_count(qs, pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
@@ -219,6 +219,7 @@ local function store_task(i, o, id, task_key)
     local due_arg = run_at ~= '' and run_at or int_arg(due)
     fields[#fields + 1] = 'runAt'
     fields[#fields + 1] = due_arg
+    scheduled_due = scheduled_due or due_tracker(scheduled_key)
     track_due(scheduled_due, due)
     redis.call('ZADD', scheduled_key, due_arg, id)
   elseif group ~= '' then
@@ -284,7 +285,9 @@ if to_push then
   end
 end
 send_wake(qs, woke)
-wake_for_due(wake_channel, scheduled_due, now)
+if scheduled_due then
+  wake_for_due(wake_channel, scheduled_due, now)
+end
 if all_created then
   return { now }
 end

@@ -35,8 +35,8 @@ local events_key = KEYS[6]
 local group_prefix = KEYS[7]
 
 local now = resolve_now(ARGV[1])
-local events = events_target(meta_key, events_key, now)
 local qs = queue_state(meta_key, group_prefix, ARGV[2])
+local events = ending_settings_and_events(qs, events_key, now)
 
 local results = {}
 local ended = 0

@@ -43,6 +43,19 @@ local function finish_running(qs, running_key, set_key, task_key, id, group, sta
   end_task(qs, task_key, id, group, status, at, events, result)
 end
 
+-- For complete and finish_canceled: the settings an ending task reads (the concurrency limits: a task that
+-- leaves running may owe the waiting workers a wake, running_ended and group_ended) and the event target (as
+-- events_target), in one HMGET of 4 fields instead of settings_and_events' 8 (~0.9 k instructions a field).
+-- qs.settings then holds only those limits: neither paused nor grouped is read by these scripts.
+local function ending_settings_and_events(qs, events_key, now)
+  local f = redis.call('HMGET', qs.meta, 'concurrency', 'groupConcurrency', 'events', 'eventsUntil')
+  qs.settings = { concurrency = tonumber(f[1]), group_concurrency = tonumber(f[2]) }
+  if events_written(f[3], f[4], now) then
+    return events_key
+  end
+  return nil
+end
+
 -- Completes the tasks of argv[first..] (the script's ARGV: id, lease token, and with `stride` 3 a result JSON;
 -- `stride` 2: none) when the token is the current lease: running -> done. Returns '' when every one was
 -- completed, else one code per task ('ok', 'not_found' or 'lease_lost') joined by spaces; then how many were
