@@ -130,6 +130,7 @@ export class Queue {
     maxQueues = 0,
     wait?: ReplicaWait,
   ): Promise<EnqueueOutcome[]> {
+    if (tasks.length <= ENQUEUE_CHUNK) return await this.enqueueChunk(tasks, maxDepth, maxQueues, wait);
     // Chunks go out together: ioredis pipelines them on the connection, so Redis never waits for us.
     const chunks: Promise<EnqueueOutcome[]>[] = [];
     for (let i = 0; i < tasks.length; i += ENQUEUE_CHUNK) {
