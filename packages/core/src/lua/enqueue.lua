@@ -79,11 +79,12 @@ end
 -- several tasks asks once, with one EXISTS of all its ids; in the usual call none is, and no task is looked
 -- up on its own (`ask_each`). Its plain pending tasks are pushed at the end, one LPUSH per priority (in
 -- their order, as one LPUSH each would), and `stored_now` keeps an id sent twice in it from being stored
--- twice. A one-task call does neither: the tables would cost it more than they save.
+-- twice. A one-task call does neither: the tables would cost it more than they save. `task_keys`: the
+-- tasks' hash keys in order (made once, for the EXISTS and the stores).
 local ask_each = true
-local stored_now, to_push = nil, nil
+local task_keys, stored_now, to_push = nil, nil, nil
 if ARGV[8] and #ARGV > 8 + #ARGV[8] then
-  local task_keys = {}
+  task_keys = {}
   local i = 5
   while i <= #ARGV do
     task_keys[#task_keys + 1] = task_prefix .. ARGV[i]
@@ -235,10 +236,10 @@ local function store_task(i, o, id, task_key)
   return status
 end
 
--- Stores the task whose id is ARGV[i] (`o`: its options, ARGV[i + 3]); returns its result string.
-local function enqueue_one(i, o)
+-- Stores the task whose id is ARGV[i] (`o`: its options, ARGV[i + 3]), the call's `n`th; returns its result.
+local function enqueue_one(i, o, n)
   local id = ARGV[i]
-  local task_key = task_prefix .. id
+  local task_key = task_keys and task_keys[n] or task_prefix .. id
   if ask_each and redis.call('EXISTS', task_key) == 1 or stored_now and stored_now[id] then
     return 'created'
   end
@@ -268,9 +269,11 @@ end
 local results = { now }
 local all_created = true
 local i = 5
+local n = 0
 while i <= #ARGV do
   local o = ARGV[i + 3]
-  local result = enqueue_one(i, o)
+  n = n + 1
+  local result = enqueue_one(i, o, n)
   results[#results + 1] = result
   if result ~= 'created' then
     all_created = false
