@@ -31,7 +31,9 @@ describe('runScript', () => {
 
   it('sends arguments outside ASCII byte for byte (their UTF-8 length, not their length)', async () => {
     const { queue } = freshQueue(redis);
+    // The long ones: lengths past the cached length headers, in characters and in UTF-8 bytes.
     const payloads = ['"é"', '"日本語 — ✓"', '"🙂 surrogate pairs"', '"plain ascii"', '""'];
+    payloads.push(`"${'x'.repeat(3000)}"`, `"${'é'.repeat(800)}"`);
     const ids = await Promise.all(payloads.map((payload) => enqueue(queue, { payload })));
     for (const [i, [id]] of ids.entries()) {
       expect((await queue.getTask(id!))?.payload).toBe(payloads[i]);
