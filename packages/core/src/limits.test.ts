@@ -85,12 +85,12 @@ describe('Queue rate limit (sliding window on the script clock)', () => {
     const keys = [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix, k.events, k.starts];
     const claimTwice = [String(clock.now()), 2, LEASE, 'resentNonce', 1000, k.wakeChannel, ''];
     for (let run = 0; run < 2; run++) {
-      const [, , rows] = (await runScript(redis, 'claim', [...keys, k.groupPrefix], claimTwice)) as [
+      const [, , [lengths]] = (await runScript(redis, 'claim', [...keys, k.groupPrefix], claimTwice)) as [
         number,
         number,
-        string[],
+        [string, string],
       ];
-      expect(rows).toHaveLength(4); // two tasks, two strings each
+      expect(lengths.split(' ')).toHaveLength(4); // two tasks, two strings each (packed: ADR 0054)
     }
     expect(await redis.zcard(k.starts)).toBe(4);
     expect(await queue.claim(10, LEASE)).toMatchObject({ tasks: [], limitedBy: 'rate' });

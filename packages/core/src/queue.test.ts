@@ -236,6 +236,26 @@ describe('Queue against a real Redis', () => {
     ]);
   });
 
+  it('hands back types and payloads outside ASCII intact, and the tasks after them (ADR 0054: packed rows)', async () => {
+    const { queue } = freshQueue(redis);
+    const shapes = [
+      { type: 'mail.é', payload: '{"to":"zoë@example.com","note":"日本語 🎉"}' },
+      { type: 'plain', payload: '{"n":2}' },
+      { type: 'typ 🎉 e', payload: '""' },
+      { type: 'last', payload: '{"s":"ü"}' },
+    ];
+    const ids = await enqueue(queue, ...shapes);
+    const { tasks } = await queue.claim(10, LEASE);
+    expect(tasks.map((t) => ({ id: t.id, type: t.type, payload: t.payload }))).toEqual(
+      shapes.map((shape, i) => ({ id: ids[i], ...shape })),
+    );
+    const { codes, claim } = await queue.completeAndClaim(tasks.slice(0, 2), 1, LEASE);
+    expect(codes).toEqual(['ok', 'ok']);
+    expect(claim.tasks).toEqual([]);
+    const none = await queue.completeAndClaim([], 1, LEASE);
+    expect(none.codes).toEqual([]);
+  });
+
   it('completes running tasks and claims the next ones in one call', async () => {
     const { queue, clock } = freshQueue(redis);
     const [a, b, c] = await enqueue(queue, {}, {}, { priority: 5 });

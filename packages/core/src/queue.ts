@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
 import { callDeadline, observeRedisTime } from './call-deadline';
@@ -235,7 +236,7 @@ export class Queue {
    */
   async claim(count: number, leaseMs: number, promoteLimit = 1000, workerId = ''): Promise<ClaimResult> {
     const { keys, args } = await this.claimCall(count, leaseMs, promoteLimit, workerId);
-    return this.claimResult((await this.run('claim', keys, args)) as ClaimReply);
+    return this.claimResult((await runScript(this.redis, 'claim', keys, args, true)) as ClaimReply);
   }
 
   /**
@@ -251,12 +252,14 @@ export class Queue {
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     const { keys, args } = await this.claimCall(count, leaseMs, promoteLimit, workerId);
     this.pushCompletes(args, items);
-    const [codes, ...reply] = (await this.run(
+    const [codes, ...reply] = (await runScript(
+      this.redis,
       'complete_and_claim',
       [...keys, this.keys.done, this.keys.historyPrefix],
       args,
-    )) as [string, ...ClaimReply];
-    return { codes: ackCodes(codes, items.length), claim: this.claimResult(reply) };
+      true,
+    )) as [Buffer, ...ClaimReply];
+    return { codes: ackCodes(codes.toString('latin1'), items.length), claim: this.claimResult(reply) };
   }
 
   /**
@@ -1118,8 +1121,9 @@ export class Queue {
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
-  private claimResult([now, nextDueAt, rows, limitedBy, retryAt]: ClaimReply): ClaimResult {
+  private claimResult([now, nextDueAt, [lengths, body], limitedBy, retryAt]: ClaimReply): ClaimResult {
     if (!this.clock) observeRedisTime(this.redis, now);
+    const rows = unpackRows(lengths, body);
     const tasks: ClaimedTask[] = [];
     for (let i = 0; i < rows.length; i += 2) {
       const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
@@ -1145,7 +1149,7 @@ export class Queue {
       now,
       nextDueAt: nextDueAt < 0 ? null : nextDueAt,
       tasks,
-      limitedBy: limitedBy === '' ? null : limitedBy,
+      limitedBy: limitedBy.length === 0 ? null : (limitedBy.toString('latin1') as ClaimLimit),
       retryAt: retryAt < 0 ? null : retryAt,
     };
   }
@@ -1210,10 +1214,43 @@ function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
 }
 
 /**
- * What the claim script returns: now, next due time (-1 = none), two strings per leased task, the limit that
- * held it back ('' = none; 'deadline' = refused, the caller's deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
+ * What the claim script returns, its strings as Buffers: now, next due time (-1 = none), the leased tasks'
+ * strings packed (unpackRows), the limit that held it back ('' = none; 'deadline' = refused, the caller's
+ * deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
  */
-type ClaimReply = [number, number, string[], '' | 'concurrency' | 'rate' | 'deadline', number];
+type ClaimReply = [number, number, [Buffer, Buffer], Buffer, number];
+type ClaimLimit = 'concurrency' | 'rate' | 'deadline';
+
+/**
+ * The claim script's task strings (two per task), which it packs into two (ADR 0054): `lengths`, the byte
+ * length of each string, space-separated, and `body`, the strings one after the other. Decoded as ioredis
+ * decodes each string of a reply (UTF-8); a body all ASCII (ids, numbers, most types and payloads) is made
+ * one string and sliced.
+ */
+function unpackRows(lengths: Buffer, body: Buffer): string[] {
+  const rows: string[] = [];
+  if (lengths.length === 0) return rows;
+  const text = isAscii(body) ? body.toString('latin1') : undefined;
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i <= lengths.length; i++) {
+    const c = i < lengths.length ? lengths[i]! : SPACE;
+    if (c !== SPACE) {
+      bytes = bytes * 10 + c - DIGIT_0;
+      continue;
+    }
+    const to = from + bytes;
+    rows.push(text === undefined ? body.toString('utf8', from, to) : text.slice(from, to));
+    from = to;
+    bytes = 0;
+  }
+  if (from !== body.length)
+    throw new Error(`the claim reply's row lengths add up to ${from}, not ${body.length}`);
+  return rows;
+}
+
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */
 type StatsCounts = [number, number, number, number, number, number, number, number, number, number, number];

@@ -159,17 +159,19 @@ export function runScript(
   name: ScriptName,
   keys: string[],
   args: Arg[],
+  buffers = false,
 ): Promise<unknown> {
   if (keys.length !== SCRIPTS[name]) {
     throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
   }
   const errorStack = redis.options.showFriendlyErrorStack === true;
-  const command = new ScriptCommand(name, keys, args, errorStack, false);
+  const command = new ScriptCommand(name, keys, args, errorStack, false, buffers);
   command.promise = command.promise.catch(async (error: Error) => {
-    if (isFcallDenied(error)) return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, true));
+    if (isFcallDenied(error))
+      return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, true, buffers));
     if (!isMissingFunction(error)) throw error;
     const loaded = await loadLibrary(redis, library(name));
-    return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, !loaded));
+    return redis.sendCommand(new ScriptCommand(name, keys, args, errorStack, !loaded, buffers));
   });
   return redis.sendCommand(command) as Promise<unknown>;
 }
@@ -185,10 +187,18 @@ const NON_ASCII = /[\u0080-\uffff]/;
  * The RESP it writes is ioredis's, byte for byte.
  */
 class ScriptCommand extends Command {
-  constructor(script: ScriptName, keys: string[], args: Arg[], errorStack: boolean, asEval: boolean) {
+  /** `buffers`: the reply's strings stay Buffers (the caller decodes them), else they become strings. */
+  constructor(
+    script: ScriptName,
+    keys: string[],
+    args: Arg[],
+    errorStack: boolean,
+    asEval: boolean,
+    buffers = false,
+  ) {
     // The arguments are set after super(): ioredis would copy and convert them.
     super(asEval ? 'eval' : 'fcall', [], {
-      replyEncoding: 'utf8',
+      replyEncoding: buffers ? null : 'utf8',
       errorStack: errorStack ? new Error() : undefined,
     });
     const lib = library(script);

@@ -27,9 +27,10 @@
   Returns {now, nextDueAt, tasks, limitedBy, retryAt}:
     nextDueAt  when the next scheduled or retry task is due (-1 = none, or not computed when all `count`
                tasks were found); `now` when a grouped claim stopped at its budget with tasks maybe left
-    tasks      two strings per task (a client pays for every reply element it decodes):
-               "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt> <readyAt>
-               <traceparent or ''> <type>" (the type last: it is the rest of the string), then the payload
+    tasks      two strings per task, "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt>
+               <readyAt> <traceparent or ''> <type>" (the type last: it is the rest of the string) and the
+               payload, packed into two (ADR 0054; a client pays for every reply element it decodes):
+               {"<byte length of each string, space-separated>", "<the strings one after the other>"}
     limitedBy  'deadline' (see ARGV[7]), '' or the limit that stopped the claim short of `count`: 'concurrency' (a wake message
                follows when a running task ends) or 'rate'
     retryAt    with 'rate', when the next start fits in the window, ms; else -1
@@ -59,9 +60,13 @@ local nonce = ARGV[4]
 local promote_limit = ARGV[5] -- a string: it goes to Redis as it came (int_arg)
 local wake_channel = ARGV[6]
 
+local claimed
 if past_deadline(ARGV[7], now) then
-  return late_claim(now)
+  claimed = late_claim(now)
+else
+  local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
+  claimed = claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now,
+    count, lease_ms, nonce, promote_limit, settings_and_events(qs, events_key, now), ARGV[8] or '')
 end
-local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
-return claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now, count,
-  lease_ms, nonce, promote_limit, settings_and_events(qs, events_key, now), ARGV[8] or '')
+claimed[3] = packed_rows(claimed[3])
+return claimed

@@ -75,4 +75,5 @@ end
 -- The completes may have freed room under the concurrency limit that this claim did not fill.
 running_ended(qs, running_key, completed - #claimed[3] / 2)
 send_wake(qs)
-return { codes, claimed[1], claimed[2], claimed[3], claimed[4], claimed[5] }
+-- The tasks packed (packed_rows, ADR 0054): a few reply elements per call.
+return { codes, claimed[1], claimed[2], packed_rows(claimed[3]), claimed[4], claimed[5] }

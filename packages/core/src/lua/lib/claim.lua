@@ -173,3 +173,14 @@ local function claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running
   end
   return { now, due, claimed, limited_by, retry_at }
 end
+
+-- The claimed tasks' strings (two per task) as two strings (ADR 0054): their byte lengths, space-separated,
+-- and the strings one after the other. A client decodes each reply element at a cost: two per claim, not
+-- two per task.
+local function packed_rows(rows)
+  local lengths = {}
+  for i = 1, #rows do
+    lengths[i] = #rows[i]
+  end
+  return { table.concat(lengths, ' '), table.concat(rows) }
+end
