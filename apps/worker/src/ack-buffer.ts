@@ -14,14 +14,14 @@ type Op = 'complete' | 'fail' | 'release' | 'postpone' | 'finishCanceled';
 type CompleteItem = Lease & { result?: string };
 
 /**
- * Called once: with the script's code for the item, or with undefined and the error that failed its call.
- * It must not throw.
+ * Called once: with the script's code for the item, or with undefined and the error that failed its call;
+ * and the item, so that one callback serves every acknowledgement (no closure per task). It must not throw.
  */
-export type AckCallback<Code> = (code: Code | undefined, error?: unknown) => void;
+export type AckCallback<Code, Item = unknown> = (code: Code | undefined, error: unknown, item: Item) => void;
 
 interface Pending<Item, Code> {
   item: Item;
-  done: AckCallback<Code>;
+  done: AckCallback<Code, Item>;
 }
 
 /** The acknowledgements of one kind for one partition: those waiting, and whether a call with others is out. */
@@ -78,9 +78,12 @@ export class AckBuffer {
     return this.add(queue, 'complete', item);
   }
 
-  /** `complete` with a callback instead of a promise: the worker's path for every successful task. */
-  completeThen(queue: Queue, item: CompleteItem, done: AckCallback<AckCode>): void {
-    this.push(queue, 'complete', { item, done });
+  /**
+   * `complete` with a callback instead of a promise: the worker's path for every successful task. The item
+   * is read when its call is sent, and handed back to `done`.
+   */
+  completeThen<Item extends CompleteItem>(queue: Queue, item: Item, done: AckCallback<AckCode, Item>): void {
+    this.push(queue, 'complete', { item, done } as Pending<unknown, AckCode>);
   }
 
   /** Records a failed attempt (retry or dead). */
@@ -227,11 +230,14 @@ export class AckBuffer {
 }
 
 /** Gives each acknowledgement its code (one per item, in order). */
-function answer<Code>(pending: Pending<unknown, Code>[], codes: Code[]): void {
-  for (let i = 0; i < pending.length; i++) pending[i]!.done(codes[i]);
+function answer<Item, Code>(pending: Pending<Item, Code>[], codes: Code[]): void {
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
+    p.done(codes[i], undefined, p.item);
+  }
 }
 
 /** Gives each acknowledgement the error that failed its call. */
-function refuse<Code>(pending: Pending<unknown, Code>[], error: unknown): void {
-  for (const p of pending) p.done(undefined, error);
+function refuse<Item, Code>(pending: Pending<Item, Code>[], error: unknown): void {
+  for (const p of pending) p.done(undefined, error, p.item);
 }

@@ -1,13 +1,22 @@
 import { createLogger } from '@tq/ops';
 import type { ClaimedTask, Queue } from '@tq/core';
 import { Deadlines } from './deadlines';
+import type { TaskSeries } from './metrics';
 import { RunningTask } from './running-task';
 
 const logger = createLogger('test', 'silent');
 
 function entry(timeoutMs: number): RunningTask {
   const task = { id: 'q.x', queue: 'q', token: `t${timeoutMs}` } as ClaimedTask;
-  return new RunningTask(task, {} as Queue, Date.now(), performance.now(), timeoutMs, logger);
+  return new RunningTask(
+    task,
+    {} as Queue,
+    Date.now(),
+    performance.now(),
+    timeoutMs,
+    logger,
+    {} as TaskSeries,
+  );
 }
 
 describe('Deadlines', () => {

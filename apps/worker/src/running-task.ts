@@ -1,5 +1,6 @@
 import type { ClaimedTask, Queue } from '@tq/core';
 import type { Logger } from '@tq/ops';
+import type { TaskSeries } from './metrics';
 import type { Outcome } from './outcome';
 
 /**
@@ -20,6 +21,10 @@ export class RunningTask {
   readonly deadline: number;
   /** The attempt's timeout, ms. */
   readonly timeoutMs: number;
+  /** The result as stored (JSON; undefined = none), once the handler succeeded: the complete sends it. */
+  result: string | undefined = undefined;
+  /** The handler's run time, s, once it settled. */
+  runSeconds = 0;
   /** Set once the worker gave the task up; the handler's outcome is then ignored. */
   abandoned?: 'lease_lost' | 'released' | 'canceled';
   /** Called with the entry and the reason when the signal fires (set by runTask). */
@@ -42,11 +47,23 @@ export class RunningTask {
     startedAt: number,
     timeoutMs: number,
     private readonly parentLogger: Logger,
+    /** The metrics of its queue and type. */
+    readonly series: TaskSeries,
   ) {
     this.leaseFrom = leaseFrom;
     this.startedAt = startedAt;
     this.timeoutMs = timeoutMs;
     this.deadline = startedAt + timeoutMs;
+  }
+
+  /** The task's id: with `token` and `result`, the entry is the item its complete sends (no copy per task). */
+  get id(): string {
+    return this.task.id;
+  }
+
+  /** The attempt's lease token. */
+  get token(): string {
+    return this.task.token;
   }
 
   /** The handler's signal; it fires when `abort` is called, before or after this first read. */

@@ -570,6 +570,7 @@ export class Worker {
       performance.now(),
       task.timeoutMs ?? this.taskTimeoutMs,
       this.logger,
+      this.metrics.forTask(task.queue, task.type),
     );
     if (this.stopping) {
       // Claimed by a call that was already on its way when stop() began: give it straight back.
@@ -579,7 +580,7 @@ export class Worker {
     this.running.set(task.token, entry);
     this.deadlines.add(entry);
     this.leases.add(entry);
-    const series = this.metrics.forTask(task.queue, task.type);
+    const { series } = entry;
     series.started.inc();
     series.waitSeconds.observe(Math.max(0, task.startedAt - task.readyAt) / 1000);
     // The task's child logger is made only when something is logged.
@@ -618,18 +619,26 @@ export class Worker {
    * promise of its own (the ack buffer calls back).
    */
   private complete(entry: RunningTask, result: unknown, runSeconds: number): void {
-    const { task } = entry;
-    const series = this.metrics.forTask(task.queue, task.type);
-    series.runSeconds('success').observe(runSeconds);
-    const item = { id: task.id, token: task.token, result: serializeResult(result, entry) };
-    this.acks.completeThen(entry.partition, item, (code, error) => {
-      if (code === undefined) return this.ackFailed(entry, error);
-      if (code !== 'ok') return this.stale(entry, 'complete', code);
-      series.completed.inc();
-      series.endToEndSeconds.observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
-      if (this.logger.isLevelEnabled('debug')) entry.logger.debug({ runSeconds }, 'task completed');
-    });
+    entry.series.runSeconds('success').observe(runSeconds);
+    entry.runSeconds = runSeconds;
+    entry.result = serializeResult(result, entry);
+    // The entry is the complete's item (id, token, result): no copy and no closure per task.
+    this.acks.completeThen(entry.partition, entry, this.completeAnswered);
   }
+
+  /** The answer to a complete (complete). */
+  private readonly completeAnswered = (
+    code: AckCode | undefined,
+    error: unknown,
+    entry: RunningTask,
+  ): void => {
+    if (code === undefined) return this.ackFailed(entry, error);
+    if (code !== 'ok') return this.stale(entry, 'complete', code);
+    const { task, series, runSeconds } = entry;
+    series.completed.inc();
+    series.endToEndSeconds.observe(Math.max(0, task.startedAt - task.createdAt) / 1000 + runSeconds);
+    if (this.logger.isLevelEnabled('debug')) entry.logger.debug({ runSeconds }, 'task completed');
+  };
 
   /** Redis is unreachable: the lease will expire and the reaper gives the task to another attempt. */
   private ackFailed(entry: RunningTask, error: unknown): void {
@@ -647,7 +656,7 @@ export class Worker {
   ): Promise<void> {
     const { task } = entry;
     const q = task.queue;
-    const series = this.metrics.forTask(q, task.type);
+    const { series } = entry;
     if (outcome.kind === 'abandoned') return;
     const retryDelayMs = backoffDelayMs(task.attempt, this.backoff, this.random);
     if (outcome.kind === 'postpone') {
@@ -722,10 +731,7 @@ export class Worker {
     entry.abandoned = 'lease_lost';
     this.running.delete(entry.task.token);
     this.slotFreed();
-    this.metrics
-      .forTask(entry.task.queue, entry.task.type)
-      .runSeconds('lease_lost')
-      .observe((performance.now() - entry.startedAt) / 1000);
+    entry.series.runSeconds('lease_lost').observe((performance.now() - entry.startedAt) / 1000);
     if (code !== 'expired') this.stale(entry, 'extend', code);
     else
       entry.logger.warn(
@@ -746,10 +752,7 @@ export class Worker {
     entry.abandoned = 'canceled';
     this.running.delete(task.token);
     this.slotFreed();
-    this.metrics
-      .forTask(task.queue, task.type)
-      .runSeconds('canceled')
-      .observe((performance.now() - entry.startedAt) / 1000);
+    entry.series.runSeconds('canceled').observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new TaskCanceledError());
     this.acks.finishCanceled(entry.partition, task).then(
       (code) => {
@@ -770,10 +773,7 @@ export class Worker {
     const { task } = entry;
     entry.abandoned = 'released';
     this.running.delete(task.token);
-    this.metrics
-      .forTask(task.queue, task.type)
-      .runSeconds('released')
-      .observe((performance.now() - entry.startedAt) / 1000);
+    entry.series.runSeconds('released').observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new ShutdownError());
     this.acks.release(entry.partition, task).then(
       (code) => {
