@@ -1223,34 +1223,24 @@ type ClaimLimit = 'concurrency' | 'rate' | 'deadline';
 
 /**
  * The claim script's task strings (two per task), which it packs into two (ADR 0054): `lengths`, the byte
- * length of each string, space-separated, and `body`, the strings one after the other. Decoded as ioredis
- * decodes each string of a reply (UTF-8); a body all ASCII (ids, numbers, most types and payloads) is made
- * one string and sliced.
+ * length of each string as a 4-byte big-endian number, and `body`, the strings one after the other. Decoded
+ * as ioredis decodes each string of a reply (UTF-8); a body all ASCII (ids, numbers, most types and
+ * payloads) is made one string and sliced.
  */
 function unpackRows(lengths: Buffer, body: Buffer): string[] {
   const rows: string[] = [];
   if (lengths.length === 0) return rows;
   const text = isAscii(body) ? body.toString('latin1') : undefined;
   let from = 0;
-  let bytes = 0;
-  for (let i = 0; i <= lengths.length; i++) {
-    const c = i < lengths.length ? lengths[i]! : SPACE;
-    if (c !== SPACE) {
-      bytes = bytes * 10 + c - DIGIT_0;
-      continue;
-    }
-    const to = from + bytes;
+  for (let i = 0; i < lengths.length; i += 4) {
+    const to = from + lengths.readUInt32BE(i);
     rows.push(text === undefined ? body.toString('utf8', from, to) : text.slice(from, to));
     from = to;
-    bytes = 0;
   }
   if (from !== body.length)
     throw new Error(`the claim reply's row lengths add up to ${from}, not ${body.length}`);
   return rows;
 }
-
-const SPACE = 0x20;
-const DIGIT_0 = 0x30;
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */
 type StatsCounts = [number, number, number, number, number, number, number, number, number, number, number];
