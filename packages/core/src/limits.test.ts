@@ -85,14 +85,12 @@ describe('Queue rate limit (sliding window on the script clock)', () => {
     const keys = [k.pendingPrefix, k.scheduled, k.retry, k.running, k.meta, k.taskPrefix, k.events, k.starts];
     const claimTwice = [String(clock.now()), 2, LEASE, 'resentNonce', 1000, k.wakeChannel, ''];
     for (let run = 0; run < 2; run++) {
-      const [, , [lengths]] = (await runScript(
-        redis,
-        'claim',
-        [...keys, k.groupPrefix],
-        claimTwice,
-        true,
-      )) as [number, number, [Buffer, Buffer]];
-      expect(lengths.length / 4).toBe(4); // two tasks, two strings each (packed: ADR 0054)
+      const [, , packed] = (await runScript(redis, 'claim', [...keys, k.groupPrefix], claimTwice, true)) as [
+        number,
+        number,
+        Buffer,
+      ];
+      expect(packed.readUInt32BE(0)).toBe(4); // two tasks, two strings each (packed: ADR 0054)
     }
     expect(await redis.zcard(k.starts)).toBe(4);
     expect(await queue.claim(10, LEASE)).toMatchObject({ tasks: [], limitedBy: 'rate' });

@@ -1121,9 +1121,9 @@ export class Queue {
   }
 
   /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
-  private claimResult([now, nextDueAt, [lengths, body], limitedBy, retryAt]: ClaimReply): ClaimResult {
+  private claimResult([now, nextDueAt, packed, limitedBy, retryAt]: ClaimReply): ClaimResult {
     if (!this.clock) observeRedisTime(this.redis, now);
-    const rows = unpackRows(lengths, body);
+    const rows = unpackRows(packed);
     const tasks: ClaimedTask[] = [];
     for (let i = 0; i < rows.length; i += 2) {
       const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
@@ -1215,31 +1215,33 @@ function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
 
 /**
  * What the claim script returns, its strings as Buffers: now, next due time (-1 = none), the leased tasks'
- * strings packed (unpackRows), the limit that held it back ('' = none; 'deadline' = refused, the caller's
+ * strings (unpackRows), the limit that held it back ('' = none; 'deadline' = refused, the caller's
  * deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
  */
-type ClaimReply = [number, number, [Buffer, Buffer], Buffer, number];
+type ClaimReply = [number, number, Buffer | Buffer[], Buffer, number];
 type ClaimLimit = 'concurrency' | 'rate' | 'deadline';
 
 /**
- * The claim script's task strings (two per task), which it packs into two (ADR 0054): `lengths`, the byte
- * length of each string as a 4-byte big-endian number, and `body`, the strings one after the other. Decoded
- * as ioredis decodes each string of a reply (UTF-8); a body all ASCII (ids, numbers, most types and
- * payloads) is made one string and sliced.
+ * The claim script's task strings (two per task): as they are for one task, else packed into one (ADR 0054),
+ * the number of strings and the byte length of each as 4-byte big-endian numbers, then the strings one after
+ * the other. Decoded as ioredis decodes each string of a reply (UTF-8); strings all ASCII (ids, numbers, most
+ * types and payloads) are made one string and sliced.
  */
-function unpackRows(lengths: Buffer, body: Buffer): string[] {
-  const rows: string[] = [];
-  if (lengths.length === 0) return rows;
-  const text = isAscii(body) ? body.toString('latin1') : undefined;
-  let from = 0;
-  for (let i = 0; i < lengths.length; i += 4) {
-    const to = from + lengths.readUInt32BE(i);
-    rows.push(text === undefined ? body.toString('utf8', from, to) : text.slice(from, to));
+function unpackRows(rows: Buffer | Buffer[]): string[] {
+  if (Array.isArray(rows)) return rows.map((row) => row.toString());
+  const count = rows.readUInt32BE(0);
+  const start = 4 + 4 * count;
+  const text = isAscii(rows.subarray(start)) ? rows.toString('latin1') : undefined;
+  const strings: string[] = [];
+  let from = start;
+  for (let i = 4; i < start; i += 4) {
+    const to = from + rows.readUInt32BE(i);
+    strings.push(text === undefined ? rows.toString('utf8', from, to) : text.slice(from, to));
     from = to;
   }
-  if (from !== body.length)
-    throw new Error(`the claim reply's row lengths add up to ${from}, not ${body.length}`);
-  return rows;
+  if (from !== rows.length)
+    throw new Error(`the claim reply's string lengths add up to ${from}, not ${rows.length}`);
+  return strings;
 }
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */

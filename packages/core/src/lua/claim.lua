@@ -29,8 +29,9 @@
                tasks were found); `now` when a grouped claim stopped at its budget with tasks maybe left
     tasks      two strings per task, "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt>
                <readyAt> <traceparent or ''> <type>" (the type last: it is the rest of the string) and the
-               payload, packed into two (ADR 0054; a client pays for every reply element it decodes):
-               {"<byte length of each string, space-separated>", "<the strings one after the other>"}
+               payload; from two tasks on packed into one string (ADR 0054; a client pays for every reply
+               element it decodes): the number of strings and the byte length of each as 4-byte big-endian
+               numbers, then the strings one after the other
     limitedBy  'deadline' (see ARGV[7]), '' or the limit that stopped the claim short of `count`: 'concurrency' (a wake message
                follows when a running task ends) or 'rate'
     retryAt    with 'rate', when the next start fits in the window, ms; else -1
