@@ -79,7 +79,7 @@ async function child(url: string): Promise<void> {
   watch(redis, (command) => {
     if (command.name !== 'fcall') return;
     const args = strings(command.args);
-    const acks = args.some((a) => a.endsWith(':done'));
+    const acks = (args[0] ?? '').startsWith('tq_complete_'); // complete and complete_and_claim (ADR 0047 names)
     const claims_ = args.some((a) => a.endsWith(':pending:'));
     const sent = clockMs();
     if (claims_) {

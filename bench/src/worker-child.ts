@@ -104,7 +104,8 @@ function reportAcks(redis: ReturnType<typeof createRedis>): void {
   const send = target.sendCommand.bind(redis);
   target.sendCommand = (command, ...rest) => {
     const result = send(command, ...rest);
-    if (command.name === 'fcall' && command.args.some((a) => typeof a === 'string' && a.endsWith(':done'))) {
+    // complete and complete_and_claim: their functions are named tq_complete_<digest>, tq_complete_and_claim_<digest>.
+    if (command.name === 'fcall' && String(command.args[0]).startsWith('tq_complete_')) {
       const args = command.args.filter((a): a is string => typeof a === 'string');
       command.promise.then(
         () => args.forEach((a) => probe.onAcked(`${queue}.${a}`)),

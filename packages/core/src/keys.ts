@@ -33,6 +33,11 @@ export const WORKER_KEYS = {
 
 /** The keys and channel of one queue. */
 export interface QueueKeys {
+  /**
+   * What every key of the queue starts with, `tq:{q}:`: the scripts of the task path (enqueue, complete) take
+   * it as their one key and derive the names below from it, spelled the same (ADR 0052).
+   */
+  base: string;
   /** Prefix of the pending LISTs, one per priority 0..9: `tq:{q}:pending:<priority>`. */
   pendingPrefix: string;
   scheduled: string;
@@ -110,6 +115,7 @@ export interface QueueKeys {
 export function queueKeys(queue: string, tag: string = queue): QueueKeys {
   const base = `tq:{${tag}}:`;
   return {
+    base,
     pendingPrefix: `${base}pending:`,
     scheduled: `${base}scheduled`,
     running: `${base}running`,

@@ -147,24 +147,13 @@ export class Queue {
     maxQueues: number,
     wait: ReplicaWait | undefined,
   ): Promise<EnqueueOutcome[]> {
-    const k = this.keys;
-    const keys = [
-      k.pendingPrefix,
-      k.scheduled,
-      k.retry,
-      k.taskPrefix,
-      k.idempotencyPrefix,
-      k.registered,
-      k.meta,
-      k.events,
-      k.groupPrefix,
-    ];
+    const keys = [this.keys.base];
     const fields: (string | number)[] = [];
     for (const t of tasks) pushEnqueueFields(fields, this.ownLocalId(t.id), t);
     // Replicas that confirmed the script's writes; checked on the reply that stored the tasks.
     let replicas = Infinity;
     const send = (justRegistered: boolean): Promise<EnqueueReply> => {
-      const args = [this.now(), maxDepth, k.wakeChannel, justRegistered ? '1' : '0', ...fields];
+      const args = [this.now(), maxDepth, justRegistered ? '1' : '0', ...fields];
       if (!wait) return this.run('enqueue', keys, args) as Promise<EnqueueReply>;
       return runScriptAndWait(this.redis, 'enqueue', keys, args, wait.replicas, wait.timeoutMs).then(
         (sent) => {
@@ -282,14 +271,9 @@ export class Queue {
   /** Finishes running tasks with an optional result (a JSON string). */
   async complete(items: (Lease & { result?: string })[]): Promise<AckCode[]> {
     if (items.length === 0) return [];
-    const k = this.keys;
-    const args: (string | number)[] = [this.now(), k.wakeChannel];
+    const args: (string | number)[] = [this.now()];
     this.pushCompletes(args, items);
-    const codes = (await this.run(
-      'complete',
-      [k.running, k.done, k.taskPrefix, k.historyPrefix, k.meta, k.events, k.groupPrefix],
-      args,
-    )) as string;
+    const codes = (await this.run('complete', [this.keys.base], args)) as string;
     return ackCodes(codes, items.length);
   }
 

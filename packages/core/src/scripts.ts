@@ -11,13 +11,13 @@ const LUA_DIR = join(__dirname, 'lua');
 
 /** Every script, by file name, with its number of KEYS. */
 const SCRIPTS = {
-  enqueue: 9,
+  enqueue: 1,
   register: 1,
   remove_queue: 15,
   due: 4,
   claim: 9,
   extend: 2,
-  complete: 7,
+  complete: 1,
   complete_and_claim: 11,
   fail: 8,
   postpone: 9,

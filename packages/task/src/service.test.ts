@@ -263,13 +263,14 @@ describe('TaskService against a real Redis', () => {
   it('stores single submissions made in one turn with one script call, each answered as if alone', async () => {
     const queue = randomQueueName();
     const client = createRedis(process.env.REDIS_URL!);
-    // Counts the enqueue script calls for this queue (its KEYS hold the idempotency prefix) on a real client.
+    // Counts the enqueue script calls for this queue (its function, with the queue's key base) on a real client.
     type Sent = { name: string; args: unknown[] };
     const target = client as unknown as { sendCommand: (c: Sent, ...rest: unknown[]) => unknown };
     const send = target.sendCommand.bind(client);
     let enqueueCalls = 0;
     target.sendCommand = (command, ...rest) => {
-      if (command.name === 'fcall' && command.args.includes(queueKeys(queue).idempotencyPrefix))
+      const [fn, , key] = command.args;
+      if (command.name === 'fcall' && String(fn).startsWith('tq_enqueue_') && key === queueKeys(queue).base)
         enqueueCalls++;
       return send(command, ...rest);
     };

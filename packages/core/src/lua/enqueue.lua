@@ -1,23 +1,18 @@
 --[[
   enqueue: adds tasks to a queue, pending or scheduled, honoring idempotency keys and a depth limit.
 
-  KEYS[1] pending prefix    tq:{q}:pending:   (lists <prefix>0..9 derived from it, same hash tag)
-  KEYS[2] scheduled         tq:{q}:scheduled  ZSET score = run-at ms
-  KEYS[3] retry             tq:{q}:retry      ZSET (counted for the depth limit)
-  KEYS[4] task prefix       tq:{q}:task:      (task hashes <prefix><id> derived from it)
-  KEYS[5] idempotency prefix tq:{q}:idem:     (<prefix><key> STRING "<fingerprint> <id>", PX window)
-  KEYS[6] registered        tq:{q}:registered STRING "1" while the queue is in tq:queues
-  KEYS[7] meta              tq:{q}:meta       HASH (events mode)
-  KEYS[8] events            tq:{q}:events     STREAM (lua/lib/events.lua)
-  KEYS[9] group prefix      tq:{q}:g:         (group keys derived from it: lib/groups.lua)
+  KEYS[1] the queue's key base  tq:{q}:  (ADR 0052: the script derives the names it uses from it, spelled
+          as in keys.ts: pending:<0..9> LISTs, scheduled and retry ZSETs (the depth limit counts them),
+          task:<id> HASHes, idem:<key> STRINGs "<fingerprint> <id>" (PX window), registered (STRING "1"
+          while the queue is in tq:queues), meta (HASH: events mode), events (STREAM, lib/events.lua), the
+          group keys g:... (lib/groups.lua), and the wake channel: '1' when a pending list was empty,
+          'due:<ms>' when a scheduled task now comes first (see wake_for_due))
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)
-  ARGV[3] wake channel: '1' when a pending list was empty, 'due:<ms>' when a scheduled task now comes
-          first (see wake_for_due)
-  ARGV[4] '1' when the caller has just added the queue to tq:queues: set KEYS[6] and write; '0': write
-          only if KEYS[6] is set
-  ARGV[5..] per task: id (its length tells the stored format, ADR 0045), type, payload, options, then one
+  ARGV[3] '1' when the caller has just added the queue to tq:queues: set `registered` and write; '0': write
+          only if `registered` is set
+  ARGV[4..] per task: id (its length tells the stored format, ADR 0045), type, payload, options, then one
             value per letter of options, in its order. options '' (the usual task) = every other field at
             its default; its letters name the fields that are not:
               p priority (0-9; default 0)          a runAt ms          d delayMs
@@ -29,7 +24,7 @@
             Fewer arguments per task cut Redis's parsing and Lua's copying of them (issue 18: ~1 k
             instructions an argument; 14 per task were sent before, mostly empty).
 
-  Returns {now, 'unregistered'} and writes nothing when KEYS[6] is missing and ARGV[4] is '0' (the queue
+  Returns {now, 'unregistered'} and writes nothing when `registered` is missing and ARGV[3] is '0' (the queue
   was removed from tq:queues, or never added): the caller registers it and calls again with '1'.
   Otherwise {now} when every task was stored, else {now, result of each task}, one string per task in
   order (a table per task cost Redis ~7 k instructions to reply, a string ~0.9 k):
@@ -45,21 +40,18 @@
 -- @include settings
 -- @include groups
 
-local pending_prefix = KEYS[1]
-local scheduled_key = KEYS[2]
-local retry_key = KEYS[3]
-local task_prefix = KEYS[4]
-local idem_prefix = KEYS[5]
-local registered_key = KEYS[6]
-local meta_key = KEYS[7]
-local events_key = KEYS[8]
-local group_prefix = KEYS[9]
+local base = KEYS[1]
+local pending_prefix = base .. 'pending:'
+local task_prefix = base .. 'task:'
+local meta_key = base .. 'meta'
+local wake_channel = base .. 'wake'
+-- scheduled, retry and idem: are named where a call uses them (a name costs ~0.6 k instructions).
 
 local now, now_arg = resolve_now(ARGV[1])
 local max_depth = tonumber(ARGV[2])
-local wake_channel = ARGV[3]
-local just_registered = ARGV[4] == '1'
-local events = events_target(meta_key, events_key, now)
+local just_registered = ARGV[3] == '1'
+local registered_key = base .. 'registered'
+local events = events_target(meta_key, base .. 'events', now)
 
 if just_registered then
   redis.call('SET', registered_key, '1')
@@ -68,11 +60,12 @@ elseif redis.call('EXISTS', registered_key) == 0 then
 end
 
 local woke = false
-local qs = queue_state(meta_key, group_prefix, wake_channel)
+local qs = queue_state(meta_key, base .. 'g:', wake_channel)
 local scheduled_due = nil -- a due_tracker, made by the first scheduled task of the call
 local depth = 0
 if max_depth > 0 then
-  depth = pending_count(qs, pending_prefix) + redis.call('ZCARD', scheduled_key) + redis.call('ZCARD', retry_key)
+  depth = pending_count(qs, pending_prefix) + redis.call('ZCARD', base .. 'scheduled')
+    + redis.call('ZCARD', base .. 'retry')
 end
 
 -- Ids already stored: a call that ran and is sent again after a lost reply stores nothing twice. A call of
@@ -83,9 +76,9 @@ end
 -- tasks' hash keys in order (made once, for the EXISTS and the stores).
 local ask_each = true
 local task_keys, stored_now, to_push = nil, nil, nil
-if ARGV[8] and #ARGV > 8 + #ARGV[8] then
+if ARGV[7] and #ARGV > 7 + #ARGV[7] then
   task_keys = {}
-  local i = 5
+  local i = 4
   while i <= #ARGV do
     task_keys[#task_keys + 1] = task_prefix .. ARGV[i]
     i = i + 4 + #ARGV[i + 3]
@@ -157,7 +150,7 @@ local function store_task(i, o, id, task_key)
   local priority, run_at, delay_ms, max_attempts, timeout_ms, idem_key, fingerprint, previous, idem_window_ms,
     traceparent, group = task_options(i, o)
   if idem_key ~= '' then
-    local seen = redis.call('GET', idem_prefix .. idem_key)
+    local seen = redis.call('GET', base .. 'idem:' .. idem_key)
     if seen then
       local sep = string.find(seen, ' ', 1, true)
       local stored = string.sub(seen, 1, sep - 1)
@@ -201,7 +194,7 @@ local function store_task(i, o, id, task_key)
     fields[#fields + 1] = timeout_ms
   end
   if idem_key ~= '' then
-    redis.call('SET', idem_prefix .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
+    redis.call('SET', base .. 'idem:' .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
     fields[#fields + 1] = 'idempotencyKey'
     fields[#fields + 1] = idem_key
   end
@@ -220,6 +213,7 @@ local function store_task(i, o, id, task_key)
     local due_arg = run_at ~= '' and run_at or int_arg(due)
     fields[#fields + 1] = 'runAt'
     fields[#fields + 1] = due_arg
+    local scheduled_key = base .. 'scheduled'
     scheduled_due = scheduled_due or due_tracker(scheduled_key)
     track_due(scheduled_due, due)
     redis.call('ZADD', scheduled_key, due_arg, id)
@@ -268,7 +262,7 @@ end
 
 local results = { now }
 local all_created = true
-local i = 5
+local i = 4
 local n = 0
 while i <= #ARGV do
   local o = ARGV[i + 3]
