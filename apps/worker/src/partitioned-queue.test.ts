@@ -170,11 +170,14 @@ describe('a worker on a partitioned queue (ADR 0040)', () => {
     const cancel = deferred();
     const h = await startHarness({
       partitions: PARTITIONS,
-      visibilityTimeoutMs: 600, // extends every 200 ms: a handler outliving the lease needs them
+      // Extends every ~670 ms: a handler outliving the lease needs them. A lease of 2 s, not less: past it
+      // without an extension (an event loop or Redis stalled that long on a busy machine) the worker gives
+      // the task up by design (ADR 0006) and, with no reaper here, it would never end.
+      visibilityTimeoutMs: 2000,
       handlers: {
         slow: async (ctx) => {
           await ctx.progress(50);
-          await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than the lease
+          await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the lease
           return 'ok';
         },
         long: async ({ signal }) => {
