@@ -394,13 +394,19 @@ describe('Queue against a real Redis', () => {
     });
   });
 
-  it("tells idle workers when a delayed or retried task comes first ('due:<ms>'), and nothing for a later one", async () => {
-    const { queue } = freshQueue(redis);
+  /** A connection subscribed to `queue`'s wake channel, and the messages it has received so far. */
+  async function listenToWakes(queue: Queue): Promise<{ subscriber: RedisClient; messages: string[] }> {
     // Single-node and cluster clients both have duplicate(), with signatures TypeScript cannot unify.
     const subscriber = (redis.duplicate as () => RedisClient).call(redis);
     const messages: string[] = [];
     subscriber.on('message', (_channel: string, message: string) => messages.push(message));
     await subscriber.subscribe(queue.keys.wakeChannel);
+    return { subscriber, messages };
+  }
+
+  it("tells idle workers when a delayed or retried task comes first ('due:<ms>'), and nothing for a later one", async () => {
+    const { queue } = freshQueue(redis);
+    const { subscriber, messages } = await listenToWakes(queue);
     try {
       await enqueue(queue, { delayMs: 500 });
       await enqueue(queue, { delayMs: 800 }); // later than the first: workers already wake before it
@@ -422,10 +428,7 @@ describe('Queue against a real Redis', () => {
 
   it('wakes idle workers once for a batch that fills an empty pending list, not for one that adds to a list', async () => {
     const { queue } = freshQueue(redis);
-    const subscriber = (redis.duplicate as () => RedisClient).call(redis);
-    const messages: string[] = [];
-    subscriber.on('message', (_channel: string, message: string) => messages.push(message));
-    await subscriber.subscribe(queue.keys.wakeChannel);
+    const { subscriber, messages } = await listenToWakes(queue);
     try {
       await enqueue(queue, { maxAttempts: 5 }, { maxAttempts: 5 }, { maxAttempts: 5 }); // empty: '1'
       await enqueue(queue, { maxAttempts: 5 }, { maxAttempts: 5 }); // the list holds 3: nothing
