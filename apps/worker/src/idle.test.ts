@@ -152,6 +152,8 @@ describe('idle worker', () => {
       idlePollMs: 60_000, // only a wake message can explain a start
       concurrency: 10,
       start: false,
+      // One queue's own claims: on a partitioned queue the held claim could be on a partition a is not in.
+      partitions: 0,
       handlers: { ping: (ctx) => Promise.resolve(started.push(String(ctx.payload))) },
     });
     // Holds back the answer of the worker's next claim: Redis has run it, the worker does not know yet.

@@ -1,4 +1,5 @@
 import {
+  PartitionedQueue,
   Queue,
   ScheduleStore,
   createRedis,
@@ -10,7 +11,7 @@ import {
 } from '@tq/core';
 import { freePort, metricSample, randomQueueName, waitFor } from '@tq/testing';
 import type { Service } from './support/service';
-import { Stack } from './support/stack';
+import { PARTITIONS, Stack } from './support/stack';
 
 /**
  * Issue 14's promises with real processes: the stock API, reapers and workers as child processes on a
@@ -96,7 +97,7 @@ async function startWorkers(
 }
 
 /** Waits until every task of `ids` is done; returns their records. */
-function allDone(stack: Stack, queue: Queue, ids: string[]): Promise<TaskRecord[]> {
+function allDone(stack: Stack, queue: Pick<Queue, 'getTask'>, ids: string[]): Promise<TaskRecord[]> {
   return stack.until(
     undefined,
     async () => {
@@ -296,7 +297,9 @@ describe('cron schedules with real reaper processes', () => {
 
 describe('rate and concurrency limits with real worker processes', () => {
   it('with a rate limit of 20 per second, 4 workers x 50 slots start no more than 20 tasks in any 1-second window', async () => {
-    const queue = new Queue(redis, randomQueueName('rate'));
+    // Made with the suite's partitions (TQ_TEST_PARTITIONS; ADR 0040): each partition holds its share of the
+    // limit and gets a share of the tasks, as a producer of a partitioned queue spreads them.
+    const queue = await PartitionedQueue.create(redis, randomQueueName('rate'), PARTITIONS);
     await queue.setLimits({ rate: { max: 20, periodMs: 1000 } });
     const workers = await startWorkers(stack, 'rate', 4, {
       QUEUES: queue.name,
@@ -323,7 +326,7 @@ describe('rate and concurrency limits with real worker processes', () => {
   });
 
   it('a concurrency limit of 5 is never exceeded across 3 worker processes', async () => {
-    const queue = new Queue(redis, randomQueueName('concurrency'));
+    const queue = await PartitionedQueue.create(redis, randomQueueName('concurrency'), PARTITIONS);
     await queue.setLimits({ concurrency: 5 });
     const workers = await startWorkers(stack, 'concurrency', 3, {
       QUEUES: queue.name,
