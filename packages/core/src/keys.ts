@@ -34,8 +34,9 @@ export const WORKER_KEYS = {
 /** The keys and channel of one queue. */
 export interface QueueKeys {
   /**
-   * What every key of the queue starts with, `tq:{q}:`: the scripts of the task path (enqueue, complete) take
-   * it as their one key and derive the names below from it, spelled the same (ADR 0052).
+   * What every key of the queue starts with, `tq:{q}:`: the scripts of the task path (enqueue, complete, claim,
+   * complete_and_claim) take it as their one key and derive the names below from it, spelled the same (ADR
+   * 0052, 0056).
    */
   base: string;
   /** Prefix of the pending LISTs, one per priority 0..9: `tq:{q}:pending:<priority>`. */

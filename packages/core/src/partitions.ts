@@ -11,7 +11,7 @@ import {
   parseEventPositions,
   readEventsMerged,
 } from './partition-inspection';
-import { Queue } from './queue';
+import { DEFAULT_PROMOTE_LIMIT, Queue } from './queue';
 import { runScript, type RedisClient } from './scripts';
 import type {
   AckCode,
@@ -537,7 +537,12 @@ export class PartitionedQueue {
    * `count` tasks are leased or each was tried once, so a busy queue costs one script per claim and an
    * idle one N. Limits hold per partition as their shares (see {@link setLimits}).
    */
-  async claim(count: number, leaseMs: number, promoteLimit = 1000, workerId = ''): Promise<ClaimResult> {
+  async claim(
+    count: number,
+    leaseMs: number,
+    promoteLimit = DEFAULT_PROMOTE_LIMIT,
+    workerId = '',
+  ): Promise<ClaimResult> {
     const results: ClaimResult[] = [];
     let wanted = count;
     for (let tried = 0; tried < this.count && wanted > 0; tried++) {
@@ -560,7 +565,7 @@ export class PartitionedQueue {
     items: (Lease & { result?: string })[],
     count: number,
     leaseMs: number,
-    promoteLimit = 1000,
+    promoteLimit = DEFAULT_PROMOTE_LIMIT,
     workerId = '',
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     // One partition: its script checks that each id is one of its own.

@@ -463,6 +463,18 @@ describe('Queue against a real Redis', () => {
     expect(await expectConsistent(queue, [atTime!])).toEqual({ [atTime!]: 'pending' });
   });
 
+  it('promotes and claims a due task of a queue whose meta hash holds only fields a claim does not read', async () => {
+    // Partition 0 of a partitioned queue keeps its layout there: the claim reads the hash as no settings, and
+    // still finds the delayed task (ADR 0056: one EXISTS of meta, scheduled and retry counts all three).
+    const { queue, clock } = freshQueue(redis);
+    await redis.hset(queue.keys.meta, 'partitionGen', '0');
+    const [delayed] = await enqueue(queue, { delayMs: 1000 });
+    const early = await queue.claim(10, LEASE);
+    expect(early).toMatchObject({ tasks: [], nextDueAt: clock.now() + 1000 });
+    clock.advance(1000);
+    expect((await queue.claim(10, LEASE)).tasks.map((t) => t.id)).toEqual([delayed]);
+  });
+
   it('claims higher priorities first and FIFO within a priority', async () => {
     const { queue } = freshQueue(redis);
     const ids = await enqueue(

@@ -3,31 +3,21 @@
   finished and leases the next ones in one round trip (like BullMQ's moveToFinished with fetchNext). Each
   half does exactly what `complete` and `claim` do (lua/lib/finish.lua, lua/lib/claim.lua).
 
-  KEYS[1..9] and ARGV[1..8] are claim's (claim.lua) in its order, so one builder in queue.ts makes both calls;
-  complete's keys follow.
-  KEYS[1] pending prefix  tq:{q}:pending:  (lists <prefix>0..9 derived from it)
-  KEYS[2] scheduled       tq:{q}:scheduled
-  KEYS[3] retry           tq:{q}:retry
-  KEYS[4] running         tq:{q}:running   ZSET score = lease deadline ms
-  KEYS[5] meta            tq:{q}:meta      HASH (paused, grouped, limits: lib/settings.lua; events mode)
-  KEYS[6] task prefix     tq:{q}:task:
-  KEYS[7] events          tq:{q}:events    STREAM (lua/lib/events.lua)
-  KEYS[8] starts          tq:{q}:starts    ZSET: the rate window (lib/limits.lua)
-  KEYS[9] group prefix    tq:{q}:g:        (group keys derived from it: lib/groups.lua)
-  KEYS[10] done           tq:{q}:done      ZSET score = finished-at ms (retention trims it)
-  KEYS[11] history prefix tq:{q}:history:  (per-hour counts <prefix><hour>, see lib/history.lua)
+  KEYS[1] the queue's key base  tq:{q}:  as claim's (claim.lua), which also names done (ZSET score =
+          finished-at ms, retention trims it) and history:<hour> (per-hour counts, lib/history.lua)
 
+  ARGV[1..7] are claim's (claim.lua) in its order, so one builder in queue.ts makes both calls; here each is
+  sent, the defaults too: complete's arguments follow them.
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] count: most tasks to lease
   ARGV[3] lease ms
   ARGV[4] token nonce: random per call, without spaces; the lease token is "<nonce>.<n>"
-  ARGV[5] most due tasks to promote from each of scheduled and retry
-  ARGV[6] wake channel
-  ARGV[7] caller's deadline, ms on the clock of `now` ('' = none): past it the completes still run (a
+  ARGV[5] caller's deadline, ms on the clock of `now` ('' = none): past it the completes still run (a
           lease token makes them safe whenever they run) but the claim leases nothing (as claim, ADR 0006)
-  ARGV[8] the claiming worker's id, stored on each leased task as `worker` ('' = none)
-  ARGV[9] what each task to complete carries: '2' id and lease token; '3' id, lease token, result JSON
-  ARGV[10..] the tasks to complete first (as complete's ARGV[3..])
+  ARGV[6] the claiming worker's id, stored on each leased task as `worker` ('' = none)
+  ARGV[7] most due tasks to promote from each of scheduled and retry
+  ARGV[8] what each task to complete carries: '2' id and lease token; '3' id, lease token, result JSON
+  ARGV[9..] the tasks to complete first (as complete's ARGV[3..])
 
   Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` as complete returns them ('' when every
   task was completed, else one code per task joined by spaces); the rest as claim returns it.
@@ -41,39 +31,34 @@
 -- @include claim
 -- @include history
 
-local pending_prefix = KEYS[1]
-local scheduled_key = KEYS[2]
-local retry_key = KEYS[3]
-local running_key = KEYS[4]
-local meta_key = KEYS[5]
-local task_prefix = KEYS[6]
-local events_key = KEYS[7]
-local starts_key = KEYS[8]
-local group_prefix = KEYS[9]
-local done_key = KEYS[10]
-local history_prefix = KEYS[11]
+local k = claim_names(KEYS[1])
 
 local now, now_arg = resolve_now(ARGV[1])
-local count = tonumber(ARGV[2])
-local lease_ms = tonumber(ARGV[3])
-local nonce = ARGV[4]
-local promote_limit = ARGV[5] -- a string: it goes to Redis as it came (int_arg)
-local wake_channel = ARGV[6]
-local qs = queue_state(meta_key, group_prefix, wake_channel, now_arg)
-local events = settings_and_events(qs, events_key, now)
+local qs = queue_state(k.meta, k.group, k.wake, now_arg)
+local events, delayed = claim_settings(qs, k.scheduled, k.retry, k.events, now)
 
-local codes, completed = complete_tasks(qs, running_key, done_key, task_prefix, now, events, ARGV, 10,
-  tonumber(ARGV[9]))
-count_ended(history_prefix, now, completed, 0)
+-- The completed tasks leave the running set after the claim's leases have joined it (ADR 0056): at 1x100 the
+-- set then holds old and new leases for a moment, goes past zset-max-listpack-entries (128) once and stays a
+-- skiplist, instead of emptying every call and taking each batch one by one into a listpack, which scans the
+-- whole set per entry added or removed (~20 k of ~110 k instructions per task).
+local codes, completed, moving = complete_tasks(qs, k.running, k.done, k.task, now, events, ARGV, 9,
+  tonumber(ARGV[8]), true)
+if moving and completed > 1 then
+  qs.ended_running = completed - 1 -- the first left at once (complete_tasks)
+end
+count_ended(k.history, now, completed, 0)
 local claimed
-if past_deadline(ARGV[7], now) then
+if past_deadline(ARGV[5], now) then
   claimed = late_claim(now)
 else
-  claimed = claim_tasks(qs, pending_prefix, scheduled_key, retry_key, running_key, starts_key, task_prefix, now,
-    count, lease_ms, nonce, promote_limit, events, ARGV[8])
+  claimed = claim_tasks(qs, k, now, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[7], events, ARGV[6],
+    delayed)
+end
+if moving then
+  move_ended(k.running, k.done, qs.now_arg or now, moving)
 end
 -- The completes may have freed room under the concurrency limit that this claim did not fill.
-running_ended(qs, running_key, completed - #claimed[3] / 2)
+running_ended(qs, k.running, completed - #claimed[3] / 2)
 send_wake(qs)
 -- The tasks packed (packed_rows, ADR 0054): a few reply elements per call.
 return { codes, claimed[1], claimed[2], packed_rows(claimed[3]), claimed[4], claimed[5] }

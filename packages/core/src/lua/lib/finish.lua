@@ -61,8 +61,10 @@ end
 -- completed, else one code per task ('ok', 'not_found' or 'lease_lost') joined by spaces; then how many were
 -- completed. A call of several tasks moves them to done together at its end (move_ended); one task goes at
 -- once, without the tables (each table costs a call ~1-2 k instructions with its garbage collection).
--- `events`: the event stream target (events_target) or nil.
-local function complete_tasks(qs, running_key, done_key, task_prefix, now, events, argv, first, stride)
+-- `events`: the event stream target (events_target) or nil. `defer_move` (complete_and_claim): a call of several
+-- tasks leaves their move to the caller, who gets their ids third (move_ended); all but the first are then still
+-- in running.
+local function complete_tasks(qs, running_key, done_key, task_prefix, now, events, argv, first, stride, defer_move)
   local at = qs.now_arg or now
   local ended = #argv >= first + stride and {} or nil
   local completed = 0
@@ -97,8 +99,9 @@ local function complete_tasks(qs, running_key, done_key, task_prefix, now, event
       codes[#codes + 1] = code
     end
   end
-  if ended then
+  if ended and not defer_move then
     move_ended(running_key, done_key, at, ended)
+    ended = nil
   end
-  return codes and table.concat(codes, ' ') or '', completed
+  return codes and table.concat(codes, ' ') or '', completed, ended
 end

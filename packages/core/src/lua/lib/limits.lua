@@ -10,11 +10,12 @@
 -- them back) at once.
 
 -- How many of `count` tasks the limits let a claim start now, and which limit allows the fewest ('' when
--- neither allows fewer than `count`).
-local function claim_allowance(s, running_key, starts_key, now, count)
+-- neither allows fewer than `count`). `ended`: entries of the running set whose lease this call has already
+-- ended (complete_and_claim moves them out after its claim).
+local function claim_allowance(s, running_key, starts_key, now, count, ended)
   local allowed, limited_by = count, ''
   if s.concurrency then
-    local free = s.concurrency - redis.call('ZCARD', running_key)
+    local free = s.concurrency - (redis.call('ZCARD', running_key) - ended)
     if free < allowed then
       allowed, limited_by = math.max(free, 0), 'concurrency'
     end

@@ -4,9 +4,11 @@
 -- The state of one script call over one queue: its meta hash and group prefix (tq:{q}:meta, tq:{q}:g:),
 -- the settings once read, and whether the workers waiting on `wake_channel` must be woken at the end.
 -- `now_arg`: the call's time as resolve_now's string (nil = none: the number goes to Redis as it is).
+-- `ended_running`: entries of the running set whose lease the call has ended but not yet moved out (set by
+-- complete_and_claim; a claim's concurrency limit does not count them).
 local function queue_state(meta_key, group_prefix, wake_channel, now_arg)
   return { meta = meta_key, group_prefix = group_prefix, wake_channel = wake_channel, settings = nil, wake = false,
-    now_arg = now_arg }
+    now_arg = now_arg, ended_running = 0 }
 end
 
 -- The queue's settings from its meta hash: paused, grouped (it holds or held a task with a group), and
@@ -30,16 +32,35 @@ local function settings(qs)
   return qs.settings
 end
 
--- The settings (as settings) and the event stream target (as events_target) in one read of the meta hash,
--- for the scripts every task goes through (claim, complete, complete_and_claim): one HMGET fewer per call.
-local function settings_and_events(qs, events_key, now)
+-- For claim and complete_and_claim (ADR 0056): the settings (as settings), the event stream target (as
+-- events_target) and whether scheduled or retry holds a task. The usual queue has no meta hash (no setting,
+-- no events mode, not grouped) and nothing delayed: one EXISTS of the three keys says so, and the HMGET of
+-- eight fields (~10 k instructions with its reply) is left out. A meta hash holding other fields only (the
+-- partition layout, a lapsed field) reads as no settings, as before. Returns the event target (or nil),
+-- then `delayed`.
+local function claim_settings(qs, scheduled_key, retry_key, events_key, now)
+  local found = redis.call('EXISTS', qs.meta, scheduled_key, retry_key)
+  if found == 0 then
+    qs.settings = { paused = false, grouped = false } -- a table per call: mark_grouped may change it
+    return nil, false
+  end
   local f = redis.call('HMGET', qs.meta, 'paused', 'grouped', 'rateMax', 'ratePeriodMs', 'concurrency',
     'groupConcurrency', 'events', 'eventsUntil')
   qs.settings = settings_from(f)
-  if events_written(f[7], f[8], now) then
-    return events_key
+  local delayed = found >= 2
+  if found == 1 then
+    -- One of the three: the meta hash when it holds a field read here; else ask the two sets.
+    local meta_read = false
+    for i = 1, 8 do
+      meta_read = meta_read or f[i] ~= false
+    end
+    delayed = not meta_read and redis.call('EXISTS', scheduled_key, retry_key) > 0
   end
-  return nil
+  local events = nil
+  if events_written(f[7], f[8], now) then
+    events = events_key
+  end
+  return events, delayed
 end
 
 -- Call once `ended` tasks have left running: when that took the queue below its concurrency limit, the
