@@ -244,6 +244,11 @@ async function check(sequences: fc.Arbitrary<Action[]>): Promise<void> {
               break;
             case 'completeAndClaim': {
               const lease = take(a.pick);
+              // A worker holds a task of partition i only through a layout that has partition i (it claimed
+              // it so): one that opened the queue before a grow reads the layout again first.
+              if (lease && (parseTaskId(lease.id)!.partition ?? 0) >= workers[a.worker]!.count) {
+                workers[a.worker] = await PartitionedQueue.open(redis, name, clock);
+              }
               const r = await workers[a.worker]!.completeAndClaim(lease ? [lease] : [], a.count, 1000);
               if (lease) stale.push(lease);
               leased(r.claim.tasks);
