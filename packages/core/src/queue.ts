@@ -1,7 +1,7 @@
-import { isAscii } from 'node:buffer';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
 import { callDeadline, observeRedisTime } from './call-deadline';
+import { readClaimedTasks } from './claim-reply';
 import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { EnqueueGate } from './enqueue-gate';
@@ -18,7 +18,6 @@ import type {
   FinishCanceledCode,
   RunNowCode,
   TaskActionResult,
-  ClaimedTask,
   EnqueueOutcome,
   EventsMode,
   FailCode,
@@ -1098,35 +1097,13 @@ export class Queue {
     return [this.now(), count, leaseMs, newLeaseNonce(), await this.deadline(), workerId, promoteLimit];
   }
 
-  /** Reads the claim script's reply: two strings per task, its fields (the type last) and its payload. */
+  /** Reads the claim script's reply: the leased tasks (readClaimedTasks) and what held the claim back. */
   private claimResult([now, nextDueAt, packed, limitedBy, retryAt]: ClaimReply): ClaimResult {
     if (!this.clock) observeRedisTime(this.redis, now);
-    const rows = unpackRows(packed);
-    const tasks: ClaimedTask[] = [];
-    for (let i = 0; i < rows.length; i += 2) {
-      const [id, token, attempt, maxAttempts, timeoutMs, createdAt, readyAt, traceparent, type] = splitFields(
-        rows[i]!,
-        9,
-      );
-      tasks.push({
-        id: this.fullId(id!),
-        queue: this.name,
-        token: token!,
-        attempt: Number(attempt),
-        type: type!,
-        payload: rows[i + 1]!,
-        maxAttempts: Number(maxAttempts),
-        timeoutMs: timeoutMs === '' ? undefined : Number(timeoutMs),
-        createdAt: Number(createdAt),
-        readyAt: Number(readyAt),
-        startedAt: now,
-        traceparent: traceparent || undefined,
-      });
-    }
     return {
       now,
       nextDueAt: nextDueAt < 0 ? null : nextDueAt,
-      tasks,
+      tasks: readClaimedTasks(packed, { queue: this.name, idPrefix: this.idPrefix, now }),
       limitedBy: limitedBy.length === 0 ? null : (limitedBy.toString('latin1') as ClaimLimit),
       retryAt: retryAt < 0 ? null : retryAt,
     };
@@ -1193,34 +1170,11 @@ function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
 
 /**
  * What the claim script returns, its strings as Buffers: now, next due time (-1 = none), the leased tasks'
- * strings (unpackRows), the limit that held it back ('' = none; 'deadline' = refused, the caller's
+ * strings (readClaimedTasks), the limit that held it back ('' = none; 'deadline' = refused, the caller's
  * deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
  */
 type ClaimReply = [number, number, Buffer | Buffer[], Buffer, number];
 type ClaimLimit = 'concurrency' | 'rate' | 'deadline';
-
-/**
- * The claim script's task strings (two per task): as they are for one task, else packed into one (ADR 0054),
- * the number of strings and the byte length of each as 4-byte big-endian numbers, then the strings one after
- * the other. Decoded as ioredis decodes each string of a reply (UTF-8); strings all ASCII (ids, numbers, most
- * types and payloads) are made one string and sliced.
- */
-function unpackRows(rows: Buffer | Buffer[]): string[] {
-  if (Array.isArray(rows)) return rows.map((row) => row.toString());
-  const count = rows.readUInt32BE(0);
-  const start = 4 + 4 * count;
-  const text = isAscii(rows.subarray(start)) ? rows.toString('latin1') : undefined;
-  const strings: string[] = [];
-  let from = start;
-  for (let i = 4; i < start; i += 4) {
-    const to = from + rows.readUInt32BE(i);
-    strings.push(text === undefined ? rows.toString('utf8', from, to) : text.slice(from, to));
-    from = to;
-  }
-  if (from !== rows.length)
-    throw new Error(`the claim reply's string lengths add up to ${from}, not ${rows.length}`);
-  return strings;
-}
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */
 type StatsCounts = [number, number, number, number, number, number, number, number, number, number, number];
@@ -1273,19 +1227,6 @@ function actionResults<Code extends string>(ids: string[], rows: [Code, string][
     code,
     status: status === '' ? null : (status as TaskStatus),
   }));
-}
-
-/** Splits `packed` at its first `count - 1` spaces; the last field is the rest (it may hold spaces). */
-function splitFields(packed: string, count: number): string[] {
-  const fields: string[] = [];
-  let from = 0;
-  for (let i = 1; i < count; i++) {
-    const at = packed.indexOf(' ', from);
-    fields.push(packed.slice(from, at));
-    from = at + 1;
-  }
-  fields.push(packed.slice(from));
-  return fields;
 }
 
 /** The names of every queue that has received a task. */
