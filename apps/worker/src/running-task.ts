@@ -25,6 +25,8 @@ export class RunningTask {
   result: string | undefined = undefined;
   /** The handler's run time, s, once it settled. */
   runSeconds = 0;
+  /** Its place in the worker's RunningTasks; -1 when not in them. */
+  slot = -1;
   /** Set once the worker gave the task up; the handler's outcome is then ignored. */
   abandoned?: 'lease_lost' | 'released' | 'canceled';
   /** Called with the entry and the reason when the signal fires (set by runTask). */

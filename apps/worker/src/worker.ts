@@ -33,6 +33,7 @@ import { WorkerMetrics, type AckOperation } from './metrics';
 import type { Outcome } from './outcome';
 import { runTask } from './run-task';
 import { RunningTask } from './running-task';
+import { RunningTasks } from './running-tasks';
 import { serializeResult } from './serialize-result';
 import type { WorkerOptions, WorkerStatus } from './worker-options';
 import { Waker } from './waker';
@@ -62,7 +63,7 @@ export class Worker {
   private readonly current = new Map<string, PartitionedQueue>();
   /** The directory's answer each queue's layout was last taken from. */
   private readonly opened = new Map<string, Promise<PartitionedQueue>>();
-  private readonly running = new Map<string, RunningTask>();
+  private readonly running = new RunningTasks();
   private readonly metrics: WorkerMetrics;
   private readonly logger: Logger;
   private readonly waker: Waker;
@@ -577,7 +578,7 @@ export class Worker {
       this.releaseRunning(entry);
       return;
     }
-    this.running.set(task.token, entry);
+    this.running.add(entry);
     this.deadlines.add(entry);
     this.leases.add(entry);
     const { series } = entry;
@@ -605,7 +606,7 @@ export class Worker {
   private finished(entry: RunningTask, outcome: Outcome): void {
     if (entry.abandoned) return; // lease lost or released: the task is someone else's now
     const runSeconds = (performance.now() - entry.startedAt) / 1000;
-    this.running.delete(entry.task.token);
+    this.running.delete(entry);
     this.slotFreed();
     if (outcome.kind === 'success') {
       this.complete(entry, outcome.result, runSeconds);
@@ -729,7 +730,7 @@ export class Worker {
   private loseLease(entry: RunningTask, code: AckCode | 'expired'): void {
     if (entry.abandoned) return;
     entry.abandoned = 'lease_lost';
-    this.running.delete(entry.task.token);
+    this.running.delete(entry);
     this.slotFreed();
     entry.series.runSeconds('lease_lost').observe((performance.now() - entry.startedAt) / 1000);
     if (code !== 'expired') this.stale(entry, 'extend', code);
@@ -750,7 +751,7 @@ export class Worker {
     if (entry.abandoned) return;
     const { task } = entry;
     entry.abandoned = 'canceled';
-    this.running.delete(task.token);
+    this.running.delete(entry);
     this.slotFreed();
     entry.series.runSeconds('canceled').observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new TaskCanceledError());
@@ -772,7 +773,7 @@ export class Worker {
   private releaseRunning(entry: RunningTask): void {
     const { task } = entry;
     entry.abandoned = 'released';
-    this.running.delete(task.token);
+    this.running.delete(entry);
     entry.series.runSeconds('released').observe((performance.now() - entry.startedAt) / 1000);
     entry.abort(new ShutdownError());
     this.acks.release(entry.partition, task).then(
