@@ -19,9 +19,16 @@ type CompleteItem = Lease & { result?: string };
  */
 export type AckCallback<Code, Item = unknown> = (code: Code | undefined, error: unknown, item: Item) => void;
 
-interface Pending<Item, Code> {
-  item: Item;
-  done: AckCallback<Code, Item>;
+/**
+ * An acknowledgement waiting for its call's answer. A class, not an object literal: V8 tracks a literal's
+ * survival, and these all live through a round trip, so it put every later one straight into the old
+ * generation, where only a full GC frees it and the running task it holds with it (ADR 0058).
+ */
+class Pending<Item, Code> {
+  constructor(
+    readonly item: Item,
+    readonly done: AckCallback<Code, Item>,
+  ) {}
 }
 
 /** The acknowledgements of one kind for one partition: those waiting, and whether a call with others is out. */
@@ -83,7 +90,7 @@ export class AckBuffer {
    * is read when its call is sent, and handed back to `done`.
    */
   completeThen<Item extends CompleteItem>(queue: Queue, item: Item, done: AckCallback<AckCode, Item>): void {
-    this.push(queue, 'complete', { item, done } as Pending<unknown, AckCode>);
+    this.push(queue, 'complete', new Pending(item, done) as Pending<unknown, AckCode>);
   }
 
   /** Records a failed attempt (retry or dead). */
@@ -142,11 +149,13 @@ export class AckBuffer {
 
   private add<Code>(queue: Queue, op: Op, item: unknown): Promise<Code> {
     return new Promise<Code>((resolve, reject) =>
-      this.push(queue, op, {
-        item,
-        done: (code: Code | undefined, error?: unknown) =>
+      this.push(
+        queue,
+        op,
+        new Pending(item, (code: Code | undefined, error?: unknown) =>
           code === undefined ? reject(error as Error) : resolve(code),
-      }),
+        ),
+      ),
     );
   }
 
