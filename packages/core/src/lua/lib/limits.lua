@@ -5,9 +5,15 @@
 -- token and task id, score = start ms: the id keeps apart two runs of one claim, which share their lease
 -- tokens when a dropped connection made the client resend it); a claim first drops the entries older than
 -- the window, so the log never holds more than rate_max entries (more only after the limit is lowered,
--- until they age out), and it expires rate_period ms after the last start.
+-- until they age out), and it expires STARTS_KEEP_MIN_MS or rate_period ms after the last start, whichever is
+-- later. The expiry only frees memory (the window is the scores'): it runs on Redis's clock, while the window
+-- runs on the script's, which a caller may give (a test's manual clock): expired after exactly one period on
+-- Redis's clock, a log went while a stopped manual clock still had its starts in the window (the randomized
+-- test saw two starts in a window of one, on a busy machine).
 -- Concurrency: at most `concurrency` tasks in running (leases held, expired ones until the reaper takes
 -- them back) at once.
+
+local STARTS_KEEP_MIN_MS = 60000
 
 -- How many of `count` tasks the limits let a claim start now, and which limit allows the fewest ('' when
 -- neither allows fewer than `count`). `ended`: entries of the running set whose lease this call has already
@@ -39,7 +45,7 @@ local function log_starts(s, starts_key, now, started)
       args[#args + 1] = member
     end
     redis.call(unpack(args))
-    redis.call('PEXPIRE', starts_key, s.rate_period + 1)
+    redis.call('PEXPIRE', starts_key, math.max(s.rate_period + 1, STARTS_KEEP_MIN_MS))
   end
 end
 
