@@ -83,6 +83,21 @@ describe('ScheduleStore', () => {
     expect((await store.fireDue(name)).created.size).toBe(0);
   });
 
+  it('counts slots from its creation: the first slot it fires is after its createdAt', async () => {
+    // A clock that moves on each read, from just before a whole second: create reads the time more than once.
+    let ms = Date.UTC(2026, 0, 1) - 1;
+    const clock = { now: () => ms++ };
+    const name = randomQueueName('sched');
+    const store = new ScheduleStore(redis, clock);
+    const created = await store.create(definition(name));
+    expect(created.cursor).toBe(created.createdAt);
+    ms = created.createdAt + 3 * SECOND;
+    await store.fireDue(name);
+    const slots = (await firedTasks(new Queue(redis, name, clock))).map((t) => t.slot);
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.every((slot) => slot > created.createdAt)).toBe(true);
+  });
+
   it('turns each slot into exactly one task when two reapers fire at once, every step', async () => {
     const { clock, queue, name } = fresh();
     const a = new ScheduleStore(redis, clock);

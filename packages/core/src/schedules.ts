@@ -166,7 +166,9 @@ export class ScheduleStore {
     await this.claimId(def.id, def.queue, maxSchedules);
     const now = await this.now();
     const nextAt = def.paused ? null : cron.next(now);
-    const [code] = await this.save(def.queue, 'create', '', def.id, nextAt, {
+    // One instant for createdAt and the cursor: read apart, a second could begin between them, and the
+    // schedule fired a slot before its own createdAt.
+    const [code] = await this.save(def.queue, now, 'create', '', def.id, nextAt, {
       ...definitionFields(def),
       cursor: now,
     });
@@ -240,7 +242,7 @@ export class ScheduleStore {
         next.cron !== current.cron || next.timezone !== current.timezone || (current.paused && !next.paused);
       const cursor = restart ? Math.max(now, current.cursor) : current.cursor;
       const nextAt = next.paused ? null : cron.next(cursor);
-      const [code] = await this.save(current.queue, 'update', String(current.revision), id, nextAt, {
+      const [code] = await this.save(current.queue, now, 'update', String(current.revision), id, nextAt, {
         ...definitionFields(next),
         cursor,
       });
@@ -367,8 +369,10 @@ export class ScheduleStore {
     }
   }
 
+  /** `now`: the change's time, as createdAt (create) and updatedAt. */
   private save(
     queue: string,
+    now: number,
     mode: 'create' | 'update',
     revision: string,
     id: string,
@@ -381,7 +385,7 @@ export class ScheduleStore {
     return this.run(
       'save_schedule',
       [k.schedules, k.schedulePrefix + id, k.registered],
-      [this.clockArg(), mode, revision, id, nextAt ?? NEVER_MS, ...pairs],
+      [now, mode, revision, id, nextAt ?? NEVER_MS, ...pairs],
     ) as Promise<[string, number?]>;
   }
 
