@@ -2,6 +2,7 @@
  * The messages between the harness and its worker processes (over the Node IPC channel), and the one
  * clock every process stamps with.
  */
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 /** Wall-clock ms with sub-ms resolution, comparable across processes of one machine. */
@@ -33,4 +34,47 @@ export type FromWorker =
 /** Sends a message to the harness, if this process has an IPC channel (it does when the harness spawned it). */
 export function sendToHarness(message: FromWorker): void {
   process.send?.(message);
+}
+
+/** The next message of `type` from a forked process. */
+export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+  });
+}
+
+/** A command as ioredis queues it: its name, arguments and the promise of its reply. */
+export type SentCommand = { name: string; args: unknown[]; promise: Promise<unknown> };
+
+/** Calls `onSend` for each command the ioredis connection `redis` writes (before it is written). */
+export function watchCommands(redis: unknown, onSend: (command: SentCommand) => void): void {
+  const target = redis as { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
+  const send = target.sendCommand.bind(redis);
+  target.sendCommand = (command, ...rest) => {
+    onSend(command);
+    return send(command, ...rest);
+  };
+}
+
+/**
+ * tq's worker has no completion event, so the bench watches its connection: when the reply to a script call
+ * that acknowledges tasks arrives (complete, complete_and_claim: functions named tq_complete_<digest>,
+ * tq_complete_and_claim_<digest>, ADR 0047), the task ids among its arguments are acknowledged (the scripts
+ * take an id without its `<queue>.` prefix). The point measured is the one BullMQ's `completed` and
+ * bee-queue's `succeeded` events mark: the worker has the answer of the completion script.
+ */
+export function watchAcks(redis: unknown, queue: string, onAcked: (id: string) => void): void {
+  watchCommands(redis, (command) => {
+    if (command.name !== 'fcall' || !String(command.args[0]).startsWith('tq_complete_')) return;
+    const args = command.args.filter((a): a is string => typeof a === 'string');
+    command.promise.then(
+      () => args.forEach((a) => onAcked(`${queue}.${a}`)),
+      () => undefined,
+    );
+  });
 }

@@ -22,7 +22,8 @@ import { fork } from 'node:child_process';
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { Queue, createRedis } from '@tq/core';
 import { startRedisServer } from '@tq/testing';
-import { clockMs } from './ipc';
+import { sleep } from './context';
+import { clockMs, nextMessage, watchAcks } from './ipc';
 import { BEE_WORKER_SETTINGS, loadBeeQueue, redisHostPort } from './peers';
 import { percentile } from './stats';
 import { loadTqWorker } from './tq-app';
@@ -129,21 +130,7 @@ async function child(system: string, url: string, n: number): Promise<void> {
     };
   } else if (system === 'tq') {
     const redis = createRedis(url, { connectionName: 'gc-worker' });
-    // As bench/src/worker-child.ts: the answer to a complete script acknowledges the ids among its arguments.
-    type Sent = { name: string; args: unknown[]; promise: Promise<unknown> };
-    const target = redis as unknown as { sendCommand: (command: Sent, ...rest: unknown[]) => unknown };
-    const send = target.sendCommand.bind(redis);
-    target.sendCommand = (command, ...rest) => {
-      const result = send(command, ...rest);
-      if (command.name === 'fcall' && String(command.args[0]).startsWith('tq_complete_')) {
-        const args = command.args.filter((a): a is string => typeof a === 'string');
-        command.promise.then(
-          () => args.forEach((a) => onAcked(`${QUEUE}.${a}`)),
-          () => undefined,
-        );
-      }
-      return result;
-    };
+    watchAcks(redis, QUEUE, onAcked);
     const worker = loadTqWorker().createWorker({
       redis,
       queues: [QUEUE],
@@ -230,16 +217,7 @@ async function harness(system: string, rate: number, seconds: number): Promise<v
     execArgv: process.env.GC_CHILD_ARGS ? process.env.GC_CHILD_ARGS.split(' ') : [],
     stdio: 'inherit',
   });
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string }) => {
-        if (m.type !== type) return;
-        worker.off('message', on);
-        resolve(m as T);
-      };
-      worker.on('message', on);
-    });
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const next = <T>(type: string) => nextMessage<T>(worker, type);
   // Imported here, not at the top: producers.ts loads bullmq, which the worker process must not load (the
   // bench's worker child does not; with it loaded, V8 grows the young generation to its 16 MB maximum and
   // every scavenge copies ~400 KB more, see docs/performance.md).

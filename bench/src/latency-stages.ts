@@ -16,7 +16,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRedis } from '@tq/core';
 import { TaskRepository, TaskService } from '@tq/task';
 import { startRedisServer } from '@tq/testing';
-import { clockMs } from './ipc';
+import { sleep } from './context';
+import { clockMs, nextMessage, watchCommands } from './ipc';
 import { percentile } from './stats';
 import { loadTqWorker } from './tq-app';
 
@@ -38,19 +39,6 @@ interface Row {
   late: boolean;
   /** Its complete rode with a claim (complete_and_claim). */
   rode: boolean;
-}
-
-type Command = { name: string; args: unknown[]; promise: Promise<unknown> };
-type Sender = { sendCommand: (command: Command, ...rest: unknown[]) => unknown };
-
-/** Calls `onSend` for each command the connection writes (before it is written). */
-function watch(redis: unknown, onSend: (command: Command) => void): void {
-  const target = redis as Sender;
-  const send = target.sendCommand.bind(redis);
-  target.sendCommand = (command, ...rest) => {
-    onSend(command);
-    return send(command, ...rest);
-  };
 }
 
 const strings = (args: unknown[]) => args.filter((a): a is string => typeof a === 'string');
@@ -76,7 +64,7 @@ async function child(url: string): Promise<void> {
   });
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
-  watch(redis, (command) => {
+  watchCommands(redis, (command) => {
     if (command.name !== 'fcall') return;
     const args = strings(command.args);
     const acks = (args[0] ?? '').startsWith('tq_complete_'); // complete and complete_and_claim (ADR 0047 names)
@@ -181,23 +169,14 @@ const STAGES: Record<string, (r: Row) => number> = {
 async function harness(rate: number, seconds: number): Promise<void> {
   const server = await startRedisServer({ appendonly: false });
   const worker = fork(__filename, ['--child', server.url]);
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string }) => {
-        if (m.type !== type) return;
-        worker.off('message', on);
-        resolve(m as T);
-      };
-      worker.on('message', on);
-    });
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const next = <T>(type: string) => nextMessage<T>(worker, type);
   const redis = createRedis(server.url, { connectionName: 'stages-producer' });
   try {
     await next('ready');
     const service = new TaskService(new TaskRepository(redis));
     const writes = new Map<number, number>();
     let unwritten: number[] = [];
-    watch(redis, (command) => {
+    watchCommands(redis, (command) => {
       if (command.name !== 'fcall') return;
       const at = clockMs();
       for (const t of unwritten) writes.set(t, at);

@@ -8,7 +8,7 @@
  */
 import { Queue, createRedis } from '@tq/core';
 import { BenchHandler } from './bench-handler';
-import { sendToHarness } from './ipc';
+import { sendToHarness, watchAcks } from './ipc';
 import { BEE_WORKER_SETTINGS, BULLMQ_WORKER_SETTINGS, loadBeeQueue, redisHostPort } from './peers';
 import { loadTqWorker } from './tq-app';
 import { CoreLoopWorker } from './tq-core-loop';
@@ -69,7 +69,7 @@ async function startBee(): Promise<Running> {
 async function startTqLib(): Promise<Running> {
   const tqWorker = loadTqWorker();
   const redis = createRedis(redisUrl, { connectionName: 'bench-tq-worker' });
-  reportAcks(redis);
+  watchAcks(redis, queue, (id) => probe.onAcked(id));
   const worker = tqWorker.createWorker({
     redis,
     queues: [queue],
@@ -89,30 +89,6 @@ async function startTqLib(): Promise<Running> {
       await worker.stop();
       await redis.quit();
     },
-  };
-}
-
-/**
- * tq's worker has no completion event, so the bench watches its connection: when the reply to a script call
- * that acknowledges tasks (complete, complete_and_claim: its keys include the queue's `done` set) arrives, the
- * task ids among its arguments are acknowledged (the scripts take an id without its `<queue>.` prefix). The point measured is the one BullMQ's `completed` and
- * bee-queue's `succeeded` events mark: the worker has the answer of the completion script.
- */
-function reportAcks(redis: ReturnType<typeof createRedis>): void {
-  type Sent = { name: string; args: unknown[]; promise: Promise<unknown> };
-  const target = redis as unknown as { sendCommand: (command: Sent, ...rest: unknown[]) => unknown };
-  const send = target.sendCommand.bind(redis);
-  target.sendCommand = (command, ...rest) => {
-    const result = send(command, ...rest);
-    // complete and complete_and_claim: their functions are named tq_complete_<digest>, tq_complete_and_claim_<digest>.
-    if (command.name === 'fcall' && String(command.args[0]).startsWith('tq_complete_')) {
-      const args = command.args.filter((a): a is string => typeof a === 'string');
-      command.promise.then(
-        () => args.forEach((a) => probe.onAcked(`${queue}.${a}`)),
-        () => undefined,
-      );
-    }
-    return result;
   };
 }
 
