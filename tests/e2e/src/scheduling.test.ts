@@ -271,7 +271,12 @@ describe('cron schedules with real reaper processes', () => {
       );
       expect([id, new Set(covered).size]).toEqual([id, covered.length]); // no slot doubled
       const outside = covered.filter((slot) => slot <= record.createdAt || slot > record.cursor);
-      expect([id, record.createdAt, record.cursor, outside]).toEqual([id, record.createdAt, record.cursor, []]);
+      expect([id, record.createdAt, record.cursor, outside]).toEqual([
+        id,
+        record.createdAt,
+        record.cursor,
+        [],
+      ]);
       if (policy(i) === 'run-once') {
         // Every handled slot has its task, alone or in a catch-up: none lost.
         expect([id, covered.length, record.counts.skippedMisfire]).toEqual([id, handled, 0]);
