@@ -141,6 +141,27 @@ describe('Fair groups', () => {
     expect((await queue.stats()).counts.pending).toBe(0);
   });
 
+  it("frees a group slot on every acknowledgement path, the grouped mark being the queue's only setting", async () => {
+    // complete and complete_and_claim ask for a task's group only on a queue marked grouped (ADR 0059): the
+    // mark alone, with no limit or events mode, must be enough for both to end the group's running count.
+    const { queue } = freshQueue(redis);
+    const ids = await enqueue(queue, ...tasksOf('A', 3));
+    expect(await redis.hkeys(queue.keys.meta)).toEqual(['grouped']);
+    const first = await queue.claim(1, LEASE);
+    expect(await redis.hget(queue.keys.groupRunning, 'A')).toBe('1');
+    const { codes, claim } = await queue.completeAndClaim(first.tasks, 1, LEASE);
+    expect(codes).toEqual(['ok']);
+    expect(claim.tasks).toHaveLength(1);
+    expect(await redis.hget(queue.keys.groupRunning, 'A')).toBe('1');
+    expect(await queue.complete(claim.tasks)).toEqual(['ok']);
+    expect(await redis.hget(queue.keys.groupRunning, 'A')).toBeNull();
+    const last = await queue.claim(2, LEASE);
+    expect(last.tasks).toHaveLength(1);
+    await queue.completeAndClaim(last.tasks, 1, LEASE);
+    expect(await redis.exists(queue.keys.groupRunning)).toBe(0);
+    expect(Object.values(await expectConsistent(queue, ids))).toEqual(['done', 'done', 'done']);
+  });
+
   it('costs the same Redis commands per claim with 1 group or 10,000 groups', async () => {
     // A private server: the suite's Redis runs other test files' commands at the same time.
     const server = await startRedisServer();

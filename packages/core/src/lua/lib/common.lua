@@ -78,9 +78,15 @@ local function record_error(task_key, attempt, now, message, max_entries)
 end
 
 -- 'ok' when the lease token is the current one of a running task; otherwise why not. Returns the task's
--- group (nil = none) second.
-local function check_lease(task_key, token)
-  local f = redis.call('HMGET', task_key, 'status', 'token', 'group')
+-- group (nil = none) second. `ungrouped`: the caller knows the queue was never marked grouped (no task of
+-- it has a group, lib/groups.lua mark_grouped), so the group field is not asked for (~0.9 k instructions).
+local function check_lease(task_key, token, ungrouped)
+  local f
+  if ungrouped then
+    f = redis.call('HMGET', task_key, 'status', 'token')
+  else
+    f = redis.call('HMGET', task_key, 'status', 'token', 'group')
+  end
   if not f[1] then
     -- A format 2 task pending since its enqueue has no status (ADR 0045): asked only here, off the hot path.
     return redis.call('HEXISTS', task_key, 't') == 1 and 'lease_lost' or 'not_found'

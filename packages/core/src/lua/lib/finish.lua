@@ -44,12 +44,19 @@ local function finish_running(qs, running_key, set_key, task_key, id, group, sta
 end
 
 -- For complete and finish_canceled: the settings an ending task reads (the concurrency limits: a task that
--- leaves running may owe the waiting workers a wake, running_ended and group_ended) and the event target (as
--- events_target), in one HMGET of 4 fields instead of settings_and_events' 8 (~0.9 k instructions a field).
--- qs.settings then holds only those limits: neither paused nor grouped is read by these scripts.
+-- leaves running may owe the waiting workers a wake, running_ended and group_ended; grouped: complete_tasks
+-- asks for a task's group only on a queue marked grouped) and the event target (as events_target), in one
+-- HMGET of 5 fields instead of settings_and_events' 8 (~0.9 k instructions a field); paused is not read by
+-- these scripts. The usual queue has no meta hash (no limit, no events mode, never grouped): one EXISTS says
+-- so and the HMGET with its reply is left out, as claim_settings does for the claims (ADR 0056, 0059). A
+-- meta hash holding other fields only reads as no limits, as before.
 local function ending_settings_and_events(qs, events_key, now)
-  local f = redis.call('HMGET', qs.meta, 'concurrency', 'groupConcurrency', 'events', 'eventsUntil')
-  qs.settings = { concurrency = tonumber(f[1]), group_concurrency = tonumber(f[2]) }
+  if redis.call('EXISTS', qs.meta) == 0 then
+    qs.settings = { grouped = false }
+    return nil
+  end
+  local f = redis.call('HMGET', qs.meta, 'concurrency', 'groupConcurrency', 'events', 'eventsUntil', 'grouped')
+  qs.settings = { concurrency = tonumber(f[1]), group_concurrency = tonumber(f[2]), grouped = f[5] ~= false }
   if events_written(f[3], f[4], now) then
     return events_key
   end
@@ -70,11 +77,13 @@ local function complete_tasks(qs, running_key, done_key, task_prefix, now, event
   local completed = 0
   local codes = nil -- made at the first task not completed
   local n = 0
+  -- A queue never marked grouped holds no task with a group: its leases are checked without that field.
+  local ungrouped = qs.settings.grouped == false
   for i = first, #argv, stride do
     n = n + 1
     local id = argv[i]
     local task_key = task_prefix .. id
-    local code, group = check_lease(task_key, argv[i + 1])
+    local code, group = check_lease(task_key, argv[i + 1], ungrouped)
     if code == 'ok' then
       completed = completed + 1
       if completed == 1 then
