@@ -68,7 +68,8 @@ async function child(url: string): Promise<void> {
     if (command.name !== 'fcall') return;
     const args = strings(command.args);
     const acks = (args[0] ?? '').startsWith('tq_complete_'); // complete and complete_and_claim (ADR 0047 names)
-    const claims_ = args.some((a) => a.endsWith(':pending:'));
+    // claim and complete_and_claim (one key since ADR 0056: the function's name tells them).
+    const claims_ = /^tq_(complete_and_)?claim_/.test(args[0] ?? '');
     const sent = clockMs();
     if (claims_) {
       const late = lastMsgBusy && replies > lastMsgReplies;
