@@ -1,5 +1,8 @@
 import { clockMs, sendToHarness, type ToWorker } from './ipc';
 
+/** Longest a flush waits for acknowledgements still on their way. */
+const ACK_WAIT_MS = 2000;
+
 /**
  * The benchmark's task handler, the same for every system: it does no work, and when the payload carries
  * an enqueue timestamp `{ t }` (ms, from `clockMs()`) it records the enqueue -> handler-start latency.
@@ -36,22 +39,35 @@ export class BenchHandler {
   }
 
   /**
+   * Sends the samples once every stamped task's acknowledgement is in, or after ACK_WAIT_MS: the harness
+   * flushes as soon as Redis shows every task finished, when the reply to the last complete may still be on its
+   * way to the worker (one acknowledgement of 10,000 was missing now and then, and its repetition had no
+   * acknowledgement figures).
+   */
+  private async flushWhenAcked(): Promise<void> {
+    const deadline = clockMs() + ACK_WAIT_MS;
+    while (this.unacked.size > 0 && clockMs() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    sendToHarness({
+      type: 'flushed',
+      handled: this.handled,
+      latenciesMs: this.latencies,
+      ackLatenciesMs: this.ackLatencies,
+      ackDelaysMs: this.ackDelays,
+    });
+    this.latencies = [];
+    this.ackLatencies = [];
+    this.ackDelays = [];
+  }
+
+  /**
    * Answers the harness's `flush` and `clock` messages. `onOther` gets the rest (go, stop). With
    * `unref`, the IPC channel does not keep the process alive (for processes that must exit on SIGTERM).
    */
   listen(onOther: (message: ToWorker) => void = () => undefined, { unref = false } = {}): void {
     process.on('message', (message: ToWorker) => {
       if (message.type === 'flush') {
-        sendToHarness({
-          type: 'flushed',
-          handled: this.handled,
-          latenciesMs: this.latencies,
-          ackLatenciesMs: this.ackLatencies,
-          ackDelaysMs: this.ackDelays,
-        });
-        this.latencies = [];
-        this.ackLatencies = [];
-        this.ackDelays = [];
+        this.flushWhenAcked().catch(console.error);
       } else if (message.type === 'clock') {
         sendToHarness({ type: 'clock', sentAt: message.sentAt, childAt: clockMs() });
       } else onOther(message);
