@@ -1,6 +1,7 @@
-import { readClaimedTasks, type ClaimOrigin } from './claim-reply';
+import { readClaimReply, readClaimedTasks, type ClaimOrigin } from './claim-reply';
 
-// The claim script's reply as ADR 0054 packs it; these tests need no Redis (queue.test.ts claims for real).
+// The claim script's reply as ADR 0060 (and ADR 0054 for the tasks) writes it; these tests need no Redis
+// (queue.test.ts claims for real).
 
 const ORIGIN: ClaimOrigin = { queue: 'q', idPrefix: 'q.', now: 1_764_540_000_123 };
 
@@ -48,26 +49,26 @@ const SECOND = {
 
 describe('readClaimedTasks', () => {
   it('reads every field of packed tasks, the type with its spaces and absent timeout and traceparent', () => {
-    expect(readClaimedTasks(pack([FIELDS, '"hello"', TRACED, '{"to":"a b"}']), ORIGIN)).toEqual([
+    expect(readClaimedTasks(pack([FIELDS, '"hello"', TRACED, '{"to":"a b"}']), 0, ORIGIN)).toEqual([
       FIRST,
       SECOND,
     ]);
   });
 
-  it('reads a single task answered as a list, and none', () => {
-    expect(readClaimedTasks([Buffer.from(FIELDS), Buffer.from('"hello"')], ORIGIN)).toEqual([FIRST]);
-    expect(readClaimedTasks([], ORIGIN)).toEqual([]);
+  it('reads the tasks from where they start in a longer reply', () => {
+    const reply = Buffer.concat([Buffer.from('ok ok\n1764540000123 -1 -1 \n'), pack([FIELDS, '"hello"'])]);
+    expect(readClaimedTasks(reply, 27, ORIGIN)).toEqual([FIRST]);
   });
 
   it('decodes types and payloads outside ASCII as UTF-8, and the tasks after them', () => {
     const fields = FIELDS.replace('noop', 'grüße 📨');
-    const tasks = readClaimedTasks(pack([fields, '"héllo 📨"', TRACED, '{"to":"a b"}']), ORIGIN);
+    const tasks = readClaimedTasks(pack([fields, '"héllo 📨"', TRACED, '{"to":"a b"}']), 0, ORIGIN);
     expect(tasks).toEqual([{ ...FIRST, type: 'grüße 📨', payload: '"héllo 📨"' }, SECOND]);
   });
 
   it('reads numbers that are not plain digits as Number() does', () => {
     const fields = FIELDS.replace(' 1 3 ', ' 1 3e0 ').replace('1764539999000', '1.5');
-    expect(readClaimedTasks(pack([fields, '""']), ORIGIN)[0]).toMatchObject({
+    expect(readClaimedTasks(pack([fields, '""']), 0, ORIGIN)[0]).toMatchObject({
       maxAttempts: 3,
       createdAt: 1.5,
     });
@@ -75,7 +76,38 @@ describe('readClaimedTasks', () => {
 
   it('refuses a reply whose lengths do not add up, or a task with fields missing', () => {
     const packed = pack([FIELDS, '"hello"']);
-    expect(() => readClaimedTasks(Buffer.concat([packed, Buffer.from('x')]), ORIGIN)).toThrow(/add up/);
-    expect(() => readClaimedTasks(pack(['01JD tok1 1 3', '""']), ORIGIN)).toThrow(/end early/);
+    expect(() => readClaimedTasks(Buffer.concat([packed, Buffer.from('x')]), 0, ORIGIN)).toThrow(/add up/);
+    expect(() => readClaimedTasks(pack(['01JD tok1 1 3', '""']), 0, ORIGIN)).toThrow(/end early/);
+  });
+});
+
+describe('readClaimReply', () => {
+  it('reads the line of figures, then the tasks, from where the claim starts', () => {
+    const reply = Buffer.concat([
+      Buffer.from('lease_lost ok\n1764540000123 1764540009000 -1 \n'),
+      pack([FIELDS, '"hello"']),
+    ]);
+    expect(readClaimReply(reply, 14, 'q', 'q.')).toEqual({
+      now: ORIGIN.now,
+      nextDueAt: 1_764_540_009_000,
+      retryAt: -1,
+      limitedBy: '',
+      tasks: [FIRST],
+    });
+  });
+
+  it('reads a claim that leased nothing, and says what held it back', () => {
+    expect(readClaimReply(Buffer.from('1764540000123 -1 1764540000500 rate\n'), 0, 'q', 'q.')).toEqual({
+      now: ORIGIN.now,
+      nextDueAt: -1,
+      retryAt: 1_764_540_000_500,
+      limitedBy: 'rate',
+      tasks: [],
+    });
+  });
+
+  it('refuses a reply without its line of four figures', () => {
+    expect(() => readClaimReply(Buffer.from('1764540000123 -1 -1'), 0, 'q', 'q.')).toThrow(/four figures/);
+    expect(() => readClaimReply(Buffer.from('1764540000123 -1\n'), 0, 'q', 'q.')).toThrow(/four figures/);
   });
 });

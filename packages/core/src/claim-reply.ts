@@ -10,29 +10,52 @@ export interface ClaimOrigin {
   now: number;
 }
 
+/** The claim script's reply read (claim.lua): its line of figures, then the leased tasks. */
+export interface ClaimReplyRead {
+  now: number;
+  /** -1 = none. */
+  nextDueAt: number;
+  /** -1 = not rate limited. */
+  retryAt: number;
+  /** '' = nothing held the claim back. */
+  limitedBy: string;
+  tasks: ClaimedTask[];
+}
+
 /**
- * The claim script's tasks, two strings each (its fields, its payload): as they are for one task, else
- * packed into one (ADR 0054), the number of strings and the byte length of each as 4-byte big-endian
- * numbers, then the strings one after the other. Decoded as ioredis decodes each string of a reply (UTF-8).
- * A body all ASCII (ids, numbers, most types and payloads) is made one string, and each task is read from it
- * in place (ADR 0058): its fields are cut where the spaces are and its numbers read digit by digit, with no
- * string per row or per number and no array per task.
+ * Reads the claim script's reply from `reply[from]` on (ADR 0060): the line "<now> <nextDueAt> <retryAt>
+ * <limitedBy>", then the leased tasks packed (readClaimedTasks), or nothing when none was leased.
  */
-export function readClaimedTasks(rows: Buffer | Buffer[], origin: ClaimOrigin): ClaimedTask[] {
-  if (Array.isArray(rows)) {
-    const tasks: ClaimedTask[] = [];
-    for (let i = 0; i + 1 < rows.length; i += 2) {
-      const fields = rows[i]!.toString();
-      tasks.push(taskAt(fields, 0, fields.length, rows[i + 1]!.toString(), origin));
-    }
-    return tasks;
-  }
-  const count = rows.readUInt32BE(0);
-  const start = 4 + 4 * count;
+export function readClaimReply(reply: Buffer, from: number, queue: string, idPrefix: string): ClaimReplyRead {
+  const end = reply.indexOf(10, from);
+  const figures = reply.toString('latin1', from, end < 0 ? reply.length : end).split(' ');
+  if (end < 0 || figures.length !== 4)
+    throw new Error(`the claim reply does not start with its line of four figures: ${figures.join(' ')}`);
+  const now = Number(figures[0]);
+  return {
+    now,
+    nextDueAt: Number(figures[1]),
+    retryAt: Number(figures[2]),
+    limitedBy: figures[3]!,
+    tasks: end + 1 === reply.length ? [] : readClaimedTasks(reply, end + 1, { queue, idPrefix, now }),
+  };
+}
+
+/**
+ * The claimed tasks' strings from `rows[at]` on, two per task (its fields, its payload), packed (ADR 0054):
+ * the number of strings and the byte length of each as 4-byte big-endian numbers, then the strings one after
+ * the other. Decoded as ioredis decodes each string of a reply (UTF-8). A body all ASCII (ids, numbers, most
+ * types and payloads) is made one string, and each task is read from it in place (ADR 0058): its fields are
+ * cut where the spaces are and its numbers read digit by digit, with no string per row or per number and no
+ * array per task.
+ */
+export function readClaimedTasks(rows: Buffer, at: number, origin: ClaimOrigin): ClaimedTask[] {
+  const count = rows.readUInt32BE(at);
+  const start = at + 4 + 4 * count;
   const text = isAscii(rows.subarray(start)) ? rows.toString('latin1') : undefined;
   const tasks = new Array<ClaimedTask>(count >>> 1);
   let from = start;
-  for (let i = 4, t = 0; i < start; i += 8, t++) {
+  for (let i = at + 4, t = 0; i < start; i += 8, t++) {
     const to = from + rows.readUInt32BE(i);
     const end = to + rows.readUInt32BE(i + 4);
     if (text === undefined) {
@@ -42,7 +65,7 @@ export function readClaimedTasks(rows: Buffer | Buffer[], origin: ClaimOrigin): 
     from = end;
   }
   if (from !== rows.length)
-    throw new Error(`the claim reply's string lengths add up to ${from}, not ${rows.length}`);
+    throw new Error(`the claim reply's string lengths add up to ${from - at}, not ${rows.length - at}`);
   return tasks;
 }
 

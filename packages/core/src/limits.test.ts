@@ -1,4 +1,5 @@
 import { waitFor } from '@tq/testing';
+import { readClaimReply } from './claim-reply';
 import { TqError } from './errors';
 import { runScript, type RedisClient } from './scripts';
 import { connect, enqueue, freshQueue } from './test-support/fixtures';
@@ -96,12 +97,8 @@ describe('Queue rate limit (sliding window on the script clock)', () => {
     const k = queue.keys;
     const claimTwice = [String(clock.now()), 2, LEASE, 'resentNonce'];
     for (let run = 0; run < 2; run++) {
-      const [, , packed] = (await runScript(redis, 'claim', [k.base], claimTwice, true)) as [
-        number,
-        number,
-        Buffer,
-      ];
-      expect(packed.readUInt32BE(0)).toBe(4); // two tasks, two strings each (packed: ADR 0054)
+      const reply = (await runScript(redis, 'claim', [k.base], claimTwice, true)) as Buffer;
+      expect(readClaimReply(reply, 0, queue.name, '').tasks).toHaveLength(2);
     }
     expect(await redis.zcard(k.starts)).toBe(4);
     expect(await queue.claim(10, LEASE)).toMatchObject({ tasks: [], limitedBy: 'rate' });

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock';
 import { callDeadline, observeRedisTime } from './call-deadline';
-import { readClaimedTasks } from './claim-reply';
+import { readClaimReply } from './claim-reply';
 import { NEVER_MS } from './cron';
 import { decodeCursor, encodeCursor } from './cursor';
 import { EnqueueGate } from './enqueue-gate';
@@ -170,7 +170,7 @@ export class Queue {
     // The gate sends the first call now, or after the calls before it (until one showed the queue registered).
     const reply = await this.gate.run(async (gate) => {
       const first = await send(false);
-      if (first[1] !== 'unregistered') return first;
+      if (typeof first === 'number' || first[1] !== 'unregistered') return first;
       gate.unregistered();
       await this.addToRegistry(maxQueues);
       const again = await send(true);
@@ -179,8 +179,8 @@ export class Queue {
     });
     if (wait && replicas < wait.replicas) throw notReplicated(this.name, tasks.length, replicas, wait);
     // Outcomes carry the Redis time of the write, so callers can answer without reading the task back.
+    if (typeof reply === 'number') return tasks.map((t) => ({ status: 'created', id: t.id, at: reply }));
     const at = Number(reply[0]);
-    if (reply.length === 1) return tasks.map((t) => ({ status: 'created', id: t.id, at }));
     return tasks.map((t, i) => {
       const row = reply[i + 1] as string;
       if (row === 'created') return { status: 'created', id: t.id, at };
@@ -238,7 +238,7 @@ export class Queue {
     // Trailing arguments at their default stay out (claim.lua): each costs Redis ~1.25 k instructions.
     while (args.length > 4 && args.at(-1) === CLAIM_ARG_DEFAULTS[args.length - 5]) args.pop();
     const reply = await runScript(this.redis, 'claim', [this.keys.base], args, true);
-    return this.claimResult(reply as ClaimReply);
+    return this.claimResult(reply as Buffer, 0);
   }
 
   /**
@@ -254,14 +254,13 @@ export class Queue {
   ): Promise<{ codes: AckCode[]; claim: ClaimResult }> {
     const args = await this.claimArgs(count, leaseMs, promoteLimit, workerId);
     this.pushCompletes(args, items);
-    const [codes, ...reply] = (await runScript(
-      this.redis,
-      'complete_and_claim',
-      [this.keys.base],
-      args,
-      true,
-    )) as [Buffer, ...ClaimReply];
-    return { codes: ackCodes(codes.toString('latin1'), items.length), claim: this.claimResult(reply) };
+    const reply = (await runScript(this.redis, 'complete_and_claim', [this.keys.base], args, true)) as Buffer;
+    // The codes' line, then the claim's reply (complete_and_claim.lua).
+    const codesEnd = reply.indexOf(10);
+    return {
+      codes: ackCodes(reply.toString('latin1', 0, codesEnd), items.length),
+      claim: this.claimResult(reply, codesEnd + 1),
+    };
   }
 
   /**
@@ -1097,14 +1096,20 @@ export class Queue {
     return [this.now(), count, leaseMs, newLeaseNonce(), await this.deadline(), workerId, promoteLimit];
   }
 
-  /** Reads the claim script's reply: the leased tasks (readClaimedTasks) and what held the claim back. */
-  private claimResult([now, nextDueAt, packed, limitedBy, retryAt]: ClaimReply): ClaimResult {
+  /** Reads the claim script's reply from `reply[from]` on: the leased tasks and what held the claim back. */
+  private claimResult(reply: Buffer, from: number): ClaimResult {
+    const { now, nextDueAt, retryAt, limitedBy, tasks } = readClaimReply(
+      reply,
+      from,
+      this.name,
+      this.idPrefix,
+    );
     if (!this.clock) observeRedisTime(this.redis, now);
     return {
       now,
       nextDueAt: nextDueAt < 0 ? null : nextDueAt,
-      tasks: readClaimedTasks(packed, { queue: this.name, idPrefix: this.idPrefix, now }),
-      limitedBy: limitedBy.length === 0 ? null : (limitedBy.toString('latin1') as ClaimLimit),
+      tasks,
+      limitedBy: limitedBy.length === 0 ? null : (limitedBy as ClaimLimit),
       retryAt: retryAt < 0 ? null : retryAt,
     };
   }
@@ -1154,8 +1159,8 @@ export class Queue {
   }
 }
 
-/** The enqueue script's reply (enqueue.lua): [now], [now, 'unregistered'], or [now, one result per task]. */
-type EnqueueReply = [number, ...string[]];
+/** The enqueue script's reply (enqueue.lua): now (every task created), [now, 'unregistered'], or [now, one result per task]. */
+type EnqueueReply = number | [number, ...string[]];
 
 /** The enqueue gate of each hash tag per connection: every Queue object of one partition shares it. */
 const gates = new WeakMap<RedisClient, Map<string, EnqueueGate>>();
@@ -1168,12 +1173,6 @@ function enqueueGate(redis: RedisClient, tag: string): EnqueueGate {
   return gate;
 }
 
-/**
- * What the claim script returns, its strings as Buffers: now, next due time (-1 = none), the leased tasks'
- * strings (readClaimedTasks), the limit that held it back ('' = none; 'deadline' = refused, the caller's
- * deadline had passed) and when a rate-limited claim may start a task again (-1 = not rate limited).
- */
-type ClaimReply = [number, number, Buffer | Buffer[], Buffer, number];
 type ClaimLimit = 'concurrency' | 'rate' | 'deadline';
 
 /** The stats script's first 11 numbers: now, the counts, paused, oldest, expired (see stats.lua). */

@@ -21,17 +21,17 @@
   ARGV[7] most due tasks to promote from each of scheduled and retry (absent = 1000)
   The caller leaves out trailing arguments at their default: each costs Redis ~1.25 k instructions.
 
-  Returns {now, nextDueAt, tasks, limitedBy, retryAt}:
+  Returns one string (claim_reply in lib/claim.lua, ADR 0060): the line "<now> <nextDueAt> <retryAt> <limitedBy>",
+  then the leased tasks packed:
     nextDueAt  when the next scheduled or retry task is due (-1 = none, or not computed when all `count`
                tasks were found); `now` when a grouped claim stopped at its budget with tasks maybe left
-    tasks      two strings per task, "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt>
-               <readyAt> <traceparent or ''> <type>" (the type last: it is the rest of the string) and the
-               payload; from two tasks on packed into one string (ADR 0054; a client pays for every reply
-               element it decodes): the number of strings and the byte length of each as 4-byte big-endian
-               numbers, then the strings one after the other
+    retryAt    with limitedBy 'rate', when the next start fits in the window, ms; else -1
     limitedBy  'deadline' (see ARGV[5]), '' or the limit that stopped the claim short of `count`: 'concurrency' (a wake message
                follows when a running task ends) or 'rate'
-    retryAt    with 'rate', when the next start fits in the window, ms; else -1
+    tasks      two strings per task, "<id> <token> <attempt> <maxAttempts> <timeoutMs or ''> <createdAt>
+               <readyAt> <traceparent or ''> <type>" (the type last: it is the rest of the string) and the
+               payload, packed (ADR 0054): the number of strings and the byte length of each as 4-byte
+               big-endian numbers, then the strings one after the other; nothing when no task was leased
   A pending id without a hash is dropped (orphan repair) and not returned.
 ]]
 -- @include events
@@ -53,5 +53,4 @@ else
   claimed = claim_tasks(qs, k, now, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[7] or '1000', events,
     ARGV[6] or '', delayed)
 end
-claimed[3] = packed_rows(claimed[3])
-return claimed
+return claim_reply(claimed, now_arg)

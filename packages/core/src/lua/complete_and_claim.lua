@@ -19,8 +19,8 @@
   ARGV[8] what each task to complete carries: '2' id and lease token; '3' id, lease token, result JSON
   ARGV[9..] the tasks to complete first (as complete's ARGV[3..])
 
-  Returns {codes, now, nextDueAt, tasks, limitedBy, retryAt}: `codes` as complete returns them ('' when every
-  task was completed, else one code per task joined by spaces); the rest as claim returns it.
+  Returns one string: the line of `codes` as complete returns them ('' when every task was completed, else one
+  code per task joined by spaces), then what claim returns (claim_reply in lib/claim.lua, ADR 0060).
 ]]
 -- @include events
 -- @include common
@@ -60,5 +60,4 @@ end
 -- The completes may have freed room under the concurrency limit that this claim did not fill.
 running_ended(qs, k.running, completed - #claimed[3] / 2)
 send_wake(qs)
--- The tasks packed (packed_rows, ADR 0054): a few reply elements per call.
-return { codes, claimed[1], claimed[2], packed_rows(claimed[3]), claimed[4], claimed[5] }
+return claim_reply(claimed, now_arg, codes)

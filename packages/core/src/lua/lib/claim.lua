@@ -81,7 +81,7 @@ local POP_ARGS_MAX = 256
 local pop_args, pop_args_n = {}, 0
 
 -- Pops up to `count` ids from the pending lists of `prefix` (<prefix>9 first, FIFO within one): one LMPOP
--- finds the first non-empty list. Returns {key, ids} or false.
+-- finds the first non-empty list. Returns {key, ids} or false, then whether every list is empty after it.
 local function pop_pending(prefix, count)
   -- (unpack must come last in a call, so the arguments are built in one table.)
   local args = pop_args[prefix]
@@ -99,7 +99,10 @@ local function pop_pending(prefix, count)
     pop_args_n = pop_args_n + 1
   end
   args[PRIORITY_LEVELS + 5] = int_string(count)
-  return redis.call(unpack(args))
+  local popped = redis.call(unpack(args))
+  -- LMPOP takes from the first non-empty list: fewer than `count` from the last one (priority 0) leaves every
+  -- list of the prefix empty, and the caller need not ask again (an idle worker's claim: ~8 k instructions).
+  return popped, popped and #popped[2] < count and popped[1] == args[PRIORITY_LEVELS + 2]
 end
 
 -- Promotes due scheduled/retry tasks, then leases up to `count` pending tasks, counting each one's
@@ -260,12 +263,15 @@ local function claim_tasks(qs, k, now, count, lease_ms, nonce, promote_limit, ev
       more = claim_in_turn(allowed)
     else
       while n < allowed do
-        local popped = pop_pending(pending_prefix, allowed - n)
+        local popped, emptied = pop_pending(pending_prefix, allowed - n)
         if not popped then
           break
         end
         for _, id in ipairs(popped[2]) do
           lease(id)
+        end
+        if emptied then
+          break
         end
       end
     end
@@ -296,19 +302,45 @@ local function claim_tasks(qs, k, now, count, lease_ms, nonce, promote_limit, ev
   return { now, due, claimed, limited_by, retry_at }
 end
 
--- The claimed tasks' strings (two per task) packed into one (ADR 0054): their count and the byte length of
--- each as 4-byte big-endian numbers (one struct.pack), then the strings one after the other. A client decodes
--- each reply element at a cost: one per claim, not two per task. A claim of one task answers its two strings
--- as they are: packing them would cost the script more than the client saves.
-local function packed_rows(rows)
+-- The memoized struct.pack formats of packed lengths ('>I4' and one 'I4' per string), by number of strings,
+-- like INT_STRINGS: at most PACK_FORMATS_MAX.
+local PACK_FORMATS_MAX = 1000
+local PACK_FORMATS = {}
+
+local function pack_format(n)
+  local f = PACK_FORMATS[n]
+  if not f then
+    f = '>I4' .. string.rep('I4', n)
+    if n <= PACK_FORMATS_MAX then
+      PACK_FORMATS[n] = f
+    end
+  end
+  return f
+end
+
+-- A claim's reply as one string (ADR 0060: Redis replies a table at ~1 k instructions an element and a few k
+-- per table, nested ones included; one string at well under 1 k, and the client decodes one element). `claimed`:
+-- what claim_tasks (or late_claim) returns; `now_s`: its `now` as a string (resolve_now's second value);
+-- `first`: a line put before it (complete_and_claim's codes), or nil. The string: `first` and '\n' when given,
+-- the line "<now> <nextDueAt> <retryAt> <limitedBy>\n", then the claimed tasks' strings (two per task), when
+-- there are any, packed as ADR 0054 packs them: their count and the byte length of each as 4-byte big-endian
+-- numbers, then the strings one after the other.
+local function claim_reply(claimed, now_s, first)
+  local due, retry_at = claimed[2], claimed[5]
+  local head = now_s .. ' ' .. (due < 0 and '-1' or int_arg(due)) .. ' ' .. (retry_at < 0 and '-1' or int_arg(retry_at))
+    .. ' ' .. claimed[4] .. '\n'
+  if first then
+    head = first .. '\n' .. head
+  end
+  local rows = claimed[3]
   local n = #rows
-  if n <= 2 then
-    return rows
+  if n == 0 then
+    return head
   end
   local lengths = {}
   for i = 1, n do
     lengths[i] = #rows[i]
   end
-  rows[0] = struct.pack('>I4' .. string.rep('I4', n), n, unpack(lengths))
+  rows[0] = head .. struct.pack(pack_format(n), n, unpack(lengths))
   return table.concat(rows, '', 0, n)
 end
