@@ -142,6 +142,11 @@ export class AckBuffer {
   }
 
   /** Sends what is buffered now and waits until every acknowledgement made so far is answered. */
+  /** Resolves once the calls on their way now are answered (none buffered is sent). */
+  async answered(): Promise<void> {
+    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   async drain(): Promise<void> {
     this.flush(true);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PartitionedQueue, Queue, createRedis, type RedisClient } from '@tq/core';
 import { startRedisServer, waitFor, type RedisServer } from '@tq/testing';
-import { closeHarnesses, startHarness } from './test-support/harness';
+import { closeHarnesses, deferred, metricValue, startHarness } from './test-support/harness';
 
 afterEach(closeHarnesses);
 
@@ -84,25 +84,60 @@ describe('idle worker', () => {
     expect(late).toBeLessThan(LATE_MS_MAX);
   });
 
-  it('claims once per wake-up: a slot freed after a short claim is no reason to claim again', async () => {
-    // One queue without partitions: a wake-up's claim is one script there (a partitioned queue's idle
-    // claim tries each partition, ADR 0040).
+  it.each([
+    ['waits for wake messages', false],
+    ['parks its claims (ADR 0061)', true],
+  ])(
+    'claims once per wake-up when it %s: a slot freed after a short claim is no reason to claim again',
+    async (_how, parkClaims) => {
+      // One queue without partitions: a wake-up's claim is one script there (a partitioned queue's idle
+      // claim tries each partition, ADR 0040).
+      const h = await startHarness({
+        partitions: 0,
+        idlePollMs: 60_000,
+        parkClaims,
+        handlers: { ping: () => Promise.resolve('pong') },
+      });
+      await waitFor(() => h.worker.status().waiting);
+      const claims = jest.spyOn(Queue.prototype, 'claim');
+      const parked = jest.spyOn(Queue.prototype, 'parkedClaim');
+      try {
+        for (let round = 0; round < 3; round++) {
+          const id = await h.enqueue('ping', round);
+          await waitFor(async () => (await h.task(id)).status === 'done' && h.worker.status().waiting);
+        }
+        // Parked: each task is taken by the claim parked before it, and the worker parks the next one; the
+        // wake message of a wake its parked claim took is not news.
+        expect([claims.mock.calls.length, parked.mock.calls.length]).toEqual(parkClaims ? [0, 3] : [3, 0]);
+      } finally {
+        claims.mockRestore();
+        parked.mockRestore();
+      }
+    },
+  );
+
+  it('keeps the lease of a task that a claim parked for longer than the lease took (ADR 0061)', async () => {
+    const VISIBILITY_MS = 3000; // lease tests' 3 s: a loaded machine's stall does not expire it
+    const gate = deferred();
     const h = await startHarness({
       partitions: 0,
       idlePollMs: 60_000,
-      handlers: { ping: () => Promise.resolve('pong') },
+      visibilityTimeoutMs: VISIBILITY_MS,
+      handlers: { hold: (ctx) => gate.promise.then(() => (ctx.signal.aborted ? 'aborted' : 'kept')) },
     });
     await waitFor(() => h.worker.status().waiting);
-    const claims = jest.spyOn(Queue.prototype, 'claim');
-    try {
-      for (let round = 0; round < 3; round++) {
-        const id = await h.enqueue('ping', round);
-        await waitFor(async () => (await h.task(id)).status === 'done' && h.worker.status().waiting);
-      }
-      expect(claims).toHaveBeenCalledTimes(3);
-    } finally {
-      claims.mockRestore();
-    }
+    await sleep(VISIBILITY_MS + 500); // the parked claim's age, not a race: older than a lease
+    const id = await h.enqueue('hold', null);
+    await waitFor(async () => (await h.task(id)).status === 'running');
+    // The keeper extended the lease once (a third of it after the start): a lease watched from the park's
+    // send time would have aborted the handler at its start.
+    await waitFor(async () => (await metricValue(h.worker.registry, 'tq_lease_extensions_total')) >= 1, {
+      timeoutMs: 3 * VISIBILITY_MS,
+      message: 'a lease extension',
+    });
+    gate.resolve();
+    await waitFor(async () => (await h.task(id)).status === 'done');
+    expect(await h.task(id)).toMatchObject({ attempt: 1, result: '"kept"' });
   });
 
   describe('on a private redis-server', () => {
@@ -152,6 +187,7 @@ describe('idle worker', () => {
       idlePollMs: 60_000, // only a wake message can explain a start
       concurrency: 10,
       start: false,
+      parkClaims: false, // the wake messages' claims (a parked claim is answered with its pop: ADR 0061)
       // One queue's own claims: on a partitioned queue the held claim could be on a partition a is not in.
       partitions: 0,
       handlers: { ping: (ctx) => Promise.resolve(started.push(String(ctx.payload))) },

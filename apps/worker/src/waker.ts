@@ -4,6 +4,8 @@ import { CLOSE_TIMEOUT_MS, type Logger } from '@tq/ops';
 const RESUBSCRIBE_DELAY_MS = 2000;
 /** Prefix of a wake message saying a scheduled or retry task falls due in that many ms. */
 const DUE_PREFIX = 'due:';
+/** Most wake ids kept whose message has not come (a message lost in a reconnect leaves its id behind). */
+const TAKEN_MAX = 16;
 
 /** One wait in progress. */
 interface Waiter {
@@ -34,6 +36,10 @@ export class Waker {
   private readonly channels: Set<string>;
   /** The channels a SUBSCRIBE was answered for (ioredis subscribes them again after a reconnect). */
   private readonly listening = new Set<string>();
+  /** Whether a parked claim is out (setParked). */
+  private parked = false;
+  /** Ids of wakes this worker's parked claims took whose message has not come yet (at most TAKEN_MAX). */
+  private readonly taken: string[] = [];
 
   /**
    * @param subscriber a connection used only for SUBSCRIBE (a subscribed connection can send nothing else)
@@ -50,10 +56,10 @@ export class Waker {
     this.channels = new Set(channels);
     subscriber.on('message', (_channel: string, message: string) => {
       if (message.startsWith(DUE_PREFIX)) this.dueIn(Number(message.slice(DUE_PREFIX.length)));
-      else {
-        this.notify();
-        this.onWake();
-      }
+      // While a parked claim is out, its answer and the message of the wake it took are written in the same
+      // pass of Redis's loop and the message is often read first: it is looked at once this turn's I/O is in.
+      else if (this.parked) setImmediate(() => this.wakeMessage(message));
+      else this.wakeMessage(message);
     });
     // Without a listener ioredis prints connection errors to stderr as plain text. The main connection
     // already logs the outage at warn; this one only says it is reconnecting too.
@@ -68,6 +74,56 @@ export class Waker {
       // A channel whose SUBSCRIBE failed (follow during an outage) is not among those ioredis restores.
       this.subscribeMissing();
     });
+  }
+
+  /** A wake message: news, unless it is the message of a wake this worker's parked claim took (ADR 0061). */
+  private wakeMessage(message: string): void {
+    const own = this.taken.indexOf(message);
+    if (own >= 0) {
+      this.taken.splice(own, 1);
+      return;
+    }
+    this.notify();
+    this.onWake();
+  }
+
+  /**
+   * A parked claim is out (ADR 0061) or no longer: while one is, wake messages are looked at at the end of
+   * the turn (see the message listener).
+   */
+  setParked(parked: boolean): void {
+    this.parked = parked;
+  }
+
+  /** This worker's parked claim took the wake `id` off the signal list: its message is not news. */
+  took(id: string): void {
+    this.taken.push(id);
+    if (this.taken.length > TAKEN_MAX) this.taken.shift();
+  }
+
+  /**
+   * Calls `fn` once on the first event after generation `since` (at once if one already happened) or after
+   * `timeoutMs`, unless the returned function cancelled it first.
+   */
+  onEvent(since: number, timeoutMs: number, fn: () => void): () => void {
+    if (this.gen !== since || this.stopped) {
+      fn();
+      return () => undefined;
+    }
+    const waiter: Waiter = {
+      until: performance.now() + Math.max(0, timeoutMs),
+      timer: setTimeout(() => waiter.wake(), Math.max(0, timeoutMs)),
+      wake: () => {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        fn();
+      },
+    };
+    this.waiters.add(waiter);
+    return () => {
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+    };
   }
 
   /** The number of events so far; pass it to `wait`. */
@@ -169,19 +225,7 @@ export class Waker {
 
   /** Resolves on the first event after generation `since` (at once if one already happened), or after `timeoutMs`. */
   wait(since: number, timeoutMs: number): Promise<void> {
-    if (this.gen !== since || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        until: performance.now() + Math.max(0, timeoutMs),
-        timer: setTimeout(() => waiter.wake(), Math.max(0, timeoutMs)),
-        wake: () => {
-          clearTimeout(waiter.timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      this.waiters.add(waiter);
-    });
+    return new Promise((resolve) => this.onEvent(since, timeoutMs, resolve));
   }
 
   /** Ends all waits for good and closes the subscriber connection (never waiting on a dead one). */

@@ -44,6 +44,13 @@ export interface WorkerOptions {
   defaultPartitions?: number;
   /** Longest idle wait without a wake message (covers messages missed while reconnecting). Default 5000. */
   idlePollMs?: number;
+  /**
+   * Whether an idle worker parks its claim in Redis (ADR 0061): a claim queued behind a blocking pop on a
+   * connection of its own, which Redis runs the moment a task is pushed, so the task starts one hop after its
+   * enqueue. Only a worker of one queue with one partition on a single Redis node parks; others wait for wake
+   * messages and claim then. Default true.
+   */
+  parkClaims?: boolean;
   /** How long stop() lets running handlers finish before releasing their tasks. Default 25000. */
   shutdownTimeoutMs?: number;
   /** Between heartbeats to the live-worker registry (GET /workers); a record lives 3 of them. Default 5000. */

@@ -6,6 +6,8 @@ import {
   QueueDirectory,
   WorkerRegistry,
   assertQueueName,
+  closeRedis,
+  isCluster,
   queueKeys,
   type AckCode,
   type ClaimResult,
@@ -46,6 +48,10 @@ export function createWorker(options: WorkerOptions): Worker {
 /** How long the loop pauses after a failed claim (Redis unreachable), growing to the cap. */
 const CLAIM_RETRY_MIN_MS = 100;
 const CLAIM_RETRY_MAX_MS = 2000;
+/** How long past its pop's timeout a parked claim may take to answer before an unpark is sent after it. */
+const PARK_UNPARK_SLACK_MS = 1000;
+/** Most time taken for a parked claim's answer to be read, for the lease's local watch (a tenth of the lease if less). */
+const PARK_REPLY_SLACK_MS = 1000;
 
 /**
  * The claim loop: leases tasks in batches into free slots, runs their handlers, acknowledges the outcomes
@@ -115,6 +121,8 @@ export class Worker {
   private turnEndScheduled = false;
   /** Ends stop()'s wait for the running handlers. */
   private allFreeWaiter: (() => void) | undefined;
+  /** The connection parked claims wait on (blockingConnection), once one was parked. */
+  private blocking: RedisClient | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     const names = [...new Set(options.queues ?? ['default'])];
@@ -293,6 +301,7 @@ export class Worker {
         'Redis did not confirm the last acknowledgements in time: those tasks run again after their lease expires',
       );
     await this.waker.stop();
+    if (this.blocking) await closeRedis(this.blocking, CLOSE_TIMEOUT_MS);
     this.logger.info('worker stopped');
   }
 
@@ -373,11 +382,118 @@ export class Worker {
         // rate window has room. A slot freed meanwhile is no reason to claim again: the queues are as they
         // were.
         this.waiting = true;
-        await this.waker.wait(since, Math.max(1, Math.min(dueInMs, this.idlePollMs)));
+        const blockMs = Math.max(1, Math.min(dueInMs, this.idlePollMs));
+        const parkable = this.parkable();
+        if (parkable) await this.parkWhileIdle(parkable, since, blockMs);
+        else await this.waker.wait(since, blockMs);
         this.waiting = false;
       }
       this.watching = false;
     }
+  }
+
+  /**
+   * The queue an idle worker parks its claims on (ADR 0061): its one queue, when it has one partition, Redis is
+   * a single node and Redis's clock is the claims' (a parked claim runs at a time nobody knows in advance, so it
+   * cannot take an injected clock's time). Other workers wait for wake messages.
+   */
+  private parkable(): PartitionedQueue | undefined {
+    const { parkClaims = true, clock, redis } = this.options;
+    if (!parkClaims || this.names.length !== 1 || clock || isCluster(redis)) return undefined;
+    const queue = this.current.get(this.names[0]!);
+    return queue?.count === 1 ? queue : undefined;
+  }
+
+  /**
+   * Watches for work with claims parked in Redis (ADR 0061): each waits behind a blocking pop of the queue's
+   * signal list and runs when a wake is pushed, so an idle task starts one hop after its enqueue instead of a
+   * wake message and a claim's round trip later. An event the parked claim must see (a wake message of
+   * another kind or for another worker, a due time, stop) unparks it: its claim runs at once. Returns when a
+   * round of claims is due: a parked claim came back full (a backlog), an event may have come after it ran,
+   * it failed, no slot is free, or the worker stops.
+   */
+  private async parkWhileIdle(queue: PartitionedQueue, since: number, blockMs: number): Promise<void> {
+    const partition = queue.partitions[0]!;
+    while (!this.stopping) {
+      // The layout as claims read it (queueFor, read again once its TTL passed): a new one (partitions added)
+      // is used by the next round.
+      if (this.queueFor(queue.name) !== queue || this.parkable() !== queue) return;
+      const want = Math.min(this.freeSlots(), this.claimMax);
+      if (want <= 0) return;
+      // The events the claim covers: those before it was sent, and those before an unpark it ran after.
+      let covered = since;
+      let out = true;
+      const cancel = this.waker.onEvent(since, blockMs + PARK_UNPARK_SLACK_MS, () => {
+        if (!out) return;
+        covered = this.waker.generation;
+        partition
+          .unpark(this.id)
+          .catch((error: unknown) => this.logger.debug({ err: error }, 'unparking the idle claim failed'));
+      });
+      const sentAt = performance.now();
+      this.reserved += want;
+      this.waker.setParked(true);
+      let parked: { wake: string | null; claim: ClaimResult };
+      try {
+        parked = await partition.parkedClaim(
+          this.blockingConnection(),
+          want,
+          this.visibilityMs,
+          blockMs,
+          this.id,
+        );
+      } catch (error) {
+        this.logger.warn({ err: error, queue: queue.name }, 'parked claim failed; retrying');
+        return;
+      } finally {
+        out = false;
+        cancel();
+        this.waker.setParked(false);
+        this.reserved -= want;
+      }
+      if (parked.wake !== null) this.waker.took(parked.wake);
+      const { claim } = parked;
+      // The leases began when the claim ran, unknown here but for its bounds: after the park was sent, and
+      // (answered in the same pass of Redis's loop) just before its answer came; the local watch of each lease
+      // takes the earliest time the latter allows, as a claim's send time errs early.
+      const leaseFrom = Math.max(
+        sentAt,
+        performance.now() - Math.min(this.visibilityMs / 10, PARK_REPLY_SLACK_MS),
+      );
+      for (const task of claim.tasks) this.startTask(task, leaseFrom, queue);
+      if (claim.tasks.length === want || this.waker.generation !== covered) return;
+      // The next park once this turn's acknowledgements (quick handlers answer in a microtask) are answered:
+      // sent before them, it delayed them by ~0.1 ms (the worker writing it, Redis reading it), and a task
+      // pushed meanwhile waits in the signal list, taken the moment the park arrives.
+      if (claim.tasks.length > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.acks.answered();
+      }
+      let dueInMs = this.idlePollMs;
+      if (claim.nextDueAt !== null) dueInMs = Math.min(dueInMs, claim.nextDueAt - claim.now);
+      if (claim.retryAt !== null) dueInMs = Math.min(dueInMs, claim.retryAt - claim.now);
+      blockMs = Math.max(1, dueInMs);
+      since = covered;
+    }
+  }
+
+  /**
+   * The connection parked claims wait on (ADR 0061), opened on first use: a blocked connection can do nothing
+   * else. Its command timeout outlasts the longest park by the main connection's.
+   */
+  private blockingConnection(): RedisClient {
+    if (this.blocking) return this.blocking;
+    const { redis } = this.options;
+    const base = (redis.options as { commandTimeout?: number }).commandTimeout ?? 5000;
+    // Only a single node's client parks (parkable): its duplicate() takes the options to change.
+    const blocking = (redis.duplicate as (options: object) => RedisClient).call(redis, {
+      commandTimeout: this.idlePollMs + PARK_UNPARK_SLACK_MS + base,
+      connectionName: 'tq-worker-park',
+    });
+    blocking.on('error', (error: Error) =>
+      this.logger.debug({ err: error }, 'parked claim connection error; reconnecting'),
+    );
+    return (this.blocking = blocking);
   }
 
   /**

@@ -130,3 +130,8 @@ export type RedisNode = Redis;
 export function redisMasters(redis: RedisClient): RedisNode[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
+
+/** Whether `redis` is a Cluster client (not a single node's). */
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return 'nodes' in redis && typeof redis.nodes === 'function' && redis.isCluster === true;
+}

@@ -3,6 +3,7 @@ export { EPOCH_KEY, EpochWatcher } from './epoch';
 export {
   closeRedis,
   createRedis,
+  isCluster,
   parseRedisUrl,
   redisMasters,
   type ConnectionOptions,

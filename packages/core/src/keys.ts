@@ -106,6 +106,18 @@ export interface QueueKeys {
   schedulePrefix: string;
   /** Pub/sub channel idle workers wait on; published when pending goes from empty to non-empty. */
   wakeChannel: string;
+  /**
+   * LIST of at most one element, the id of the latest wake (lua/lib/settings.lua `send_wake`), which the
+   * message on `wakeChannel` carries too: a parked claim (ADR 0061) waits on it with BLPOP, and the claim
+   * queued behind the pop runs the moment one wake is pushed. Deleted with the queue.
+   */
+  signal: string;
+  /**
+   * Prefix of each worker's unpark LIST, `tq:{q}:unpark:<worker id>`: the worker pushes one element to end its
+   * own parked claim at once (an event its claim must see, a due time, stop); the pop takes it, and a leftover
+   * expires after UNPARK_TTL_MS.
+   */
+  unparkPrefix: string;
 }
 
 /**
@@ -143,6 +155,8 @@ export function queueKeys(queue: string, tag: string = queue): QueueKeys {
     schedules: `${base}schedules`,
     schedulePrefix: `${base}schedule:`,
     wakeChannel: `${base}wake`,
+    signal: `${base}signal`,
+    unparkPrefix: `${base}unpark:`,
   };
 }
 

@@ -2,7 +2,7 @@ import { waitFor } from '@tq/testing';
 import { readClaimReply } from './claim-reply';
 import { TqError } from './errors';
 import { runScript, type RedisClient } from './scripts';
-import { connect, enqueue, freshQueue } from './test-support/fixtures';
+import { connect, enqueue, freshQueue, listen } from './test-support/fixtures';
 
 let redis: RedisClient;
 beforeAll(() => {
@@ -11,15 +11,6 @@ beforeAll(() => {
 afterAll(() => redis.quit());
 
 const LEASE = 30_000;
-
-/** Collects the messages published on `channel` (a subscriber of its own). */
-async function listen(channel: string): Promise<{ messages: string[]; stop: () => Promise<void> }> {
-  const subscriber = (redis.duplicate as () => RedisClient).call(redis);
-  const messages: string[] = [];
-  subscriber.on('message', (_channel: string, message: string) => messages.push(message));
-  await subscriber.subscribe(channel);
-  return { messages, stop: async () => void (await subscriber.quit()) };
-}
 
 describe('Queue rate limit (sliding window on the script clock)', () => {
   it('starts at most max tasks in a period and says when the next start fits', async () => {
@@ -110,7 +101,7 @@ describe('Queue concurrency limit', () => {
     const { queue } = freshQueue(redis);
     await queue.setLimits({ concurrency: 2 });
     await enqueue(queue, ...Array.from({ length: 5 }, () => ({})));
-    const wake = await listen(queue.keys.wakeChannel);
+    const wake = await listen(redis, queue.keys.wakeChannel);
     try {
       const a = await queue.claim(5, LEASE);
       expect(a).toMatchObject({ limitedBy: 'concurrency', retryAt: null });
@@ -181,7 +172,7 @@ describe('Queue limits as settings', () => {
     const { queue } = freshQueue(redis);
     await enqueue(queue, {});
     expect(await queue.limits()).toEqual({});
-    const wake = await listen(queue.keys.wakeChannel);
+    const wake = await listen(redis, queue.keys.wakeChannel);
     try {
       await queue.setLimits({ rate: { max: 20, periodMs: 1000 }, concurrency: 5, groupConcurrency: 2 });
       await waitForMessages(wake.messages, 1);

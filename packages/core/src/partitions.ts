@@ -1,4 +1,3 @@
-import type { Cluster } from 'ioredis';
 import type { Clock } from './clock';
 import { TqError } from './errors';
 import { MAX_PARTITIONS, parseTaskId, partitionZeroLocalId } from './ids';
@@ -45,6 +44,7 @@ import type {
   TaskStatus,
   TrimResult,
 } from './types';
+import { isCluster } from './connection';
 
 /**
  * The partition layout of a queue (ADR 0040, 0043), kept in partition 0's meta HASH: `partitions` (the
@@ -1083,10 +1083,6 @@ async function placeSuffixes(redis: RedisClient, name: string, count: number): P
     suffixes[i] = s < PLACEMENT_TRIES ? s : 0;
   }
   return suffixes;
-}
-
-function isCluster(redis: RedisClient): redis is Cluster {
-  return 'nodes' in redis && typeof redis.nodes === 'function' && redis.isCluster === true;
 }
 
 /** FNV-1a, 32 bits: a cheap, stable hash of a partition key. */

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from './clock';
 import { callDeadline, observeRedisTime } from './call-deadline';
 import { readClaimReply } from './claim-reply';
@@ -46,6 +46,7 @@ import type {
   ArchivedTask,
   TrimResult,
 } from './types';
+import { isCluster } from './connection';
 
 /** Most entries kept in a task's error history. */
 export const ERROR_HISTORY_MAX = 10;
@@ -239,6 +240,46 @@ export class Queue {
     while (args.length > 4 && args.at(-1) === CLAIM_ARG_DEFAULTS[args.length - 5]) args.pop();
     const reply = await runScript(this.redis, 'claim', [this.keys.base], args, true);
     return this.claimResult(reply as Buffer, 0);
+  }
+
+  /**
+   * A claim parked in Redis (ADR 0061). On `blocking`, a connection of its own that nothing else uses while
+   * this runs: a BLPOP of the queue's signal list and of the worker's unpark list for up to `blockMs`, and the
+   * claim script sent right behind it. Redis runs the claim the moment the pop is served (a wake pushed, the
+   * worker's {@link unpark}, or the timeout), in the same pass of its event loop, so an idle worker learns of a
+   * task and leases it in one hop. The claim's deadline (ADR 0006) is `blocking`'s command timeout, which the
+   * caller makes longer than `blockMs`. Resolves with the wake id the pop took (null: unparked or timed out)
+   * and the claim; rejects when the claim failed (a failed pop alone does not lose the claim's tasks).
+   */
+  async parkedClaim(
+    blocking: RedisClient,
+    count: number,
+    leaseMs: number,
+    blockMs: number,
+    workerId: string,
+  ): Promise<{ wake: string | null; claim: ClaimResult }> {
+    const deadline = await callDeadline(blocking, this.clock);
+    const pop = blocking.blpop(this.keys.signal, this.keys.unparkPrefix + workerId, blockMs / 1000);
+    const reply = runScript(
+      blocking,
+      'claim',
+      [this.keys.base],
+      [this.now(), count, leaseMs, newLeaseNonce(), deadline, workerId],
+      true,
+    );
+    const [popped, claimed] = await Promise.allSettled([pop, reply]);
+    if (claimed.status === 'rejected') throw claimed.reason;
+    const took = popped.status === 'fulfilled' ? popped.value : null;
+    const claim = this.claimResult(claimed.value as Buffer, 0);
+    // The claim ran as its answer was written: a fresh reading of Redis time for the next deadline.
+    if (!this.clock) observeRedisTime(blocking, claim.now);
+    return { wake: took && took[0] === this.keys.signal ? took[1] : null, claim };
+  }
+
+  /** Ends the parked claim of worker `workerId` at once (see {@link parkedClaim}): its claim runs now. */
+  async unpark(workerId: string): Promise<void> {
+    const key = this.keys.unparkPrefix + workerId;
+    await this.redis.multi().lpush(key, '1').pexpire(key, UNPARK_TTL_MS).exec();
   }
 
   /**
@@ -1162,6 +1203,9 @@ export class Queue {
 /** The enqueue script's reply (enqueue.lua): now (every task created), [now, 'unregistered'], or [now, one result per task]. */
 type EnqueueReply = number | [number, ...string[]];
 
+/** How long an unpark element nobody popped (its worker stopped parking) stays: it ends one parked claim early. */
+const UNPARK_TTL_MS = 60_000;
+
 /** The enqueue gate of each hash tag per connection: every Queue object of one partition shares it. */
 const gates = new WeakMap<RedisClient, Map<string, EnqueueGate>>();
 
@@ -1231,10 +1275,6 @@ function actionResults<Code extends string>(ids: string[], rows: [Code, string][
 /** The names of every queue that has received a task. */
 export async function listQueues(redis: RedisClient): Promise<string[]> {
   return (await redis.smembers(QUEUES_KEY)).sort();
-}
-
-function isCluster(redis: RedisClient): redis is Cluster {
-  return 'nodes' in redis && typeof redis.nodes === 'function' && redis.isCluster === true;
 }
 
 function num(value: string | undefined): number | undefined {

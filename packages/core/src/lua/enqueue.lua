@@ -281,7 +281,7 @@ if to_push then
     end
   end
 end
-send_wake(qs, woke)
+send_wake(qs, woke, now_arg)
 if scheduled_due then
   wake_for_due(wake_channel, scheduled_due, now)
 end

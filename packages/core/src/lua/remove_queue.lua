@@ -1,7 +1,7 @@
 --[[
   remove_queue: the queue-side half of removing a queue from tq:queues. Checks that the queue holds no
   task in any of its seven states and, for an idle removal, no settings and no serving worker or event
-  listener; then (unless dry) deletes its `registered` marker and its event stream, so the next enqueue
+  listener; then (unless dry) deletes its `registered` marker, its event stream and its wake signal, so the next enqueue
   registers the queue again before it writes. The caller removes the name from tq:queues BEFORE the non-dry call and adds it back when that
   call refuses: an enqueue that lands before the call makes it refuse, one after it registers again.
 
@@ -93,7 +93,7 @@ if code == 'removed' and not dry then
   -- No task is left, so the rotation holds at most '' and no group runs anything: the next task with a
   -- group marks the queue grouped again.
   redis.call('DEL', registered_key, events_key, archive_key, starts_key, group_prefix .. 'rotation',
-    group_prefix .. 'running')
+    group_prefix .. 'running', string.sub(KEYS[1], 1, -9) .. 'signal') -- <base>pending: -> <base>signal
   if mode == 'idle' then
     -- Left with no setting but a lapsed lease, the grouped mark and a partitioned queue's layout.
     redis.call('HDEL', meta_key, 'eventsUntil', 'grouped')

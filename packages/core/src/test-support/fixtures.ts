@@ -132,3 +132,15 @@ export async function expectedOrder(queue: Queue, state: TaskStatus): Promise<st
   const descending = state === 'dead' || state === 'done' || state === 'canceled';
   return full(descending ? await queue.redis.zrevrange(key, 0, -1) : await queue.redis.zrange(key, 0, '-1'));
 }
+
+/** Collects the messages published on `channel` (a subscriber of its own, a duplicate of `redis`). */
+export async function listen(
+  redis: RedisClient,
+  channel: string,
+): Promise<{ messages: string[]; stop: () => Promise<void> }> {
+  const subscriber = (redis.duplicate as () => RedisClient).call(redis);
+  const messages: string[] = [];
+  subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+  await subscriber.subscribe(channel);
+  return { messages, stop: async () => void (await subscriber.quit()) };
+}

@@ -77,9 +77,17 @@ local function running_ended(qs, running_key, ended)
   end
 end
 
--- Publishes the wake message when the call owes one (or `also` says so): one message per call.
-local function send_wake(qs, also)
+-- Publishes the wake message when the call owes one (or `also` says so): one per call. A wake has an id (`id`,
+-- else the call's time, else '1'), pushed to the queue's signal list (kept to one element) and sent as the
+-- message: a parked claim (ADR 0061) waiting on the list runs the moment it is pushed, and its worker knows the
+-- message with that id for its own; the message wakes every other idle worker, as before.
+local function send_wake(qs, also, id)
   if qs.wake or also then
-    redis.call('PUBLISH', qs.wake_channel, '1')
+    id = id or qs.now_arg or '1'
+    local signal = string.sub(qs.wake_channel, 1, -5) .. 'signal' -- <base>wake -> <base>signal
+    if redis.call('LPUSH', signal, id) > 1 then
+      redis.call('LTRIM', signal, 0, 0)
+    end
+    redis.call('PUBLISH', qs.wake_channel, id)
   end
 end
