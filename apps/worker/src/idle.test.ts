@@ -101,17 +101,22 @@ describe('idle worker', () => {
       await waitFor(() => h.worker.status().waiting);
       const claims = jest.spyOn(Queue.prototype, 'claim');
       const parked = jest.spyOn(Queue.prototype, 'parkedClaim');
+      const unparks = jest.spyOn(Queue.prototype, 'unpark');
       try {
         for (let round = 0; round < 3; round++) {
           const id = await h.enqueue('ping', round);
           await waitFor(async () => (await h.task(id)).status === 'done' && h.worker.status().waiting);
+          // Parked: each task is taken by the claim parked before it, and the worker parks the next one.
+          if (parkClaims) await waitFor(() => parked.mock.calls.length === round + 1);
         }
-        // Parked: each task is taken by the claim parked before it, and the worker parks the next one; the
-        // wake message of a wake its parked claim took is not news.
-        expect([claims.mock.calls.length, parked.mock.calls.length]).toEqual(parkClaims ? [0, 3] : [3, 0]);
+        // The wake message of a wake its parked claim took is not news: nothing unparks it.
+        expect([claims.mock.calls.length, parked.mock.calls.length, unparks.mock.calls.length]).toEqual(
+          parkClaims ? [0, 3, 0] : [3, 0, 0],
+        );
       } finally {
         claims.mockRestore();
         parked.mockRestore();
+        unparks.mockRestore();
       }
     },
   );

@@ -6,6 +6,11 @@ const RESUBSCRIBE_DELAY_MS = 2000;
 const DUE_PREFIX = 'due:';
 /** Most wake ids kept whose message has not come (a message lost in a reconnect leaves its id behind). */
 const TAKEN_MAX = 16;
+/**
+ * How long a wake message that came while the worker parks its claims waits for a park to take its wake
+ * (the park out, or the next one) before it counts as news (it then unparks the worker).
+ */
+const OWN_ANSWER_GRACE_MS = 5;
 
 /** One wait in progress. */
 interface Waiter {
@@ -36,7 +41,7 @@ export class Waker {
   private readonly channels: Set<string>;
   /** The channels a SUBSCRIBE was answered for (ioredis subscribes them again after a reconnect). */
   private readonly listening = new Set<string>();
-  /** Whether a parked claim is out (setParked). */
+  /** Whether the worker parks its claims (setParked). */
   private parked = false;
   /** Ids of wakes this worker's parked claims took whose message has not come yet (at most TAKEN_MAX). */
   private readonly taken: string[] = [];
@@ -56,9 +61,11 @@ export class Waker {
     this.channels = new Set(channels);
     subscriber.on('message', (_channel: string, message: string) => {
       if (message.startsWith(DUE_PREFIX)) this.dueIn(Number(message.slice(DUE_PREFIX.length)));
-      // While a parked claim is out, its answer and the message of the wake it took are written in the same
-      // pass of Redis's loop and the message is often read first: it is looked at once this turn's I/O is in.
-      else if (this.parked) setImmediate(() => this.wakeMessage(message));
+      // While the worker parks its claims, a park's answer and the message of the wake it took are written in
+      // the same pass of Redis's loop and the message is often read first, or the wake came between two parks
+      // and the next one takes it: the message is looked at once this turn's I/O is in, and if it is not a
+      // taken wake's then, once more after OWN_ANSWER_GRACE_MS.
+      else if (this.parked) setImmediate(() => this.afterTurn(message));
       else this.wakeMessage(message);
     });
     // Without a listener ioredis prints connection errors to stderr as plain text. The main connection
@@ -76,6 +83,14 @@ export class Waker {
     });
   }
 
+  /** A wake message that came while the worker parked its claims, at the end of its turn (see the listener). */
+  private afterTurn(message: string): void {
+    if (this.parked && !this.taken.includes(message))
+      // Timers run before I/O in a turn: the answer that came meanwhile is read before the message is judged.
+      setTimeout(() => setImmediate(() => this.wakeMessage(message)), OWN_ANSWER_GRACE_MS);
+    else this.wakeMessage(message);
+  }
+
   /** A wake message: news, unless it is the message of a wake this worker's parked claim took (ADR 0061). */
   private wakeMessage(message: string): void {
     const own = this.taken.indexOf(message);
@@ -88,7 +103,7 @@ export class Waker {
   }
 
   /**
-   * A parked claim is out (ADR 0061) or no longer: while one is, wake messages are looked at at the end of
+   * The worker parks its claims (ADR 0061), or no longer: meanwhile wake messages are looked at at the end of
    * the turn (see the message listener).
    */
   setParked(parked: boolean): void {

@@ -413,6 +413,16 @@ export class Worker {
    * it failed, no slot is free, or the worker stops.
    */
   private async parkWhileIdle(queue: PartitionedQueue, since: number, blockMs: number): Promise<void> {
+    // Between two parks too: a wake pushed meanwhile waits in the signal list for the next park to take.
+    this.waker.setParked(true);
+    try {
+      await this.parkLoop(queue, since, blockMs);
+    } finally {
+      this.waker.setParked(false);
+    }
+  }
+
+  private async parkLoop(queue: PartitionedQueue, since: number, blockMs: number): Promise<void> {
     const partition = queue.partitions[0]!;
     while (!this.stopping) {
       // The layout as claims read it (queueFor, read again once its TTL passed): a new one (partitions added)
@@ -432,7 +442,6 @@ export class Worker {
       });
       const sentAt = performance.now();
       this.reserved += want;
-      this.waker.setParked(true);
       let parked: { wake: string | null; claim: ClaimResult };
       try {
         parked = await partition.parkedClaim(
@@ -448,7 +457,6 @@ export class Worker {
       } finally {
         out = false;
         cancel();
-        this.waker.setParked(false);
         this.reserved -= want;
       }
       if (parked.wake !== null) this.waker.took(parked.wake);
