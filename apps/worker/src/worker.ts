@@ -7,6 +7,7 @@ import {
   WorkerRegistry,
   assertQueueName,
   closeRedis,
+  commandTimeoutOf,
   isCluster,
   queueKeys,
   type AckCode,
@@ -432,9 +433,7 @@ export class Worker {
       if (want <= 0) return;
       // The events the claim covers: those before it was sent, and those before an unpark it ran after.
       let covered = since;
-      let out = true;
       const cancel = this.waker.onEvent(since, blockMs + PARK_UNPARK_SLACK_MS, () => {
-        if (!out) return;
         covered = this.waker.generation;
         partition
           .unpark(this.id)
@@ -455,8 +454,7 @@ export class Worker {
         this.logger.warn({ err: error, queue: queue.name }, 'parked claim failed; retrying');
         return;
       } finally {
-        out = false;
-        cancel();
+        cancel(); // no unpark after this park: its waiter is gone
         this.reserved -= want;
       }
       if (parked.wake !== null) this.waker.took(parked.wake);
@@ -492,7 +490,7 @@ export class Worker {
   private blockingConnection(): RedisClient {
     if (this.blocking) return this.blocking;
     const { redis } = this.options;
-    const base = (redis.options as { commandTimeout?: number }).commandTimeout ?? 5000;
+    const base = commandTimeoutOf(redis) ?? 5000;
     // Only a single node's client parks (parkable): its duplicate() takes the options to change.
     const blocking = (redis.duplicate as (options: object) => RedisClient).call(redis, {
       commandTimeout: this.idlePollMs + PARK_UNPARK_SLACK_MS + base,

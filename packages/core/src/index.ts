@@ -1,5 +1,6 @@
 export { ManualClock, type Clock } from './clock';
 export { EPOCH_KEY, EpochWatcher } from './epoch';
+export { commandTimeoutOf } from './call-deadline';
 export {
   closeRedis,
   createRedis,
