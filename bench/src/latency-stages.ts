@@ -3,11 +3,12 @@
  * rate with an idle worker (scenario 4's setting: one task at a time, `createWorker` at concurrency 10, claim
  * batch 20, the producer `TaskService.submit` in another process). Every task is stamped at each stage, on one
  * clock (`performance.timeOrigin + performance.now()`, same machine): submit called, its enqueue script
- * written to the socket (producer), the wake message received, the claim that leased it written and answered,
- * handler start, its complete written and answered (worker). Prints percentiles of each stage, the medians of
- * the stages for the slowest 1 % of tasks, how many wake messages came while the claim loop had a claim out,
- * and the worker's event-loop delay. A private redis-server; tq only (bee-queue and BullMQ side by side:
- * `node dist/main.js --only latency`).
+ * written to the socket (producer), the wake message received, the claim that leased it written (for a parked
+ * claim, ADR 0061: the park sent) and answered, handler start, its complete written and answered (worker).
+ * Prints percentiles of each stage, the medians of the stages for the slowest 1 % of tasks, how many wake
+ * messages came while the claim loop had a claim out, how many tasks parked claims leased, the worker's
+ * event-loop delay and Redis's own stalls (LATENCY LATEST over 1 ms, SLOWLOG over 0.5 ms). A private
+ * redis-server; tq only (bee-queue and BullMQ side by side: `node dist/main.js --only latency`).
  *
  *   node dist/latency-stages.js [--rate 1000] [--seconds 10]
  */
@@ -39,6 +40,8 @@ interface Row {
   late: boolean;
   /** Its complete rode with a claim (complete_and_claim). */
   rode: boolean;
+  /** It was leased by a parked claim (ADR 0061): claim written = when the park was sent. */
+  parked: boolean;
 }
 
 const strings = (args: unknown[]) => args.filter((a): a is string => typeof a === 'string');
@@ -54,9 +57,9 @@ async function child(url: string): Promise<void> {
   let lastMsgReplies = 0;
   let claimsOut = 0;
   let claims = 0;
-  let emptyClaims = 0;
+  let parks = 0;
   // The stamps of the claim whose answer is being handled (its tasks start in that callback).
-  let claim = { msg: 0, busy: false, late: false, sent: 0, reply: 0 };
+  let claim = { msg: 0, busy: false, late: false, sent: 0, reply: 0, parked: false };
   subscriber.on('message', () => {
     lastMsg = clockMs();
     lastMsgBusy = claimsOut > 0;
@@ -64,42 +67,53 @@ async function child(url: string): Promise<void> {
   });
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
-  watchCommands(redis, (command) => {
-    if (command.name !== 'fcall') return;
-    const args = strings(command.args);
-    const acks = (args[0] ?? '').startsWith('tq_complete_'); // complete and complete_and_claim (ADR 0047 names)
-    // claim and complete_and_claim (one key since ADR 0056: the function's name tells them).
-    const claims_ = /^tq_(complete_and_)?claim_/.test(args[0] ?? '');
-    const sent = clockMs();
-    if (claims_) {
-      const late = lastMsgBusy && replies > lastMsgReplies;
-      const at = { msg: lastMsg, busy: lastMsgBusy, late, sent, reply: 0 };
-      claimsOut++;
-      command.promise.then(
-        (reply) => {
-          claimsOut--;
-          claims++;
-          replies++;
-          const tasks = Array.isArray(reply) ? (reply as unknown[])[2] : undefined;
-          if (Array.isArray(tasks) && tasks.length === 0) emptyClaims++;
-          claim = { ...at, reply: clockMs() };
-        },
-        () => claimsOut--,
-      );
-    }
-    if (acks)
-      command.promise.then(
-        () => {
-          const at = clockMs();
-          for (const a of args) {
-            const row = rows.get(`${QUEUE}.${a}`);
-            if (row && row.ackReply === undefined)
-              Object.assign(row, { ackSent: sent, ackReply: at, rode: claims_ });
-          }
-        },
-        () => undefined,
-      );
-  });
+  const watch = (client: unknown, parkedOn: boolean) =>
+    watchCommands(client, (command) => {
+      if (command.name !== 'fcall') return;
+      const args = strings(command.args);
+      const acks = (args[0] ?? '').startsWith('tq_complete_'); // complete and complete_and_claim (ADR 0047 names)
+      // claim and complete_and_claim (one key since ADR 0056: the function's name tells them).
+      const claims_ = /^tq_(complete_and_)?claim_/.test(args[0] ?? '');
+      const sent = clockMs();
+      if (claims_) {
+        const late = lastMsgBusy && replies > lastMsgReplies;
+        const at = { msg: lastMsg, busy: lastMsgBusy, late, sent, reply: 0, parked: parkedOn };
+        if (!parkedOn) claimsOut++;
+        command.promise.then(
+          () => {
+            if (!parkedOn) claimsOut--;
+            if (parkedOn) parks++;
+            else claims++;
+            replies++;
+            claim = { ...at, reply: clockMs() };
+          },
+          () => {
+            if (!parkedOn) claimsOut--;
+          },
+        );
+      }
+      if (acks)
+        command.promise.then(
+          () => {
+            const at = clockMs();
+            for (const a of args) {
+              const row = rows.get(`${QUEUE}.${a}`);
+              if (row && row.ackReply === undefined)
+                Object.assign(row, { ackSent: sent, ackReply: at, rode: claims_ });
+            }
+          },
+          () => undefined,
+        );
+    });
+  watch(redis, false);
+  // Parked claims (ADR 0061) go on a connection the worker makes with duplicate(): watched too.
+  const duplicating = redis as unknown as { duplicate: (...a: unknown[]) => unknown };
+  const duplicate = duplicating.duplicate.bind(redis);
+  duplicating.duplicate = (...a: unknown[]) => {
+    const made = duplicate(...a);
+    watch(made, true);
+    return made;
+  };
   const worker = loadTqWorker().createWorker({
     redis,
     subscriber,
@@ -118,6 +132,7 @@ async function child(url: string): Promise<void> {
             late: claim.late,
             claimSent: claim.sent,
             claimReply: claim.reply,
+            parked: claim.parked,
             start,
           });
         return Promise.resolve();
@@ -132,11 +147,11 @@ async function child(url: string): Promise<void> {
         type: 'rows',
         rows: [...rows.values()],
         claims,
-        emptyClaims,
+        parks,
         lagMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
       });
       rows.clear();
-      claims = emptyClaims = 0;
+      claims = parks = 0;
       lag.reset();
     } else if (m.type === 'stop') {
       worker.stop().then(
@@ -150,7 +165,7 @@ async function child(url: string): Promise<void> {
 interface Flushed {
   rows: Row[];
   claims: number;
-  emptyClaims: number;
+  parks: number;
   lagMs: { p50: number; p99: number; max: number };
 }
 
@@ -159,6 +174,7 @@ const STAGES: Record<string, (r: Row) => number> = {
   'enqueue written → wake message': (r) => r.msg - r.write,
   'wake message → claim written': (r) => r.claimSent - r.msg,
   'claim round trip': (r) => r.claimReply - r.claimSent,
+  'enqueue written → claim answered': (r) => r.claimReply - r.write,
   'claim answered → handler start': (r) => r.start - r.claimReply,
   'enqueue → start': (r) => r.start - r.t,
   'handler start → complete written': (r) => r.ackSent - r.start,
@@ -174,6 +190,9 @@ async function harness(rate: number, seconds: number): Promise<void> {
   const redis = createRedis(server.url, { connectionName: 'stages-producer' });
   try {
     await next('ready');
+    // Redis's own view of its stalls: events over 1 ms (LATENCY LATEST) and commands over 0.5 ms (SLOWLOG).
+    await redis.config('SET', 'latency-monitor-threshold', '1');
+    await redis.config('SET', 'slowlog-log-slower-than', '500');
     const service = new TaskService(new TaskRepository(redis));
     const writes = new Map<number, number>();
     let unwritten: number[] = [];
@@ -204,12 +223,20 @@ async function harness(rate: number, seconds: number): Promise<void> {
     await sleep(1000);
     worker.send({ type: 'flush' });
     const flushed = await next<Flushed>('rows');
+    console.log(
+      'Redis LATENCY LATEST (event, last, latest ms, max ms):',
+      JSON.stringify(await redis.latency('LATEST')),
+    );
+    const slow = (await redis.slowlog('GET', 20)) as [number, number, number, string[]][];
+    console.log(
+      `Redis SLOWLOG (>0.5 ms): ${slow.map((e) => `${e[3][0]} ${e[3][1]?.slice(0, 24)} ${e[2]} µs`).join('; ')}`,
+    );
     if (errors.length > 0) throw errors[0];
     const rows = flushed.rows.filter((r) => r.ackReply !== undefined);
     for (const r of rows) r.write = writes.get(r.t) ?? r.t;
     const fmt = (x: number) => x.toFixed(3).padStart(8);
     console.log(
-      `${rows.length} of ${n} tasks acknowledged at ${rate}/s; ${flushed.claims} claims (${flushed.emptyClaims} empty); ` +
+      `${rows.length} of ${n} tasks acknowledged at ${rate}/s; ${flushed.claims} claims and ${flushed.parks} parked claims answered; ` +
         `completes riding with a claim: ${rows.filter((r) => r.rode).length}`,
     );
     console.log(
@@ -240,7 +267,8 @@ async function harness(rate: number, seconds: number): Promise<void> {
     console.log(
       `tail = the ${tail.length} tasks at or above the p99 of enqueue → acknowledged (${cut.toFixed(3)} ms); ` +
         `of them ${tail.filter((r) => r.busy).length} had their wake message come while a claim was out ` +
-        `(${busy.length} of all tasks), ${tail.filter((r) => r.msg < r.t).length} were claimed with no wake message of their own`,
+        `(${busy.length} of all tasks), ${tail.filter((r) => r.msg < r.t).length} were claimed with no wake message of their own, ` +
+        `${tail.filter((r) => r.parked).length} by a parked claim (${rows.filter((r) => r.parked).length} of all tasks)`,
     );
   } finally {
     worker.send({ type: 'stop' });

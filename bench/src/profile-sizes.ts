@@ -23,6 +23,11 @@ export interface Profile {
   latencyConcurrency: number;
   /** How long the worker sits idle before the fixed-rate run starts, s. */
   latencyIdleS: number;
+  /**
+   * Scenario 4's warm-up: how long tasks go at the rate before the measured `latencyDurationS` (ADR 0062).
+   * Its samples are reported apart, as the latency of a worker's first seconds (JIT compilation).
+   */
+  latencyWarmupS: number;
   /** Scenario 5. */
   memoryN: number;
   /** Scenario 6. */
@@ -55,6 +60,7 @@ export const FULL: Profile = {
   latencyDurationS: 10,
   latencyConcurrency: 10,
   latencyIdleS: 1,
+  latencyWarmupS: 10,
   memoryN: 20_000,
   idleSettleS: 1,
   idleWindowS: 8,
@@ -82,6 +88,7 @@ export const QUICK: Profile = {
   latencyDurationS: 0.5,
   latencyConcurrency: 10,
   latencyIdleS: 0.1,
+  latencyWarmupS: 0.5,
   memoryN: 300,
   idleSettleS: 0.3,
   idleWindowS: 0.5,
