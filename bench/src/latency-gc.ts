@@ -4,7 +4,7 @@
  * (tq: `createWorker` at concurrency 10, claim batch 20, the producer `TaskService.submit`; bee-queue: its
  * bench settings) on a private redis-server, records every task's enqueue stamp, handler start and
  * acknowledgement in the worker, and every GC pause (perf_hooks 'gc' entries) in the worker and in the
- * producer, on one clock (`performance.timeOrigin + performance.now()`). Prints the percentiles, the pauses
+ * producer, on one clock (ipc.ts `clockMs`). Prints the percentiles, the pauses
  * (count, per 10,000 tasks, length) and, for the slowest 1 % and 2 % of tasks, how many had a pause of the
  * worker or of the producer fall between their enqueue and their start, next to the same share over all tasks.
  * The worker records into preallocated arrays, so its own bookkeeping adds no survivors. `tq-core` runs the
@@ -23,7 +23,7 @@ import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf
 import { Queue, createRedis } from '@tq/core';
 import { startRedisServer } from '@tq/testing';
 import { sleep } from './context';
-import { clockMs, nextMessage, watchAcks } from './ipc';
+import { CLOCK_ORIGIN_MS, clockMs, nextMessage, watchAcks } from './ipc';
 import { BEE_WORKER_SETTINGS, loadBeeQueue, redisHostPort } from './peers';
 import { percentile } from './stats';
 import { loadTqWorker } from './tq-app';
@@ -48,7 +48,7 @@ const KINDS: Record<number, string> = {
 /** Collects this process's GC pauses from now on. */
 function observeGc(): Pause[] {
   const pauses: Pause[] = [];
-  const origin = performance.timeOrigin;
+  const origin = CLOCK_ORIGIN_MS;
   new PerformanceObserver((list) => {
     for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[])
       pauses.push({

@@ -2,7 +2,7 @@
  * `pnpm --filter @tq/bench latency:stages`: where tq's enqueue -> acknowledged completion time goes at a fixed
  * rate with an idle worker (scenario 4's setting: one task at a time, `createWorker` at concurrency 10, claim
  * batch 20, the producer `TaskService.submit` in another process). Every task is stamped at each stage, on one
- * clock (`performance.timeOrigin + performance.now()`, same machine): submit called, its enqueue script
+ * clock (ipc.ts `clockMs`, the machine's monotonic clock): submit called, its enqueue script
  * written to the socket (producer), the wake message received, the claim that leased it written (for a parked
  * claim, ADR 0061: the park sent) and answered, handler start, its complete written and answered (worker).
  * Prints percentiles of each stage, the medians of the stages for the slowest 1 % of tasks, how many wake
