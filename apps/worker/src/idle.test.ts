@@ -109,12 +109,20 @@ describe('idle worker', () => {
           const id = await h.enqueue('ping', round);
           await waitFor(async () => (await h.task(id)).status === 'done' && h.worker.status().waiting);
           // Parked: each task is taken by the claim parked before it, and the worker parks the next one.
-          if (parks) await waitFor(() => parked.mock.calls.length === round + 1);
+          if (parks) await waitFor(() => parked.mock.calls.length > round);
         }
-        // The wake message of a wake its parked claim took is not news: nothing unparks it.
-        expect([claims.mock.calls.length, parked.mock.calls.length, unparks.mock.calls.length]).toEqual(
-          parks ? [0, 3, 0] : [3, 0, 0],
-        );
+        // The wake message of a wake its parked claim took is not news: nothing unparks it. The message is
+        // judged after a grace (ADR 0061), so a worker starved past it (CI's own parallel load) may take its own
+        // wake for news once: one unpark and its park more, never one per wake-up.
+        if (parks) {
+          expect(claims.mock.calls.length).toBe(0);
+          expect(unparks.mock.calls.length).toBeLessThanOrEqual(1);
+          expect(parked.mock.calls.length).toBe(3 + unparks.mock.calls.length);
+        } else {
+          expect([claims.mock.calls.length, parked.mock.calls.length, unparks.mock.calls.length]).toEqual([
+            3, 0, 0,
+          ]);
+        }
       } finally {
         claims.mockRestore();
         parked.mockRestore();

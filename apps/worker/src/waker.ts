@@ -45,10 +45,6 @@ export class Waker {
   private parked = false;
   /** Ids of wakes this worker's parked claims took whose message has not come yet (at most TAKEN_MAX). */
   private readonly taken: string[] = [];
-  /** Whether a parked claim is out (parkSent .. parkAnswered). */
-  private parkOut = false;
-  /** Messages that came between two parks: judged once the next park is out (parkSent). */
-  private readonly betweenParks: string[] = [];
 
   /**
    * @param subscriber a connection used only for SUBSCRIBE (a subscribed connection can send nothing else)
@@ -89,17 +85,10 @@ export class Waker {
 
   /** A wake message that came while the worker parked its claims, at the end of its turn (see the listener). */
   private afterTurn(message: string): void {
-    if (!this.parked || this.taken.includes(message)) this.wakeMessage(message);
-    else if (this.parkOut) this.judgeAfterGrace(message);
-    // Between two parks (the last one answered, the acknowledgements on their way): its wake may be in the
-    // signal list for the next park to take, so the grace starts when that park is out, however long the
-    // worker took to send it (a starved worker judged such messages too early and unparked itself).
-    else this.betweenParks.push(message);
-  }
-
-  private judgeAfterGrace(message: string): void {
-    // Timers run before I/O in a turn: the answer that came meanwhile is read before the message is judged.
-    setTimeout(() => setImmediate(() => this.wakeMessage(message)), OWN_ANSWER_GRACE_MS);
+    if (this.parked && !this.taken.includes(message))
+      // Timers run before I/O in a turn: the answer that came meanwhile is read before the message is judged.
+      setTimeout(() => setImmediate(() => this.wakeMessage(message)), OWN_ANSWER_GRACE_MS);
+    else this.wakeMessage(message);
   }
 
   /** A wake message: news, unless it is the message of a wake this worker's parked claim took (ADR 0061). */
@@ -119,20 +108,6 @@ export class Waker {
    */
   setParked(parked: boolean): void {
     this.parked = parked;
-    if (parked) return;
-    this.parkOut = false;
-    for (const message of this.betweenParks.splice(0)) this.wakeMessage(message);
-  }
-
-  /** A parked claim was sent: the messages that came since the last one was answered may be its to take. */
-  parkSent(): void {
-    this.parkOut = true;
-    for (const message of this.betweenParks.splice(0)) this.judgeAfterGrace(message);
-  }
-
-  /** The parked claim out was answered (or failed); `took` has its wake, if it took one. */
-  parkAnswered(): void {
-    this.parkOut = false;
   }
 
   /** This worker's parked claim took the wake `id` off the signal list: its message is not news. */

@@ -441,7 +441,6 @@ export class Worker {
       });
       const sentAt = performance.now();
       this.reserved += want;
-      this.waker.parkSent();
       let parked: { wake: string | null; claim: ClaimResult };
       try {
         parked = await partition.parkedClaim(
@@ -457,7 +456,6 @@ export class Worker {
       } finally {
         cancel(); // no unpark after this park: its waiter is gone
         this.reserved -= want;
-        this.waker.parkAnswered();
       }
       if (parked.wake !== null) this.waker.took(parked.wake);
       const { claim } = parked;
