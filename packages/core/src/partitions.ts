@@ -198,6 +198,26 @@ export class PartitionedQueue {
     return stored;
   }
 
+  /**
+   * Writes `held` back as queue `name`'s layout where Redis has none: what a process that routes by `held`
+   * does when the layout is gone (Redis lost its data, or the key was evicted or flushed), so that the tasks
+   * it already sent to partitions 1.. are served and found. The compare-and-set of a creation (generation 0
+   * to 1), with `held`'s partitions and placement and without its history (what the history protected went
+   * with the data). Answers the stored layout: the one written, or the one another process wrote first.
+   */
+  static async restoreLayout(
+    redis: RedisClient,
+    name: string,
+    held: PartitionLayout,
+  ): Promise<PartitionLayout> {
+    try {
+      await writeLayout(redis, name, 0, held.count, held.suffixes, []);
+    } catch (error) {
+      if (!(error instanceof TqError && error.code === 'conflict')) throw error;
+    }
+    return readLayout(redis, name);
+  }
+
   /** Opens queue `name` with the layout stored in Redis (one partition when it has none). */
   static async open(redis: RedisClient, name: string, clock?: Clock): Promise<PartitionedQueue> {
     return new PartitionedQueue(redis, name, await readLayout(redis, name), clock);

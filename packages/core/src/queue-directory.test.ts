@@ -1,6 +1,7 @@
 import { randomQueueName } from '@tq/testing';
 import { closeRedis } from './connection';
 import { newTaskId } from './ids';
+import { QUEUES_KEY, queueKeys } from './keys';
 import { PartitionedQueue } from './partitions';
 import { Queue } from './queue';
 import { QueueDirectory } from './queue-directory';
@@ -49,6 +50,51 @@ describe('QueueDirectory', () => {
     directory.forget(name);
     expect((await directory.open(name)).count).toBe(2);
     expect(first.count).toBe(1);
+  });
+
+  it('writes back a partitioned layout it held when Redis lost it, so the tasks it routed there are served', async () => {
+    let now = 0;
+    const producer = new QueueDirectory(redis, undefined, { layoutTtlMs: 1000, now: () => now });
+    const name = randomQueueName('dir');
+    await PartitionedQueue.create(redis, name, 3);
+    const held = await producer.open(name, { create: true });
+    expect(held.count).toBe(3);
+    // Redis loses the queue (a restart without persistence, an eviction): its layout and its registration.
+    await redis.del(queueKeys(name).meta);
+    await redis.srem(QUEUES_KEY, name);
+    // Within its TTL the producer still routes by the layout it read: tasks without a key spread over it.
+    const tasks = Array.from({ length: 12 }, (_, i) => ({
+      id: newTaskId(name),
+      type: 't',
+      payload: String(i),
+      maxAttempts: 1,
+    }));
+    const ids = (await held.enqueue(tasks)).map((outcome) => outcome.id);
+    expect(ids.some((id) => held.partitionOf(id).partition > 0)).toBe(true);
+    now += 1000;
+    const reread = await producer.open(name);
+    expect(reread.count).toBe(3);
+    expect(reread.layout.suffixes).toEqual(held.layout.suffixes);
+    // A process that never saw the queue before reads the layout written back and serves every partition.
+    const worker = await new QueueDirectory(redis).open(name, { create: true });
+    expect(worker.count).toBe(3);
+    const claimed = await worker.claim(tasks.length, 60_000);
+    expect(claimed.tasks.map((t) => t.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('leaves alone a layout that was never partitioned, or that nobody here held', async () => {
+    let now = 0;
+    const directory = new QueueDirectory(redis, undefined, { layoutTtlMs: 1000, now: () => now });
+    const plain = randomQueueName('dir');
+    await PartitionedQueue.create(redis, plain, 1); // a stored layout of one partition
+    expect((await directory.open(plain)).layout.generation).toBe(1);
+    await redis.del(queueKeys(plain).meta);
+    now += 1000;
+    expect((await directory.open(plain)).layout.generation).toBe(0);
+    expect(await redis.exists(queueKeys(plain).meta)).toBe(0);
+    const unseen = randomQueueName('dir');
+    expect((await directory.open(unseen)).count).toBe(1);
+    expect(await redis.exists(queueKeys(unseen).meta)).toBe(0);
   });
 
   describe('defaultPartitions', () => {

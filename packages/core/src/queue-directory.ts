@@ -98,14 +98,22 @@ export class QueueDirectory {
     this.entries.delete(name);
   }
 
-  /** Keeps the queue object (and its claim cursor) when the layout read is the one it has. */
+  /**
+   * Keeps the queue object (and its claim cursor) when the layout read is the one it has. A partitioned
+   * layout this process held that is gone from Redis is written back (PartitionedQueue.restoreLayout): read
+   * as one partition instead, the tasks this process sent to partitions 1.. until now would be stranded.
+   */
   private async reopen(
     name: string,
     previous: Promise<PartitionedQueue> | undefined,
     creating: boolean,
   ): Promise<PartitionedQueue> {
     let layout = await readLayout(this.redis, name);
-    if (creating && layout.generation === 0 && !(await this.redis.sismember(QUEUES_KEY, name))) {
+    const kept = previous ? await previous.catch(() => undefined) : undefined;
+    const held = kept?.layout;
+    if (layout.generation === 0 && held && held.generation > 0 && held.suffixes.length > 1) {
+      layout = await PartitionedQueue.restoreLayout(this.redis, name, held);
+    } else if (creating && layout.generation === 0 && !(await this.redis.sismember(QUEUES_KEY, name))) {
       // Another process may create it at the same time, with another default: its layout wins.
       const options = { idempotencyWindowMs: this.idempotencyWindowMs };
       layout = await PartitionedQueue.create(
@@ -122,7 +130,6 @@ export class QueueDirectory {
         },
       );
     }
-    const kept = previous ? await previous.catch(() => undefined) : undefined;
     if (kept && sameLayout(kept.layout, layout)) return kept;
     return new PartitionedQueue(this.redis, name, layout, this.clock);
   }
