@@ -83,6 +83,20 @@ describe('Reaper on a partitioned queue', () => {
       );
   });
 
+  it('looks at every partition of a queue partitioned after its first look, without waiting for the layout TTL', async () => {
+    const name = randomQueueName('rp');
+    const r = reaper({ queues: [name] });
+    expect(await r.runPass()).toBe(true); // no layout yet: one partition
+    const later = await PartitionedQueue.create(redis, name, 3, clock);
+    clock.advance(60_000);
+    await later.enqueue(Array.from({ length: 30 }, () => task(later)));
+    const claimed = await later.claim(30, LEASE_MS);
+    expect(new Set(claimed.tasks.map((t) => partitionOf(t.id)))).toEqual(new Set([0, 1, 2]));
+    clock.advance(LEASE_MS + 1);
+    expect(await r.runPass()).toBe(true); // within the directory's TTL (5 s) of the first look
+    expect(await perPartition(later, 'pending')).toEqual([10, 10, 10]);
+  });
+
   it('promotes delayed tasks of partitions > 0 when they are due, and only then', async () => {
     const delayed = [1, 2].map((i) => task(queue, { partitionKey: keyFor(queue, i), delayMs: 5000 }));
     const outcomes = await queue.enqueue(delayed);

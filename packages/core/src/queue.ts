@@ -1110,17 +1110,28 @@ export class Queue {
   /**
    * The reaper's O(1) look at the queue: Redis time, the earliest lease deadline, scheduled run time or
    * retry time (null when none is waiting), and the next slot of its schedules (null when it has none, or
-   * all are paused). Work is due when `earliest <= now`; a schedule when `scheduleAt <= now`.
+   * all are paused). Work is due when `earliest <= now`; a schedule when `scheduleAt <= now`. And the
+   * partition layout's generation this partition's meta holds (partition 0's is the queue's; 0 = none).
    */
-  async due(): Promise<{ now: number; earliest: number | null; scheduleAt: number | null }> {
+  async due(): Promise<{
+    now: number;
+    earliest: number | null;
+    scheduleAt: number | null;
+    layoutGeneration: number;
+  }> {
     const k = this.keys;
-    const [now, earliest, scheduleAt] = (
-      (await this.run('due', [k.running, k.scheduled, k.retry, k.schedules], [this.now()])) as number[]
-    ).map(Number) as [number, number, number];
+    const [now, earliest, scheduleAt, layoutGeneration] = (
+      (await this.run(
+        'due',
+        [k.running, k.scheduled, k.retry, k.schedules, k.meta],
+        [this.now()],
+      )) as number[]
+    ).map(Number) as [number, number, number, number];
     return {
       now,
       earliest: earliest < 0 ? null : earliest,
       scheduleAt: scheduleAt < 0 || scheduleAt >= NEVER_MS ? null : scheduleAt,
+      layoutGeneration,
     };
   }
 

@@ -14,7 +14,7 @@ const SCRIPTS = {
   enqueue: 1,
   register: 1,
   remove_queue: 15,
-  due: 4,
+  due: 5,
   claim: 1,
   extend: 2,
   complete: 1,

@@ -8,10 +8,13 @@
   KEYS[2] scheduled  tq:{q}:scheduled
   KEYS[3] retry      tq:{q}:retry
   KEYS[4] schedules  tq:{q}:schedules  ZSET schedule id -> next slot ms
+  KEYS[5] meta       tq:{q}:meta       HASH: partition 0's holds the queue's partition layout (ADR 0040)
 
   ARGV[1] now ms ('' = Redis TIME)
 
-  Returns {now, earliest of the three heads (ms, -1 = all empty), next slot of KEYS[4] (ms, -1 = none)}.
+  Returns {now, earliest of the three heads (ms, -1 = all empty), next slot of KEYS[4] (ms, -1 = none),
+  the layout generation KEYS[5] holds (0 = none)}: the reaper opens the queue again when it is not the one it
+  routes by, so a new or resized layout's partitions are looked at from the next pass (ADR 0063).
 ]]
 -- @include common
 
@@ -27,4 +30,5 @@ for i = 1, 3 do
   end
 end
 local schedule = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-return { now, earliest, schedule[2] and tonumber(schedule[2]) or -1 }
+return { now, earliest, schedule[2] and tonumber(schedule[2]) or -1,
+  tonumber(redis.call('HGET', KEYS[5], 'partitionGen') or '0') }
