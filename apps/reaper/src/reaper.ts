@@ -269,11 +269,10 @@ export class Reaper {
     try {
       let queue = await this.queue(name); // throws for a malformed name someone added to tq:queues
       let looks = await Promise.all(queue.partitions.map((p) => p.due()));
-      // Created partitioned or resized since this reaper read the layout (ADR 0063): look again with the new
+      // Created partitioned or resized since this reaper read the layout (ADR 0064): look again with the new
       // one now, rather than after the directory's TTL, so that its partitions' expired leases wait no longer.
       if (looks[0]!.layoutGeneration !== queue.layout.generation) {
-        this.directory.forget(name);
-        queue = await this.queue(name);
+        queue = await this.directory.refresh(name);
         looks = await Promise.all(queue.partitions.map((p) => p.due()));
       }
       return {

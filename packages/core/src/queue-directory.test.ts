@@ -82,6 +82,18 @@ describe('QueueDirectory', () => {
     expect(claimed.tasks.map((t) => t.id).sort()).toEqual([...ids].sort());
   });
 
+  it('reads a layout again on request within its TTL, and writes back a held one that is gone', async () => {
+    const directory = new QueueDirectory(redis); // TTL 5 s: these reads come from refresh
+    const name = randomQueueName('dir');
+    expect((await directory.open(name)).count).toBe(1);
+    await PartitionedQueue.create(redis, name, 2);
+    expect((await directory.refresh(name)).count).toBe(2);
+    await redis.del(queueKeys(name).meta);
+    const restored = await directory.refresh(name);
+    expect(restored.count).toBe(2);
+    expect((await PartitionedQueue.open(redis, name)).count).toBe(2);
+  });
+
   it('leaves alone a layout that was never partitioned, or that nobody here held', async () => {
     let now = 0;
     const directory = new QueueDirectory(redis, undefined, { layoutTtlMs: 1000, now: () => now });

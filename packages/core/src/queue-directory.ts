@@ -93,6 +93,16 @@ export class QueueDirectory {
     return queue;
   }
 
+  /**
+   * Reads the layout of `name` again now, as after the TTL (the reaper's look found another generation stored):
+   * a partitioned layout this process held and Redis lost is written back, as in `open`.
+   */
+  refresh(name: string): Promise<PartitionedQueue> {
+    const entry = this.entries.get(name);
+    if (entry) entry.readAt = -Infinity;
+    return this.open(name);
+  }
+
   /** Forgets the layout of `name` (after this process changed it), so the next `open` reads it. */
   forget(name: string): void {
     this.entries.delete(name);
