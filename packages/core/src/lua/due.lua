@@ -13,8 +13,8 @@
   ARGV[1] now ms ('' = Redis TIME)
 
   Returns {now, earliest of the three heads (ms, -1 = all empty), next slot of KEYS[4] (ms, -1 = none),
-  the layout generation KEYS[5] holds (0 = none)}: the reaper opens the queue again when it is not the one it
-  routes by, so a new or resized layout's partitions are looked at from the next pass (ADR 0063).
+  the layout generation KEYS[5] holds (0 = none)}: when partition 0's is not the one the reaper looked with, it
+  reads the layout again and looks again in the same pass (ADR 0064).
 ]]
 -- @include common
 
