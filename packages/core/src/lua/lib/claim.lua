@@ -111,7 +111,7 @@ end
 -- functions read its locals as fast as their own upvalues, and a script call never runs inside another, so one
 -- set serves every call: claim_tasks sets each at its start and lets go of the tables at its end.
 local c_n, c_claimed, c_started -- leases made, their reply strings (two per task), their rate-limit log entries
-local c_task_prefix, c_running_key, c_now, c_at, c_lease_ms, c_nonce, c_worker, c_events
+local c_task_prefix, c_now, c_at, c_lease_ms, c_nonce, c_worker, c_events
 local c_deadline -- the leases' running score as a string, made on the first lease
 -- The leases' running entries, added by one ZADD per RUNNING_ZADD_MAX leases (add_running) instead of one ZADD
 -- per task: each redis.call costs its own arguments, command lookup and reply. Nothing in a claim reads the
@@ -169,7 +169,6 @@ local function lease(id)
   end
   if not c_deadline then
     c_deadline = int_arg(c_now + c_lease_ms)
-    c_running_args[2] = c_running_key
   end
   local r = c_running_n
   c_running_args[3 + 2 * r] = c_deadline
@@ -269,9 +268,10 @@ local function claim_tasks(qs, k, now, count, lease_ms, nonce, promote_limit, ev
     started = {}
   end
   c_n, c_claimed, c_started = 0, claimed, started
-  c_task_prefix, c_running_key, c_now, c_at, c_lease_ms = task_prefix, running_key, now, qs.now_arg or now, lease_ms
+  c_task_prefix, c_now, c_at, c_lease_ms = task_prefix, now, qs.now_arg or now, lease_ms
   c_nonce, c_worker, c_events = nonce, worker, events
   c_deadline, c_running_n = nil, 0
+  c_running_args[2] = running_key
 
   local limited_by, allowed, more = '', count, false
   if not s.paused then
@@ -300,7 +300,7 @@ local function claim_tasks(qs, k, now, count, lease_ms, nonce, promote_limit, ev
     end
   end
   local n = c_n
-  c_claimed, c_started, c_events = nil, nil, nil
+  c_claimed, c_started = nil, nil
 
   -- Promoted tasks this call left in pending should wake the other workers.
   if (promoted > 0 or group_woke) and n == count then
