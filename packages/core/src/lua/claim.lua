@@ -5,7 +5,7 @@
   still runs out of attempts.
 
   KEYS[1] the queue's key base  tq:{q}:  (ADR 0052, 0056: the script derives the names it uses from it, spelled
-          as in keys.ts, made once per base (claim_names in lib/claim.lua): pending:<0..9> LISTs (9 first),
+          as in keys.ts, made once per base (queue_names in lib/common.lua): pending:<0..9> LISTs (9 first),
           scheduled and retry ZSETs, running ZSET (score = lease deadline ms), meta HASH (paused, grouped,
           limits: lib/settings.lua; events mode), task:<id> HASHes, events STREAM (lib/events.lua), starts
           ZSET '<lease token> <task id>' -> start ms (the rate window, lib/limits.lua), the group keys g:...
@@ -41,7 +41,7 @@
 -- @include limits
 -- @include claim
 
-local k = claim_names(KEYS[1])
+local k = queue_names(KEYS[1])
 
 local now, now_arg = resolve_now(ARGV[1])
 local claimed

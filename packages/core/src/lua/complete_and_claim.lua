@@ -31,7 +31,7 @@
 -- @include claim
 -- @include history
 
-local k = claim_names(KEYS[1])
+local k = queue_names(KEYS[1])
 
 local now, now_arg = resolve_now(ARGV[1])
 local qs = queue_state(k.meta, k.group, k.wake, now_arg)

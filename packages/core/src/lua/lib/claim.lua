@@ -1,38 +1,6 @@
 -- Leases tasks: the body of claim and complete_and_claim (see claim.lua for the contract). Needs events,
 -- common, settings, groups, limits.
 
--- The names claim and complete_and_claim derive from the queue's key base (ADR 0052, 0056), spelled as keys.ts
--- spells them, made once per base and memoized across calls like INT_STRINGS below (a concatenation costs
--- ~0.6 k instructions, a table lookup a few dozen): at most NAMES_MAX bases, then it starts again empty.
-local NAMES_MAX = 256
-local names_of, names_n = {}, 0
-
-local function claim_names(base)
-  local k = names_of[base]
-  if not k then
-    k = {
-      pending = base .. 'pending:',
-      scheduled = base .. 'scheduled',
-      retry = base .. 'retry',
-      running = base .. 'running',
-      meta = base .. 'meta',
-      task = base .. 'task:',
-      events = base .. 'events',
-      starts = base .. 'starts',
-      group = base .. 'g:',
-      wake = base .. 'wake',
-      done = base .. 'done',
-      history = base .. 'history:',
-    }
-    if names_n >= NAMES_MAX then
-      names_of, names_n = {}, 0
-    end
-    names_of[base] = k
-    names_n = names_n + 1
-  end
-  return k
-end
-
 -- Stale rotation entries (groups found empty or at their limit) a claim may drop beyond two per task it
 -- asks for; past that it answers with what it has and nextDueAt = now, so the worker claims again.
 local ROTATION_SLACK = 16
@@ -243,7 +211,7 @@ end
 -- attempt, within the queue's limits: highest priority first and FIFO within a priority, in turn over
 -- the groups in a grouped queue. Returns {now, nextDueAt (-1 = none, or not computed when all `count`
 -- tasks were found), tasks, limitedBy, retryAt}, tasks being two strings per task (see claim.lua).
--- `k`: the queue's names (claim_names). `events`: the event stream target (events_target) or nil.
+-- `k`: the queue's names (queue_names). `events`: the event stream target (events_target) or nil.
 -- `worker`: the claiming worker's id, stored on each task it leases ('' = none given). `delayed`: whether
 -- scheduled or retry holds a task (claim_settings): a sorted set that empties is deleted, and most claims find
 -- both absent, which spares them the two promotion reads and, when the claim comes back short, the two reads

@@ -16,6 +16,39 @@ local function task_status(status, t)
   return status or (t and 'pending')
 end
 
+-- The names a script derives from the queue's key base (ADR 0052, 0056), spelled as keys.ts spells them, made
+-- once per base and memoized across calls (a library's locals live as long as it is loaded; a concatenation
+-- costs ~0.6 k instructions, a table lookup a few dozen): at most NAMES_MAX bases, then it starts again empty.
+local NAMES_MAX = 256
+local names_of, names_n = {}, 0
+
+local function queue_names(base)
+  local k = names_of[base]
+  if not k then
+    k = {
+      pending = base .. 'pending:',
+      scheduled = base .. 'scheduled',
+      retry = base .. 'retry',
+      running = base .. 'running',
+      meta = base .. 'meta',
+      task = base .. 'task:',
+      events = base .. 'events',
+      starts = base .. 'starts',
+      group = base .. 'g:',
+      wake = base .. 'wake',
+      done = base .. 'done',
+      history = base .. 'history:',
+      registered = base .. 'registered',
+    }
+    if names_n >= NAMES_MAX then
+      names_of, names_n = {}, 0
+    end
+    names_of[base] = k
+    names_n = names_n + 1
+  end
+  return k
+end
+
 -- The one clock: the caller's injected time in ms, or Redis TIME when ARGV carries ''. Returns it as a
 -- number, then as the string a redis.call argument takes (see int_arg): TIME's seconds and the first three
 -- digits of its microseconds, zero-padded to six.
