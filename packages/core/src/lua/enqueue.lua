@@ -2,11 +2,12 @@
   enqueue: adds tasks to a queue, pending or scheduled, honoring idempotency keys and a depth limit.
 
   KEYS[1] the queue's key base  tq:{q}:  (ADR 0052: the script derives the names it uses from it, spelled
-          as in keys.ts: pending:<0..9> LISTs, scheduled and retry ZSETs (the depth limit counts them),
-          task:<id> HASHes, idem:<key> STRINGs "<fingerprint> <id>" (PX window), registered (STRING "1"
-          while the queue is in tq:queues), meta (HASH: events mode), events (STREAM, lib/events.lua), the
-          group keys g:... (lib/groups.lua), and the wake channel: '1' when a pending list was empty,
-          'due:<ms>' when a scheduled task now comes first (see wake_for_due))
+          as in keys.ts, made once per base by queue_names in lib/common.lua): pending:<0..9> LISTs,
+          scheduled and retry ZSETs (the depth limit counts them), task:<id> HASHes, idem:<key> STRINGs
+          "<fingerprint> <id>" (PX window), registered (STRING "1" while the queue is in tq:queues), meta
+          (HASH: events mode), events (STREAM, lib/events.lua), the group keys g:... (lib/groups.lua), and
+          the wake channel: '1' when a pending list was empty, 'due:<ms>' when a scheduled task now comes
+          first (see wake_for_due))
 
   ARGV[1] now ms ('' = Redis TIME)
   ARGV[2] max depth: pending + scheduled + retry above which a task is refused (0 = no limit)

@@ -9,23 +9,9 @@ local ROTATION_SLACK = 16
 -- (sprintf '%.14g', ~1.5 k instructions each), which was a tenth of a one-task claim (callgrind, issue 18).
 local PENDING_SUFFIXES = { '9', '8', '7', '6', '5', '4', '3', '2', '1', '0' }
 
--- Small whole numbers as strings, memoized across calls (a library's locals live as long as it is loaded;
--- Redis does not let its code call `string` at load time): a lease token's number and the next attempt are
--- looked up instead of formatted per task ('..' of a number or string.format: ~1-1.5 k instructions each,
--- callgrind of a claim in batches of 100). Deterministic, and bounded to 1000 entries each.
-local INT_STRINGS = {}
-local NEXT_ATTEMPT = {} -- a stored attempt ('0'..'999') -> the next one
-
-local function int_string(n)
-  local s = INT_STRINGS[n]
-  if not s then
-    s = int_arg(n)
-    if n <= 1000 then
-      INT_STRINGS[n] = s
-    end
-  end
-  return s
-end
+-- A stored attempt ('0'..'999') -> the next one, memoized across calls like int_string's (lib/common.lua): the
+-- next attempt is looked up instead of formatted per task. Deterministic, and bounded to 1000 entries.
+local NEXT_ATTEMPT = {}
 
 local function next_attempt(stored)
   local s = NEXT_ATTEMPT[stored]
@@ -42,7 +28,7 @@ end
 -- Most leases one ZADD of the running set carries (2 arguments each; unpack's stack stays far below its limit).
 local RUNNING_ZADD_MAX = 1000
 
--- The LMPOP arguments of each prefix, but the count, memoized across calls like INT_STRINGS (ten
+-- The LMPOP arguments of each prefix, but the count, memoized across calls like int_string's (ten
 -- concatenations and a table per pop otherwise): at most POP_ARGS_MAX prefixes (a grouped queue's groups
 -- each have one), then it starts again empty.
 local POP_ARGS_MAX = 256
@@ -294,7 +280,7 @@ local function claim_tasks(qs, k, now, count, lease_ms, nonce, promote_limit, ev
 end
 
 -- The memoized struct.pack formats of packed lengths ('>I4' and one 'I4' per string), by number of strings,
--- like INT_STRINGS: at most PACK_FORMATS_MAX.
+-- like int_string's: at most PACK_FORMATS_MAX.
 local PACK_FORMATS_MAX = 1000
 local PACK_FORMATS = {}
 

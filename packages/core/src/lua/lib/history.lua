@@ -25,10 +25,10 @@ local function count_ended(history_prefix, now, processed, failed)
     at.key, at.processed, at.failed = history_prefix .. int_arg(hour), 'p' .. m, 'f' .. m
   end
   -- The first count of a minute sets the expiry (a relative one: `now` may be an injected clock's).
-  if redis.call('HINCRBY', at.key, at.processed, int_arg(processed)) == processed then
+  if redis.call('HINCRBY', at.key, at.processed, int_string(processed)) == processed then
     redis.call('PEXPIRE', at.key, (at.hour + 1) * HOUR_MS + HISTORY_KEEP_MS - now)
   end
   if failed > 0 then
-    redis.call('HINCRBY', at.key, at.failed, int_arg(failed))
+    redis.call('HINCRBY', at.key, at.failed, int_string(failed))
   end
 end
