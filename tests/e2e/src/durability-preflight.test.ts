@@ -8,7 +8,8 @@ const WARNING = /^Redis is not set up for tq's no-loss guarantee/;
 async function baseEnv(kind: ServiceKind): Promise<Record<string, string>> {
   switch (kind) {
     case 'api':
-      return { PORT: String(await freePort()) };
+      // GRPC_PORT 0: gRPC's default port 9090 is not the test's to take (a local stack may hold it).
+      return { PORT: String(await freePort()), GRPC_PORT: '0' };
     case 'worker':
       return { METRICS_PORT: String(await freePort()), HANDLER_MODULES: HANDLERS_MODULE };
     case 'reaper':
