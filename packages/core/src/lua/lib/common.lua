@@ -39,6 +39,7 @@ local function queue_names(base)
       done = base .. 'done',
       history = base .. 'history:',
       registered = base .. 'registered',
+      idem = base .. 'idem:',
     }
     if names_n >= NAMES_MAX then
       names_of, names_n = {}, 0

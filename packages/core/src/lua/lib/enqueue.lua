@@ -5,7 +5,7 @@
 -- shared with functions made inside it: those four closures and their upvalues were made and collected on
 -- every call, as claim_tasks's were (lib/claim.lua). A script call never runs inside another, so one set serves
 -- every call: enqueue_tasks sets each at its start and lets go of the tables at its end.
-local e_argv, e_base, e_k -- the call's ARGV, the queue's key base and its names (queue_names)
+local e_argv, e_k -- the call's ARGV and the queue's names (queue_names)
 local e_now, e_now_arg, e_events -- the call's time (resolve_now) and event target (events_target)
 local e_qs -- the call's queue_state
 local e_max_depth, e_depth -- the depth limit (0 = none) and the depth so far (counted only under a limit)
@@ -82,7 +82,7 @@ local function store_task(i, o, id, task_key)
   local priority, run_at, delay_ms, max_attempts, timeout_ms, idem_key, fingerprint, previous, idem_window_ms,
     traceparent, group = task_options(i, o)
   if idem_key ~= '' then
-    local seen = redis.call('GET', e_base .. 'idem:' .. idem_key)
+    local seen = redis.call('GET', e_k.idem .. idem_key)
     if seen then
       local sep = string.find(seen, ' ', 1, true)
       local stored = string.sub(seen, 1, sep - 1)
@@ -126,7 +126,7 @@ local function store_task(i, o, id, task_key)
     fields[#fields + 1] = timeout_ms
   end
   if idem_key ~= '' then
-    redis.call('SET', e_base .. 'idem:' .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
+    redis.call('SET', e_k.idem .. idem_key, fingerprint .. ' ' .. id, 'PX', idem_window_ms)
     fields[#fields + 1] = 'idempotencyKey'
     fields[#fields + 1] = idem_key
   end
@@ -205,7 +205,7 @@ local function enqueue_tasks(base, argv)
     return { now, 'unregistered' }
   end
 
-  e_argv, e_base, e_k = argv, base, k
+  e_argv, e_k = argv, k
   e_now, e_now_arg, e_events = now, now_arg, events
   e_qs = queue_state(k.meta, k.group, k.wake)
   e_max_depth, e_depth = tonumber(argv[2]), 0
