@@ -42,6 +42,8 @@ const schema = z.object({
    */
   RETENTION_ARCHIVE_HOLD_MAX: intVar(500_000, 0),
   REPAIR_INTERVAL_MS: intVar(600_000, 0, 7 * DAY_MS),
+  /** Other tq versions' script libraries no process loaded for this long are deleted (ADR 0065); 0 = kept. */
+  REAPER_FUNCTION_RETENTION_MS: intVar(DAY_MS, 0, 365 * DAY_MS),
   METRICS_PORT: intVar(9102, 0, 65535),
   LOG_LEVEL: logLevelVar,
 });

@@ -18,6 +18,7 @@ runBackgroundService('reaper', loadConfig, (config, { logger, redis, registry })
     },
     archiveHoldMax: config.RETENTION_ARCHIVE_HOLD_MAX,
     repairIntervalMs: config.REPAIR_INTERVAL_MS,
+    functionRetentionMs: config.REAPER_FUNCTION_RETENTION_MS,
     batchSize: config.REAPER_BATCH_SIZE,
     maxPerPass: config.REAPER_MAX_PER_PASS,
     dueQueuesPerPass: config.REAPER_DUE_QUEUES_PER_PASS,

@@ -30,6 +30,7 @@ export class ReaperMetrics {
   readonly scheduleSlots: Counter<'queue' | 'outcome'>;
   readonly scheduleConflicts: Counter;
   readonly scheduleDelay: Histogram;
+  readonly functionLibrariesDeleted: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -161,6 +162,12 @@ export class ReaperMetrics {
       registers,
     });
     this.passFailures.inc(0);
+    this.functionLibrariesDeleted = new Counter({
+      name: 'tq_reaper_function_libraries_deleted_total',
+      help: 'Script libraries of other tq versions deleted from Redis: no process had loaded them for REAPER_FUNCTION_RETENTION_MS (ADR 0065).',
+      registers,
+    });
+    this.functionLibrariesDeleted.inc(0);
   }
 
   /**

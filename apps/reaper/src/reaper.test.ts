@@ -1,4 +1,5 @@
 import {
+  FUNCTION_KEYS,
   ManualClock,
   ScheduleStore,
   createRedis,
@@ -8,7 +9,8 @@ import {
   type PartitionedQueue,
   type RedisClient,
 } from '@tq/core';
-import { metricSample, randomQueueName, startRedisServer, waitFor } from '@tq/testing';
+import { createLogger } from '@tq/ops';
+import { logSink, metricSample, randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import type { Registry } from 'prom-client';
 import { Reaper, type ReaperOptions } from './reaper';
 import { testQueue } from './test-queue';
@@ -293,4 +295,40 @@ describe('Reaper', () => {
       await server.stop();
     }
   }, 180_000);
+});
+
+describe("Reaper and other tq versions' script libraries (ADR 0065)", () => {
+  const OLD = 'tq_claim_0123456789abcdef';
+
+  it('deletes on its first pass a library no process loaded for functionRetentionMs, and counts it', async () => {
+    // A private server: every reaper of the suite looks at the shared one's libraries.
+    const server = await startRedisServer();
+    const own = createRedis(server.url);
+    try {
+      const code = `#!lua name=${OLD}\nredis.register_function('${OLD}', function() return 1 end)`;
+      await own.function('LOAD', code);
+      await own.hset(FUNCTION_KEYS.loads, OLD, String(Date.now() - 60_000));
+      const keeping = new Reaper({ redis: own, queues: ['q1'], functionRetentionMs: 0 });
+      expect(await keeping.runPass()).toBe(true);
+      expect(await own.function('LIST', 'LIBRARYNAME', OLD)).toHaveLength(1);
+      const sink = logSink();
+      const r = new Reaper({
+        redis: own,
+        queues: ['q1'],
+        functionRetentionMs: 30_000,
+        logger: createLogger('reaper', 'info', sink.stream),
+      });
+      expect(await r.runPass()).toBe(true);
+      expect(await own.function('LIST', 'LIBRARYNAME', OLD)).toEqual([]);
+      expect(await metric(r.registry, 'tq_reaper_function_libraries_deleted_total')).toBe(1);
+      expect(sink.find('deleted the script libraries')).toEqual([
+        expect.objectContaining({ libraries: [OLD], unusedForMs: 30_000 }),
+      ]);
+      // Its own libraries, loaded by the pass, stay.
+      expect((await own.function('LIST', 'LIBRARYNAME', 'tq_*')).length).toBeGreaterThan(0);
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import {
   ScheduleStore,
   archiveRequired,
   listQueues,
+  pruneFunctionLibraries,
   type Clock,
   type PartitionedQueue,
   type Queue,
@@ -36,6 +37,11 @@ export interface ReaperOptions {
   archiveHoldMax?: number;
   /** Time between orphan repairs, which SCAN every task hash; 0 turns them off. Default 600000. */
   repairIntervalMs?: number;
+  /**
+   * Script libraries of other tq versions (ADR 0065) that no process has loaded for this long are deleted
+   * from Redis, looked at on the first pass and every hour; 0 keeps them. Default 86400000 (1 day).
+   */
+  functionRetentionMs?: number;
   /** Most entries one script call handles. Default 1000. */
   batchSize?: number;
   /** Most entries one step (reap, promote, trim) handles per queue (per partition of a partitioned one) per pass. Default 10000. */
@@ -69,6 +75,9 @@ export interface ReaperOptions {
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
 }
+
+/** How often the reaper looks for other tq versions' script libraries to delete (ADR 0065). */
+const FUNCTION_PRUNE_EVERY_MS = 3_600_000;
 
 /** Schedules one fire script handles: with up to 100 slots each, a script writes at most 5000 tasks. */
 const SCHEDULES_PER_FIRE = 50;
@@ -148,6 +157,8 @@ export class Reaper {
   private readonly emptySince = new Map<string, number>();
   /** Per queue: when its next orphan repair is due (Date.now ms). */
   private readonly repairAt = new Map<string, number>();
+  /** When the next look for other versions' script libraries is due (Date.now ms): the first pass's. */
+  private functionPruneAt = 0;
   /** Where the next sweep starts in the sorted list of queues. */
   private sweepFrom = 0;
   /** Whether retention waits for the archive, as this pass read tq:archive. */
@@ -253,6 +264,7 @@ export class Reaper {
     const swept = await Promise.all(this.nextSweep(names).map((name) => this.sweep(name)));
     ok &&= swept.every(Boolean);
     this.publishOthers();
+    await this.pruneFunctionsIfDue();
 
     this.metrics.passDuration.observe((performance.now() - started) / 1000);
     this.metrics.queuesDue.set(due.length);
@@ -439,6 +451,31 @@ export class Reaper {
         'reaper pass failed for this queue; retrying next interval',
       );
       return false;
+    }
+  }
+
+  /**
+   * Deletes the script libraries of other tq versions that no process loaded for functionRetentionMs, when a
+   * look is due (ADR 0065). A failure is logged, and the pass is not failed for it: nothing waits on it.
+   */
+  private async pruneFunctionsIfDue(): Promise<void> {
+    const retentionMs = this.options.functionRetentionMs ?? 86_400_000;
+    if (retentionMs <= 0 || Date.now() < this.functionPruneAt) return;
+    this.functionPruneAt = Date.now() + FUNCTION_PRUNE_EVERY_MS;
+    try {
+      const { deleted } = await pruneFunctionLibraries(this.options.redis, retentionMs);
+      this.metrics.functionLibrariesDeleted.inc(deleted.length);
+      if (deleted.length > 0)
+        this.logger.info(
+          { libraries: deleted, unusedForMs: retentionMs },
+          'deleted the script libraries of other tq versions that no process loaded lately',
+        );
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        "deleting old tq versions' script libraries failed; retrying in an hour (an ACL user needs " +
+          '+function|list and +function|delete, or set REAPER_FUNCTION_RETENTION_MS=0)',
+      );
     }
   }
 

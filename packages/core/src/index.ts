@@ -30,6 +30,7 @@ export {
 export { QueueDirectory, type QueueDirectoryOptions, type QueueOpenOptions } from './queue-directory';
 export {
   ARCHIVE_KEY,
+  FUNCTION_KEYS,
   QUEUES_KEY,
   SCHEDULES_KEY,
   WORKER_KEYS,
@@ -56,6 +57,7 @@ export {
   type SlotPlan,
 } from './schedules';
 export { archiveRequired, requireArchive } from './archive-flag';
+export { pruneFunctionLibraries, type FunctionPrune } from './function-libraries';
 export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
 export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';

@@ -21,6 +21,16 @@ export const SCHEDULES_KEY = 'tq:schedules';
 export const ARCHIVE_KEY = 'tq:archive';
 
 /**
+ * The script libraries' loads (ADR 0065): a HASH of function library name -> when a tq process last loaded it
+ * (ms, the loader's clock), and the lock one reaper holds while it deletes the libraries of other tq versions
+ * that no process has loaded for a while. No queue tag; never touched inside a script.
+ */
+export const FUNCTION_KEYS = {
+  loads: 'tq:functions',
+  pruning: 'tq:functions:pruning',
+} as const;
+
+/**
  * The live-worker registry (ADR 0016): a ZSET of worker ids scored by when each one's record expires,
  * and one record per worker, a STRING with a TTL. Both carry the hash tag `{tq.workers}`, which no queue
  * name can spell (queue names have no dot), so they share one Cluster slot and one script reads both.

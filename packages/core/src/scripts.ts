@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Command, type Redis } from 'ioredis';
-import { hashSlot } from './keys';
+import { FUNCTION_KEYS, hashSlot } from './keys';
 
 /** A connection to a single Redis (standalone, TLS or Sentinel) or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -137,7 +137,12 @@ function loadLibrary(redis: RedisClient, lib: Library): Promise<boolean> {
   let load = byFn.get(lib.fn);
   if (!load) {
     const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-    load = Promise.all(nodes.map((node) => node.function('LOAD', 'REPLACE', lib.code)))
+    // The load is recorded first (ADR 0065): a reaper deletes another version's library only when no process
+    // has recorded a load of it for a while. Best effort: a full Redis refuses the record, and the load too.
+    load = redis
+      .hset(FUNCTION_KEYS.loads, lib.fn, String(Date.now()))
+      .catch(() => 0)
+      .then(() => Promise.all(nodes.map((node) => node.function('LOAD', 'REPLACE', lib.code))))
       .then(
         () => true,
         () => false,
