@@ -1,6 +1,5 @@
 import { onTestCluster, randomQueueName, startRedisCluster, startRedisServer } from '@tq/testing';
-import { Cluster } from 'ioredis';
-import { createRedis } from './connection';
+import { createRedis, redisMasters } from './connection';
 import { pruneFunctionLibraries } from './function-libraries';
 import { FUNCTION_KEYS } from './keys';
 import { Queue } from './queue';
@@ -33,7 +32,7 @@ beforeEach(async () => {
   await Promise.all([redis.del(FUNCTION_KEYS.loads), redis.del(FUNCTION_KEYS.pruning)]);
 });
 
-const masters = (): RedisClient[] => (redis instanceof Cluster ? redis.nodes('master') : [redis]);
+const masters = (): RedisClient[] => redisMasters(redis);
 
 /** A library as another version of tq would have loaded it, on every master. */
 async function loadOld(name: string): Promise<void> {

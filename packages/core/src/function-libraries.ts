@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import { redisMasters } from './connection';
 import { FUNCTION_KEYS } from './keys';
 import { scriptFunctions, type RedisClient } from './scripts';
 
@@ -44,7 +44,7 @@ export async function pruneFunctionLibraries(
     return { deleted: [], kept: 0, ran: false };
   try {
     const own = new Set(scriptFunctions().keys());
-    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const nodes = redisMasters(redis);
     const held = await Promise.all(nodes.map(librariesOn));
     const others = new Set(held.flat().filter((name) => !own.has(name)));
     const loads = await redis.hgetall(FUNCTION_KEYS.loads);
@@ -69,7 +69,7 @@ export async function pruneFunctionLibraries(
     );
     // The records of deleted libraries and of those no master holds any more (flushed, or gone with a node).
     const gone = Object.keys(loads).filter(
-      (name) => deleted.includes(name) || (!own.has(name) && !others.has(name)),
+      (name) => !own.has(name) && (!others.has(name) || deleted.includes(name)),
     );
     if (gone.length > 0) await redis.hdel(FUNCTION_KEYS.loads, ...gone);
     if (firstSeen.length > 0) await redis.hset(FUNCTION_KEYS.loads, ...firstSeen);
