@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Command, type Redis } from 'ioredis';
-import { redisMasters } from './connection';
 import { FUNCTION_KEYS, hashSlot } from './keys';
 
 /** A connection to a single Redis (standalone, TLS or Sentinel) or to a Redis Cluster. */
@@ -137,7 +136,8 @@ function loadLibrary(redis: RedisClient, lib: Library): Promise<boolean> {
   if (!byFn) loading.set(redis, (byFn = new Map<string, Promise<boolean>>()));
   let load = byFn.get(lib.fn);
   if (!load) {
-    const nodes = redisMasters(redis);
+    // connection.ts redisMasters, spelled here: connection.ts takes RedisClient from this module (no cycles).
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
     // The load is recorded first (ADR 0065): a reaper deletes another version's library only when no process
     // has recorded a load of it for a while. Best effort: a full Redis refuses the record, and the load too.
     load = redis
