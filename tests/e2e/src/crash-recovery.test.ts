@@ -48,7 +48,15 @@ describe('crash recovery end to end', () => {
     expect(recoveryMs).toBeLessThanOrEqual(boundMs);
 
     expect(done).toMatchObject({ pid: b.pid, attempt: 2 });
-    const task = await getTask(stack.apiUrl, id);
+    // The handler's "done" comes before its acknowledgement reaches Redis (batched): wait for that.
+    const task = await stack.until(
+      b,
+      async () => {
+        const read = await getTask(stack.apiUrl, id);
+        return read.status === 'done' ? read : undefined;
+      },
+      'the completion acknowledged',
+    );
     expect(task).toMatchObject({ status: 'done', attempt: 2 });
     expect(task.errors).toMatchObject([{ attempt: 1, error: 'lease expired: the worker died or stalled' }]);
     await b.kill();
