@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
-# The CLI too: the README runs `pnpm tq ...` against the system this starts.
-pnpm turbo run build --filter @tq/api --filter @tq/worker --filter @tq/reaper --filter @tq/cli --output-logs=errors-only
+# The CLI and the dashboard too: the README runs `pnpm tq ...` against the system this starts, and the API
+# serves the dashboard's bundle at /ui/ (a 404 saying it is not built otherwise).
+pnpm turbo run build --filter @tq/api --filter @tq/worker --filter @tq/reaper --filter @tq/cli --filter @tq/dashboard \
+  --output-logs=errors-only
 
 export REDIS_URL="${REDIS_URL:-redis://localhost:6379}"
 pids=()
@@ -52,7 +54,7 @@ METRICS_PORT="${WORKER_METRICS_PORT:-9101}" node apps/worker/dist/main.js &
 pids+=($!)
 METRICS_PORT="${REAPER_METRICS_PORT:-9102}" node apps/reaper/dist/main.js &
 pids+=($!)
-echo "tq: API on http://localhost:${PORT:-8080}, worker metrics :${WORKER_METRICS_PORT:-9101}, reaper metrics :${REAPER_METRICS_PORT:-9102} (Ctrl-C stops)" >&2
+echo "tq: API on http://localhost:${PORT:-8080}, dashboard http://localhost:${PORT:-8080}/ui/, worker metrics :${WORKER_METRICS_PORT:-9101}, reaper metrics :${REAPER_METRICS_PORT:-9102} (Ctrl-C stops)" >&2
 
 # If any service exits, stop the rest: a half-running system hides problems.
 wait -n "${pids[@]}" || true
