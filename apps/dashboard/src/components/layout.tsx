@@ -98,7 +98,7 @@ function TaskSearch() {
           id={inputId}
           value={id}
           onChange={(e) => setId(e.target.value)}
-          placeholder="queue.01M8F60QGW…"
+          placeholder="queue.0VcisPf49U…"
           spellCheck={false}
           aria-describedby={problem ? `${inputId}-problem` : undefined}
           aria-invalid={problem ? true : undefined}
