@@ -1,6 +1,7 @@
 import {
   TqApiError,
   TqClient,
+  TqNetworkError,
   type QueueLimitsInput,
   type ScheduleSubmission,
   type Task,
@@ -733,7 +734,11 @@ function describe(error: unknown, json: boolean): string {
     const fields = (error.errors ?? []).map((f) => `\n  ${f.field || '(body)'}: ${f.message}`).join('');
     return `tq: ${error.message}${fields}\n`;
   }
-  // TqNetworkError, TqTimeoutError and anything unexpected: the message says what happened.
+  // No answer at all: most often no API at that address, so say where the address comes from.
+  if (error instanceof TqNetworkError) {
+    return `tq: ${error.message}\n  is the tq API running there? Point the CLI at it with --url or TQ_URL\n`;
+  }
+  // TqTimeoutError and anything unexpected: the message says what happened.
   return `tq: ${error instanceof Error ? error.message : String(error)}\n`;
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { randomQueueName } from '@tq/testing';
+import { freePort, randomQueueName } from '@tq/testing';
 import { Stack } from './support/stack';
 
 /** The built `tq` binary, as a user runs it. */
@@ -225,6 +225,17 @@ describe('the tq CLI against the real services', () => {
     expect(wrongToken.code).toBe(1);
     expect(wrongToken.stderr).toContain('Unauthorized (401)');
     expect(wrongToken.stderr).not.toContain('nope');
+
+    // Nothing listens on a free port: the CLI says so, and where the address comes from.
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const noApi = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [TQ, 'queue', 'ls', '--url', nobody], (e, stdout, stderr) =>
+        resolve({ code: typeof e?.code === 'number' ? e.code : 0, stdout, stderr }),
+      ),
+    );
+    expect(noApi.code).toBe(1);
+    expect(noApi.stderr).toContain(`tq: ${nobody}: fetch failed (ECONNREFUSED)`);
+    expect(noApi.stderr).toContain('--url or TQ_URL');
 
     expect((await tq('task', 'frobnicate')).code).toBe(2);
     expect((await tq('task', 'ls', queue, '--limit', 'many')).code).toBe(2);
