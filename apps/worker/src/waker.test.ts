@@ -1,6 +1,6 @@
 import { createRedis, partitionTag, queueKeys, type RedisClient } from '@tq/core';
 import { createLogger } from '@tq/ops';
-import { randomQueueName } from '@tq/testing';
+import { randomQueueName, waitFor } from '@tq/testing';
 import { Waker } from './waker';
 
 describe('Waker', () => {
@@ -89,6 +89,17 @@ describe('Waker', () => {
     await redis.publish(added, 'due:100');
     await due;
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it('keeps a due time that reached a wait cancelled before it fell due: the next wait ends at once', async () => {
+    // A parked claim's wait gets the due time, then the park comes back for another reason (a stale wake)
+    // and its wait is cancelled: the due time must not leave with it, or the next park sleeps through it.
+    const since = waker.generation;
+    const cancel = waker.onEvent(since, 60_000, () => undefined);
+    await redis.publish(channel, 'due:60000');
+    await waitFor(() => waker.generation !== since, { message: 'the due message as an event' });
+    cancel();
+    expect(await settledNow(waker.wait(since, 60_000))).toBe(true);
   });
 
   it('times out when nothing happens', async () => {

@@ -219,16 +219,16 @@ export class Waker {
   }
 
   /**
-   * A task falls due in `ms`: every wait ends by then. When nothing waits, the claim loop is busy (its
-   * claim may have been answered before the task was added): the next wait then ends at once, so the
-   * loop claims again and learns the due time from the claim.
+   * A task falls due in `ms`: every wait ends by then, and it is an event (a generation step). A wait that is
+   * cancelled before its shortened timer fires (a parked claim that came back for another reason: a stale
+   * wake, a task) would otherwise take the due time with it, and the next wait would sleep through it; when
+   * nothing waits, the claim loop is busy (its claim may have been answered before the task was added). In
+   * both cases the step makes the next wait end at once, so the loop claims again and learns the due time
+   * from the claim.
    */
   dueIn(ms: number): void {
     if (!Number.isFinite(ms)) return this.notify();
-    if (this.waiters.size === 0) {
-      this.gen++;
-      return;
-    }
+    this.gen++;
     const until = performance.now() + Math.max(0, ms);
     for (const waiter of this.waiters) {
       if (until >= waiter.until) continue;
