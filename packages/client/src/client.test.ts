@@ -24,6 +24,22 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
+describe('TqClient options', () => {
+  it('refuses a URL that is not http(s) or carries a password, without repeating the password', () => {
+    for (const url of ['redis://:s3cret@localhost:6379', 'http://ops:s3cret@localhost:8080']) {
+      let message = '';
+      try {
+        new TqClient({ url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^url must /);
+      expect(message).toContain('***@localhost');
+      expect(message).not.toContain('s3cret');
+    }
+  });
+});
+
 describe('TqClient against a real API', () => {
   it('submits the seed task and waits for it to be done', async () => {
     const task = await tq.submit({ type: 'echo', payload: 'hello world', queue });

@@ -123,9 +123,16 @@ export class TqClient {
   private readonly generatedKeyTtlMs: number;
 
   constructor(options: TqClientOptions) {
+    // Neither error repeats a password the URL may hold (a Redis URL given by mistake, a user:password@).
     if (!/^https?:\/\//i.test(options.url)) {
       throw new TypeError(
-        `url must be an http(s) URL such as http://localhost:8080, got ${JSON.stringify(options.url)}`,
+        `url must be an http(s) URL such as http://localhost:8080, got ${JSON.stringify(withoutUserinfo(options.url))}`,
+      );
+    }
+    if (withoutUserinfo(options.url) !== options.url) {
+      // fetch refuses such a URL, and its error would repeat it whole.
+      throw new TypeError(
+        `url must not carry a user or password (${withoutUserinfo(options.url)}): give the API's bearer token as \`token\``,
       );
     }
     this.baseUrl = options.url.replace(/\/+$/, '');
@@ -596,6 +603,11 @@ export class TqClient {
     if (!result.response.ok) throw errorFromResponse(result.response, result.error);
     return result.data as T;
   }
+}
+
+/** `url` with any `user:password@` after its scheme replaced by `***@`. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 /** Node's fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND…). */
