@@ -123,16 +123,18 @@ export class TqClient {
   private readonly generatedKeyTtlMs: number;
 
   constructor(options: TqClientOptions) {
-    // Neither error repeats a password the URL may hold (a Redis URL given by mistake, a user:password@).
+    // Neither error repeats a password the URL may hold (a Redis URL given by mistake, a user:password@). The
+    // client does not depend on @tq/core (it runs in browsers too), hence its own redaction, not core's redactUrl.
+    const shown = withoutUserinfo(options.url);
     if (!/^https?:\/\//i.test(options.url)) {
       throw new TypeError(
-        `url must be an http(s) URL such as http://localhost:8080, got ${JSON.stringify(withoutUserinfo(options.url))}`,
+        `url must be an http(s) URL such as http://localhost:8080, got ${JSON.stringify(shown)}`,
       );
     }
-    if (withoutUserinfo(options.url) !== options.url) {
+    if (shown !== options.url) {
       // fetch refuses such a URL, and its error would repeat it whole.
       throw new TypeError(
-        `url must not carry a user or password (${withoutUserinfo(options.url)}): give the API's bearer token as \`token\``,
+        `url must not carry a user or password (${shown}): give the API's bearer token as \`token\``,
       );
     }
     this.baseUrl = options.url.replace(/\/+$/, '');

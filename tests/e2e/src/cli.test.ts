@@ -228,11 +228,7 @@ describe('the tq CLI against the real services', () => {
 
     // Nothing listens on a free port: the CLI says so, and where the address comes from.
     const nobody = `http://127.0.0.1:${await freePort()}`;
-    const noApi = await new Promise<Run>((resolve) =>
-      execFile(process.execPath, [TQ, 'queue', 'ls', '--url', nobody], (e, stdout, stderr) =>
-        resolve({ code: typeof e?.code === 'number' ? e.code : 0, stdout, stderr }),
-      ),
-    );
+    const noApi = await tq('queue', 'ls', '--url', nobody); // the flag wins over TQ_URL
     expect(noApi.code).toBe(1);
     expect(noApi.stderr).toContain(`tq: ${nobody}: fetch failed (ECONNREFUSED)`);
     expect(noApi.stderr).toContain('--url or TQ_URL');
