@@ -134,7 +134,7 @@ export class TqClient {
     if (shown !== options.url) {
       // fetch refuses such a URL, and its error would repeat it whole.
       throw new TypeError(
-        `url must not carry a user or password (${shown}): give the API's bearer token as \`token\``,
+        `url must not carry a user or password (${shown}): give the API's bearer token as the \`token\` option (in the tq CLI: --token or TQ_TOKEN)`,
       );
     }
     this.baseUrl = options.url.replace(/\/+$/, '');

@@ -233,6 +233,12 @@ describe('the tq CLI against the real services', () => {
     expect(noApi.stderr).toContain(`tq: ${nobody}: fetch failed (ECONNREFUSED)`);
     expect(noApi.stderr).toContain('--url or TQ_URL');
 
+    // A password in the URL is refused before any request, not repeated, and the token's place is named.
+    const userinfo = await tq('queue', 'ls', '--url', 'http://ops:s3cret@127.0.0.1:8080');
+    expect(userinfo.code).toBe(2);
+    expect(userinfo.stderr).toContain('--token or TQ_TOKEN');
+    expect(userinfo.stderr).not.toContain('s3cret');
+
     expect((await tq('task', 'frobnicate')).code).toBe(2);
     expect((await tq('task', 'ls', queue, '--limit', 'many')).code).toBe(2);
     expect((await tq('dead', 'purge', queue)).stderr).toContain('--all');
