@@ -1,5 +1,14 @@
-import { MAX_PARTITIONS, parseRedisUrl } from '@tq/core';
-import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { MAX_PARTITIONS } from '@tq/core';
+import {
+  boolVar,
+  intVar,
+  listVar,
+  logLevelVar,
+  parseEnv,
+  postgresUrlVar,
+  redisUrlVar,
+  stringVar,
+} from '@tq/ops';
 import { z } from 'zod';
 
 /** An entry of QUEUE_NAMES_ALLOWED: a queue name, or one with `*` standing for any run of name characters. */
@@ -61,13 +70,7 @@ const schema = z.object({
     .optional()
     .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()))
     .pipe(intVar(0, 0, 65535).optional()),
-  REDIS_URL: stringVar('redis://localhost:6379').superRefine((url, ctx) => {
-    try {
-      parseRedisUrl(url);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  }),
+  REDIS_URL: redisUrlVar('redis://localhost:6379'),
   /**
    * Admin bearer tokens, comma-separated, each `token` or `name:token` (the name goes in the audit log):
    * everything, including pause/resume, redrive, purge, cancel and the other task actions.
@@ -148,9 +151,7 @@ const schema = z.object({
    * The task history (PostgreSQL, docs/history.md): GET /tasks/:id falls back to it, GET /tasks searches it,
    * deleting a finished task deletes its row. Unset (default): no history, and @tq/history is never loaded.
    */
-  DATABASE_URL: stringVar('').refine((url) => url === '' || /^postgres(ql)?:\/\//.test(url), {
-    error: 'must be a postgres:// or postgresql:// URL (or unset: no task history)',
-  }),
+  DATABASE_URL: postgresUrlVar({ optional: true }),
   /** Most PostgreSQL connections of this process. */
   DATABASE_POOL_MAX: intVar(4, 1, 100),
   /** Longest a history query may run before PostgreSQL cancels it (the request then gets 503), ms. */

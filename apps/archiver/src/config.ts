@@ -1,28 +1,14 @@
-import { parseRedisUrl } from '@tq/core';
-import { boolVar, intVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, logLevelVar, parseEnv, postgresUrlVar, redisUrlVar } from '@tq/ops';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 3_600_000;
 
 const schema = z.object({
-  REDIS_URL: stringVar('redis://localhost:6379').superRefine((url, ctx) => {
-    try {
-      parseRedisUrl(url);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  }),
+  REDIS_URL: redisUrlVar('redis://localhost:6379'),
   /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
   REDIS_REQUIRE_DURABLE: boolVar(false),
   /** Where the history goes: postgres://user:password@host:5432/database. Required. */
-  DATABASE_URL: z
-    .string({
-      error: 'is required: the PostgreSQL the history is archived to (postgres://user:password@host:5432/db)',
-    })
-    .trim()
-    .refine((url) => /^postgres(ql)?:\/\//.test(url), {
-      error: 'must be a postgres:// or postgresql:// URL',
-    }),
+  DATABASE_URL: postgresUrlVar({ optional: false }),
   /** Most PostgreSQL connections of this process. */
   DATABASE_POOL_MAX: intVar(4, 1, 100),
   /** Time between passes over the queues, ms (jittered ±20%). */

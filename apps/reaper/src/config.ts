@@ -1,11 +1,11 @@
 import { DEFAULT_RETENTION, QUEUE_NAME_PATTERN } from '@tq/core';
-import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, listVar, logLevelVar, parseEnv, redisUrlVar } from '@tq/ops';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 3_600_000;
 
 const schema = z.object({
-  REDIS_URL: stringVar('redis://localhost:6379'),
+  REDIS_URL: redisUrlVar('redis://localhost:6379'),
   /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
   REDIS_REQUIRE_DURABLE: boolVar(false),
   REAPER_INTERVAL_MS: intVar(1000, 10, 3_600_000),

@@ -1,5 +1,5 @@
 import { MAX_PARTITIONS, QUEUE_NAME_PATTERN } from '@tq/core';
-import { boolVar, intVar, listVar, logLevelVar, parseEnv, stringVar } from '@tq/ops';
+import { boolVar, intVar, listVar, logLevelVar, parseEnv, redisUrlVar, stringVar } from '@tq/ops';
 import { z } from 'zod';
 import { parseAllowedHost } from './handlers/http';
 
@@ -14,7 +14,7 @@ const optionalVar = () =>
 
 const schema = z
   .object({
-    REDIS_URL: stringVar('redis://localhost:6379'),
+    REDIS_URL: redisUrlVar('redis://localhost:6379'),
     /** 1: refuse to start unless every Redis master has AOF on with appendfsync always and noeviction. */
     REDIS_REQUIRE_DURABLE: boolVar(false),
     QUEUES: listVar(['default']).refine(

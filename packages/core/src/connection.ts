@@ -113,11 +113,22 @@ export function parseRedisUrl(url: string): ParsedUrl {
     kind,
     hosts,
     tls: scheme.startsWith('rediss'),
-    username: user ? decodeURIComponent(user) : undefined,
-    password: pass !== undefined ? decodeURIComponent(pass) : undefined,
+    username: user ? decodeUserinfo(user, 'user') : undefined,
+    password: pass !== undefined ? decodeUserinfo(pass, 'password') : undefined,
     db,
     masterName,
   };
+}
+
+/** A percent-encoded user or password of REDIS_URL, decoded; the error never repeats it. */
+function decodeUserinfo(part: string, what: 'user' | 'password'): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new Error(
+      `REDIS_URL ${what} is not valid percent-encoding: write a "%" in it as %25 (and "@", ":", "/" as %40, %3A, %2F)`,
+    );
+  }
 }
 
 /** One Redis server connection: a single server, Sentinel's current master, or one node of a Cluster. */

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { ConfigError, boolVar, describeEnvValue, intVar, listVar, parseEnv, stringVar } from './env';
+import {
+  ConfigError,
+  boolVar,
+  describeEnvValue,
+  intVar,
+  listVar,
+  parseEnv,
+  postgresUrlVar,
+  redisUrlVar,
+  stringVar,
+} from './env';
 
 const schema = z.object({
   PORT: intVar(8080, 1, 65535),
@@ -60,6 +70,56 @@ describe('describeEnvValue', () => {
       SOME_URL: z.string().refine(() => false, { error: 'cannot reach redis://u:pw@h:1' }),
     });
     expect(() => parseEnv(schema, { SOME_URL: 'x' })).toThrow('SOME_URL="x": cannot reach redis://***@h:1');
+  });
+});
+
+describe('redisUrlVar and postgresUrlVar', () => {
+  const schema = z.object({
+    REDIS_URL: redisUrlVar('redis://localhost:6379'),
+    DATABASE_URL: postgresUrlVar({ optional: true }),
+  });
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      parseEnv(schema, env);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('takes URLs that connect, and no DATABASE_URL when it is optional', () => {
+    expect(parseEnv(schema, { REDIS_URL: 'redis://:p%40ss@cache:6380/2', DATABASE_URL: ' ' })).toEqual({
+      REDIS_URL: 'redis://:p%40ss@cache:6380/2',
+      DATABASE_URL: '',
+    });
+    expect(parseEnv(schema, { DATABASE_URL: 'postgresql://tq:p%25w@db:5432/tq' }).DATABASE_URL).toBe(
+      'postgresql://tq:p%25w@db:5432/tq',
+    );
+  });
+
+  it('refuses at start what would fail every connection, naming the fix and never the password', () => {
+    const found = problems({
+      REDIS_URL: 'redis://:S3cret%ZZ@cache:6379',
+      DATABASE_URL: 'postgres://tq:S3cret@db:notaport/tq',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^REDIS_URL="redis:\/\/\*\*\*@cache:6379": .*password is not valid percent-encoding.*%25/,
+      ),
+      expect.stringMatching(
+        /^DATABASE_URL="postgres:\/\/\*\*\*@db:notaport\/tq": is not a valid URL: .*port a number/,
+      ),
+    ]);
+    expect(problems({ DATABASE_URL: 'postgres://tq:S3cret%ZZ@db:5432/tq' })).toEqual([
+      expect.stringMatching(/^DATABASE_URL=.*is not a valid URL/),
+    ]);
+    expect(found.join('\n')).not.toContain('S3cret');
+  });
+
+  it('requires DATABASE_URL unless optional', () => {
+    expect(() => parseEnv(z.object({ DATABASE_URL: postgresUrlVar({ optional: false }) }), {})).toThrow(
+      'DATABASE_URL=(unset): is required',
+    );
   });
 });
 

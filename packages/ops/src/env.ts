@@ -1,4 +1,4 @@
-import { redactUrl, redactUrls } from '@tq/core';
+import { parseRedisUrl, redactUrl, redactUrls } from '@tq/core';
 import { z } from 'zod';
 
 /** A configuration that failed validation; the message names every bad variable. */
@@ -91,6 +91,60 @@ export function stringVar(defaultValue: string) {
     .string()
     .optional()
     .transform((raw) => (raw === undefined || raw.trim() === '' ? defaultValue : raw.trim()));
+}
+
+/** REDIS_URL: a URL every tq service can connect with (parseRedisUrl); the error says what is wrong with it. */
+export function redisUrlVar(defaultValue: string) {
+  return stringVar(defaultValue).superRefine((url, ctx) => {
+    try {
+      parseRedisUrl(url);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+}
+
+/**
+ * DATABASE_URL: a postgres:// or postgresql:// URL that parses (node-postgres reads it with `new URL`, so a bad
+ * port or a stray `%` would otherwise pass here and fail every connection as an outage). Required unless
+ * `optional`, where unset or blank is '' (no database).
+ */
+export function postgresUrlVar({ optional }: { optional: boolean }) {
+  // (An example with user:password@ would read postgres://***@… in the error: parseEnv redacts messages.)
+  const example = 'postgres://host:5432/database, a user and password as user:password@host';
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const url = raw?.trim() ?? '';
+      if (url === '') {
+        if (optional) return '';
+        ctx.addIssue({ code: 'custom', message: `is required: the PostgreSQL to use (${example})` });
+        return z.NEVER;
+      }
+      if (!/^postgres(ql)?:\/\//.test(url)) {
+        ctx.addIssue({ code: 'custom', message: `must be a postgres:// or postgresql:// URL (${example})` });
+        return z.NEVER;
+      }
+      if (!URL.canParse(url) || !decodes(new URL(url).username) || !decodes(new URL(url).password)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is not a valid URL: write it as ${example}, the port a number, and a "%", "@", ":" or "/" in the user or password percent-encoded (%25, %40, %3A, %2F)`,
+        });
+        return z.NEVER;
+      }
+      return url;
+    });
+}
+
+/** Whether `part` of a URL is valid percent-encoding (decodeURIComponent, as node-postgres decodes it). */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** LOG_LEVEL: one of pino's levels. */

@@ -6,6 +6,8 @@ export {
   listVar,
   logLevelVar,
   parseEnv,
+  postgresUrlVar,
+  redisUrlVar,
   stringVar,
 } from './env';
 export { createLogger, withSafeErrors, type Logger } from './logger';
