@@ -478,8 +478,11 @@ export const openApiDocument = {
           'Pending tasks in claim order (priority 9 first, oldest first); scheduled, retry and running due ' +
           'first; dead, done and canceled newest first. Pass nextCursor as cursor for the next page. A page ' +
           `examines at most ${DEFAULT_SCAN_BUDGET} entries, so with a type filter it may hold fewer than limit ` +
-          'tasks (even none) and still have a nextCursor. What a page guarantees while tasks move: docs/api.md.',
-        parameters: [param('State'), param('Limit'), param('Cursor'), param('Type')],
+          'tasks (even none) and still have a nextCursor. Pending tasks with a fair group wait in their ' +
+          "group's lists: state=pending lists those without a group (inGroups counts the others), " +
+          'state=pending&group=g those of group g (GET /queues/{name}/groups names the groups). What a page ' +
+          'guarantees while tasks move: docs/api.md.',
+        parameters: [param('State'), param('Limit'), param('Cursor'), param('Type'), param('Group')],
         responses: {
           '200': json(ref('TaskPage'), 'The page.'),
           '400': response('BadRequest'),
@@ -994,6 +997,14 @@ export const openApiDocument = {
         description: 'Only tasks of this type.',
         schema: { type: 'string', pattern: LIMITS.typePattern.source },
       },
+      Group: {
+        name: 'group',
+        in: 'query',
+        required: false,
+        description:
+          "With state=pending: the pending tasks of this fair group (they wait in the group's own lists).",
+        schema: { type: 'string', pattern: LIMITS.groupPattern.source },
+      },
       HistoryQueue: {
         name: 'queue',
         in: 'query',
@@ -1210,7 +1221,7 @@ export const openApiDocument = {
       },
       TaskAction: {
         ...fromZod(taskActionSchema),
-        description: 'Give ids, or state (with optional type, limit, cursor): not both.',
+        description: 'Give ids, or state (with optional type, group, limit, cursor): not both.',
       },
       TaskActionOutcome: {
         type: 'object',
@@ -1354,12 +1365,28 @@ export const openApiDocument = {
       },
       TaskPage: {
         type: 'object',
-        required: ['queue', 'state', 'type', 'total', 'scanned', 'nextCursor', 'tasks'],
+        required: ['queue', 'state', 'type', 'group', 'inGroups', 'total', 'scanned', 'nextCursor', 'tasks'],
         properties: {
           queue: { type: 'string' },
           state: { type: 'string', enum: [...TASK_STATES] },
           type: { ...nullable({ type: 'string' }), description: 'The type filter, or null.' },
-          total: { type: 'integer', minimum: 0, description: 'Tasks in the state now.' },
+          group: {
+            ...nullable({ type: 'string' }),
+            description: 'State pending: the fair group listed, or null (the tasks without a group).',
+          },
+          inGroups: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'State pending without group: pending tasks that wait in fair groups and are not listed here ' +
+              '(list them with group); otherwise 0.',
+          },
+          total: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'Tasks in the state now (state pending: in the lists walked, of group or of no group).',
+          },
           scanned: {
             type: 'integer',
             minimum: 0,

@@ -223,6 +223,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('[ids...]', 'task ids (else give --state)')
     .addOption(new Option('-s, --state <state>', 'act on the tasks in this state').choices(STATES))
     .option('-t, --type <type>', 'with --state: only tasks of this type')
+    .option('-g, --group <group>', 'with --state pending: only the tasks of this fair group')
     .option('-n, --limit <n>', 'with --state: most tasks per request', integer, 100)
     .option('--cursor <cursor>', 'with --state: go on where the previous request ended (its nextCursor)')
     .option('--all', 'with --state: follow nextCursor until every page was acted on')
@@ -231,7 +232,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const request =
         ids.length > 0
           ? { action: o.action, ids }
-          : { action: o.action, state: o.state, type: o.type, limit: o.limit };
+          : { action: o.action, state: o.state, type: o.type, group: o.group, limit: o.limit };
       const outcomes = [];
       let cursor = o.cursor;
       do {
@@ -276,15 +277,24 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<queue>', 'the queue')
     .addOption(new Option('-s, --state <state>', 'the state').choices(STATES).default('pending'))
     .option('-t, --type <type>', 'only tasks of this type')
+    .option(
+      '-g, --group <group>',
+      "pending only: the tasks of this fair group (they wait in the group's lists)",
+    )
     .option('-n, --limit <n>', 'most tasks in the page', integer, 20)
     .option('--cursor <cursor>', 'go on where the previous page ended (its nextCursor)')
-    .action(async (queue: string, o: PageOptions & { state: TaskStatus }, command: Command) => {
-      const { client, print } = context(command);
-      const page = await client.listTasks(queue, o.state, o);
-      print(page, () =>
-        pageText(page.tasks, page.total, page.nextCursor, `tq task ls ${queue} -s ${o.state}`),
-      );
-    });
+    .action(
+      async (queue: string, o: PageOptions & { state: TaskStatus; group?: string }, command: Command) => {
+        const { client, print } = context(command);
+        const page = await client.listTasks(queue, o.state, o);
+        const again = `tq task ls ${queue} -s ${o.state}${o.group === undefined ? '' : ` -g ${o.group}`}`;
+        const inGroups =
+          page.inGroups > 0
+            ? `\n${page.inGroups} more pending in fair groups: list one with -g <group> (tq queue groups ${queue})`
+            : '';
+        print(page, () => pageText(page.tasks, page.total, page.nextCursor, again) + inGroups);
+      },
+    );
 
   task
     .command('search')
@@ -746,6 +756,7 @@ interface ActOptions {
   action: (typeof ACTIONS)[number];
   state?: TaskStatus;
   type?: string;
+  group?: string;
   limit: number;
   cursor?: string;
   all?: boolean;

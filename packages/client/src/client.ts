@@ -468,16 +468,20 @@ export class TqClient {
     );
   }
 
-  /** A page of the queue's tasks in one state; follow `nextCursor` for the next page. */
+  /**
+   * A page of the queue's tasks in one state; follow `nextCursor` for the next page. Pending tasks with a fair
+   * group wait in their group's lists: `group` lists one group's, and without it the page lists the tasks
+   * without a group (`inGroups` counts the others).
+   */
   listTasks(
     name: string,
     state: TaskStatus,
-    { limit, cursor, type, signal }: ListOptions = {},
+    { limit, cursor, type, group, signal }: ListOptions & { group?: string } = {},
   ): Promise<TaskPage> {
     return this.call(
       (s) =>
         this.api.GET('/queues/{name}/tasks', {
-          params: { path: { name }, query: { state, limit, cursor, type } },
+          params: { path: { name }, query: { state, limit, cursor, type, group } },
           signal: s,
         }),
       signal,

@@ -74,6 +74,7 @@ describe('Queue.listTasks', () => {
       scanned: 0,
       next: null,
       tasks: [],
+      inGroups: 0,
     });
     await enqueue(queue, {}, {});
     const first = await queue.listTasks('pending', { limit: 2 });

@@ -93,21 +93,23 @@ export async function listTasksMerged(
     return taken[i] === 0 ? from[i]! : page.cursors![taken[i]! - 1]!;
   });
   const sum = (f: (p: TaskPageRecord) => number) => pages.reduce((n, p) => n + (p ? f(p) : 0), 0);
-  const totals = await Promise.all(
+  const counted = await Promise.all(
     // A partition walked to its end still counts its tasks in the total (whatever the type filter).
     pages.map((page, i) =>
-      page
-        ? Promise.resolve(page.total)
-        : partitions[i]!.listTasks(state, { limit: 1, group: options.group }).then((p) => p.total),
+      page ? Promise.resolve(page) : partitions[i]!.listTasks(state, { limit: 1, group: options.group }),
     ),
   );
-  return {
+  const merged: TaskPageRecord = {
     state,
-    total: totals.reduce((n, t) => n + t, 0),
+    total: counted.reduce((n, p) => n + p.total, 0),
     scanned: sum((p) => p.scanned),
     next: next.every((c) => c === DONE) ? null : encodeMerged(state, next),
     tasks,
   };
+  if (state === 'pending' && options.group === undefined) {
+    merged.inGroups = counted.reduce((n, p) => n + (p.inGroups ?? 0), 0);
+  }
+  return merged;
 }
 
 interface Head {

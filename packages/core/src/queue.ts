@@ -744,13 +744,18 @@ export class Queue {
         : cursor.state === 'pending'
           ? [cursor.priority, cursor.tailIndex, cursor.localId]
           : [cursor.score, cursor.localId, ''];
-    const [total, scanned, next, rows] = (await this.run(
-      'list_tasks',
-      [source, k.taskPrefix],
-      [order, limit, budget, options.type ?? '', ...position],
-    )) as [number, number, string[], string[]];
+    const ungroupedPending = state === 'pending' && options.group === undefined;
+    const [[total, scanned, next, rows], inGroups] = await Promise.all([
+      this.run(
+        'list_tasks',
+        [source, k.taskPrefix],
+        [order, limit, budget, options.type ?? '', ...position],
+      ) as Promise<[number, number, string[], string[]]>,
+      ungroupedPending ? this.redis.get(k.groupPending) : null,
+    ]);
     const tasks: TaskSummaryRecord[] = [];
     const page: TaskPageRecord = { state, total, scanned, next: null, tasks };
+    if (ungroupedPending) page.inGroups = Number(inGroups ?? 0);
     for (let i = 0; i < rows.length; i += SUMMARY_FIELDS) {
       const [id, score, type, status, priority, attempt, maxAttempts, createdAt, readyAt, runAt] = rows.slice(
         i,

@@ -332,6 +332,11 @@ export interface TaskPageRecord {
   /** The cursor of the next page; null when the walk reached the end. */
   next: string | null;
   tasks: TaskSummaryRecord[];
+  /**
+   * State pending without `group`: the pending tasks that wait in fair groups, which this walk (the tasks
+   * without a group) does not list; list them per group (`group`, and `listGroups` for the groups).
+   */
+  inGroups?: number;
   /** With `withCursors`: the cursor just past each task, in the order of `tasks`. */
   cursors?: string[];
   /** With `withCursors`, states other than pending: each task's score in the state's sorted set. */

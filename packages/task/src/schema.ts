@@ -225,6 +225,26 @@ const queryObject = <Shape extends z.ZodRawShape>(shape: Shape, hinted?: { name:
         : 'the query must be an object',
   });
 
+/** An optional `group`: the pending tasks of one fair group, which wait in its own lists (docs/scheduling.md). */
+const pendingGroupParam = () =>
+  z
+    .string({ error: 'group must be a string, e.g. a tenant id' })
+    .regex(LIMITS.groupPattern, {
+      error: 'group must be 1-128 printable ASCII characters without spaces, e.g. a tenant id',
+    })
+    .optional();
+
+/** `group` goes with state pending: only pending tasks wait per group. */
+const onlyPendingHasGroups = (query: { state?: string; group?: string }, ctx: z.RefinementCtx) => {
+  if (query.group !== undefined && query.state !== undefined && query.state !== 'pending') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['group'],
+      message: `group lists pending tasks only (they wait per group); drop it for state ${query.state}`,
+    });
+  }
+};
+
 /**
  * Which page of a queue's tasks to list (the query of `GET /queues/:name/tasks`): numbers may come as
  * strings, as a query string holds them. Unknown fields are refused, so a typo is not silently ignored.
@@ -239,9 +259,10 @@ export const taskListQuerySchema = queryObject(
       .string({ error: 'type must be a string' })
       .regex(LIMITS.typePattern, { error: TYPE_ERROR })
       .optional(),
+    group: pendingGroupParam(),
   },
   { name: 'offset', hint: 'pages are cursor-based; pass the nextCursor of a page as cursor' },
-);
+).superRefine(onlyPendingHasGroups);
 
 export type TaskListQuery = z.input<typeof taskListQuerySchema>;
 
@@ -376,11 +397,12 @@ export const taskActionSchema = z
           error: `cursor must be at most ${LIMITS.maxTaskCursorChars} characters`,
         })
         .optional(),
+      group: pendingGroupParam(),
     },
     {
       error: (issue) =>
         issue.code === 'unrecognized_keys'
-          ? `unknown field ${issue.keys.join(', ')}; the fields are action, ids or state, type, limit, cursor`
+          ? `unknown field ${issue.keys.join(', ')}; the fields are action, ids or state, type, group, limit, cursor`
           : 'the body must be a JSON object {"action": ..., "ids": [...]} or {"action": ..., "state": ...}',
     },
   )
@@ -393,8 +415,9 @@ export const taskActionSchema = z
       });
       return;
     }
+    onlyPendingHasGroups(body, ctx);
     if (body.ids !== undefined) {
-      for (const field of ['type', 'limit', 'cursor'] as const) {
+      for (const field of ['type', 'group', 'limit', 'cursor'] as const) {
         if (body[field] !== undefined)
           ctx.addIssue({ code: 'custom', path: [field], message: `${field} goes with state, not with ids` });
       }

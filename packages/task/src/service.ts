@@ -125,7 +125,11 @@ export interface TaskPage {
   state: TaskStatus;
   /** The type filter, or null. */
   type: string | null;
-  /** Tasks in the state now. */
+  /** State pending: the fair group listed, or null (the tasks without a group). */
+  group: string | null;
+  /** State pending without a group: the pending tasks that wait in fair groups, not listed here; else 0. */
+  inGroups: number;
+  /** Tasks in the state now (state pending: in the lists walked, those of `group` or of no group). */
   total: number;
   /** Entries examined for this page; more than `tasks` when the type filter skipped some. */
   scanned: number;
@@ -409,7 +413,7 @@ export class TaskService {
   async bulkAction(name: string, body: unknown): Promise<TaskActionOutcome> {
     const parsed = taskActionSchema.safeParse(body);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the action');
-    const { action, ids: given, state, type, limit, cursor } = parsed.data;
+    const { action, ids: given, state, type, group, limit, cursor } = parsed.data;
     await this.assertQueue(name);
     const queue = await this.repository.queue(name);
     let ids: string[];
@@ -432,7 +436,12 @@ export class TaskService {
       }
       ids = given;
     } else {
-      const page = await queue.listTasks(state!, { limit: limit ?? DEFAULT_ACTION_LIMIT, cursor, type });
+      const page = await queue.listTasks(state!, {
+        limit: limit ?? DEFAULT_ACTION_LIMIT,
+        cursor,
+        type,
+        group,
+      });
       ids = page.tasks.map((t) => t.id);
       nextCursor = page.next;
     }
@@ -588,13 +597,15 @@ export class TaskService {
   async listTasks(name: string, query: unknown): Promise<TaskPage> {
     const parsed = taskListQuerySchema.safeParse(query);
     if (!parsed.success) throw invalid(fieldErrors(parsed.error), 'the query');
-    const { state, limit, cursor, type } = parsed.data;
+    const { state, limit, cursor, type, group } = parsed.data;
     await this.assertQueue(name);
-    const page = await (await this.repository.queue(name)).listTasks(state, { limit, cursor, type });
+    const page = await (await this.repository.queue(name)).listTasks(state, { limit, cursor, type, group });
     return {
       queue: name,
       state,
       type: type ?? null,
+      group: group ?? null,
+      inGroups: page.inGroups ?? 0,
       total: page.total,
       scanned: page.scanned,
       nextCursor: page.next,

@@ -475,6 +475,36 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  it('Tasks: pending tasks of fair groups are listed per group, and Cancel all reaches them', async () => {
+    // A queue no worker serves: one task without a group, three in two groups.
+    const own = await submit({ type: 'sync', queue: 'tenants' });
+    const a = [
+      await submit({ type: 'sync', queue: 'tenants', group: 'tenant-a' }),
+      await submit({ type: 'sync', queue: 'tenants', group: 'tenant-a' }),
+    ];
+    const b = await submit({ type: 'sync', queue: 'tenants', group: 'tenant-b' });
+    const { page, watch, close } = await signedIn('#/tasks?queue=tenants&state=pending');
+    try {
+      await page.getByText('3 more pending in fair groups: choose a group to list them.').waitFor();
+      await page.getByRole('link', { name: own.id }).waitFor();
+      await page.getByLabel('Fair group').selectOption('tenant-a');
+      for (const t of a) await page.getByRole('link', { name: t.id }).waitFor();
+      expect(await page.getByRole('link', { name: b.id }).count()).toBe(0);
+      await checkPage(page, watch, 'tasks-groups');
+
+      await page.getByRole('button', { name: 'Cancel all (2)' }).click();
+      await page.getByRole('dialog').getByText('all 2 pending tasks of group tenant-a').waitFor();
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel all' }).click();
+      await page.getByRole('status').filter({ hasText: 'Canceled 2.' }).waitFor();
+      for (const t of a)
+        expect((await api.call<TaskJson>('GET', `/tasks/${t.id}`)).body.status).toBe('canceled');
+      expect((await queue('tenants')).counts).toMatchObject({ pending: 2, canceled: 2 });
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('Schedules: the cron schedules with their next run, paused and resumed from the page', async () => {
     const id = 'nightly-report';
     await api.ok('POST', '/schedules', {

@@ -85,6 +85,26 @@ describe('the tq CLI against the real services', () => {
     expect((await tq('stats', '-q', queue)).stdout).toMatch(/^processed \(60 min\)\s+[1-9]/m);
   });
 
+  it('lists and cancels the pending tasks of a fair group', async () => {
+    const grouped = randomQueueName('cli-groups'); // no worker serves it
+    await json('task', 'add', 'sync', '-q', grouped);
+    const inGroup = await json('task', 'add', 'sync', '-q', grouped, '-g', 'tenant-a');
+    expect((await tq('task', 'ls', grouped)).stdout).toContain(
+      '1 more pending in fair groups: list one with -g',
+    );
+    expect(await json('task', 'ls', grouped, '-g', 'tenant-a')).toMatchObject({
+      group: 'tenant-a',
+      total: 1,
+      tasks: [{ id: inGroup.id }],
+    });
+    expect(
+      await json('task', 'act', grouped, '-a', 'cancel', '-s', 'pending', '-g', 'tenant-a'),
+    ).toMatchObject({
+      applied: [inGroup.id],
+    });
+    expect(await json('task', 'ls', grouped)).toMatchObject({ inGroups: 0, total: 1 });
+  });
+
   it('requeues a dead task, and purges it', async () => {
     // The http handler refuses a host outside HTTP_TASK_ALLOWED_HOSTS at once: a dead task.
     const added = await json('task', 'add', 'http', '{"url":"http://example.invalid/"}', '-q', queue);

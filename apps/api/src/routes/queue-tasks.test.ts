@@ -120,6 +120,38 @@ describe('GET /queues/:name/tasks', () => {
     expect(pages[0]).toMatchObject({ type: 'a', total: 4 });
   });
 
+  it('lists the pending tasks of a fair group with group=, and counts them as inGroups without it', async () => {
+    const queue = randomQueueName();
+    const [own, a1, b1, a2] = await submitAll(queue, [
+      { type: 'a' },
+      { type: 'a', group: 'tenant-a' },
+      { type: 'a', group: 'tenant-b' },
+      { type: 'a', group: 'tenant-a' },
+    ]);
+    const ungrouped = await walk(queue, 'state=pending&limit=1');
+    expect(ungrouped.ids).toEqual([own]);
+    expect(ungrouped.pages[0]).toMatchObject({ group: null, inGroups: 3, total: 1 });
+    const tenantA = await walk(queue, 'state=pending&group=tenant-a&limit=1');
+    expect(tenantA.ids).toEqual([a1, a2]);
+    expect(tenantA.pages[0]).toMatchObject({ group: 'tenant-a', inGroups: 0, total: 2 });
+
+    // An action by state reaches a group's tasks the same way.
+    const cancel = await call(api, 'POST', `/queues/${queue}/tasks/actions`, {
+      body: { action: 'cancel', state: 'pending', group: 'tenant-b' },
+    });
+    expect(cancel.body).toMatchObject({ applied: [b1], refused: [], nextCursor: null });
+    expect((await walk(queue, 'state=pending')).pages[0]).toMatchObject({ inGroups: 2 });
+
+    const done = await call(api, 'GET', `/queues/${queue}/tasks?state=done&group=tenant-a`);
+    expect(done.status).toBe(400);
+    expect(done.body.errors).toEqual([
+      {
+        field: 'group',
+        message: 'group lists pending tasks only (they wait per group); drop it for state done',
+      },
+    ]);
+  });
+
   it('leaves payloads out: a page stays small whatever the tasks carry', async () => {
     const queue = randomQueueName();
     const big = 'x'.repeat(500_000);

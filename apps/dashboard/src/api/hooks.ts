@@ -66,21 +66,39 @@ export function useTask(id: string) {
 export function useTaskPage(
   queue: string | undefined,
   state: TaskState,
-  options: { cursor: string | null; limit: number; type?: string },
+  options: { cursor: string | null; limit: number; type?: string; group?: string },
 ) {
   const api = useApi();
-  const { cursor, limit, type } = options;
+  const { cursor, limit, type, group } = options;
   return useQuery({
-    queryKey: ['tasks', queue, state, type ?? null, cursor, limit],
+    queryKey: ['tasks', queue, state, type ?? null, group ?? null, cursor, limit],
     queryFn: () =>
-      api.get<TaskPage>(`/queues/${encodeURIComponent(queue!)}/tasks`, { state, limit, cursor, type }),
+      api.get<TaskPage>(`/queues/${encodeURIComponent(queue!)}/tasks`, { state, limit, cursor, type, group }),
     enabled: queue !== undefined,
     refetchInterval: POLL_MS,
     // While the next page loads, keep showing this one (same list only).
     placeholderData: (previous) =>
-      previous?.queue === queue && previous?.state === state && previous?.type === (type ?? null)
+      previous?.queue === queue &&
+      previous?.state === state &&
+      previous?.type === (type ?? null) &&
+      previous?.group === (group ?? null)
         ? previous
         : undefined,
+  });
+}
+
+/** GET /queues/:name/groups: the fair groups with the most pending tasks (at most 100), for a group picker. */
+export function useQueueGroups(queue: string | undefined, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['groups', queue],
+    queryFn: () =>
+      api.get<{ total: number; groups: { group: string; pending: number; running: number }[] }>(
+        `/queues/${encodeURIComponent(queue!)}/groups`,
+        { limit: 100 },
+      ),
+    enabled: enabled && queue !== undefined,
+    refetchInterval: POLL_MS,
   });
 }
 
@@ -192,15 +210,16 @@ export function useBulkAction() {
       ids?: string[];
       state?: TaskState;
       type?: string;
+      group?: string;
     }): Promise<BulkOutcome> => {
-      const { queue, action, ids, state, type } = request;
+      const { queue, action, ids, state, type, group } = request;
       const path = `/queues/${encodeURIComponent(queue)}/tasks/actions`;
       const outcome: BulkOutcome = { action, applied: 0, cancelRequested: 0, refused: [], calls: 0 };
       let cursor: string | null = null;
       do {
         const body = ids
           ? { action, ids }
-          : { action, state, type, limit: 1000, cursor: cursor ?? undefined };
+          : { action, state, type, group, limit: 1000, cursor: cursor ?? undefined };
         const answer: TaskActionAnswer = await api.post<TaskActionAnswer>(path, body);
         outcome.applied += answer.applied.length;
         outcome.cancelRequested += answer.cancelRequested.length;

@@ -35,6 +35,11 @@ interface BulkActionsProps {
   state: TaskState;
   /** The type filter of the list, applied to "all" too. */
   type: string | undefined;
+  /**
+   * State pending: the fair group listed ('' = the tasks without a group, in a queue with grouped tasks;
+   * undefined = a queue without them), applied to "all" too.
+   */
+  group?: string;
   /** The selected rows. */
   ids: string[];
   /** Tasks in the state (all types). */
@@ -46,11 +51,13 @@ interface BulkActionsProps {
  * The actions the state allows, on the selected rows or on every task of the state (POST
  * /queues/:name/tasks/actions, by ids or by state a page of 1,000 at a time); "all" always asks first.
  */
-export function BulkActions({ queue, state, type, ids, total, onOutcome }: BulkActionsProps) {
+export function BulkActions({ queue, state, type, group, ids, total, onOutcome }: BulkActionsProps) {
   const bulk = useBulkAction();
   const actions = TASK_ACTIONS.filter((a) => ACTION_STATES[a].includes(state));
   if (actions.length === 0) return null;
-  const whole = type ? `every ${state} task of type ${type}` : `all ${formatCount(total)} ${state} tasks`;
+  const of = group === undefined ? '' : group === '' ? ' without a group' : ` of group ${group}`;
+  const whole =
+    (type ? `every ${state} task of type ${type}` : `all ${formatCount(total)} ${state} tasks`) + of;
   const done = { onSuccess: (o: BulkOutcome) => onOutcome(describeOutcome(o)) };
   const n = ids.length;
   return (
@@ -83,7 +90,7 @@ export function BulkActions({ queue, state, type, ids, total, onOutcome }: BulkA
                 dismiss={action === 'cancel' ? 'Keep them' : undefined}
                 danger={DESTRUCTIVE.has(action)}
                 disabled={bulk.isPending || total === 0}
-                onConfirm={() => bulk.mutate({ queue, action, state, type }, done)}
+                onConfirm={() => bulk.mutate({ queue, action, state, type, group: group || undefined }, done)}
               />
             </span>
           );

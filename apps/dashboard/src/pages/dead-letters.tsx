@@ -45,7 +45,8 @@ export function DeadLettersPage() {
     );
   }
 
-  const ids = Object.keys(selected).filter((id) => selected[id]);
+  // Only rows still on the page: a task that left the list since it was ticked is not acted on unseen.
+  const ids = (dead.data?.tasks ?? []).map((t) => t.id).filter((id) => selected[id]);
   const total = dead.data?.total ?? 0;
   const done = (text: string) => {
     setSelected({});

@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
 import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useCursorPager } from '../api/cursor-pager';
-import { useQueues, useTaskPage } from '../api/hooks';
+import { useQueueGroups, useQueues, useTaskPage } from '../api/hooks';
 import { ACTION_STATES, TASK_ACTIONS, TASK_STATES, type TaskState } from '../api/types';
 import { BulkActions } from '../components/bulk-actions';
 import { ErrorNotice, StatusNotice } from '../components/notice';
@@ -32,11 +32,16 @@ export function TasksPage() {
   const rawState = params.get('state');
   const state: TaskState = isState(rawState) ? rawState : 'pending';
   const type = params.get('type') ?? undefined;
+  // Pending tasks with a fair group wait in their group's lists: listed one group at a time.
+  const group = state === 'pending' ? (params.get('group') ?? undefined) : undefined;
   const limit = pageSize(params.get('limit'));
-  const pager = useCursorPager(`${queue}|${state}|${type ?? ''}|${limit}`);
-  const page = useTaskPage(queue, state, { cursor: pager.cursor, limit, type });
+  const pager = useCursorPager(`${queue}|${state}|${type ?? ''}|${group ?? ''}|${limit}`);
+  const page = useTaskPage(queue, state, { cursor: pager.cursor, limit, type, group });
+  const grouped = state === 'pending' && (group !== undefined || (page.data?.inGroups ?? 0) > 0);
+  const groups = useQueueGroups(queue, grouped);
   const [typeInput, setTypeInput] = useState(type ?? '');
   const typeId = useId();
+  const groupId = useId();
 
   useEffect(() => setTypeInput(type ?? ''), [type]);
 
@@ -64,10 +69,11 @@ export function TasksPage() {
   const [selected, setSelected] = useState<RowSelectionState>({});
   const [outcome, setOutcome] = useState<string | null>(null);
   const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
-  const ids = Object.keys(selected).filter((id) => selected[id]);
+  // Only rows still on the page: a task that left the list since it was ticked is not acted on unseen.
+  const ids = (page.data?.tasks ?? []).map((t) => t.id).filter((id) => selected[id]);
   const selectable = TASK_ACTIONS.some((a) => ACTION_STATES[a].includes(state));
   // Another list (queue, state, filter or page): nothing selected, no old outcome.
-  const listKey = `${queue}|${state}|${type ?? ''}|${limit}|${pager.cursor ?? ''}`;
+  const listKey = `${queue}|${state}|${type ?? ''}|${group ?? ''}|${limit}|${pager.cursor ?? ''}`;
   useEffect(() => {
     setSelected({});
     setOutcome(null);
@@ -118,14 +124,37 @@ export function TasksPage() {
               ))}
             </ul>
           </nav>
+          {grouped && (
+            <div className="toolbar">
+              <label htmlFor={groupId}>Fair group</label>
+              <select id={groupId} value={group ?? ''} onChange={(e) => set({ group: e.target.value })}>
+                <option value="">tasks without a group</option>
+                {group !== undefined && !groups.data?.groups.some((g) => g.group === group) && (
+                  <option value={group}>{group}</option>
+                )}
+                {groups.data?.groups.map((g) => (
+                  <option key={g.group} value={g.group}>
+                    {g.group} ({formatCount(g.pending)} pending)
+                  </option>
+                ))}
+              </select>
+              {group === undefined && page.data && (
+                <span className="hint">
+                  {formatCount(page.data.inGroups)} more pending in fair groups: choose a group to list them.
+                </span>
+              )}
+            </div>
+          )}
           <ErrorNotice error={page.error} what="load the tasks" />
+          <ErrorNotice error={groups.error} what="load the fair groups" />
           <StatusNotice>{outcome ?? (deleted ? `Deleted ${deleted}.` : null)}</StatusNotice>
           <BulkActions
             queue={queue}
             state={state}
             type={type}
+            group={grouped ? (group ?? '') : undefined}
             ids={ids}
-            total={counts?.[state] ?? page.data?.total ?? 0}
+            total={(grouped ? page.data?.total : counts?.[state]) ?? page.data?.total ?? 0}
             onOutcome={(text) => {
               setSelected({});
               setOutcome(text);
@@ -134,13 +163,13 @@ export function TasksPage() {
           {page.data && (
             <>
               <TaskTable
-                caption={`${state} tasks of ${queue}${type ? ` of type ${type}` : ''}`}
+                caption={`${state} tasks of ${queue}${type ? ` of type ${type}` : ''}${group ? ` in group ${group}` : ''}`}
                 state={state}
                 tasks={page.data.tasks}
                 empty={
                   page.data.nextCursor
                     ? `None of the ${formatCount(page.data.scanned)} tasks examined on this page is of type ${type}: try the next page.`
-                    : `No ${state} tasks${type ? ` of type ${type}` : ''} in ${queue}.`
+                    : `No ${state} tasks${type ? ` of type ${type}` : ''}${grouped ? (group ? ` of group ${group}` : ' without a group') : ''} in ${queue}.`
                 }
                 selection={selectable ? { selected, onChange: setSelected } : undefined}
               />

@@ -323,7 +323,7 @@ export type paths = {
         };
         /**
          * A page of the tasks in one state
-         * @description Pending tasks in claim order (priority 9 first, oldest first); scheduled, retry and running due first; dead, done and canceled newest first. Pass nextCursor as cursor for the next page. A page examines at most 5000 entries, so with a type filter it may hold fewer than limit tasks (even none) and still have a nextCursor. What a page guarantees while tasks move: docs/api.md.
+         * @description Pending tasks in claim order (priority 9 first, oldest first); scheduled, retry and running due first; dead, done and canceled newest first. Pass nextCursor as cursor for the next page. A page examines at most 5000 entries, so with a type filter it may hold fewer than limit tasks (even none) and still have a nextCursor. Pending tasks with a fair group wait in their group's lists: state=pending lists those without a group (inGroups counts the others), state=pending&group=g those of group g (GET /queues/{name}/groups names the groups). What a page guarantees while tasks move: docs/api.md.
          */
         get: operations["listTasks"];
         put?: never;
@@ -703,7 +703,7 @@ export type components = {
             /** @description Whether the task history held a row (deleted now). */
             archive: boolean;
         };
-        /** @description Give ids, or state (with optional type, limit, cursor): not both. */
+        /** @description Give ids, or state (with optional type, group, limit, cursor): not both. */
         TaskAction: {
             /** @enum {string} */
             action: "run" | "retry" | "cancel" | "delete";
@@ -713,6 +713,7 @@ export type components = {
             type?: string;
             limit?: number;
             cursor?: string;
+            group?: string;
         };
         TaskActionOutcome: {
             queue: string;
@@ -796,7 +797,11 @@ export type components = {
             state: "pending" | "scheduled" | "running" | "retry" | "dead" | "done" | "canceled";
             /** @description The type filter, or null. */
             type: string | null;
-            /** @description Tasks in the state now. */
+            /** @description State pending: the fair group listed, or null (the tasks without a group). */
+            group: string | null;
+            /** @description State pending without group: pending tasks that wait in fair groups and are not listed here (list them with group); otherwise 0. */
+            inGroups: number;
+            /** @description Tasks in the state now (state pending: in the lists walked, of group or of no group). */
             total: number;
             /** @description Entries examined; more than the tasks listed when the type filter skipped some. */
             scanned: number;
@@ -1167,6 +1172,8 @@ export type components = {
         Cursor: string;
         /** @description Only tasks of this type. */
         Type: string;
+        /** @description With state=pending: the pending tasks of this fair group (they wait in the group's own lists). */
+        Group: string;
         /** @description Only tasks of this queue. */
         HistoryQueue: string;
         /** @description Only tasks that finished in this state. */
@@ -1806,6 +1813,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only tasks of this type. */
                 type?: components["parameters"]["Type"];
+                /** @description With state=pending: the pending tasks of this fair group (they wait in the group's own lists). */
+                group?: components["parameters"]["Group"];
             };
             header?: never;
             path: {
