@@ -41,10 +41,10 @@ export class EpochWatcher {
     clearInterval(this.timer);
   }
 
-  /** Reads (or writes) the marker; returns it. */
+  /** Reads (or writes) the marker; returns it. One command: SET NX GET answers the marker it found, or nil when it wrote one. */
   async check(): Promise<string> {
-    await this.redis.set(EPOCH_KEY, randomBytes(8).toString('hex'), 'NX');
-    const current = (await this.redis.get(EPOCH_KEY)) ?? '';
+    const written = randomBytes(8).toString('hex');
+    const current = (await this.redis.set(EPOCH_KEY, written, 'NX', 'GET')) ?? written;
     if (this.known !== null && this.known !== current) this.onLoss(this.known, current);
     this.known = current;
     return current;

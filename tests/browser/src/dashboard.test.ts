@@ -503,6 +503,12 @@ describe('the dashboard in Chromium', () => {
     } finally {
       await close();
     }
+    // Gone again, so the later tests (the Redis load of a tab) see the three seeded queues only.
+    const act = (body: object) => api.ok('POST', '/queues/tenants/tasks/actions', body);
+    await act({ action: 'cancel', state: 'pending' });
+    await act({ action: 'cancel', state: 'pending', group: 'tenant-b' });
+    await act({ action: 'delete', state: 'canceled' });
+    await api.ok('DELETE', '/queues/tenants');
   });
 
   it('Schedules: the cron schedules with their next run, paused and resumed from the page', async () => {
@@ -635,6 +641,30 @@ describe('the dashboard in Chromium', () => {
       expect(watch.unexpected([HTTP_ERROR])).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it('at a 390 px wide viewport shows every page link and never scrolls the page sideways', async () => {
+    const { page, watch, close } = await signedIn('#/queues');
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      // The Queues table with data (about 1100 px wide at this size) scrolls inside its own box.
+      await page.getByRole('cell', { name: 'images', exact: true }).waitFor();
+      const header = (await page.locator('header.top').boundingBox())!;
+      const links = page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link');
+      expect(await links.count()).toBe(7);
+      for (const link of await links.all()) {
+        const box = (await link.boundingBox())!;
+        const name = await link.innerText();
+        expect([name, box.x >= 0 && box.x + box.width <= 390]).toEqual([name, true]);
+        // On the header's dark background (its white text is invisible anywhere else).
+        expect([name, box.x + box.width <= header.x + header.width]).toEqual([name, true]);
+        expect([name, box.y + box.height <= header.y + header.height]).toEqual([name, true]);
+      }
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
     }
   });
 });

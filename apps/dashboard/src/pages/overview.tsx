@@ -83,31 +83,33 @@ export function OverviewPage() {
       {queues.data && (
         <>
           <h2>Oldest pending task per queue</h2>
-          <table className="data">
-            <caption className="visually-hidden">Oldest pending task per queue</caption>
-            <thead>
-              <tr>
-                <th scope="col">Queue</th>
-                <th scope="col">Waiting</th>
-                <th scope="col">Oldest pending</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.data.map((q) => (
-                <tr key={q.name}>
-                  <td>
-                    <Link to="/queues" className="mono">
-                      {q.name}
-                    </Link>
-                  </td>
-                  <td className="num">{formatCount(q.waiting)}</td>
-                  <td>{formatDuration(q.oldestPendingAgeMs)}</td>
-                  <td>{q.paused ? 'paused' : 'active'}</td>
+          <div className="table-scroll">
+            <table className="data">
+              <caption className="visually-hidden">Oldest pending task per queue</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Queue</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Oldest pending</th>
+                  <th scope="col">State</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {queues.data.map((q) => (
+                  <tr key={q.name}>
+                    <td>
+                      <Link to="/queues" className="mono">
+                        {q.name}
+                      </Link>
+                    </td>
+                    <td className="num">{formatCount(q.waiting)}</td>
+                    <td>{formatDuration(q.oldestPendingAgeMs)}</td>
+                    <td>{q.paused ? 'paused' : 'active'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

@@ -247,25 +247,27 @@ function TaskView({ task }: { task: Task }) {
       {task.errors.length === 0 ? (
         <p>No attempt failed.</p>
       ) : (
-        <table className="data">
-          <caption className="visually-hidden">Failed attempts, the last 10</caption>
-          <thead>
-            <tr>
-              <th scope="col">Attempt</th>
-              <th scope="col">At</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {task.errors.map((e) => (
-              <tr key={`${e.attempt}-${e.at}`}>
-                <td className="num">{e.attempt}</td>
-                <td>{formatTime(e.at)}</td>
-                <td className="error-text">{e.error}</td>
+        <div className="table-scroll">
+          <table className="data">
+            <caption className="visually-hidden">Failed attempts, the last 10</caption>
+            <thead>
+              <tr>
+                <th scope="col">Attempt</th>
+                <th scope="col">At</th>
+                <th scope="col">Error</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {task.errors.map((e) => (
+                <tr key={`${e.attempt}-${e.at}`}>
+                  <td className="num">{e.attempt}</td>
+                  <td>{formatTime(e.at)}</td>
+                  <td className="error-text">{e.error}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );
