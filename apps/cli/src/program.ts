@@ -228,6 +228,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--cursor <cursor>', 'with --state: go on where the previous request ended (its nextCursor)')
     .option('--all', 'with --state: follow nextCursor until every page was acted on')
     .action(async (queue: string, ids: string[], o: ActOptions, command: Command) => {
+      if (ids.length > 0 === (o.state !== undefined))
+        throw new UsageError('task act: give task ids, or --state to act on the tasks in a state (not both)');
       const { client, print } = context(command);
       const request =
         ids.length > 0

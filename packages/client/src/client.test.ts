@@ -1,8 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ManualClock, PartitionedQueue, queueKeys } from '@tq/core';
 import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import {
   TqBadRequestError,
   TqClient,
+  TqClientError,
   TqConflictError,
   TqForbiddenError,
   TqNetworkError,
@@ -176,6 +179,49 @@ describe('TqClient against a real API', () => {
     const error = await tq.waitFor(task.id, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TqTimeoutError);
     expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'pending' });
+  });
+
+  it('waitFor still gives up at its timeout when garbage is collected while the event stream is silent', async () => {
+    // Node's fetch follows the abort signal through its Request, which the collector may take while the body
+    // streams: the stream then outlived the timeout for good (tq task add --wait hung).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const unserved = randomQueueName('client-unserved');
+    const task = await tq.submit({ type: 'echo', payload: 0, queue: unserved });
+    const collecting = setInterval(gc, 100);
+    try {
+      const error = await tq.waitFor(task.id, { timeoutMs: 1500 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TqTimeoutError);
+      expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'pending' });
+    } finally {
+      clearInterval(collecting);
+    }
+  }, 20_000);
+
+  it('refuses what it cannot send, at once and without retrying: no JSON, an empty id, a bad timeout', async () => {
+    let requests = 0;
+    const counting = new TqClient({
+      url: stack.url,
+      token: TOKEN,
+      fetch: (request) => {
+        requests++;
+        return fetch(request);
+      },
+    });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const notJson = await counting.submit({ type: 'echo', payload: cyclic, queue }).catch((e: unknown) => e);
+    expect(notJson).toBeInstanceOf(TqClientError);
+    expect(notJson).not.toBeInstanceOf(TqNetworkError);
+    expect((notJson as Error).message).toMatch(/^the request cannot be sent as JSON: .*no cycles/s);
+    const empty = await counting.queue('').catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(TqClientError);
+    expect((empty as Error).message).toMatch(/^name must not be empty \(.*\/queues\/\{name\}\)$/);
+    expect(requests).toBe(0);
+    await expect(counting.waitFor('x.1', { timeoutMs: -1 })).rejects.toThrow(
+      'timeoutMs must be a number of ms',
+    );
+    expect(() => new TqClient({} as never)).toThrow(/^url is required/);
   });
 
   it('lists, requeues and purges dead tasks', async () => {

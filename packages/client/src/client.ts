@@ -1,4 +1,4 @@
-import createClient, { type Client } from 'openapi-fetch';
+import createClient, { defaultPathSerializer, type Client } from 'openapi-fetch';
 import { delay } from './delay.js';
 import {
   TqClientError,
@@ -112,6 +112,9 @@ interface ApiResult<T> {
  * const finished = await tq.waitFor(task.id, { timeoutMs: 10_000 });
  * ```
  */
+/** The longest delay a timer takes, ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class TqClient {
   private readonly api: Client<paths>;
   private readonly baseUrl: string;
@@ -125,6 +128,11 @@ export class TqClient {
   constructor(options: TqClientOptions) {
     // Neither error repeats a password the URL may hold (a Redis URL given by mistake, a user:password@). The
     // client does not depend on @tq/core (it runs in browsers too), hence its own redaction, not core's redactUrl.
+    if (typeof options?.url !== 'string') {
+      throw new TypeError(
+        `url is required: the tq API's base URL, e.g. new TqClient({ url: 'http://localhost:8080' })`,
+      );
+    }
     const shown = withoutUserinfo(options.url);
     if (!/^https?:\/\//i.test(options.url)) {
       throw new TypeError(
@@ -150,7 +158,13 @@ export class TqClient {
     };
     // Resolved per request, so a global fetch installed after the client was made is used.
     this.fetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-    this.api = createClient<paths>({ baseUrl: this.baseUrl, headers: this.headers, fetch: this.fetch });
+    this.api = createClient<paths>({
+      baseUrl: this.baseUrl,
+      headers: this.headers,
+      fetch: this.fetch,
+      pathSerializer: nonEmptyPath,
+      bodySerializer: jsonBody,
+    });
   }
 
   /**
@@ -283,9 +297,21 @@ export class TqClient {
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Task> {
     const timeoutMs = options.timeoutMs ?? 30_000;
+    if (!(timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS)) {
+      throw new TypeError(`timeoutMs must be a number of ms from 0 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
+    }
     const deadline = Date.now() + timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // A timer of its own rather than AbortSignal.timeout, whose timer lets go of a signal nothing else holds.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new TqTimeoutError(`task ${id} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onCallerAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onCallerAbort();
+    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const signal = controller.signal;
     const url = `${this.baseUrl}/tasks/${encodeURIComponent(id)}/events`;
     let last: Task | undefined;
     let lastEventId: string | undefined;
@@ -308,7 +334,7 @@ export class TqClient {
       return await this.poll(id, deadline, options, last);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      if (timeout.aborted || error instanceof TqTimeoutError) {
+      if (timedOut || error instanceof TqTimeoutError) {
         const seen = error instanceof TqTimeoutError ? (error.task ?? last) : last;
         throw new TqTimeoutError(
           `task ${id} did not finish within ${timeoutMs} ms` + (seen ? ` (it is ${seen.status})` : ''),
@@ -316,6 +342,9 @@ export class TqClient {
         );
       }
       throw error;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
@@ -596,6 +625,7 @@ export class TqClient {
       result = await run(signal);
     } catch (error) {
       if (callerSignal?.aborted) throw callerSignal.reason;
+      if (error instanceof TqClientError) throw error; // refused before sending (nonEmptyPath, jsonBody)
       if (error instanceof SyntaxError) {
         throw new TqClientError(`${this.baseUrl} answered a body that is not JSON: ${error.message}`, {
           cause: error,
@@ -608,6 +638,28 @@ export class TqClient {
     }
     if (!result.response.ok) throw errorFromResponse(result.response, result.error);
     return result.data as T;
+  }
+}
+
+/** The request's path; an empty id or name would reach another route (GET /queues/ lists the queues). */
+function nonEmptyPath(pathname: string, params: Record<string, unknown>): string {
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') {
+      throw new TqClientError(`${name} must not be empty (${pathname})`);
+    }
+  }
+  return defaultPathSerializer(pathname, params);
+}
+
+/** The request body as JSON; what JSON cannot hold is the caller's mistake, not an outage to retry. */
+function jsonBody(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    throw new TqClientError(
+      `the request cannot be sent as JSON: ${(error as Error).message} (a payload must be JSON data: no cycles, no BigInt)`,
+      { cause: error },
+    );
   }
 }
 

@@ -54,15 +54,22 @@ export async function followTask(
     },
   });
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  // The abort ends the read here: fetch's own hold on `signal` goes with its Request, which may be garbage
+  // collected while the body streams (undici follows the signal through a weak reference), and then a
+  // timeout would never end a stream that stays silent.
+  const onAbort = () => void reader.cancel(signal.reason).catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    while (!finished) {
+    while (!finished && !signal.aborted) {
       const { done, value } = await reader.read();
       if (done) break;
       parser.feed(value);
     }
   } finally {
+    signal.removeEventListener('abort', onAbort);
     await reader.cancel().catch(() => undefined);
   }
+  if (signal.aborted && !finished) throw signal.reason;
   if (finished && task) return { kind: 'finished', task };
   return { kind: 'ended', ...(id && { lastEventId: id }) };
 }

@@ -260,6 +260,11 @@ describe('the tq CLI against the real services', () => {
     expect(userinfo.stderr).not.toContain('s3cret');
 
     expect((await tq('task', 'frobnicate')).code).toBe(2);
+    const neither = await tq('task', 'act', queue, '-a', 'run');
+    expect({ code: neither.code, stderr: neither.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('give task ids, or --state'),
+    });
     expect((await tq('task', 'ls', queue, '--limit', 'many')).code).toBe(2);
     expect((await tq('dead', 'purge', queue)).stderr).toContain('--all');
     expect((await tq('dead', 'purge', queue)).code).toBe(2);
