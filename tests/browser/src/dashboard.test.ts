@@ -498,6 +498,13 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('status').filter({ hasText: 'Canceled 2.' }).waitFor();
       for (const t of a)
         expect((await api.call<TaskJson>('GET', `/tasks/${t.id}`)).body.status).toBe('canceled');
+
+      // A task's page names its group, linking to the group's pending list.
+      await page.getByLabel('Task id').fill(b.id);
+      await page.getByLabel('Task id').press('Enter');
+      await page.getByRole('heading', { name: `Task ${b.id}` }).waitFor();
+      await page.getByRole('link', { name: 'tenant-b', exact: true }).click();
+      await page.getByRole('link', { name: b.id }).waitFor();
       expect((await queue('tenants')).counts).toMatchObject({ pending: 2, canceled: 2 });
       expect(watch.unexpected()).toEqual([]);
     } finally {

@@ -188,6 +188,19 @@ function TaskView({ task }: { task: Task }) {
             </dd>
           </>
         )}
+        {task.group !== null && (
+          <>
+            <dt>Fair group</dt>
+            <dd>
+              <Link
+                className="mono"
+                to={`/tasks?queue=${encodeURIComponent(task.queue)}&state=pending&group=${encodeURIComponent(task.group)}`}
+              >
+                {task.group}
+              </Link>
+            </dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
           {task.attempt} of {task.maxAttempts}
