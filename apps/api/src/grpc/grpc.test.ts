@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { createRedis, type ClaimedTask, type RedisClient } from '@tq/core';
 import { freePort, logSink, randomQueueName, startRedisServer, waitFor, type RedisServer } from '@tq/testing';
 import pino from 'pino';
+import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { loadConfig } from '../config';
 import { runApi, type RunningApi } from '../run-api';
 import type { TaskServiceClient } from './generated/tq/v1/TaskService';
@@ -344,18 +345,38 @@ describe('tq.v1.TaskService over a real socket', () => {
       [REFLECTION_PROTO.dir],
       'grpc.reflection.v1.ServerReflection',
     );
+    type Reply = {
+      list_services_response?: { service: { name: string }[] };
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+      error_response?: { error_message: string };
+    };
     const stream = reflection.ServerReflectionInfo!() as import('@grpc/grpc-js').ClientDuplexStream<
       unknown,
-      { list_services_response?: { service: { name: string }[] } }
+      Reply
     >;
-    const reply = new Promise<string[]>((resolve, reject) => {
-      stream.on('data', (m: { list_services_response?: { service: { name: string }[] } }) =>
-        resolve((m.list_services_response?.service ?? []).map((s: { name: string }) => s.name)),
+    stream.on('error', () => undefined);
+    const ask = (request: object) =>
+      new Promise<Reply>((resolve) => {
+        stream.once('data', resolve);
+        stream.write(request);
+      });
+    const listed = await ask({ list_services: '*' });
+    expect(listed.list_services_response?.service.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['tq.v1.TaskService', 'grpc.health.v1.Health']),
+    );
+    // What grpcurl does: the file of the service, then each file it names as a dependency, by name; every
+    // type the service's file refers to outside its package must come from one of them.
+    const files = (reply: Reply) =>
+      (reply.file_descriptor_response?.file_descriptor_proto ?? []).map(
+        (bytes) => FileDescriptorProto.decode(bytes) as unknown as { name: string; dependency: string[] },
       );
-      stream.on('error', reject);
-    });
-    stream.write({ list_services: '*' });
-    expect(await reply).toContain('tq.v1.TaskService');
+    const [service] = files(await ask({ file_containing_symbol: 'tq.v1.TaskService' }));
+    expect(service!.dependency.length).toBeGreaterThan(0);
+    for (const dependency of service!.dependency) {
+      expect(files(await ask({ file_by_filename: dependency })).map((f) => f.name)).toContain(dependency);
+    }
+    const valueFile = files(await ask({ file_containing_symbol: 'google.protobuf.Value' }))[0]!.name;
+    expect(service!.dependency).toContain(valueFile);
     stream.end();
     reflection.close();
   });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { Reader, util } from 'protobufjs';
+import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { MAX_JSON_DEPTH } from '../json-body';
 
 /** The schema's path under its root. */
@@ -47,4 +48,68 @@ export function loadTqProto(): PackageDefinition {
   util.recursionLimit = Math.max(util.recursionLimit, PROTO_RECURSION_LIMIT);
   Reader.recursionLimit = Math.max(Reader.recursionLimit, PROTO_RECURSION_LIMIT);
   return loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+}
+
+/**
+ * `definition` with each file descriptor naming the files it refers to as its dependencies, for server
+ * reflection. proto-loader makes one descriptor per package (tq_v1.proto, google_protobuf.proto) and lists no
+ * imports, so a tool that links what reflection answers (grpcurl) cannot resolve tq's google.protobuf.Value
+ * (grpc-node issue #3018). A reference `a.b.Type` depends on the file of the longest package it starts with (a
+ * name within the file's own package matches none: no dependency).
+ */
+export function withFileDependencies(definition: PackageDefinition): PackageDefinition {
+  const files = new Map<string, FileDescriptorProtoType>();
+  for (const entry of Object.values(definition)) {
+    for (const bytes of ('fileDescriptorProtos' in entry ? entry.fileDescriptorProtos : []) as Buffer[]) {
+      const file = FileDescriptorProto.decode(bytes) as unknown as FileDescriptorProtoType;
+      if (!files.has(file.name)) files.set(file.name, file);
+    }
+  }
+  // proto-loader writes references as `google.protobuf.Value` or `AttemptError` (within the file's package).
+  const fileOf = (typeName: string) => {
+    const name = typeName.replace(/^\./, '');
+    return [...files.values()]
+      .filter((f) => name.startsWith(`${f.package}.`))
+      .sort((a, b) => b.package.length - a.package.length)[0]?.name;
+  };
+  const encoded = new Map<string, Buffer>();
+  for (const file of files.values()) {
+    const refs = [
+      ...messageFields(file.messageType ?? []).map((f) => f.typeName),
+      ...(file.service ?? []).flatMap((s) => (s.method ?? []).flatMap((m) => [m.inputType, m.outputType])),
+    ];
+    const deps = new Set(refs.map((r) => (r ? fileOf(r) : undefined)).filter((n) => n && n !== file.name));
+    file.dependency = [...deps] as string[];
+    encoded.set(file.name, Buffer.from(FileDescriptorProto.encode(file as never).finish()));
+  }
+  const linked: PackageDefinition = {};
+  for (const [name, entry] of Object.entries(definition)) {
+    linked[name] =
+      'fileDescriptorProtos' in entry
+        ? ({
+            ...entry,
+            fileDescriptorProtos: (entry.fileDescriptorProtos as Buffer[]).map((bytes) =>
+              encoded.get((FileDescriptorProto.decode(bytes) as unknown as FileDescriptorProtoType).name)!,
+            ),
+          } as typeof entry)
+        : entry;
+  }
+  return linked;
+}
+
+interface FileDescriptorProtoType {
+  name: string;
+  package: string;
+  dependency?: string[];
+  messageType?: MessageType[];
+  service?: { method?: { inputType?: string; outputType?: string }[] }[];
+}
+
+interface MessageType {
+  field?: { typeName?: string }[];
+  nestedType?: MessageType[];
+}
+
+function messageFields(messages: MessageType[]): { typeName?: string }[] {
+  return messages.flatMap((m) => [...(m.field ?? []), ...messageFields(m.nestedType ?? [])]);
 }

@@ -10,10 +10,11 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { loadSync } from '@grpc/proto-loader';
 import { TqError, parseTaskId, type TaskEvent } from '@tq/core';
 import type { Logger } from '@tq/ops';
 import type { BatchItemResult, StoredTask, Task, TaskService } from '@tq/task';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ApiMetrics } from '../api-metrics';
 import type { Auth } from '../auth';
@@ -40,7 +41,7 @@ import type { Task as TaskMessage } from './generated/tq/v1/Task';
 import type { TaskServiceHandlers } from './generated/tq/v1/TaskService';
 import type { WatchRequest__Output } from './generated/tq/v1/WatchRequest';
 import type { WatchResponse } from './generated/tq/v1/WatchResponse';
-import { loadTqProto } from './proto';
+import { LOADER_OPTIONS, loadTqProto, withFileDependencies } from './proto';
 import { NotJsonError, fromValue, toValue } from './values';
 
 /** The service name health checks and reflection report. */
@@ -91,7 +92,11 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpc> {
   server.addService(proto.tq.v1.TaskService.service, handlers(deps, watches));
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(definition).addToServer(server);
+  // Reflection describes the health service too, so tools list it beside tq.v1.TaskService, and each file
+  // names the files it needs (withFileDependencies).
+  new ReflectionService(
+    withFileDependencies({ ...definition, ...loadSync(healthProtoPath, LOADER_OPTIONS) }),
+  ).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`0.0.0.0:${config.GRPC_PORT}`, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
