@@ -82,6 +82,9 @@ describe('HistoryStore against a real PostgreSQL', () => {
       idempotencyKey: 'k-1',
       progress: '{"step":2}',
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      group: 'tenant-7',
+      workerId: 'w-host-1234-ab',
+      schedule: { id: 'nightly', slot: T0, missed: 2 },
     });
     await store.upsert([full]);
     expect(await store.find(full.id)).toEqual({ ...full, lastError: 'nul \uFFFD inside' });

@@ -111,7 +111,7 @@ export class HistoryStore {
       sql`
         insert into tq_task_history (id, queue, type, status, priority, attempt, max_attempts, timeout_ms,
           created_at, run_at, started_at, finished_at, payload, result, last_error, errors, dead_reason,
-          idempotency_key, progress, traceparent)
+          idempotency_key, progress, traceparent, task_group, worker_id, schedule)
         select * from unnest(
           ${col((r) => r.id)}::text[], ${col((r) => r.queue)}::text[], ${col((r) => text(r.type))}::text[],
           ${col((r) => r.status)}::text[], ${col((r) => r.priority)}::int[], ${col((r) => r.attempt)}::int[],
@@ -122,12 +122,15 @@ export class HistoryStore {
           ${col((r) => text(r.payload))}::text[], ${col((r) => nullableText(r.result))}::text[],
           ${col((r) => nullableText(r.lastError))}::text[], ${col((r) => text(JSON.stringify(r.errors)))}::text[],
           ${col((r) => nullableText(r.deadReason))}::text[], ${col((r) => nullableText(r.idempotencyKey))}::text[],
-          ${col((r) => nullableText(r.progress))}::text[], ${col((r) => nullableText(r.traceparent))}::text[])
+          ${col((r) => nullableText(r.progress))}::text[], ${col((r) => nullableText(r.traceparent))}::text[],
+          ${col((r) => nullableText(r.group))}::text[], ${col((r) => nullableText(r.workerId))}::text[],
+          ${col((r) => (r.schedule ? JSON.stringify(r.schedule) : null))}::text[])
         on conflict (id) do update set
           status = excluded.status, attempt = excluded.attempt, max_attempts = excluded.max_attempts,
           run_at = excluded.run_at, started_at = excluded.started_at, finished_at = excluded.finished_at,
           result = excluded.result, last_error = excluded.last_error, errors = excluded.errors,
-          dead_reason = excluded.dead_reason, progress = excluded.progress, archived_at = now()
+          dead_reason = excluded.dead_reason, progress = excluded.progress, worker_id = excluded.worker_id,
+          archived_at = now()
         where tq_task_history.finished_at < excluded.finished_at
       `.execute(this.db),
     );
@@ -296,5 +299,8 @@ function toRecord(row: Selectable<TaskHistoryTable>): TaskRecord {
     idempotencyKey: row.idempotency_key ?? undefined,
     progress: row.progress ?? undefined,
     traceparent: row.traceparent ?? undefined,
+    group: row.task_group ?? undefined,
+    workerId: row.worker_id ?? undefined,
+    schedule: row.schedule ? (JSON.parse(row.schedule) as TaskRecord['schedule']) : undefined,
   };
 }

@@ -50,6 +50,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('tq_task_history').execute();
     },
   },
+  // What GET /tasks/:id shows of a task and 0001 did not keep: read back as null, it said "none" (a fair group,
+  // the worker of the last attempt, the cron schedule that fired it). Rows archived before stay null.
+  '0002_task_history_group_worker_schedule': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('tq_task_history')
+        .addColumn('task_group', 'text')
+        .addColumn('worker_id', 'text')
+        .addColumn('schedule', 'text')
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('tq_task_history')
+        .dropColumn('task_group')
+        .dropColumn('worker_id')
+        .dropColumn('schedule')
+        .execute();
+    },
+  },
 };
 
 /** Hands kysely's Migrator the migrations above. */

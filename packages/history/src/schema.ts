@@ -30,6 +30,12 @@ export interface TaskHistoryTable {
   idempotency_key: string | null;
   progress: string | null;
   traceparent: string | null;
+  /** The fair group (migration 0002; null before it, or none). */
+  task_group: string | null;
+  /** The worker of the last attempt (migration 0002). */
+  worker_id: string | null;
+  /** The cron schedule that fired the task, JSON {id, slot, missed} (migration 0002). */
+  schedule: string | null;
   archived_at: ColumnType<Date, never, never> & Generated<Date>;
 }
 
