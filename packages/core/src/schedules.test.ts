@@ -117,6 +117,25 @@ describe('ScheduleStore', () => {
     expect(slots).toEqual(expected);
   });
 
+  it('counts skipped slots once when two reapers fire at once, and says when more slots are due than one fire takes', async () => {
+    const { clock, name } = fresh();
+    const a = new ScheduleStore(redis, clock);
+    const b = new ScheduleStore(other, clock);
+    const { id } = await a.create(definition(name, { misfire: 'skip', misfireGraceMs: SECOND }));
+    clock.advance(6 * SECOND); // slots 1..4 s are more than the grace late, 5 and 6 s are on time
+    const [first, second] = await Promise.all([a.fireDue(name), b.fireDue(name)]);
+    expect(first.misfireSkipped + second.misfireSkipped).toBe(4);
+    expect((await a.get(id))!.counts).toMatchObject({ skippedMisfire: 4 });
+
+    // A catch-up of more slots than one fire takes: the caller is told to call again, and does.
+    const { id: catchUp } = await a.create(definition(name, { misfireGraceMs: 10 * MINUTE }));
+    clock.advance(3 * MINUTE);
+    const calls = [await a.fireDue(name)];
+    while (calls.at(-1)!.more) calls.push(await a.fireDue(name));
+    expect(calls.length).toBeGreaterThan(1);
+    expect((await a.get(catchUp))!.counts.fired).toBe(3 * 60);
+  });
+
   it("fires nothing for a reaper whose read is older than another reaper's fire (stalled past any timeout)", async () => {
     const { clock, queue, store, name } = fresh();
     const def = definition(name, { cron: '*/1 * * * * *' });

@@ -82,7 +82,7 @@ export interface FireResult {
   misfireSkipped: number;
   /** For each task of an on-time slot: how late it was enqueued (Redis time of the fire - slot), ms. */
   delaysMs: number[];
-  /** More schedules were due than `limit`: call again. */
+  /** More schedules were due than `limit`, or a schedule has more due slots than one fire takes: call again. */
   more: boolean;
 }
 
@@ -284,6 +284,8 @@ export class ScheduleStore {
       more: rows.length / 7 >= limit,
     };
     const slots = new Map<string, { slot: number; missed: number }>();
+    // Counted for the schedules this call fired: a stale one's slots are another reaper's to count.
+    const misfireSkipped = new Map<string, number>();
     const args: (string | number)[] = [this.clockArg(), k.wakeChannel];
     for (let i = 0; i < rows.length; i += 7) {
       const [id, rev, cursor, cron, timezone, misfire, grace] = rows.slice(i, i + 7) as [
@@ -308,7 +310,9 @@ export class ScheduleStore {
         // Stored by an older version, or edited by hand: skip it rather than stop the queue's others.
         continue;
       }
-      result.misfireSkipped += plan.misfireSkipped;
+      misfireSkipped.set(id, plan.misfireSkipped);
+      // More slots than one fire takes (a long catch-up) are due already: fire again in the same pass.
+      if (plan.nextAt !== null && plan.nextAt <= now) result.more = true;
       args.push(id, rev, cursor, plan.newCursor, plan.nextAt ?? NEVER_MS, plan.misfireSkipped);
       args.push(plan.tasks.length);
       for (const t of plan.tasks) {
@@ -337,6 +341,7 @@ export class ScheduleStore {
         if (t.missed === 0) result.delaysMs.push(now - t.slot);
       }
       result.overlapSkipped += Number(overlapSkipped);
+      result.misfireSkipped += misfireSkipped.get(id) ?? 0;
     }
     return result;
   }
