@@ -11,6 +11,7 @@ import {
   HEALTH_PROTO,
   REFLECTION_PROTO,
   genericClient,
+  metadataOf,
   taskServiceClient,
   unary,
   watch,
@@ -143,6 +144,33 @@ describe('tq.v1.TaskService over a real socket', () => {
 
     const notJson = await unary(client, 'Submit', { type: 'email', payload: { numberValue: NaN } }, producer);
     expect(notJson).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+  });
+
+  it('a request the decoder refuses (a payload nested past its limit) is INVALID_ARGUMENT, logged and counted', async () => {
+    // SubmitRequest{type: "x", payload: 200 nested lists around `true`}, encoded by hand: this process's encoder
+    // has the server's limit. Tag bytes: (field << 3) | wire type; 2 is length-delimited.
+    const varint = (n: number): number[] => (n < 128 ? [n] : [(n & 127) | 128, ...varint(n >>> 7)]);
+    const field = (tag: number, bytes: Buffer) => Buffer.from([tag, ...varint(bytes.length), ...bytes]);
+    let value = Buffer.from([0x20, 0x01]); // Value{bool_value: true}
+    for (let i = 0; i < 200; i++) value = field(0x32, field(0x0a, value)); // Value{list_value: {values: [value]}}
+    const request = Buffer.concat([field(0x0a, Buffer.from('x')), field(0x12, value)]);
+    const out = await new Promise<{ code: number; details: string }>((resolve) => {
+      client.makeUnaryRequest(
+        '/tq.v1.TaskService/Submit',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        request,
+        metadataOf(producer),
+        (error) => resolve({ code: error?.code ?? 0, details: error?.details ?? '' }),
+      );
+    });
+    expect(out.code).toBe(status.INVALID_ARGUMENT);
+    expect(out.details).toMatch(
+      /Submit request could not be decoded \(.*depth exceeded\).*nests at most 100/,
+    );
+    await waitFor(() => sink.lines.some((l) => l.method === 'Submit' && l.code === 'INVALID_ARGUMENT'));
+    const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+    expect(text).toMatch(/^tq_grpc_requests_total\{method="Submit",code="INVALID_ARGUMENT"\} [1-9]/m);
   });
 
   it('NOT_FOUND, UNAUTHENTICATED and PERMISSION_DENIED', async () => {

@@ -59,9 +59,11 @@ export function loadTqProto(): PackageDefinition {
  */
 export function withFileDependencies(definition: PackageDefinition): PackageDefinition {
   const files = new Map<string, FileDescriptorProtoType>();
+  const nameOf = new Map<Buffer, string>();
   for (const entry of Object.values(definition)) {
     for (const bytes of ('fileDescriptorProtos' in entry ? entry.fileDescriptorProtos : []) as Buffer[]) {
       const file = FileDescriptorProto.decode(bytes) as unknown as FileDescriptorProtoType;
+      nameOf.set(bytes, file.name);
       if (!files.has(file.name)) files.set(file.name, file);
     }
   }
@@ -89,7 +91,7 @@ export function withFileDependencies(definition: PackageDefinition): PackageDefi
         ? ({
             ...entry,
             fileDescriptorProtos: (entry.fileDescriptorProtos as Buffer[]).map((bytes) =>
-              encoded.get((FileDescriptorProto.decode(bytes) as unknown as FileDescriptorProtoType).name)!,
+              encoded.get(nameOf.get(bytes)!)!,
             ),
           } as typeof entry)
         : entry;

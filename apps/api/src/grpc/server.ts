@@ -6,6 +6,7 @@ import {
   status as GrpcStatus,
   type ServerUnaryCall,
   type ServerWritableStream,
+  type ServiceDefinition,
   type ServiceError,
   type sendUnaryData,
 } from '@grpc/grpc-js';
@@ -89,7 +90,7 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpc> {
     'grpc.max_receive_message_length': config.MAX_PAYLOAD_BYTES + ENVELOPE_SLACK_BYTES,
   });
   const watches = new Set<() => void>();
-  server.addService(proto.tq.v1.TaskService.service, handlers(deps, watches));
+  server.addService(keepingDecodeErrors(proto.tq.v1.TaskService.service), handlers(deps, watches));
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   // Reflection describes the health service too, so tools list it beside tq.v1.TaskService, and each file
@@ -147,6 +148,45 @@ export function createGrpcMetrics(registry: Registry): {
   return { requests, duration };
 }
 
+/** Marks a request message that could not be decoded, with protobufjs's reason. */
+const UNDECODABLE = Symbol('undecodable request');
+
+/**
+ * `service` with each request decoder answering a marked object instead of throwing, so the method refuses
+ * the call (assertDecoded) like any other bad request: INVALID_ARGUMENT, logged and counted. grpc-js would
+ * answer a decoder's error itself: INTERNAL "Error deserializing request", with no log line and no metric
+ * (a payload nested past PROTO_RECURSION_LIMIT messages, or bytes of another schema).
+ */
+function keepingDecodeErrors(service: ServiceDefinition): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(service).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch (error) {
+            return { [UNDECODABLE]: error instanceof Error ? error.message : String(error) };
+          }
+        },
+      },
+    ]),
+  );
+}
+
+/** Refuses a request keepingDecodeErrors marked (INVALID_ARGUMENT), saying why and what to change. */
+function assertDecoded(request: unknown, method: Method): void {
+  if (typeof request !== 'object' || request === null || !(UNDECODABLE in request)) return;
+  const reason = String(request[UNDECODABLE]);
+  const fix = /depth exceeded/.test(reason)
+    ? `a payload nests at most ${MAX_JSON_DEPTH} arrays or objects`
+    : 'send a tq.v1 message built from proto/tq/v1/tq.proto';
+  throw invalidRequest([
+    { field: '', message: `the ${method} request could not be decoded (${reason}): ${fix}` },
+  ]);
+}
+
 /** A refusal as a gRPC error: the problem's status, its detail, and its type and field errors as trailers. */
 function toServiceError(problem: HttpProblem): Partial<ServiceError> {
   const spec = PROBLEMS[problem.kind];
@@ -193,6 +233,7 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
       const start = process.hrtime.bigint();
       (async () => {
         const caller = auth.check(authorization(call.metadata), scope, `grpc ${method}`);
+        assertDecoded(call.request, method);
         const answer = await fn(call.request, call);
         if (scope === 'admin') audit.info({ token: caller.name, method: `grpc ${method}` }, 'admin action');
         return answer;
@@ -306,6 +347,7 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
       };
       (async () => {
         auth.check(authorization(call.metadata), 'producer', 'grpc Watch');
+        assertDecoded(call.request, 'Watch');
         const id = call.request.id;
         const queue = parseTaskId(id)?.queue;
         if (!queue)
