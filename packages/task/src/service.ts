@@ -41,6 +41,7 @@ import {
   parseTaskSubmission,
   workerListQuerySchema,
   type FieldError,
+  type TaskAction,
   type TaskSubmission,
 } from './schema';
 import {
@@ -360,8 +361,28 @@ export class TaskService {
 
   /** Cancels a task that is not running; throws `conflict` when it is running or finished. */
   async cancel(id: string): Promise<Task> {
-    await (await this.repository.queueOf(id)).cancel(id);
+    try {
+      await (await this.repository.queueOf(id)).cancel(id);
+    } catch (error) {
+      throw error instanceof TqError && error.code === 'not_found' ? await this.missing('cancel', id) : error;
+    }
     return this.get(id);
+  }
+
+  /**
+   * Why `action` cannot touch task `id`, which Redis does not have: `conflict` with its state when the task
+   * history has it (it finished, and retention moved it there), else `not_found`.
+   */
+  private async missing(action: TaskAction, id: string): Promise<TqError> {
+    const archived = await this.archive?.find(id);
+    const refused = refusal(action, { id, code: 'gone', status: archived?.status ?? null })!;
+    if (!archived) return new TqError(refused.code, refused.message);
+    const message =
+      action === 'retry'
+        ? `task ${id} is ${archived.status} and only the task history keeps it (retention removed it from Redis): ` +
+          'only dead tasks still in Redis can be retried; submit it again'
+        : `${refused.message} (the task history keeps it)`;
+    return new TqError('conflict', message, { status: archived.status });
   }
 
   /**
@@ -372,6 +393,7 @@ export class TaskService {
    */
   async cancelTask(id: string): Promise<{ task: Task; requested: boolean }> {
     const [result] = await (await this.repository.queueOf(id)).cancelTasks([id], true);
+    if (result!.code === 'not_found') throw await this.missing('cancel', id);
     const refused = refusal('cancel', result!);
     if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
     return { task: await this.get(id), requested: result!.code === 'cancel_requested' };
@@ -380,6 +402,7 @@ export class TaskService {
   /** Runs a scheduled or retry task now (to pending at once). Throws `conflict` in any other state, `not_found`. */
   async runTask(id: string): Promise<Task> {
     const [result] = await (await this.repository.queueOf(id)).runNow([id]);
+    if (result!.code === 'not_found') throw await this.missing('run', id);
     const refused = refusal('run', result!);
     if (refused) throw new TqError(refused.code, refused.message, { status: result!.status });
     return this.get(id);
@@ -394,12 +417,9 @@ export class TaskService {
     const { notDead } = await queue.requeueDead([id]);
     if (notDead.length > 0) {
       const record = await queue.getTask(id);
-      const refused = refusal('retry', {
-        id,
-        code: record ? 'not_dead' : 'not_found',
-        status: record?.status ?? null,
-      })!;
-      throw new TqError(refused.code, refused.message, { status: record?.status ?? null });
+      if (!record) throw await this.missing('retry', id);
+      const refused = refusal('retry', { id, code: 'not_dead', status: record.status })!;
+      throw new TqError(refused.code, refused.message, { status: record.status });
     }
     return this.get(id);
   }

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { Queue, createRedis, type RedisClient } from '@tq/core';
 import { HistoryStore } from '@tq/history';
 import { freePort, randomQueueName, startTestPostgres, type TestPostgres } from '@tq/testing';
@@ -64,4 +65,19 @@ it('Get reads Redis while it has the task, then the task history, with source se
     source: string;
   };
   expect(http.source).toBe('archive');
+
+  // Only the history has it now: canceling, running or retrying it is a conflict naming its state (the task
+  // exists: Get answers it), not "does not exist".
+  const cancel = await unary(client, 'Cancel', { id }, {});
+  expect(cancel).toMatchObject({ ok: false, code: status.ABORTED });
+  if (!cancel.ok) expect(cancel.details).toMatch(/is done already: .*\(the task history keeps it\)/);
+  for (const action of ['cancel', 'run', 'retry']) {
+    const res = await fetch(`http://127.0.0.1:${api.port}/tasks/${id}/${action}`, { method: 'POST' });
+    const body = (await res.json()) as { detail: string };
+    expect({ action, status: res.status }).toEqual({ action, status: 409 });
+    expect(body.detail).toMatch(new RegExp(`task ${id.replace('.', '\\.')} is done.*task history keeps it`));
+  }
+  // A task neither place has is still NOT_FOUND.
+  const unknown = await unary(client, 'Cancel', { id: `${queue.name}.nosuchtask` }, {});
+  expect(unknown).toMatchObject({ ok: false, code: status.NOT_FOUND });
 });
