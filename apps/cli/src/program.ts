@@ -340,11 +340,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('create')
     .description('create a queue of N partitions, spread over the masters of a Redis Cluster (admin token)')
     .argument('<name>', 'the queue')
-    .requiredOption(
-      '--partitions <n>',
-      'partitions, 1-256 (set once: another count later is refused)',
-      integer,
-    )
+    .requiredOption('--partitions <n>', 'partitions, 1-256 (another count later: tq queue resize)', integer)
     .action(async (name: string, o: { partitions: number }, command: Command) => {
       const { client, print } = context(command);
       const stats = await client.createQueue(name, { partitions: o.partitions });

@@ -209,7 +209,13 @@ describe('PartitionedQueue.resize', () => {
   it('refuses a count that would leave a partition without a limit share', async () => {
     const { queue } = await fresh(2);
     await queue.setLimits({ concurrency: 3 });
-    await expect(queue.resize(4, SETTLE)).rejects.toMatchObject({ code: 'invalid' });
+    // The message names the count asked for (not the queue's 2) and what to do.
+    await expect(queue.resize(4, SETTLE)).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(
+        /concurrency 3 is below 4 partitions.*set concurrency to 4 or more, or clear/,
+      ),
+    });
     expect((await readLayout(redis, queue.name)).generation).toBe(1);
   });
 

@@ -207,6 +207,17 @@ describe('PartitionedQueue', () => {
     expect((await PartitionedQueue.open(redis, queue.name)).count).toBe(3);
   });
 
+  it("a refused removal names the whole queue's counts, not one partition's", async () => {
+    const { queue } = await fresh(3);
+    // Without keys the tasks go round robin: every partition holds some.
+    const stored = await queue.enqueue(Array.from({ length: 9 }, () => task(queue)));
+    expect(new Set(stored.map((o) => partitionOf(o.id))).size).toBe(3);
+    const refused = await queue.remove('delete');
+    expect(refused.code).toBe('not_empty');
+    expect(refused.counts.pending).toBe(9);
+    expect(refused.counts).toEqual((await queue.stats()).counts);
+  });
+
   it('never leaves a task of any partition outside the registry when an enqueue races an idle or operator removal, and keeps the layout', async () => {
     // Two connections, so both sides' commands interleave in every order the timing allows (ADR 0041).
     const other = connect();

@@ -754,14 +754,10 @@ export class PartitionedQueue {
 
   private mergeStats(all: QueueStats[]): QueueStats {
     const first = all[0]!;
-    const counts = { ...first.counts };
-    for (const s of all.slice(1)) {
-      for (const state of Object.keys(counts) as (keyof typeof counts)[]) counts[state] += s.counts[state];
-    }
     return {
       queue: this.name,
       now: Math.max(...all.map((s) => s.now)),
-      counts,
+      counts: sumCounts(all.map((s) => s.counts)),
       paused: all.some((s) => s.paused),
       oldestPendingAgeMs: maxOrNull(all.map((s) => s.oldestPendingAgeMs)),
       expiredLeases: all.reduce((n, s) => n + s.expiredLeases, 0),
@@ -889,7 +885,8 @@ export class PartitionedQueue {
   async remove(mode: 'delete' | 'idle'): Promise<RemoveResult> {
     const checks = await Promise.all(this.partitions.map((p) => p.removable(mode)));
     const refused = checks.find((check) => check.code !== 'removed');
-    if (refused) return refused;
+    // The whole queue's counts, as its stats are: the refusal is shown to operators ("still holds …").
+    if (refused) return { code: refused.code, counts: sumCounts(checks.map((check) => check.counts)) };
     const keep = async () => {
       await this.redis.sadd(QUEUES_KEY, this.name);
       if (this.layout.generation > 0) await this.redis.persist(queueKeys(this.name).meta);
@@ -1037,7 +1034,8 @@ function assertShares(limits: QueueLimits, n: number): void {
     if (value !== undefined && Number.isSafeInteger(value) && value < n) {
       throw new TqError(
         'invalid',
-        `${what} ${value} is below the queue's ${n} partitions: each partition needs a share of at least 1`,
+        `${what} ${value} is below ${n} partitions, each of which needs a share of at least 1: ` +
+          `set ${what} to ${n} or more, or clear the queue's limits first`,
       );
     }
   }
@@ -1144,6 +1142,14 @@ function sumLimits(all: QueueLimits[]): QueueLimits {
     if (l.rate) out.rate = { max: (out.rate?.max ?? 0) + l.rate.max, periodMs: l.rate.periodMs };
     if (l.concurrency !== undefined) out.concurrency = (out.concurrency ?? 0) + l.concurrency;
     if (l.groupConcurrency !== undefined) out.groupConcurrency = l.groupConcurrency;
+  }
+  return out;
+}
+
+function sumCounts(all: QueueStats['counts'][]): QueueStats['counts'] {
+  const out = { ...all[0]! };
+  for (const c of all.slice(1)) {
+    for (const state of Object.keys(out) as (keyof typeof out)[]) out[state] += c[state];
   }
   return out;
 }

@@ -526,12 +526,16 @@ export class TaskService {
     const { partitions } = parsed.data;
     const existing = await this.repository.queueExists(name);
     const before = await this.repository.queue(name);
-    if (existing && before.layout.generation === 0 && partitions !== 1) {
-      // A queue that holds tasks without a layout is one partition: its ids and keys say so.
+    // A queue that holds tasks without a layout is one partition: its ids and keys say so.
+    const current = before.layout.generation === 0 ? 1 : before.count;
+    if (existing && current !== partitions) {
       throw new TqError(
         'conflict',
-        `queue ${name} already exists with 1 partition, not ${partitions}: the partition count is set when a queue is created (docs/scaling.md)`,
-        { partitions: 1 },
+        `queue ${name} already exists with ${current} partition${current === 1 ? '' : 's'}, not ${partitions}` +
+          `${before.layout.generation === 0 ? ' (it received tasks or a worker served it before a count was set)' : ''}: ` +
+          `to change the count, POST /queues/${name}/resize {"partitions": ${partitions}} ` +
+          `(tq queue resize ${name} --partitions ${partitions}; docs/scaling.md#resizing)`,
+        { partitions: current },
       );
     }
     const queue = await this.repository.createQueue(

@@ -78,7 +78,8 @@ describe('partitioned queues over HTTP', () => {
     expect(again).toMatchObject({ status: 200, body: { name, partitions: PARTITIONS } });
     const other = await call(api, 'PUT', `/queues/${name}`, { body: { partitions: 4 }, token: ADMIN });
     expect(other.status).toBe(409);
-    expect(other.body.detail).toContain(`already has ${PARTITIONS} partitions, not 4`);
+    expect(other.body.detail).toContain(`already exists with ${PARTITIONS} partitions, not 4`);
+    expect(other.body.detail).toContain(`POST /queues/${name}/resize {"partitions": 4}`);
   });
 
   it('POST /queues/:name/resize grows a queue online, refuses another resize while it settles, and keeps an idempotency key one task', async () => {
@@ -127,6 +128,9 @@ describe('partitioned queues over HTTP', () => {
     const res = await call(api, 'PUT', `/queues/${name}`, { body: { partitions: 2 }, token: ADMIN });
     expect(res.status).toBe(409);
     expect(res.body.detail).toContain('already exists with 1 partition');
+    // Not "set when a queue is created": a resize changes it, and the error says how.
+    expect(res.body.detail).not.toContain('set when a queue is created');
+    expect(res.body.detail).toContain(`POST /queues/${name}/resize {"partitions": 2}`);
     const same = await call(api, 'PUT', `/queues/${name}`, { body: { partitions: 1 }, token: ADMIN });
     expect(same).toMatchObject({ status: 200, body: { partitions: 1, counts: { pending: 1 } } });
   });
