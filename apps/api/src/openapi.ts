@@ -1294,6 +1294,7 @@ export const openApiDocument = {
           'expiredLeases',
           'events',
           'partitions',
+          'draining',
         ],
         properties: {
           name: { type: 'string' },
@@ -1320,7 +1321,15 @@ export const openApiDocument = {
             type: 'integer',
             minimum: 1,
             description:
-              'Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue.',
+              'Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue. ' +
+              'Counts the draining ones until they are removed.',
+          },
+          draining: {
+            type: 'array',
+            items: { type: 'integer', minimum: 0 },
+            description:
+              'Partitions draining after a shrink (POST /queues/{name}/resize): workers serve them until they ' +
+              'hold no task, then the reaper removes them; empty when none.',
           },
         },
       },

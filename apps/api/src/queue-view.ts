@@ -15,6 +15,8 @@ export interface QueueView {
   events: EventsMode;
   /** Partitions of the queue (ADR 0040): each on its own hash tag; 1 for a plain queue. */
   partitions: number;
+  /** The partitions draining after a shrink (counted in `partitions` until removed); empty when none. */
+  draining: number[];
 }
 
 /** The API's view of a queue's stats. */
@@ -29,5 +31,6 @@ export function toQueueView(stats: QueueStats): QueueView {
     expiredLeases: stats.expiredLeases,
     events: stats.events,
     partitions: stats.partitions ?? 1,
+    draining: stats.draining ?? [],
   };
 }

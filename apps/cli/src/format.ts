@@ -83,7 +83,12 @@ export function queueDetails(q: QueueStats): string {
   return details([
     ['queue', q.name],
     ['state', q.paused ? 'paused' : 'active'],
-    ['partitions', q.partitions > 1 ? q.partitions : undefined],
+    [
+      'partitions',
+      q.partitions > 1
+        ? `${q.partitions}${q.draining.length ? ` (draining: ${q.draining.join(', ')})` : ''}`
+        : undefined,
+    ],
     ...Object.entries(q.counts).map(([state, n]): [string, unknown] => [state, n]),
     ['waiting', q.waiting],
     ['oldest pending', age(q.oldestPendingAgeMs)],

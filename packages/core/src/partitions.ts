@@ -765,6 +765,7 @@ export class PartitionedQueue {
       groups: all.reduce((n, s) => n + s.groups, 0),
       limits: sumLimits(all.map((s) => s.limits)),
       partitions: this.count,
+      draining: this.draining,
     };
   }
 

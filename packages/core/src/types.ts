@@ -207,6 +207,8 @@ export interface QueueStats {
   limits: QueueLimits;
   /** Partitions of the queue (ADR 0040): set by `PartitionedQueue.stats`, 1 for an unpartitioned queue. */
   partitions?: number;
+  /** The partitions draining after a shrink (ADR 0043): served until empty, then removed. Set with `partitions`. */
+  draining?: number[];
 }
 
 /**

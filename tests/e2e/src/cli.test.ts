@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { ManualClock, PartitionedQueue, createRedis } from '@tq/core';
 import { freePort, randomQueueName } from '@tq/testing';
 import { Stack } from './support/stack';
 
@@ -226,8 +227,20 @@ describe('the tq CLI against the real services', () => {
     expect(await json('queue', 'stats', parts)).toMatchObject({ partitions: 3, counts: { pending: 3 } });
     const conflict = await tq('queue', 'create', parts, '--partitions', '2');
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toContain('already has 3 partitions, not 2');
+    expect(conflict.stderr).toContain('already exists with 3 partitions, not 2');
+    expect(conflict.stderr).toContain(`tq queue resize ${parts} --partitions 2`);
     expect((await tq('queue', 'create', parts)).code).toBe(2);
+
+    // After a shrink the queue names its draining partitions (workers serve them until they are empty).
+    const shrinking = randomQueueName('cli-shrink');
+    const redis = createRedis(stack.redis.url);
+    await PartitionedQueue.create(redis, shrinking, 3, new ManualClock(Date.now() - 60_000)).finally(() =>
+      redis.disconnect(),
+    );
+    await Promise.all([1, 2, 3].map(() => json('task', 'add', 'email', '{}', '-q', shrinking)));
+    const resized = await tq('queue', 'resize', shrinking, '--partitions', '1');
+    expect(resized.code).toBe(0);
+    expect(resized.stdout).toMatch(/^partitions\s+3 \(draining: 1, 2\)$/m);
   });
 
   it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {

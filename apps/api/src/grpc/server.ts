@@ -565,5 +565,6 @@ function toQueueMessage(view: QueueView): Queue {
     expiredLeases: view.expiredLeases,
     events: view.events,
     partitions: view.partitions,
+    draining: view.draining,
   };
 }

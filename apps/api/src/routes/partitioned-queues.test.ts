@@ -121,6 +121,28 @@ describe('partitioned queues over HTTP', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('after a shrink, GET /queues and GET /queues/:name show the draining partitions (still counted in partitions)', async () => {
+    const name = randomQueueName();
+    await PartitionedQueue.create(api.redis, name, 3, new ManualClock(Date.now() - 60_000));
+    // Without keys, tasks go round robin: each partition holds some.
+    await Promise.all(Array.from({ length: 6 }, () => submit(name)));
+    const shrunk = await call(api, 'POST', `/queues/${name}/resize`, {
+      body: { partitions: 1 },
+      token: ADMIN,
+    });
+    expect(shrunk).toMatchObject({ status: 200, body: { partitions: 3, draining: [1, 2] } });
+    const shown = await call(api, 'GET', `/queues/${name}`, { token: PRODUCER });
+    expect(shown.body).toMatchObject({ partitions: 3, draining: [1, 2], counts: { pending: 6 } });
+    const listed = await call(api, 'GET', '/queues', { token: PRODUCER });
+    const { queues } = listed.body as unknown as { queues: { name: string; draining: number[] }[] };
+    expect(queues.find((q) => q.name === name)?.draining).toEqual([1, 2]);
+    const plain = await newQueue(1);
+    expect((await call(api, 'GET', `/queues/${plain}`, { token: PRODUCER })).body).toMatchObject({
+      partitions: 1,
+      draining: [],
+    });
+  });
+
   it('a queue that received tasks without a count has 1 partition: another count is 409', async () => {
     const name = randomQueueName();
     await submit(name);

@@ -41,6 +41,8 @@ export interface QueueView {
   expiredLeases: number;
   /** Partitions of the queue (docs/scaling.md); 1 for a plain queue. */
   partitions: number;
+  /** Partitions draining after a shrink, counted in `partitions` until removed; empty when none. */
+  draining: number[];
 }
 
 /** GET /tasks/:id: from Redis, or from the task history once Redis retention removed it (`source`). */

@@ -53,7 +53,12 @@ export function QueuesPage() {
       ),
       column.accessor('partitions', {
         header: 'Partitions',
-        cell: (c) => <span className="num">{c.getValue()}</span>,
+        cell: (c) => (
+          <span className="num">
+            {c.getValue()}
+            {c.row.original.draining.length > 0 && ` (${c.row.original.draining.length} draining)`}
+          </span>
+        ),
       }),
       column.accessor('oldestPendingAgeMs', {
         header: 'Oldest pending',

@@ -767,8 +767,10 @@ export type components = {
              * @enum {string}
              */
             events: "auto" | "on" | "off";
-            /** @description Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue. */
+            /** @description Partitions of the queue (PUT /queues/{name}; docs/scaling.md); 1 for a plain queue. Counts the draining ones until they are removed. */
             partitions: number;
+            /** @description Partitions draining after a shrink (POST /queues/{name}/resize): workers serve them until they hold no task, then the reaper removes them; empty when none. */
+            draining: number[];
         };
         /** @description A task as a list shows it: GET /tasks/{id} has its payload, result and error history. */
         TaskSummary: {

@@ -29,6 +29,10 @@ export interface Queue {
    * Partitions of the queue (docs/scaling.md); 1 for a plain queue.
    */
   partitions?: number;
+  /**
+   * Partitions draining after a shrink (counted in partitions until removed); empty when none.
+   */
+  draining?: number[];
   _oldestPendingAgeMs?: 'oldestPendingAgeMs';
 }
 
@@ -59,5 +63,9 @@ export interface Queue__Output {
    * Partitions of the queue (docs/scaling.md); 1 for a plain queue.
    */
   partitions: number;
+  /**
+   * Partitions draining after a shrink (counted in partitions until removed); empty when none.
+   */
+  draining: number[];
   _oldestPendingAgeMs?: 'oldestPendingAgeMs';
 }
