@@ -64,7 +64,18 @@ export function taskTable(tasks: TaskSummary[]): string {
 
 export function queueTable(queues: QueueStats[]): string {
   return table(
-    ['QUEUE', 'STATE', 'PENDING', 'SCHEDULED', 'RUNNING', 'RETRY', 'DEAD', 'DONE', 'OLDEST PENDING'],
+    [
+      'QUEUE',
+      'STATE',
+      'PENDING',
+      'SCHEDULED',
+      'RUNNING',
+      'RETRY',
+      'DEAD',
+      'DONE',
+      'OLDEST PENDING',
+      'PARTITIONS',
+    ],
     queues.map((q) => [
       q.name,
       q.paused ? 'paused' : 'active',
@@ -75,6 +86,7 @@ export function queueTable(queues: QueueStats[]): string {
       q.counts.dead ?? 0,
       q.counts.done ?? 0,
       age(q.oldestPendingAgeMs),
+      q.draining.length ? `${q.partitions} (${q.draining.length} draining)` : q.partitions,
     ]),
   );
 }

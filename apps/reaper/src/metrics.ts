@@ -180,6 +180,11 @@ export class ReaperMetrics {
     this.orphansRepaired.labels(queue).inc(0);
     for (const from of ['scheduled', 'retry']) this.promoted.labels(queue, from).inc(0);
     for (const state of ['done', 'canceled', 'dead']) this.trimmed.labels(queue, state).inc(0);
+    // Born at 0 too: TqArchiveDroppedTasks is an increase() > 0, which a series born at its first drop
+    // (already at N) never shows, so that first loss of history would not page.
+    this.archiveDropped.labels(queue).inc(0);
+    for (const outcome of ['fired', 'skipped_overlap', 'skipped_misfire'])
+      this.scheduleSlots.labels(queue, outcome).inc(0);
   }
 
   /** Removes a queue's series (a queue that is gone); its counters too unless `countersToo` is false. */

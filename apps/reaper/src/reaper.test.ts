@@ -90,6 +90,10 @@ describe('Reaper', () => {
       ['tq_tasks_trimmed_total', { queue: q, state: 'done' }],
       ['tq_tasks_trimmed_total', { queue: q, state: 'canceled' }],
       ['tq_tasks_trimmed_total', { queue: q, state: 'dead' }],
+      ['tq_retention_unarchived_deleted_total', { queue: q }],
+      ['tq_schedule_slots_total', { queue: q, outcome: 'fired' }],
+      ['tq_schedule_slots_total', { queue: q, outcome: 'skipped_overlap' }],
+      ['tq_schedule_slots_total', { queue: q, outcome: 'skipped_misfire' }],
       ['tq_reaper_pass_failures_total', {}],
     ] as const) {
       expect([name, labels, metricSample(text, name, labels)]).toEqual([name, labels, 0]);

@@ -145,9 +145,10 @@ export class Worker {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
-    this.logger = withSafeErrors(options.logger ?? createLogger('worker', 'silent')).child({
-      component: 'worker',
-    });
+    // Component loggers are children of the base logger, not of this.logger: pino appends bindings, so a
+    // child of it would write "component" twice in one JSON line (pipelines reject or drop such lines).
+    const baseLogger = withSafeErrors(options.logger ?? createLogger('worker', 'silent'));
+    this.logger = baseLogger.child({ component: 'worker' });
     this.registry = options.registry ?? new Registry();
     this.metrics = new WorkerMetrics(this.registry, {
       queues: names,
@@ -168,7 +169,7 @@ export class Worker {
     this.waker = new Waker(
       subscriber,
       names.map((name) => queueKeys(name).wakeChannel),
-      this.logger.child({ component: 'waker' }),
+      baseLogger.child({ component: 'waker' }),
       () => this.wakeWhileClaiming(),
     );
     this.keeper = new LeaseKeeper({
@@ -177,7 +178,7 @@ export class Worker {
       onExtended: (entry) => this.metrics.leaseExtensions.labels(entry.task.queue).inc(),
       onLost: (entry, code) => this.loseLease(entry, code),
       onCancel: (entry) => this.cancelRunning(entry),
-      logger: this.logger.child({ component: 'lease-keeper' }),
+      logger: baseLogger.child({ component: 'lease-keeper' }),
     });
     this.heartbeat = new Heartbeat({
       registry: new WorkerRegistry(options.redis, options.clock),
@@ -193,7 +194,7 @@ export class Worker {
         version: WORKER_VERSION,
         runningTaskIds: [...this.running.values()].slice(0, MAX_LISTED_RUNNING).map((e) => e.task.id),
       }),
-      logger: this.logger.child({ component: 'heartbeat' }),
+      logger: baseLogger.child({ component: 'heartbeat' }),
     });
     this.deadlines = new Deadlines(
       () => this.running.values(),

@@ -45,6 +45,30 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl('redis:/:s3cret@cache:6379')).not.toThrow(/s3cret/);
   });
 
+  it.each([
+    'redis://:abc/SECRETX@cache:6379',
+    'redis://:pa@ss/SECRETX@cache:6379',
+    'redis+sentinel://:SEC/RETX@s1:26379/mymaster',
+    'redis+cluster://:SEC/RETX@n1:7000',
+    'redis://:SEC?RETX@cache:6379',
+    'redis://:SEC#RETX@cache:6379',
+    'redis://:pa@ss_SECRETX@cache:6379',
+  ])('never shows any part of a password with a raw "/", "?", "#" or "@" (%s)', (url) => {
+    expect(() => parseRedisUrl(url)).toThrow(/user or password holds a raw/);
+    let message = '';
+    try {
+      parseRedisUrl(url);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const part of ['SEC', 'RETX', 'abc', 'pa', 'ss']) expect(message).not.toContain(`${part}@`);
+    expect(message).not.toMatch(/SECRETX|SEC|RETX|abc|ss_/);
+  });
+
+  it('still parses percent-encoded special characters in a password', () => {
+    expect(parseRedisUrl('redis://:a%2Fb%40c@cache:6379/1')).toMatchObject({ password: 'a/b@c', db: 1 });
+  });
+
   it('asks for the master name of a Sentinel URL', () => {
     expect(() => parseRedisUrl('redis+sentinel://s1:26379')).toThrow(/needs the master name/);
   });

@@ -80,6 +80,16 @@ interface ParsedUrl {
 
 /** Parses a Redis URL of one of the forms `createRedis` accepts; throws a message naming the problem. */
 export function parseRedisUrl(url: string): ParsedUrl {
+  // A user or password with a raw "/", "?", "#" or "@" would otherwise be split into the host list or
+  // the path, and the errors below, which quote those, would show part of the secret. Everything between
+  // the scheme and the last "@" is the userinfo, as redactUrl treats it: refuse such a one by name only.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  const at = url.lastIndexOf('@');
+  if (authority && at > authority[0].length && /[/?#@]/.test(url.slice(authority[0].length, at))) {
+    throw new Error(
+      'REDIS_URL user or password holds a raw "/", "?", "#" or "@": percent-encode them (%2F, %3F, %23, %40)',
+    );
+  }
   const match =
     /^(redis|rediss|redis\+sentinel|rediss\+sentinel|redis\+cluster|rediss\+cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?$/.exec(
       url,

@@ -241,6 +241,9 @@ describe('the tq CLI against the real services', () => {
     const resized = await tq('queue', 'resize', shrinking, '--partitions', '1');
     expect(resized.code).toBe(0);
     expect(resized.stdout).toMatch(/^partitions\s+3 \(draining: 1, 2\)$/m);
+    expect((await tq('queue', 'ls')).stdout).toMatch(
+      new RegExp(`^${shrinking}\\s.*\\s3 \\(2 draining\\)$`, 'm'),
+    );
   });
 
   it('exits 1 with the problem details when the API refuses, 2 on a usage error', async () => {

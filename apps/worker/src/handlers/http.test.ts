@@ -80,6 +80,16 @@ describe('http handler', () => {
     expect((error as Error).message).toBe(`POST http://127.0.0.1:${port}/x answered ${status}: try later`);
   });
 
+  it("keeps the URL's query values out of its error when the target echoes them", async () => {
+    reply = { status: 404, body: '{"instance":"/tasks/x?token=Q%2BSECRET3&n=1","echo":"Q+SECRET3"}' };
+    const url = `http://127.0.0.1:${port}/tasks/x?token=Q%2BSECRET3&n=1`;
+    const error = await handler()(ctx({ url })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toBe(
+      `POST http://127.0.0.1:${port}/tasks/x answered 404: {"instance":"/tasks/x?***","echo":"***"}`,
+    );
+  });
+
   it('postpones the task on a 429 with Retry-After, for that long (RateLimitError)', async () => {
     reply = { status: 429, body: 'slow down', headers: { 'retry-after': '7' } };
     const error = await handler()(ctx({ url: `http://127.0.0.1:${port}/x` })).catch((e: unknown) => e);

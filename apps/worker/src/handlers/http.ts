@@ -129,13 +129,34 @@ export function createHttpHandler(allowedHosts: string[], options: HttpHandlerOp
     const text = await readCapped(response, HTTP_BODY_MAX_BYTES);
     const status = response.status;
     if (status >= 200 && status < 300) return { status, body: text };
-    const error = `${method} ${url.origin}${url.pathname} answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    const shown = withoutQueryValues(text.slice(0, 200), url);
+    const error = `${method} ${url.origin}${url.pathname} answered ${status}${shown ? `: ${shown}` : ''}`;
     const retryAfter = status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
     if (retryAfter !== undefined) throw new RateLimitError(retryAfter, error);
     if (status >= 500 || status === 408 || status === 429) throw new Error(error);
     if (status >= 300 && status < 400) throw new PermanentError(`${error} (redirects are not followed)`);
     throw new PermanentError(error);
   };
+}
+
+/**
+ * `text` with the URL's query string and each of its values (raw and decoded) replaced by `***`. The error
+ * names the URL without its query, which may carry a token; a target that echoes the request (tq's own API
+ * does, in `instance`) must not put it back in the task's error and the worker's log.
+ */
+function withoutQueryValues(text: string, url: URL): string {
+  const secrets = [
+    url.search.slice(1),
+    ...url.search
+      .slice(1)
+      .split('&')
+      .map((p) => p.split('=')[1] ?? ''),
+  ];
+  for (const value of url.searchParams.values()) secrets.push(value);
+  return secrets
+    .filter((s) => s.length >= 3)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 /** A Retry-After header (delay-seconds or an HTTP date) as ms from now; undefined when absent or unreadable. */
