@@ -185,6 +185,14 @@ describe('tq.v1.TaskService over a real socket', () => {
       ok: false,
       code: status.NOT_FOUND,
     });
+    // An unset id is a bad request, as an unset queue name is.
+    for (const method of ['Get', 'Cancel'] as const) {
+      expect(await unary(client, method, { id: '' }, admin)).toMatchObject({
+        ok: false,
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringMatching(/id: id is required/),
+      });
+    }
     expect(await unary(client, 'Submit', { type: 'email', queue })).toMatchObject({
       ok: false,
       code: status.UNAUTHENTICATED,

@@ -187,6 +187,14 @@ function assertDecoded(request: unknown, method: Method): void {
   ]);
 }
 
+/** A request's task id; an unset one is INVALID_ARGUMENT (as an unset queue name is), not NOT_FOUND. */
+function requiredId(id: string): string {
+  if (id === '') {
+    throw invalidRequest([{ field: 'id', message: 'id is required: a task id is "<queue>.<local id>"' }]);
+  }
+  return id;
+}
+
 /** A refusal as a gRPC error: the problem's status, its detail, and its type and field errors as trailers. */
 function toServiceError(problem: HttpProblem): Partial<ServiceError> {
   const spec = PROBLEMS[problem.kind];
@@ -295,11 +303,11 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
     }),
 
     Get: unary('Get', 'producer', async (request) => ({
-      task: toTaskMessage(await service.get(request.id)),
+      task: toTaskMessage(await service.get(requiredId(request.id))),
     })),
 
     Cancel: unary('Cancel', 'admin', async (request) => ({
-      task: toTaskMessage(await service.cancel(request.id)),
+      task: toTaskMessage(await service.cancel(requiredId(request.id))),
     })),
 
     GetQueue: unary('GetQueue', 'producer', async (request) => ({
@@ -348,7 +356,7 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
       (async () => {
         auth.check(authorization(call.metadata), 'producer', 'grpc Watch');
         assertDecoded(call.request, 'Watch');
-        const id = call.request.id;
+        const id = requiredId(call.request.id);
         const queue = parseTaskId(id)?.queue;
         if (!queue)
           throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<local id>"`);
