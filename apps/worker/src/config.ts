@@ -2,6 +2,7 @@ import { MAX_PARTITIONS, QUEUE_NAME_PATTERN } from '@tq/core';
 import { boolVar, intVar, listVar, logLevelVar, parseEnv, redisUrlVar, stringVar } from '@tq/ops';
 import { z } from 'zod';
 import { parseAllowedHost } from './handlers/http';
+import { WORKER_OPTION_RANGES } from './worker-options';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,16 +29,16 @@ const schema = z
     }),
     /** Partitions a queue in QUEUES gets when this worker is the first to use it (ADR 0040); 1 = none. */
     QUEUE_DEFAULT_PARTITIONS: intVar(1, 1, MAX_PARTITIONS),
-    WORKER_CONCURRENCY: intVar(10, 1, 10_000),
-    CLAIM_BATCH: intVar(20, 1, 1000),
-    VISIBILITY_TIMEOUT_MS: intVar(30_000, 100, 12 * HOUR_MS),
-    TASK_TIMEOUT_MS: intVar(300_000, 1, 12 * HOUR_MS),
+    WORKER_CONCURRENCY: intVar(...WORKER_OPTION_RANGES.concurrency),
+    CLAIM_BATCH: intVar(...WORKER_OPTION_RANGES.claimBatch),
+    VISIBILITY_TIMEOUT_MS: intVar(...WORKER_OPTION_RANGES.visibilityTimeoutMs),
+    TASK_TIMEOUT_MS: intVar(...WORKER_OPTION_RANGES.taskTimeoutMs),
     BACKOFF_BASE_MS: intVar(1000, 0, 24 * HOUR_MS),
     BACKOFF_CAP_MS: intVar(HOUR_MS, 0, 30 * 24 * HOUR_MS),
-    IDLE_POLL_MS: intVar(5000, 10, HOUR_MS),
+    IDLE_POLL_MS: intVar(...WORKER_OPTION_RANGES.idlePollMs),
     /** Postponements (RateLimitError) a task may have before each one counts as a failed attempt. */
     MAX_POSTPONEMENTS: intVar(20, 0, 1000),
-    SHUTDOWN_TIMEOUT_MS: intVar(25_000, 0, HOUR_MS),
+    SHUTDOWN_TIMEOUT_MS: intVar(...WORKER_OPTION_RANGES.shutdownTimeoutMs),
     HEARTBEAT_INTERVAL_MS: intVar(5000, 100, 10 * 60_000),
     METRICS_PORT: intVar(9101, 0, 65535),
     HTTP_TASK_ALLOWED_HOSTS: listVar([]).refine(

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
@@ -202,11 +203,23 @@ function failure(reason: FailureReason, error: string, deadReason?: string): Out
   return { kind: 'failure', reason, error: error.slice(0, ERROR_MAX_CHARS), deadReason };
 }
 
+/**
+ * The text stored for what a handler threw. It never throws: a handler may throw anything, and a value JSON
+ * cannot hold (a BigInt, a cycle, a throwing toJSON or getter) must fail the attempt, not the worker process.
+ */
 function message(error: unknown): string {
-  if (error instanceof Error) {
-    const text = error.message || error.name;
-    // fetch and other Node APIs put the useful part in `cause` ("fetch failed" alone says little).
-    return error.cause instanceof Error ? `${text}: ${error.cause.message}` : text;
+  try {
+    if (error instanceof Error) {
+      const text = String(error.message || error.name);
+      // fetch and other Node APIs put the useful part in `cause` ("fetch failed" alone says little).
+      return error.cause instanceof Error ? `${text}: ${String(error.cause.message)}` : text;
+    }
+    return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+  } catch {
+    try {
+      return inspect(error, { depth: 2, breakLength: Infinity });
+    } catch {
+      return 'the handler threw a value that cannot be shown';
+    }
   }
-  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 }

@@ -5,6 +5,21 @@ import type { Registry } from 'prom-client';
 import type { HandlerMap } from './types';
 
 /** Options of {@link createWorker}; every duration is in ms. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * The integer options' [default, min, max]: createWorker refuses a value outside the range, naming the
+ * option, and the stock worker's environment (config.ts) takes the same ranges.
+ */
+export const WORKER_OPTION_RANGES = {
+  concurrency: [10, 1, 10_000],
+  claimBatch: [20, 1, 1000],
+  visibilityTimeoutMs: [30_000, 100, 12 * HOUR_MS],
+  taskTimeoutMs: [300_000, 1, 12 * HOUR_MS],
+  idlePollMs: [5000, 10, HOUR_MS],
+  shutdownTimeoutMs: [25_000, 0, HOUR_MS],
+} as const;
+
 export interface WorkerOptions {
   /** The connection for claims and acknowledgements (not closed by stop()). */
   redis: RedisClient;

@@ -38,12 +38,39 @@ import { runTask } from './run-task';
 import { RunningTask } from './running-task';
 import { RunningTasks } from './running-tasks';
 import { serializeResult } from './serialize-result';
-import type { WorkerOptions, WorkerStatus } from './worker-options';
+import { WORKER_OPTION_RANGES, type WorkerOptions, type WorkerStatus } from './worker-options';
 import { Waker } from './waker';
 
 /** Creates a worker; call start() to begin claiming and stop() to shut down gracefully. */
 export function createWorker(options: WorkerOptions): Worker {
   return new Worker(options);
+}
+
+/**
+ * Integer option `name`, or its default, checked against WORKER_OPTION_RANGES. A bad value fails createWorker
+ * naming the option: a claimBatch of 0 made the claim loop spin without yielding (freezing the host process),
+ * and a concurrency of 0, below 0 or NaN gave a worker that never ran a task.
+ */
+function intOption(name: keyof typeof WORKER_OPTION_RANGES, value: number | undefined): number {
+  const [fallback, min, max] = WORKER_OPTION_RANGES[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `createWorker: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** createWorker needs an object of handler functions by task type. */
+function checkHandlers(handlers: unknown): void {
+  if (typeof handlers !== 'object' || handlers === null || Array.isArray(handlers))
+    throw new TypeError('createWorker: handlers must be an object of handler functions by task type');
+  for (const [type, handler] of Object.entries(handlers))
+    if (typeof handler !== 'function')
+      throw new TypeError(
+        `createWorker: the handler for type "${type}" is not a function (${typeof handler})`,
+      );
 }
 
 /** How long the loop pauses after a failed claim (Redis unreachable), growing to the cap. */
@@ -134,15 +161,16 @@ export class Worker {
       layoutTtlMs: options.layoutTtlMs,
       defaultPartitions: options.defaultPartitions,
     });
-    this.concurrency = options.concurrency ?? 10;
-    this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
-    this.claimBatch = options.claimBatch ?? 20;
+    checkHandlers(options.handlers);
+    this.concurrency = intOption('concurrency', options.concurrency);
+    this.visibilityMs = intOption('visibilityTimeoutMs', options.visibilityTimeoutMs);
+    this.claimBatch = intOption('claimBatch', options.claimBatch);
     // Half a batch: the claim for one half is on its way while the handlers of the other half run.
     this.claimAhead = Math.max(1, Math.floor(Math.min(this.claimBatch, this.concurrency) / 2));
     this.claimMax = Math.min(this.claimBatch, Math.ceil(this.concurrency / 2));
-    this.taskTimeoutMs = options.taskTimeoutMs ?? 300_000;
-    this.idlePollMs = options.idlePollMs ?? 5000;
-    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
+    this.taskTimeoutMs = intOption('taskTimeoutMs', options.taskTimeoutMs);
+    this.idlePollMs = intOption('idlePollMs', options.idlePollMs);
+    this.shutdownTimeoutMs = intOption('shutdownTimeoutMs', options.shutdownTimeoutMs);
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
     // Component loggers are children of the base logger, not of this.logger: pino appends bindings, so a
