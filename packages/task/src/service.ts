@@ -526,8 +526,9 @@ export class TaskService {
     const { partitions } = parsed.data;
     const existing = await this.repository.queueExists(name);
     const before = await this.repository.queue(name);
-    // A queue that holds tasks without a layout is one partition: its ids and keys say so.
-    const current = before.layout.generation === 0 ? 1 : before.count;
+    // The layout's count (1 for a queue that holds tasks without one): partitions still draining after a
+    // shrink are served, but not counted.
+    const current = before.layout.count;
     if (existing && current !== partitions) {
       throw new TqError(
         'conflict',

@@ -133,6 +133,9 @@ describe('partitioned queues over HTTP', () => {
     expect(shrunk).toMatchObject({ status: 200, body: { partitions: 3, draining: [1, 2] } });
     const shown = await call(api, 'GET', `/queues/${name}`, { token: PRODUCER });
     expect(shown.body).toMatchObject({ partitions: 3, draining: [1, 2], counts: { pending: 6 } });
+    // The queue's count is the resized one: creating it again with that count is the idempotent 200.
+    const again = await call(api, 'PUT', `/queues/${name}`, { body: { partitions: 1 }, token: ADMIN });
+    expect(again.status).toBe(200);
     const listed = await call(api, 'GET', '/queues', { token: PRODUCER });
     const { queues } = listed.body as unknown as { queues: { name: string; draining: number[] }[] };
     expect(queues.find((q) => q.name === name)?.draining).toEqual([1, 2]);
