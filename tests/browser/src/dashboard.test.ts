@@ -421,6 +421,51 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  it('Task detail: a task being deleted is not read again before the page moves away', async () => {
+    const done = await submit({ type: 'work', queue: 'mail' });
+    await stack.until(
+      undefined,
+      async () => (await api.ok<TaskJson>('GET', `/tasks/${done.id}`)).status === 'done',
+      'task done',
+    );
+    const { page, watch, close } = await signedIn(`#/tasks/${done.id}`);
+    try {
+      await page.locator('.badge', { hasText: 'done' }).waitFor();
+      // The delete reaches the API at once; its answer is held while the page gets every chance to read the
+      // task again (the tab coming back into view refreshes what the page shows, as a poll does).
+      let deleted!: () => void;
+      const deleteApplied = new Promise<void>((resolve) => (deleted = resolve));
+      let answer!: () => void;
+      const answerHeld = new Promise<void>((resolve) => (answer = resolve));
+      await page.route(`**/tasks/${done.id}/record`, async (route) => {
+        const response = await route.fetch();
+        deleted();
+        await answerHeld;
+        await route.fulfill({ response });
+      });
+      const readsAfterDelete: string[] = [];
+      let deleting = false;
+      page.on('request', (request) => {
+        if (deleting && request.method() === 'GET' && new URL(request.url()).pathname.endsWith(`/${done.id}`))
+          readsAfterDelete.push(request.url());
+      });
+      await page.getByRole('button', { name: 'Delete' }).click();
+      deleting = true;
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+      await deleteApplied;
+      await page.evaluate("window.dispatchEvent(new Event('visibilitychange'))");
+      answer();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Deleted ${done.id}.` })
+        .waitFor();
+      expect(readsAfterDelete).toEqual([]);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('Tasks: bulk actions on the selected rows and on a whole state', async () => {
     // The paused queue images: nothing there runs, so every count is the actions' doing.
     const later = await Promise.all(

@@ -51,7 +51,7 @@ export function useHistory(minutes: number) {
   });
 }
 
-export function useTask(id: string) {
+export function useTask(id: string, options: { enabled?: boolean } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: ['task', id],
@@ -59,6 +59,7 @@ export function useTask(id: string) {
     refetchInterval: (query) =>
       query.state.data && FINAL.has(query.state.data.status) ? POLL_MS : TASK_POLL_MS,
     retry: false,
+    enabled: options.enabled,
   });
 }
 
@@ -176,7 +177,10 @@ export function useTaskAction() {
       const route = ACTION_ROUTE[action];
       return route.method === 'post' ? api.post<Task>(route.path(id)) : api.delete<Task>(route.path(id));
     },
-    // A deleted task is not asked for again (its page moves away; a 404 would only fill the console).
+    // A deleted task is not asked for again (its page stops polling it and moves away; a 404 would only
+    // fill the console): a read already under way is dropped, and no refresh includes it.
+    onMutate: ({ id, action }) =>
+      action === 'delete' ? client.cancelQueries({ queryKey: ['task', id] }) : undefined,
     onSettled: (_data, error, { id, action }) =>
       action === 'delete' && !error
         ? client.invalidateQueries({ predicate: (q) => !(q.queryKey[0] === 'task' && q.queryKey[1] === id) })

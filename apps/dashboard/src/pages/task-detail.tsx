@@ -11,7 +11,9 @@ import { between, formatDuration, formatJson, formatTime } from '../format';
 /** One task: its fields, payload, result, error history, timings and the actions its state allows. */
 export function TaskDetailPage() {
   const id = useParams().id!;
-  const task = useTask(id);
+  // From the delete's click on, the task is not read again: it may be gone before the page moves away.
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const task = useTask(id, { enabled: deleting !== id });
   return (
     <section aria-labelledby="task-title">
       <h1 id="task-title">
@@ -25,7 +27,7 @@ export function TaskDetailPage() {
       ) : (
         <ErrorNotice error={task.error} what="load the task" />
       )}
-      {task.data && <TaskView task={task.data} />}
+      {task.data && <TaskView task={task.data} onDeleting={setDeleting} />}
     </section>
   );
 }
@@ -66,7 +68,7 @@ const DONE_TEXT: Record<TaskAction, (task: Task) => string> = {
   delete: () => 'Deleted.',
 };
 
-function TaskView({ task }: { task: Task }) {
+function TaskView({ task, onDeleting }: { task: Task; onDeleting: (id: string | null) => void }) {
   // What the last action did; a cancel request's word only while the task still runs.
   const [outcome, setOutcome] = useState<{ text: string; whileRunning: boolean } | null>(null);
   const navigate = useNavigate();
@@ -80,10 +82,14 @@ function TaskView({ task }: { task: Task }) {
     (running ? workers.data?.workers.find((w) => w.runningTaskIds.includes(task.id)) : undefined);
   const waited = between(task.runAt ?? task.createdAt, task.startedAt);
   const ran = between(task.startedAt, task.finishedAt);
-  const run = (action: TaskAction) =>
+  const run = (action: TaskAction) => {
+    if (action === 'delete') onDeleting(task.id);
     act.mutate(
       { id: task.id, action },
       {
+        onError: () => {
+          if (action === 'delete') onDeleting(null);
+        },
         onSuccess: () => {
           setOutcome({
             text: DONE_TEXT[action](task),
@@ -97,6 +103,7 @@ function TaskView({ task }: { task: Task }) {
         },
       },
     );
+  };
   const buttons = ACTION_BUTTONS.filter(
     (b) =>
       ACTION_STATES[b.action].includes(task.status) &&
