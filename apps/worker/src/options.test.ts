@@ -25,9 +25,21 @@ describe('createWorker refuses options it cannot run with', () => {
 
   it('names a handler that is not a function, and a missing handlers object', () => {
     const handlers = { h, broken: 'nope' } as unknown as WorkerOptions['handlers'];
-    expect(() => createWorker({ redis, subscriber: redis, handlers })).toThrow('"broken" is not a function');
+    expect(() => createWorker({ redis, subscriber: redis, handlers })).toThrow(
+      'the handler for type "broken" is a string, not a function',
+    );
     expect(() => createWorker({ redis, subscriber: redis } as WorkerOptions)).toThrow(
       'handlers must be an object',
+    );
+  });
+
+  it('names an option it does not know (a misspelling from JavaScript) and a type no task can have', () => {
+    const misspelt = { redis, subscriber: redis, handlers: { h }, concurency: 50 } as WorkerOptions;
+    expect(() => createWorker(misspelt)).toThrow(
+      'unknown option "concurency"; the options are redis, queues',
+    );
+    expect(() => createWorker({ redis, subscriber: redis, handlers: { 'send email': h } })).toThrow(
+      '"send email" can never be a task type',
     );
   });
 

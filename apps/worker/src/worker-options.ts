@@ -1,6 +1,6 @@
 import type { Clock, RedisClient } from '@tq/core';
 import type { Logger } from '@tq/ops';
-import type { BackoffPolicy } from '@tq/task';
+import { LIMITS, type BackoffPolicy } from '@tq/task';
 import type { Registry } from 'prom-client';
 import type { HandlerMap } from './types';
 
@@ -80,6 +80,43 @@ export interface WorkerOptions {
   random?: () => number;
   /** The SUBSCRIBE connection for wake messages. Default: `redis.duplicate()`, closed by stop(). */
   subscriber?: RedisClient;
+}
+
+/** Every option createWorker takes: a key outside them (a misspelt option, from JavaScript) is refused. */
+export const WORKER_OPTION_KEYS: readonly string[] = Object.keys({
+  redis: 1,
+  queues: 1,
+  pool: 1,
+  handlers: 1,
+  concurrency: 1,
+  visibilityTimeoutMs: 1,
+  claimBatch: 1,
+  taskTimeoutMs: 1,
+  backoff: 1,
+  maxPostponements: 1,
+  layoutTtlMs: 1,
+  defaultPartitions: 1,
+  idlePollMs: 1,
+  parkClaims: 1,
+  shutdownTimeoutMs: 1,
+  heartbeatIntervalMs: 1,
+  logger: 1,
+  registry: 1,
+  clock: 1,
+  random: 1,
+  subscriber: 1,
+} satisfies Record<keyof WorkerOptions, 1>);
+
+/**
+ * Why `handler` cannot serve task type `type`, or undefined: a handler that is not a function, or a type name
+ * no task can have (its handler would never run). createWorker and HANDLER_MODULES both ask.
+ */
+export function handlerProblem(type: string, handler: unknown): string | undefined {
+  if (typeof handler !== 'function')
+    return `the handler for type "${type}" is a ${typeof handler}, not a function`;
+  if (!LIMITS.typePattern.test(type))
+    return `"${type}" can never be a task type (a letter, then letters, digits, "_", ".", ":" or "-"; at most 100)`;
+  return undefined;
 }
 
 /** A snapshot of a worker, for health checks and tests. */

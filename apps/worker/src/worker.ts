@@ -38,7 +38,13 @@ import { runTask } from './run-task';
 import { RunningTask } from './running-task';
 import { RunningTasks } from './running-tasks';
 import { serializeResult } from './serialize-result';
-import { WORKER_OPTION_RANGES, type WorkerOptions, type WorkerStatus } from './worker-options';
+import {
+  WORKER_OPTION_KEYS,
+  WORKER_OPTION_RANGES,
+  handlerProblem,
+  type WorkerOptions,
+  type WorkerStatus,
+} from './worker-options';
 import { Waker } from './waker';
 
 /** Creates a worker; call start() to begin claiming and stop() to shut down gracefully. */
@@ -62,15 +68,21 @@ function intOption(name: keyof typeof WORKER_OPTION_RANGES, value: number | unde
   return value;
 }
 
-/** createWorker needs an object of handler functions by task type. */
-function checkHandlers(handlers: unknown): void {
+/** createWorker needs known option keys and an object of handler functions by task type. */
+function checkOptions(options: WorkerOptions): void {
+  const unknown = Object.keys(options).filter((key) => !WORKER_OPTION_KEYS.includes(key));
+  if (unknown.length > 0)
+    throw new TypeError(
+      `createWorker: unknown option ${unknown.map((key) => `"${key}"`).join(', ')}; ` +
+        `the options are ${WORKER_OPTION_KEYS.join(', ')}`,
+    );
+  const handlers: unknown = options.handlers;
   if (typeof handlers !== 'object' || handlers === null || Array.isArray(handlers))
     throw new TypeError('createWorker: handlers must be an object of handler functions by task type');
-  for (const [type, handler] of Object.entries(handlers))
-    if (typeof handler !== 'function')
-      throw new TypeError(
-        `createWorker: the handler for type "${type}" is not a function (${typeof handler})`,
-      );
+  for (const [type, handler] of Object.entries(handlers)) {
+    const problem = handlerProblem(type, handler);
+    if (problem !== undefined) throw new TypeError(`createWorker: ${problem}`);
+  }
 }
 
 /** How long the loop pauses after a failed claim (Redis unreachable), growing to the cap. */
@@ -153,6 +165,7 @@ export class Worker {
   private blocking: RedisClient | undefined;
 
   constructor(private readonly options: WorkerOptions) {
+    checkOptions(options);
     const names = [...new Set(options.queues ?? ['default'])];
     if (names.length === 0) throw new Error('a worker needs at least one queue');
     for (const name of names) assertQueueName(name);
@@ -161,7 +174,6 @@ export class Worker {
       layoutTtlMs: options.layoutTtlMs,
       defaultPartitions: options.defaultPartitions,
     });
-    checkHandlers(options.handlers);
     this.concurrency = intOption('concurrency', options.concurrency);
     this.visibilityMs = intOption('visibilityTimeoutMs', options.visibilityTimeoutMs);
     this.claimBatch = intOption('claimBatch', options.claimBatch);

@@ -35,7 +35,7 @@ describe('handler modules', () => {
     ],
     [
       './not-a-function.js',
-      'HANDLER_MODULES: module "./not-a-function.js": handler "greet" is a string, not a function',
+      'HANDLER_MODULES: module "./not-a-function.js": the handler for type "greet" is a string, not a function',
     ],
     ['./bad-type.js', 'HANDLER_MODULES: module "./bad-type.js": "has space" can never be a task type'],
   ])('gives a clear startup error for %s', (spec, message) => {

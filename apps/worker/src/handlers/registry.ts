@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@tq/ops';
-import { LIMITS } from '@tq/task';
 import type { HandlerMap } from '../types';
+import { handlerProblem } from '../worker-options';
 import { createEmailHandler } from './email';
 import { createHttpHandler } from './http';
 
@@ -77,13 +77,8 @@ export function loadHandlerModule(spec: string, cwd = process.cwd()): HandlerMap
   const entries = Object.entries(candidate);
   if (entries.length === 0) throw new Error(`${where} exports no handlers`);
   for (const [type, handler] of entries) {
-    if (typeof handler !== 'function')
-      throw new Error(`${where}: handler "${type}" is a ${typeof handler}, not a function`);
-    if (!LIMITS.typePattern.test(type)) {
-      throw new Error(
-        `${where}: "${type}" can never be a task type (a letter, then letters, digits, "_", ".", ":" or "-")`,
-      );
-    }
+    const problem = handlerProblem(type, handler);
+    if (problem !== undefined) throw new Error(`${where}: ${problem}`);
   }
   return candidate as HandlerMap;
 }

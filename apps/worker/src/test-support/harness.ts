@@ -52,7 +52,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     ? await PartitionedQueue.create(redis, name, partitions, options.clock)
     : await PartitionedQueue.open(redis, name, options.clock);
   const queue = logical.partitions[0]!;
-  const worker = createWorker({ visibilityTimeoutMs: 5000, ...options, redis, queues: [name] });
+  const { redisUrl: _url, start: _start, partitions: _partitions, ...workerOptions } = options;
+  const worker = createWorker({ visibilityTimeoutMs: 5000, ...workerOptions, redis, queues: [name] });
   if (options.start !== false) await worker.start();
   // Through the logical queue: a task goes to the partition it picks and gets that partition's id.
   const enqueueRaw = async (type: string, payload: string, extra: Partial<NewTask> = {}) => {
