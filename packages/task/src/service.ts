@@ -766,7 +766,9 @@ export class TaskService {
     if (!(await this.repository.queueExists(name))) {
       throw new TqError(
         'not_found',
-        `queue ${JSON.stringify(name)} does not exist (it has never received a task)`,
+        `queue ${JSON.stringify(name)} does not exist (it has never received a task): submit a task to it, ` +
+          `or create it with PUT /queues/${encodeURIComponent(name)} {"partitions": 1} ` +
+          `(tq queue create ${name} --partitions 1)`,
       );
     }
   }

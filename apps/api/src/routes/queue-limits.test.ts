@@ -78,6 +78,7 @@ describe('PUT and GET /queues/:name/limits', () => {
     });
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toContain('does not exist');
+    expect(missing.body.detail).toContain(`tq queue create ${unknown} --partitions 1`);
     expect((await call(api, 'GET', `/queues/${unknown}/limits`, { token: ADMIN })).status).toBe(404);
   });
 });
