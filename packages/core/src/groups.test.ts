@@ -74,6 +74,22 @@ describe('Fair groups', () => {
     expect(groupsOf((await queue.claim(10, LEASE)).tasks)).toEqual(['A']);
   });
 
+  it('gives a group held at its concurrency limit turns again at once when the limit is raised or cleared', async () => {
+    const { queue } = freshQueue(redis);
+    await queue.setLimits({ groupConcurrency: 1 });
+    const ids = await enqueue(queue, ...tasksOf('A', 4), ...tasksOf('B', 4));
+    expect(groupsOf((await queue.claim(10, LEASE)).tasks).sort()).toEqual(['A', 'B']);
+    expect((await queue.claim(10, LEASE)).tasks).toHaveLength(0);
+
+    // No task of A or B has ended: the new limit alone must let them run more.
+    await queue.setLimits({ groupConcurrency: 2 });
+    expect(groupsOf((await queue.claim(10, LEASE)).tasks).sort()).toEqual(['A', 'B']);
+    expect((await queue.claim(10, LEASE)).tasks).toHaveLength(0);
+    await queue.setLimits({});
+    expect(groupsOf((await queue.claim(10, LEASE)).tasks).sort()).toEqual(['A', 'A', 'B', 'B']);
+    expect(Object.values(await expectConsistent(queue, ids))).toEqual(Array(8).fill('running'));
+  });
+
   it('puts a released or recovered task back at the front of its group', async () => {
     const { queue, clock } = freshQueue(redis);
     const ids = await enqueue(queue, ...tasksOf('A', 3));

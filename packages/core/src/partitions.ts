@@ -784,7 +784,9 @@ export class PartitionedQueue {
    * tasks are in one partition unless a partitionKey sends them elsewhere).
    */
   async setLimits(limits: QueueLimits): Promise<void> {
-    assertShares(limits, this.count);
+    const problem = shareProblem(limits, this.count);
+    // These limits are the caller's own fields (a resize's are not): named as any invalid field is.
+    if (problem) throw new TqError('invalid', problem.message, { errors: [problem] });
     const shares = this.shares(limits);
     await Promise.all(this.partitions.map((p, i) => p.setLimits(shares[i]!)));
   }
@@ -1026,20 +1028,28 @@ function assertCount(count: number): void {
   }
 }
 
-/** A limit below the partition count would give a partition no share: `invalid`. */
-function assertShares(limits: QueueLimits, n: number): void {
-  for (const [what, value] of [
+/** The first limit below the partition count `n` (it would give a partition no share), else undefined. */
+function shareProblem(limits: QueueLimits, n: number): { field: string; message: string } | undefined {
+  for (const [field, value] of [
     ['rate.max', limits.rate?.max],
     ['concurrency', limits.concurrency],
   ] as const) {
     if (value !== undefined && Number.isSafeInteger(value) && value < n) {
-      throw new TqError(
-        'invalid',
-        `${what} ${value} is below ${n} partitions, each of which needs a share of at least 1: ` +
-          `set ${what} to ${n} or more, or clear the queue's limits first`,
-      );
+      return {
+        field,
+        message:
+          `${field} ${value} is below ${n} partitions, each of which needs a share of at least 1: ` +
+          `set ${field} to ${n} or more, or clear the queue's limits first`,
+      };
     }
   }
+  return undefined;
+}
+
+/** A limit below the partition count would give a partition no share: `invalid`. */
+function assertShares(limits: QueueLimits, n: number): void {
+  const problem = shareProblem(limits, n);
+  if (problem) throw new TqError('invalid', problem.message);
 }
 
 /** Redis TIME in ms (the clock resizes are recorded in when no clock is injected). */

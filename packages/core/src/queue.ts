@@ -527,8 +527,9 @@ export class Queue {
   }
 
   /**
-   * Replaces the queue's limits (a limit left out is removed) and wakes idle workers, in one MULTI: a
-   * raised limit lets them claim at once. Each number must be a positive whole number.
+   * Replaces the queue's limits (a limit left out is removed) and wakes idle workers, in one script: a
+   * raised limit lets them claim at once, and a group held at the old per-group limit takes turns again
+   * (set_limits.lua). Each number must be a positive whole number.
    */
   async setLimits(limits: QueueLimits): Promise<void> {
     const fields: (string | number)[] = [];
@@ -543,11 +544,7 @@ export class Queue {
     add('ratePeriodMs', limits.rate?.periodMs);
     add('concurrency', limits.concurrency);
     add('groupConcurrency', limits.groupConcurrency);
-    const multi = this.redis.multi().hdel(this.keys.meta, ...LIMIT_FIELDS);
-    if (fields.length > 0) multi.hset(this.keys.meta, ...fields);
-    const replies = await multi.publish(this.keys.wakeChannel, '1').exec();
-    const failed = replies?.find(([error]) => error)?.[0];
-    if (failed) throw failed;
+    await this.run('set_limits', [this.keys.meta, this.keys.groupPrefix], [this.keys.wakeChannel, ...fields]);
   }
 
   /** The queue's limits (an empty object when it has none). */

@@ -85,6 +85,7 @@ async function workload(queue: Queue | PartitionedQueue, clock: ManualClock): Pr
   await queue.finishCanceled([g!]);
   const later = await queue.enqueue(make(1, { delayMs: 60_000 }));
   await queue.runNow([later[0]!.id]);
+  await queue.setLimits({ groupConcurrency: 3 });
   void rest;
   for (const part of parts) {
     await part.repair();

@@ -37,6 +37,7 @@ const SCRIPTS = {
   repair: 6,
   list_tasks: 2,
   list_groups: 1,
+  set_limits: 2,
   heartbeat: 2,
   list_workers: 2,
   history: 1,

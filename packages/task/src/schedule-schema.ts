@@ -30,7 +30,13 @@ export const SCHEDULE_LIMITS = {
 
 const int = (field: string, min: number, max: number) =>
   z
-    .number({ error: `${field} must be a number` })
+    .number({
+      // A field left out of an object that needs it (rate without periodMs) is missing, not a wrong type.
+      error: (issue) =>
+        issue.input === undefined
+          ? `${field} is required: a whole number from ${min} to ${max}`
+          : `${field} must be a number`,
+    })
     .int({ error: `${field} must be a whole number` })
     .min(min, { error: `${field} must be at least ${min}` })
     .max(max, { error: `${field} must be at most ${max}` });

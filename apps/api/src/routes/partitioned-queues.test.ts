@@ -357,6 +357,20 @@ describe('partitioned queues over HTTP', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('refuses a limit below the partition count with 400 naming the field and what to set', async () => {
+    const name = await newQueue();
+    for (const [body, field] of [
+      [{ concurrency: 2 }, 'concurrency'],
+      [{ rate: { max: 2, periodMs: 1000 } }, 'rate.max'],
+    ] as const) {
+      const res = await call(api, 'PUT', `/queues/${name}/limits`, { body, token: ADMIN });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { field, message: expect.stringContaining(`set ${field} to ${PARTITIONS} or more`) as string },
+      ]);
+    }
+  });
+
   it('history and limits are one logical queue', async () => {
     const name = await newQueue();
     const q = await PartitionedQueue.open(api.redis, name);

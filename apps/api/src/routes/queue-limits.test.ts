@@ -55,7 +55,9 @@ describe('PUT and GET /queues/:name/limits', () => {
     const cases: [object, string, string][] = [
       [{ rate: { max: 0, periodMs: 1000 } }, 'rate.max', 'rate.max must be at least 1'],
       [{ rate: { max: 10_001, periodMs: 1000 } }, 'rate.max', 'rate.max must be at most 10000'],
-      [{ rate: { max: 5 } }, 'rate.periodMs', 'rate.periodMs must be a number'],
+      [{ rate: { max: 5 } }, 'rate.periodMs', 'rate.periodMs is required: a whole number from 1 to 86400000'],
+      [{ rate: { periodMs: 1000 } }, 'rate.max', 'rate.max is required: a whole number from 1 to 10000'],
+      [{ rate: { max: '5', periodMs: 1000 } }, 'rate.max', 'rate.max must be a number'],
       [{ rate: { max: 5, periodMs: 86_400_001 } }, 'rate.periodMs', 'rate.periodMs must be at most 86400000'],
       [{ concurrency: 1.5 }, 'concurrency', 'concurrency must be a whole number'],
       [{ groupConcurrency: -1 }, 'groupConcurrency', 'groupConcurrency must be at least 1'],
