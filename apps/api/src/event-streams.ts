@@ -87,6 +87,9 @@ export class EventStreams {
       onClose();
     });
     this.streams.add(stream);
+    // A client that left while its stream was being set up (the route waits on Redis first) has had its
+    // 'close' already: end the stream now, or it would hold a slot and its queue's subscription for good.
+    if (res.destroyed) stream.close();
     return stream;
   }
 

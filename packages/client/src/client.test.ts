@@ -176,7 +176,8 @@ describe('TqClient against a real API', () => {
   it('waitFor gives up after its timeout with the last state it read', async () => {
     const unserved = randomQueueName('client-unserved'); // no worker claims from it
     const task = await tq.submit({ type: 'echo', payload: 0, queue: unserved });
-    const error = await tq.waitFor(task.id, { timeoutMs: 300 }).catch((e: unknown) => e);
+    // Long enough for the stream's first event (the state it reports) on a busy machine.
+    const error = await tq.waitFor(task.id, { timeoutMs: 3000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TqTimeoutError);
     expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'pending' });
   });
@@ -190,7 +191,8 @@ describe('TqClient against a real API', () => {
     const task = await tq.submit({ type: 'echo', payload: 0, queue: unserved });
     const collecting = setInterval(gc, 100);
     try {
-      const error = await tq.waitFor(task.id, { timeoutMs: 1500 }).catch((e: unknown) => e);
+      // Collections every 100 ms on a busy machine delay the stream's first event past 1.5 s (seen in CI).
+      const error = await tq.waitFor(task.id, { timeoutMs: 4000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TqTimeoutError);
       expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'pending' });
     } finally {

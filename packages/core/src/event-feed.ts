@@ -21,6 +21,12 @@ export interface EventFeedOptions {
 /** Receives every event of a queue after the position its subscription started at, in stream order. */
 export type EventListener = (events: TaskEvent[]) => void;
 
+/**
+ * Called when a lease renewal finds the queue's events 'off' (set after the subscription began, seen within a
+ * third of the lease): no event will arrive any more, so a stream waiting for them should end.
+ */
+export type EventsOffListener = () => void;
+
 /** One listener's place in the feed. */
 export interface EventSubscription {
   /** The stream id after which this listener gets every event ('0-0' = from the first one written). */
@@ -36,6 +42,8 @@ interface Followed {
   /** The id of the newest entry delivered (or the start position). */
   position: string;
   listeners: Set<EventListener>;
+  /** The EventsOffListener of each listener that gave one. */
+  offListeners: Map<EventListener, EventsOffListener>;
   mode: EventsMode;
 }
 
@@ -79,9 +87,14 @@ export class EventFeed {
    * Delivers every event of `queue` written after the returned position to `listener`. The first listener
    * of a queue takes its 'auto' lease and the stream's newest id before reading starts, so nothing written
    * after the position is missed. A name follows the queue's (partition 0's) stream; a {@link Queue} — one
-   * partition of a partitioned queue (ADR 0042) — follows that partition's stream.
+   * partition of a partitioned queue (ADR 0042) — follows that partition's stream. `onOff` runs when the
+   * queue's events are found turned 'off' while subscribed.
    */
-  async subscribe(target: string | Queue, listener: EventListener): Promise<EventSubscription> {
+  async subscribe(
+    target: string | Queue,
+    listener: EventListener,
+    onOff?: EventsOffListener,
+  ): Promise<EventSubscription> {
     if (this.stopped) throw new Error('the event feed was stopped');
     // Followed by hash tag: partition 0's tag is the queue name, so a name and partition 0 share a reader.
     const queue = typeof target === 'string' ? target : target.tag;
@@ -96,10 +109,12 @@ export class EventFeed {
     }
     const f = followed;
     f.listeners.add(listener);
+    if (onOff) f.offListeners.set(listener, onOff);
     return {
       position: f.position,
       mode: f.mode,
       unsubscribe: () => {
+        f.offListeners.delete(listener);
         if (!f.listeners.delete(listener) || f.listeners.size > 0) return;
         if (this.followed.get(queue) !== f) return;
         this.followed.delete(queue);
@@ -129,7 +144,7 @@ export class EventFeed {
     // The lease first: from here on transitions are written, and the position taken next is before them.
     const mode = await queue.listenEvents(this.listenLeaseMs);
     const position = await queue.lastEventId();
-    const followed: Followed = { queue, position, listeners: new Set(), mode };
+    const followed: Followed = { queue, position, listeners: new Set(), offListeners: new Map(), mode };
     if (this.stopped) return followed;
     this.followed.set(name, followed);
     this.renewTimer ??= setInterval(() => this.renew(), Math.max(1, Math.floor(this.listenLeaseMs / 3)));
@@ -141,7 +156,11 @@ export class EventFeed {
   private renew(): void {
     for (const [name, f] of this.followed) {
       f.queue.listenEvents(this.listenLeaseMs).then(
-        (mode) => (f.mode = mode),
+        (mode) => {
+          f.mode = mode;
+          // Turned off (PUT /queues/:name/events): nothing more is written, so a listener would wait forever.
+          if (mode === 'off') for (const onOff of [...f.offListeners.values()]) onOff();
+        },
         (error: unknown) => this.options.onError?.(error, name),
       );
     }

@@ -193,6 +193,23 @@ describe('EventFeed', () => {
     expect(sub.mode).toBe('off');
     sub.unsubscribe();
   });
+
+  it("tells a listener when its queue's events are turned 'off' after it subscribed", async () => {
+    // A lease of 300 ms: the feed renews it, and reads the mode, every 100 ms.
+    const feed = new EventFeed(redis, { blockMs: 60_000, listenLeaseMs: 300 });
+    feeds.push(feed);
+    const { queue } = freshQueue(redis);
+    let offs = 0;
+    const sub = await feed.subscribe(
+      queue.name,
+      () => {},
+      () => offs++,
+    );
+    expect(sub.mode).toBe('auto');
+    await queue.setEventsMode('off');
+    await waitFor(() => offs > 0, { timeoutMs: 10_000, message: "the feed seeing the events 'off'" });
+    sub.unsubscribe();
+  });
 });
 
 describe('queue removal', () => {

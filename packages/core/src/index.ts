@@ -60,7 +60,13 @@ export { archiveRequired, requireArchive } from './archive-flag';
 export { pruneFunctionLibraries, type FunctionPrune } from './function-libraries';
 export { isRedisError, isRedisUnavailable } from './redis-errors';
 export { MAX_CURSOR_CHARS } from './cursor';
-export { EventFeed, type EventFeedOptions, type EventListener, type EventSubscription } from './event-feed';
+export {
+  EventFeed,
+  type EventFeedOptions,
+  type EventListener,
+  type EventsOffListener,
+  type EventSubscription,
+} from './event-feed';
 export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_POSTPONEMENTS,

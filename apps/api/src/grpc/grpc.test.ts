@@ -497,3 +497,53 @@ describe('gRPC when Redis goes away, and at shutdown', () => {
     expect((await unary(ownClient, 'ListQueues', {}, {})).code).toBe(status.UNAVAILABLE);
   });
 });
+
+describe('a Watch cancelled while it is being set up', () => {
+  it("lets go of the task's queue: the feed stops renewing its 'auto' lease", async () => {
+    // A Redis of its own: the test pauses its writes, which would stall every other test's API.
+    const server = await startRedisServer();
+    const logs = logSink();
+    const own = await runApi(
+      loadConfig({
+        REDIS_URL: server.url,
+        PORT: '0',
+        GRPC_PORT: String(await freePort()),
+        REDIS_COMMAND_TIMEOUT_MS: '30000',
+        LOG_LEVEL: 'info',
+      }),
+      pino({ level: 'info' }, logs.stream),
+    );
+    const ownClient = taskServiceClient(`127.0.0.1:${own.grpcPort}`);
+    const admin = createRedis(server.url);
+    try {
+      const name = randomQueueName();
+      const stored = await unary(ownClient, 'Submit', { type: 'email', queue: name }, {});
+      if (!stored.ok) throw new Error(`Submit failed: ${stored.code} ${stored.details}`);
+      // The Watch's subscription takes the queue's 'auto' lease, a write: held until the unpause.
+      await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE');
+      const reader = watch(ownClient, stored.value.task!.id);
+      await waitFor(
+        async () => /name=tq-api [^\n]*flags=b/.test(String(await admin.call('CLIENT', 'LIST'))),
+        { message: 'the Watch waiting on Redis' },
+      );
+      reader.cancel();
+      await waitFor(() => logs.lines.some((l) => l.method === 'Watch' && l.code === 'CANCELLED'), {
+        message: 'the server seeing the Watch cancelled',
+      });
+      await admin.call('CLIENT', 'UNPAUSE');
+      const meta = `tq:{${name}}:meta`;
+      const lease = await waitFor(() => admin.hget(meta, 'eventsUntil'), {
+        message: 'the lease the Watch took',
+      });
+      // The feed renews the leases of the queues it follows every 20 s (a third of the 60 s lease).
+      await new Promise((resolve) => setTimeout(resolve, 25_000));
+      expect(await admin.hget(meta, 'eventsUntil')).toBe(lease);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      ownClient.close();
+      await own.stop();
+      await server.stop();
+    }
+  }, 60_000);
+});

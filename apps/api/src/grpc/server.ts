@@ -368,7 +368,11 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
           );
         }
         watches.add(shutdown);
-        await watchTask(service, events, id, queue, send, end, (fn) => (cleanup = fn));
+        // A call cancelled while the watch was being set up has run its cleanup already: run this one now.
+        await watchTask(service, events, id, queue, send, end, (fn) => {
+          if (ended) fn();
+          else cleanup = fn;
+        });
       })().catch(end);
     },
   };

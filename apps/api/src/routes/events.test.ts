@@ -1,6 +1,6 @@
 import { get, type IncomingMessage } from 'node:http';
-import type { ClaimedTask, PartitionedQueue } from '@tq/core';
-import { randomQueueName, waitFor } from '@tq/testing';
+import { createRedis, type ClaimedTask, type PartitionedQueue } from '@tq/core';
+import { randomQueueName, startRedisServer, waitFor } from '@tq/testing';
 import { openSse, type SseReader } from '../test-support/sse';
 import { call, startTestApi, type TestApi, testQueue } from '../test-support/test-api';
 
@@ -150,6 +150,15 @@ describe('GET /tasks/:id/events', () => {
     expect(bad.body.errors).toEqual([
       { field: 'Last-Event-ID', message: expect.stringContaining('<ms>-<seq>') },
     ]);
+    // A queue stream's id of a partitioned queue: a task stream's ids are of one partition's stream.
+    const ofQueue = await call(api, 'GET', `/tasks/${id}/events`, {
+      token: TOKEN,
+      headers: { 'last-event-id': '1764513600123-0_1764513600119-4' },
+    });
+    expect(ofQueue.status).toBe(400);
+    expect(ofQueue.body.errors).toEqual([
+      { field: 'Last-Event-ID', message: expect.stringContaining('task stream sent ("<ms>-<seq>")') },
+    ]);
 
     const off = await call(api, 'PUT', `/queues/${name}/events`, { token: TOKEN, body: { mode: 'off' } });
     expect(off.body).toMatchObject({ name, events: 'off' });
@@ -158,6 +167,21 @@ describe('GET /tasks/:id/events', () => {
     expect(refused.body.detail).toContain(`PUT /queues/${name}/events`);
     expect(api.events.size).toBe(0);
   });
+
+  it("ends open streams once the queue's events are turned off, so that clients poll instead", async () => {
+    const name = randomQueueName();
+    const id = await submit(name);
+    const task = await open(`/tasks/${id}/events`);
+    const queue = await open(`/queues/${name}/events`);
+    await task.next(1);
+    await waitFor(() => api.events.size === 2, { timeoutMs: 10_000, message: 'both streams open' });
+    await call(api, 'PUT', `/queues/${name}/events`, { token: TOKEN, body: { mode: 'off' } });
+    // The feed reads the mode when it renews its lease, every 20 s: nothing would be written any more,
+    // and a stream left open would keep a waiting client from polling until its own timeout.
+    await Promise.all([task.ended, queue.ended]);
+    expect((await call(api, 'GET', `/tasks/${id}/events`, { token: TOKEN })).status).toBe(409);
+    expect(api.events.size).toBe(0);
+  }, 60_000);
 
   it('refuses streams past SSE_MAX_CLIENTS with 503 and Retry-After', async () => {
     const id = await submit(randomQueueName());
@@ -251,6 +275,50 @@ describe('GET /queues/:name/events', () => {
     }
   }, 120_000);
 });
+
+describe('a client that leaves while its stream is being set up', () => {
+  it('releases the stream and its subscription once Redis answers', async () => {
+    // A Redis of its own: the test pauses its writes, which would stall every other test's API.
+    const server = await startRedisServer();
+    const own = await startTestApi({ REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: '30000' });
+    const admin = createRedis(server.url);
+    try {
+      const name = randomQueueName();
+      const created = await call(own, 'POST', '/tasks', { body: { type: 'x', queue: name } });
+      // Both routes check capacity before their first Redis call, and open the stream after their last.
+      const started = jest.spyOn(own.events, 'assertCapacity');
+      const opened = jest.spyOn(own.events, 'open');
+      for (const path of [`/tasks/${created.body.id}/events`, `/queues/${name}/events`]) {
+        started.mockClear();
+        opened.mockClear();
+        // The route's subscription takes the queue's 'auto' lease, a write: held until the unpause.
+        await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE');
+        const leave = new AbortController();
+        const request = fetch(own.url + path, { signal: leave.signal }).catch(() => undefined);
+        await waitFor(() => started.mock.calls.length > 0, { message: `${path} reaching the route` });
+        leave.abort();
+        await request;
+        await waitFor(() => own.logs.some((l) => l.status === 499 && l.route === routeOf(path)), {
+          message: `the API seeing the client of ${path} leave`,
+        });
+        await admin.call('CLIENT', 'UNPAUSE');
+        await waitFor(() => opened.mock.calls.length > 0, { message: `${path} opening its stream` });
+        expect(own.events.size).toBe(0);
+        expect(own.events.feed.size).toMatchObject({ queues: 0, listeners: 0 });
+      }
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      await own.close();
+      await server.stop();
+    }
+  });
+});
+
+/** The route pattern an events path is logged under. */
+function routeOf(path: string): string {
+  return path.startsWith('/tasks/') ? '/tasks/:id/events' : '/queues/:name/events';
+}
 
 describe('shutdown', () => {
   it('ends every open stream, so closing the API is not held by them', async () => {

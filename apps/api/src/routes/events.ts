@@ -29,7 +29,7 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
 
   router.get('/tasks/:id/events', auth, async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const after = lastEventIdOf(req);
+    const after = lastEventIdOf(req, 'task');
     const queue = parseTaskId(id)?.queue;
     if (!queue)
       throw new TqError('not_found', `task ${id} does not exist: a task id is "<queue>.<local id>"`);
@@ -57,13 +57,18 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
     };
     // A task's events are in the stream of the partition that holds it (ADR 0042): plain stream ids.
     const source = await service.taskEventSource(id);
-    const sub = await streams.feed.subscribe(source, (events) => {
-      for (const e of events) {
-        if (e.taskId !== id) continue;
-        if (live) deliver(e);
-        else backlog.push(e);
-      }
-    });
+    const sub = await streams.feed.subscribe(
+      source,
+      (events) => {
+        for (const e of events) {
+          if (e.taskId !== id) continue;
+          if (live) deliver(e);
+          else backlog.push(e);
+        }
+      },
+      // Events turned off: none will come. The client reconnects, gets 409 and polls (docs/client.md).
+      () => stream?.close(),
+    );
     try {
       assertEventsOn(sub.mode, queue);
       const task = await service.get(id);
@@ -89,7 +94,7 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
 
   router.get('/queues/:name/events', auth, async (req: Request, res: Response) => {
     const name = queueNameParam(req);
-    const after = lastEventIdOf(req);
+    const after = lastEventIdOf(req, 'queue');
     streams.assertCapacity();
     assertEventsOn((await service.queueStats(name)).events, name);
     // One stream per partition, merged (ADR 0042): an event's id is every partition's position after it.
@@ -110,12 +115,16 @@ export function eventRoutes({ service, auth, admin, json, events: streams }: Rou
     try {
       for (const [i, partition] of queue.partitions.entries()) {
         subs.push(
-          await streams.feed.subscribe(partition, (events) => {
-            for (const e of events) {
-              if (live) deliver(i, e);
-              else backlog.push([i, e]);
-            }
-          }),
+          await streams.feed.subscribe(
+            partition,
+            (events) => {
+              for (const e of events) {
+                if (live) deliver(i, e);
+                else backlog.push([i, e]);
+              }
+            },
+            () => stream?.close(),
+          ),
         );
       }
     } catch (error) {
@@ -172,17 +181,22 @@ function abandon(
 }
 
 /**
- * The Last-Event-ID header: a stream id `<ms>-<seq>`, or for a partitioned queue's stream one per partition
- * joined by `_` (ADR 0042); 400 when it is anything else.
+ * The Last-Event-ID header: a stream id `<ms>-<seq>`, or for a queue stream of a partitioned queue one per
+ * partition joined by `_` (ADR 0042); a task stream reads one partition, so its ids are plain. 400 when it is
+ * anything else (Redis would refuse it after the stream opened, and the client would see it end, empty).
  */
-function lastEventIdOf(req: Request): string | undefined {
+function lastEventIdOf(req: Request, of: 'task' | 'queue'): string | undefined {
   const value = req.get('Last-Event-ID');
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,15}-\d{1,15}(?:_\d{1,15}-\d{1,15}){0,255}$/.test(value)) {
+  const pattern = of === 'task' ? /^\d{1,15}-\d{1,15}$/ : /^\d{1,15}-\d{1,15}(?:_\d{1,15}-\d{1,15}){0,255}$/;
+  if (!pattern.test(value)) {
     throw invalidRequest([
       {
         field: 'Last-Event-ID',
-        message: `Last-Event-ID must be the id of an event this API sent ("<ms>-<seq>", one per partition joined by "_"), got ${JSON.stringify(value.slice(0, 40))}`,
+        message:
+          of === 'task'
+            ? `Last-Event-ID must be the id of an event this task stream sent ("<ms>-<seq>"), got ${JSON.stringify(value.slice(0, 40))}`
+            : `Last-Event-ID must be the id of an event this API sent ("<ms>-<seq>", one per partition joined by "_"), got ${JSON.stringify(value.slice(0, 40))}`,
       },
     ]);
   }
