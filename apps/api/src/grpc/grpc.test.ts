@@ -358,6 +358,34 @@ describe('tq.v1.TaskService over a real socket', () => {
     expect(reader.messages.some((m) => m.state?.status === 'done')).toBe(true);
   });
 
+  it("Watch goes on by polling when the queue's events are turned off while it watches", async () => {
+    const name = randomQueueName();
+    const task = await submit(name);
+    const queue = await testQueue(redis, name);
+    const reader = watch(client, task.id, producer);
+    await waitFor(() => reader.messages.length >= 1, {
+      timeoutMs: 30_000,
+      message: 'no first Watch message',
+    });
+    const first = (await queue.claim(1, 30_000)).tasks[0]!;
+    await waitFor(() => reader.messages.some((m) => m.state?.status === 'running'), {
+      timeoutMs: 30_000,
+      message: 'the running state by event',
+    });
+    const put = await fetch(`http://127.0.0.1:${api.port}/queues/${name}/events`, {
+      method: 'PUT',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'off' }),
+    });
+    expect(put.status).toBe(200);
+    // Written with events off: no event says so, only the task does.
+    expect(await queue.complete([{ ...first, result: '1' }])).toEqual(['ok']);
+    // The feed reads the mode when it renews its lease (every 20 s); the Watch then polls the task.
+    expect((await reader.ended).code).toBe(status.OK);
+    expect(reader.messages.at(-1)!.task).toMatchObject({ status: 'done', result: { numberValue: 1 } });
+    expect(reader.messages.filter((m) => m.state?.status === 'running')).toHaveLength(1);
+  }, 60_000);
+
   it('Watch of an unknown task is NOT_FOUND; without a token UNAUTHENTICATED', async () => {
     expect((await watch(client, 'nope', producer).ended).code).toBe(status.NOT_FOUND);
     const task = await submit(randomQueueName());

@@ -381,7 +381,7 @@ function handlers(deps: GrpcDeps, watches: Set<() => void>): TaskServiceHandlers
 /**
  * Streams task `id`: the task, then its state changes and progress, then the finished task. Follows the
  * queue's event stream through the API's one EventFeed (as GET /tasks/{id}/events does); polls the task every
- * WATCH_POLL_MS when the queue's events are off.
+ * WATCH_POLL_MS when the queue's events are off, or once they are turned off while it watches.
  */
 async function watchTask(
   service: TaskService,
@@ -395,7 +395,10 @@ async function watchTask(
   let cursor = '0-0';
   let live = false;
   let finishing = false;
+  let polling = false;
   const backlog: TaskEvent[] = [];
+  // What the watcher was shown last, so that polling says only what changed since.
+  const shown = { status: '', attempt: 0, progress: 'null' };
   const finish = () => {
     finishing = true;
     service.get(id).then((task) => {
@@ -404,22 +407,69 @@ async function watchTask(
     }, end);
   };
   const deliver = (e: TaskEvent) => {
-    if (finishing || compareEventIds(e.id, cursor) <= 0) return;
+    if (finishing || polling || compareEventIds(e.id, cursor) <= 0) return;
     cursor = e.id;
     send(eventResponse(e));
+    if (e.kind === 'progress') shown.progress = e.value ?? 'null';
+    else shown.status = e.kind;
+    if (e.kind === 'running') shown.attempt = Number(e.value);
     if (e.kind !== 'progress' && FINISHED.has(e.kind)) finish();
   };
+  // Events off: no event will come; poll the task and say what changed.
+  const poll = () => {
+    if (polling || finishing) return;
+    polling = true;
+    sub.unsubscribe();
+    const timer = setInterval(() => {
+      service.get(id).then((now) => {
+        if (finishing) return;
+        const at = new Date().toISOString();
+        if (now.status !== shown.status || now.attempt !== shown.attempt) {
+          send({
+            state: {
+              taskId: id,
+              status: now.status,
+              at,
+              ...(now.status === 'running' ? { attempt: now.attempt } : {}),
+              ...(now.status === 'dead' && now.deadReason !== null ? { deadReason: now.deadReason } : {}),
+            },
+          });
+        }
+        const progress = JSON.stringify(now.progress);
+        if (progress !== shown.progress && now.progress !== null) {
+          send({ progress: { taskId: id, progress: toValue(now.progress) ?? null, at } });
+        }
+        Object.assign(shown, { status: now.status, attempt: now.attempt, progress });
+        if (FINISHED.has(now.status)) {
+          finishing = true;
+          send({ task: toTaskMessage(now) });
+          end();
+        }
+      }, end);
+    }, WATCH_POLL_MS);
+    onCleanup(() => clearInterval(timer));
+  };
   // A task's events are in the stream of the partition that holds it (ADR 0042).
-  const sub = await events.feed.subscribe(await service.taskEventSource(id), (batch) => {
-    for (const e of batch) {
-      if (e.taskId !== id) continue;
-      if (live) deliver(e);
-      else backlog.push(e);
-    }
-  });
+  const sub = await events.feed.subscribe(
+    await service.taskEventSource(id),
+    (batch) => {
+      for (const e of batch) {
+        if (e.taskId !== id) continue;
+        if (live) deliver(e);
+        else backlog.push(e);
+      }
+    },
+    // Turned off while watching (PUT /queues/:name/events): nothing more is written, so poll from here on.
+    () => (live ? poll() : undefined),
+  );
   onCleanup(sub.unsubscribe);
   const task = await service.get(id);
   send({ task: toTaskMessage(task) });
+  Object.assign(shown, {
+    status: task.status,
+    attempt: task.attempt,
+    progress: JSON.stringify(task.progress),
+  });
   if (FINISHED.has(task.status)) return end();
   if (sub.mode !== 'off') {
     cursor = sub.position;
@@ -427,36 +477,7 @@ async function watchTask(
     live = true;
     return;
   }
-  // Events off: no event will come; poll the task and say what changed.
-  sub.unsubscribe();
-  let last = task;
-  const timer = setInterval(() => {
-    service.get(id).then((now) => {
-      if (finishing) return;
-      const at = new Date().toISOString();
-      if (now.status !== last.status || now.attempt !== last.attempt) {
-        send({
-          state: {
-            taskId: id,
-            status: now.status,
-            at,
-            ...(now.status === 'running' ? { attempt: now.attempt } : {}),
-            ...(now.status === 'dead' && now.deadReason !== null ? { deadReason: now.deadReason } : {}),
-          },
-        });
-      }
-      if (JSON.stringify(now.progress) !== JSON.stringify(last.progress) && now.progress !== null) {
-        send({ progress: { taskId: id, progress: toValue(now.progress) ?? null, at } });
-      }
-      last = now;
-      if (FINISHED.has(now.status)) {
-        finishing = true;
-        send({ task: toTaskMessage(now) });
-        end();
-      }
-    }, end);
-  }, WATCH_POLL_MS);
-  onCleanup(() => clearInterval(timer));
+  poll();
 }
 
 function eventResponse(e: TaskEvent): WatchResponse {
