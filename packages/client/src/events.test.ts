@@ -51,7 +51,8 @@ describe('waitFor on the task event stream', () => {
   it('gives up after timeoutMs with the state the stream showed', async () => {
     const { tq } = recordingClient();
     const task = await tq.submit({ type: 'echo', payload: 0, queue, delayMs: 60_000 });
-    const error = await tq.waitFor(task.id, { timeoutMs: 500 }).catch((e: unknown) => e);
+    // Long enough for the stream's first event (the state it shows) on a busy machine.
+    const error = await tq.waitFor(task.id, { timeoutMs: 3000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TqTimeoutError);
     expect((error as TqTimeoutError).task).toMatchObject({ id: task.id, status: 'scheduled' });
   });

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { freePort, type ChildService } from '@tq/testing';
+import type { ChildService } from '@tq/testing';
 import type { Browser } from 'playwright-core';
 import { Api, type QueueJson, type TaskJson } from './support/api';
 import { launchBrowser, newTab, screenshot, seriousViolations } from './support/browser';
@@ -42,8 +43,10 @@ beforeAll(async () => {
   stack = await Stack.start();
   api = new Api(() => stack.apiUrl, TOKEN);
   // A second origin serving the same bundle with a config.json that points at the API (CORS).
-  const staticPort = await freePort();
-  staticOrigin = `http://127.0.0.1:${staticPort}`;
+  // The other origin first, on a port the OS picks as it listens (a port picked earlier and bound later can be
+  // taken meanwhile by another suite's process); its config.json names the API once that has started.
+  staticServer = await serveElsewhere(() => stack.apiUrl);
+  staticOrigin = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}`;
   await stack.startApi({
     API_TOKENS: TOKEN,
     API_PRODUCER_TOKENS: PRODUCER_TOKEN,
@@ -57,7 +60,6 @@ beforeAll(async () => {
     WORKER_CONCURRENCY: '4',
   });
   await stack.startReaper();
-  staticServer = await serveElsewhere(staticPort, stack.apiUrl);
   browser = await launchBrowser();
 
   // Real data for every page: finished, dead, scheduled and paused-pending tasks in three queues.
@@ -723,12 +725,11 @@ describe('the dashboard in Chromium', () => {
 
 /**
  * A plain static file server on another origin with a copy of the bundle whose config.json names the
- * API: what an operator gets with nginx or a CDN. (Test scaffolding, not a product part.)
+ * API (`apiUrl()`): what an operator gets with nginx or a CDN. (Test scaffolding, not a product part.)
  */
-async function serveElsewhere(port: number, apiUrl: string): Promise<Server> {
+async function serveElsewhere(apiUrl: () => string): Promise<Server> {
   const root = mkdtempSync(join(tmpdir(), 'tq-dashboard-static-'));
   cpSync(DASHBOARD_DIST, root, { recursive: true });
-  writeFileSync(join(root, 'config.json'), JSON.stringify({ apiUrl: `${apiUrl}/` }));
   const types: Record<string, string> = {
     '.html': 'text/html',
     '.js': 'text/javascript',
@@ -738,12 +739,16 @@ async function serveElsewhere(port: number, apiUrl: string): Promise<Server> {
   const server = createServer((req, res) => {
     const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
     try {
-      const body = readFileSync(join(root, path));
+      const body =
+        path === 'config.json' ? JSON.stringify({ apiUrl: `${apiUrl()}/` }) : readFileSync(join(root, path));
       res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
     } catch {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   return server;
 }

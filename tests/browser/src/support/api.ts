@@ -1,3 +1,6 @@
+/** How long one of the tests' own API calls may take: sized for a busy machine. */
+const CALL_TIMEOUT_MS = 30_000;
+
 /** Calls to the API the tests make themselves (seeding data, checking what the UI did), with a token. */
 export class Api {
   constructor(
@@ -13,6 +16,10 @@ export class Api {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A call that hangs fails naming itself, well before the test's own timeout.
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    }).catch((error: unknown) => {
+      throw new Error(`${method} ${path}: no answer (${(error as Error).message})`, { cause: error });
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };

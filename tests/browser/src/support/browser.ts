@@ -15,6 +15,8 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    // Fails naming the launch well within a hook's 120 s (Playwright's own default is 180 s).
+    timeout: 60_000,
     args: [
       '--no-sandbox',
       '--disable-gpu',
