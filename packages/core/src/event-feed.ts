@@ -41,9 +41,8 @@ interface Followed {
   queue: Queue;
   /** The id of the newest entry delivered (or the start position). */
   position: string;
-  listeners: Set<EventListener>;
-  /** The EventsOffListener of each listener that gave one. */
-  offListeners: Map<EventListener, EventsOffListener>;
+  /** Each listener, with the EventsOffListener it gave (if any). */
+  listeners: Map<EventListener, EventsOffListener | undefined>;
   mode: EventsMode;
 }
 
@@ -108,13 +107,11 @@ export class EventFeed {
       followed = await joining;
     }
     const f = followed;
-    f.listeners.add(listener);
-    if (onOff) f.offListeners.set(listener, onOff);
+    f.listeners.set(listener, onOff);
     return {
       position: f.position,
       mode: f.mode,
       unsubscribe: () => {
-        f.offListeners.delete(listener);
         if (!f.listeners.delete(listener) || f.listeners.size > 0) return;
         if (this.followed.get(queue) !== f) return;
         this.followed.delete(queue);
@@ -144,7 +141,7 @@ export class EventFeed {
     // The lease first: from here on transitions are written, and the position taken next is before them.
     const mode = await queue.listenEvents(this.listenLeaseMs);
     const position = await queue.lastEventId();
-    const followed: Followed = { queue, position, listeners: new Set(), offListeners: new Map(), mode };
+    const followed: Followed = { queue, position, listeners: new Map(), mode };
     if (this.stopped) return followed;
     this.followed.set(name, followed);
     this.renewTimer ??= setInterval(() => this.renew(), Math.max(1, Math.floor(this.listenLeaseMs / 3)));
@@ -159,7 +156,7 @@ export class EventFeed {
         (mode) => {
           f.mode = mode;
           // Turned off (PUT /queues/:name/events): nothing more is written, so a listener would wait forever.
-          if (mode === 'off') for (const onOff of [...f.offListeners.values()]) onOff();
+          if (mode === 'off') for (const onOff of [...f.listeners.values()]) onOff?.();
         },
         (error: unknown) => this.options.onError?.(error, name),
       );
@@ -252,7 +249,7 @@ class ReaderGroup {
           if (!f || entries.length === 0) continue;
           f.position = entries[entries.length - 1]![0];
           const events = f.queue.toEvents(entries);
-          for (const listener of f.listeners) listener(events);
+          for (const listener of f.listeners.keys()) listener(events);
         }
       } catch (error) {
         if (this.stopped) break;

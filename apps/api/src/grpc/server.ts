@@ -407,7 +407,7 @@ async function watchTask(
     }, end);
   };
   const deliver = (e: TaskEvent) => {
-    if (finishing || polling || compareEventIds(e.id, cursor) <= 0) return;
+    if (finishing || compareEventIds(e.id, cursor) <= 0) return;
     cursor = e.id;
     send(eventResponse(e));
     if (e.kind === 'progress') shown.progress = e.value ?? 'null';
